@@ -1,0 +1,257 @@
+//! The one error type of the crate.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Shorthand for `Result<T, httpdb::Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The source of a lower-level error kept in the chain.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong, from a malformed URI to a server's answer.
+///
+/// No variant ever contains a password, token or key passphrase: values of
+/// secret options are shown as `***`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The URI, an option, or a file named by an option cannot be used.
+    ///
+    /// `option` names the option as the user wrote it (or `uri`, `host`,
+    /// `port`); the message says what is wrong, the value (secrets masked) and
+    /// the accepted forms.
+    #[error("{message}")]
+    Config {
+        /// The option, or the part of the URI, that is wrong.
+        option: String,
+        /// A sentence a user can act on.
+        message: String,
+        /// The underlying error, such as the I/O error of a missing file.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The TLS handshake with `host` failed, or the server rejected us.
+    #[error("{}", tls_message(*kind, host, detail, hint))]
+    Tls {
+        /// `host:port` of the server.
+        host: String,
+        /// What failed.
+        kind: TlsErrorKind,
+        /// What rustls or the server said.
+        detail: String,
+        /// What to change.
+        hint: String,
+        /// The rustls error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// No TCP connection to `host` could be made (refused, unreachable, the
+    /// name does not resolve), or it broke before the request was written.
+    #[error("cannot connect to {host}: {source}")]
+    Connect {
+        /// `host:port` of the server.
+        host: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// `host` did not answer in time.
+    #[error("timed out {phase} {host} after {}", crate::duration::format(*after))]
+    Timeout {
+        /// `host:port` of the server.
+        host: String,
+        /// What was under way.
+        phase: TimeoutPhase,
+        /// The limit that ran out.
+        after: Duration,
+    },
+
+    /// The server answered with an HTTP error status (4xx or 5xx).
+    #[error("HTTP {status} from {host}: {body}{}", hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Status {
+        /// `host:port` of the server.
+        host: String,
+        /// The status code.
+        status: u16,
+        /// The start of the response body (at most 1 KiB, lossily decoded).
+        body: String,
+        /// What the status most likely means, when we can tell.
+        hint: Option<String>,
+    },
+
+    /// The server broke the protocol: it closed mid-response, or answered
+    /// with something that is not HTTP.
+    #[error("bad response from {host}: {message}")]
+    Protocol {
+        /// `host:port` of the server.
+        host: String,
+        /// What was wrong.
+        message: String,
+        /// The underlying error.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The response body is not the JSON that was asked for.
+    #[error("cannot decode the JSON answer of {host}: {source}")]
+    Decode {
+        /// `host:port` of the server.
+        host: String,
+        /// The decoding error.
+        #[source]
+        source: serde_json::Error,
+    },
+
+    /// Every host was tried and each failed; `attempts` says how, in order.
+    #[error("no host available: {}", Attempts(attempts))]
+    NoHost {
+        /// One entry per attempt: the host and why it failed.
+        attempts: Vec<(String, Error)>,
+    },
+
+    /// Reading a request body from a file or standard input failed.
+    #[error("cannot read the request body from {what}: {source}")]
+    Body {
+        /// Where the body came from.
+        what: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What a TLS failure was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsErrorKind {
+    /// The server's chain does not lead to a trusted CA.
+    UnknownIssuer,
+    /// The server's certificate has expired or is not valid yet.
+    Expired,
+    /// The server's certificate does not name the host we connected to.
+    NotValidForName,
+    /// The server's certificate is invalid otherwise (bad signature, wrong usage...).
+    BadCertificate,
+    /// The server asked for a client certificate and none was configured.
+    ClientCertRequired,
+    /// The server rejected the client certificate we sent.
+    ClientCertRejected,
+    /// The handshake failed for another reason (protocol, alert, cipher).
+    Handshake,
+}
+
+impl TlsErrorKind {
+    /// True for the kinds where the server's certificate failed verification.
+    pub fn is_verification(self) -> bool {
+        matches!(
+            self,
+            Self::UnknownIssuer | Self::Expired | Self::NotValidForName | Self::BadCertificate
+        )
+    }
+}
+
+impl fmt::Display for TlsErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::UnknownIssuer => "unknown issuer",
+            Self::Expired => "certificate expired or not yet valid",
+            Self::NotValidForName => "certificate not valid for the host name",
+            Self::BadCertificate => "bad certificate",
+            Self::ClientCertRequired => "client certificate required",
+            Self::ClientCertRejected => "client certificate rejected",
+            Self::Handshake => "handshake failed",
+        })
+    }
+}
+
+/// What was under way when a timeout ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeoutPhase {
+    /// Resolving the name, the TCP connect and the TLS handshake.
+    Connect,
+    /// Sending the request or waiting for and reading the response.
+    Response,
+}
+
+impl fmt::Display for TimeoutPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connecting to",
+            Self::Response => "waiting for",
+        })
+    }
+}
+
+fn tls_message(kind: TlsErrorKind, host: &str, detail: &str, hint: &str) -> String {
+    let lead = if kind.is_verification() {
+        "certificate verify failed: "
+    } else {
+        "TLS error: "
+    };
+    format!("{lead}{kind} ({host}: {detail}); {hint}")
+}
+
+struct Attempts<'a>(&'a [(String, Error)]);
+
+impl fmt::Display for Attempts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("no host was tried");
+        }
+        for (i, (host, error)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{host}: {}", Cause(error))?;
+        }
+        Ok(())
+    }
+}
+
+/// An attempt's error without repeating the host it names.
+struct Cause<'a>(&'a Error);
+
+impl fmt::Display for Cause<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Error::Connect { source, .. } => write!(f, "{}", crate::error::io_cause(source)),
+            Error::Timeout { phase, after, .. } => match phase {
+                TimeoutPhase::Connect => {
+                    write!(f, "connect timed out after {}", crate::duration::format(*after))
+                }
+                TimeoutPhase::Response => write!(f, "timed out after {}", crate::duration::format(*after)),
+            },
+            Error::Status { status, .. } => write!(f, "HTTP {status}"),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+/// A short, lower-case cause for an I/O error ("connection refused").
+pub(crate) fn io_cause(error: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match error.kind() {
+        ConnectionRefused => "connection refused".into(),
+        ConnectionReset => "connection reset".into(),
+        ConnectionAborted => "connection aborted".into(),
+        NotConnected => "not connected".into(),
+        UnexpectedEof => "connection closed by the server".into(),
+        _ => error.to_string(),
+    }
+}
+
+impl Error {
+    /// Shorthand for a [`Error::Config`] without a source.
+    pub(crate) fn config(option: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Config {
+            option: option.into(),
+            message: message.into(),
+            source: None,
+        }
+    }
+}

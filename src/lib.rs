@@ -1,0 +1,25 @@
+//! httpdb: a blocking driver for databases and services that speak HTTP(S),
+//! whose whole connection comes from one URI.
+//!
+//! ```
+//! let settings = httpdb::Settings::from_uri(
+//!     "https://admin:pw@db1:4200,db2:4200/?ssl_cert_reqs=CERT_REQUIRED&tlsCAFile=/etc/db/ca.pem",
+//! )?;
+//! assert_eq!(settings.hosts().len(), 2);
+//! # Ok::<(), httpdb::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+mod duration;
+mod error;
+mod options;
+mod secret;
+mod settings;
+mod uri;
+
+pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
+pub use secret::Secret;
+pub use settings::{
+    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_SIZE, DEFAULT_RETRY_INTERVAL,
+    DEFAULT_TIMEOUT, Host, HostOrder, Settings, SettingsBuilder,
+};

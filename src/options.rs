@@ -1,0 +1,391 @@
+//! The option vocabulary: every name a URI, a keyword or a CLI flag may use,
+//! its aliases from other drivers, and the parser that turns its value into
+//! fields of a [`Layer`].
+//!
+//! [`OPTIONS`] is the one table; adding an alias is one line there.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::duration::{self, DurationError};
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+use crate::settings::{CaCerts, CertReqs, HostOrder};
+
+/// One field as set by one source, with the option that set it as the user
+/// wrote it (`tlsCAFile=/ca.pem`, `password=***`), for conflict messages.
+#[derive(Clone, Debug)]
+pub(crate) struct Slot<T> {
+    pub value: T,
+    pub from: String,
+}
+
+/// The fields one source (the URI, or the keyword options) sets. `None` means
+/// "this source says nothing"; defaults are filled in later.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Layer {
+    pub tls: Option<Slot<bool>>,
+    pub cert_reqs: Option<Slot<CertReqs>>,
+    pub match_hostname: Option<Slot<bool>>,
+    pub ca_certs: Option<Slot<CaCerts>>,
+    pub certfile: Option<Slot<PathBuf>>,
+    pub keyfile: Option<Slot<PathBuf>>,
+    pub passphrase: Option<Slot<Secret>>,
+    /// libpq's `sslmode=require`: verify only when a CA file is given.
+    pub sslmode_require: Option<Slot<bool>>,
+    pub connect_timeout: Option<Slot<Duration>>,
+    pub timeout: Option<Slot<Duration>>,
+    pub username: Option<Slot<String>>,
+    pub password: Option<Slot<Secret>>,
+    pub token: Option<Slot<Secret>>,
+    pub retry_interval: Option<Slot<Duration>>,
+    pub pool_size: Option<Slot<usize>>,
+    pub host_order: Option<Slot<HostOrder>>,
+    pub max_retries: Option<Slot<usize>>,
+}
+
+/// Sets `slot` unless this source already set it to something else, which
+/// is a conflict naming both options.
+pub(crate) fn set<T: PartialEq>(slot: &mut Option<Slot<T>>, value: T, from: String) -> Result<()> {
+    match slot {
+        Some(old) if old.value != value => Err(Error::config(
+            key_of(&from),
+            format!(
+                "conflicting options: {} and {} contradict each other; keep one of them",
+                old.from, from
+            ),
+        )),
+        Some(_) => Ok(()),
+        None => {
+            *slot = Some(Slot { value, from });
+            Ok(())
+        }
+    }
+}
+
+pub(crate) fn key_of(shown: &str) -> String {
+    shown.split('=').next().unwrap_or(shown).to_string()
+}
+
+impl Layer {
+    /// This layer with every field that `top` sets replaced by `top`'s.
+    pub fn overlaid_by(self, top: Layer) -> Layer {
+        Layer {
+            tls: top.tls.or(self.tls),
+            cert_reqs: top.cert_reqs.or(self.cert_reqs),
+            match_hostname: top.match_hostname.or(self.match_hostname),
+            ca_certs: top.ca_certs.or(self.ca_certs),
+            certfile: top.certfile.or(self.certfile),
+            keyfile: top.keyfile.or(self.keyfile),
+            passphrase: top.passphrase.or(self.passphrase),
+            sslmode_require: top.sslmode_require.or(self.sslmode_require),
+            connect_timeout: top.connect_timeout.or(self.connect_timeout),
+            timeout: top.timeout.or(self.timeout),
+            username: top.username.or(self.username),
+            password: top.password.or(self.password),
+            token: top.token.or(self.token),
+            retry_interval: top.retry_interval.or(self.retry_interval),
+            pool_size: top.pool_size.or(self.pool_size),
+            host_order: top.host_order.or(self.host_order),
+            max_retries: top.max_retries.or(self.max_retries),
+        }
+    }
+
+    /// Applies `key=value` through the vocabulary: the one funnel for URI
+    /// options, keyword options and CLI flags.
+    pub fn apply(&mut self, key: &str, value: &str) -> Result<()> {
+        let spec = lookup(key).ok_or_else(|| unknown(key))?;
+        let given = Given { key, value, secret: spec.secret, accepts: spec.accepts };
+        (spec.apply)(self, &given)
+    }
+
+    /// The first TLS-only option this layer sets, as written.
+    pub fn first_tls_option(&self) -> Option<&str> {
+        [
+            self.cert_reqs.as_ref().map(|s| &s.from),
+            self.match_hostname.as_ref().map(|s| &s.from),
+            self.ca_certs.as_ref().map(|s| &s.from),
+            self.certfile.as_ref().map(|s| &s.from),
+            self.keyfile.as_ref().map(|s| &s.from),
+            self.passphrase.as_ref().map(|s| &s.from),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+        .map(String::as_str)
+    }
+}
+
+/// One row of the vocabulary.
+pub(crate) struct OptionSpec {
+    /// The names this row answers to, matched case-insensitively.
+    pub names: &'static [&'static str],
+    /// The canonical option whose field this row sets.
+    pub canonical: &'static str,
+    /// The accepted forms of the value, for messages and the README.
+    pub accepts: &'static str,
+    /// The value is a secret and is shown as `***`.
+    pub secret: bool,
+    apply: fn(&mut Layer, &Given) -> Result<()>,
+}
+
+const BOOL: &str = "true/false, 1/0, yes/no or on/off";
+
+/// Every option httpdb understands. Rows with the same `canonical` set the
+/// same field with different value semantics (an inverted boolean, a number
+/// of milliseconds).
+pub(crate) const OPTIONS: &[OptionSpec] = &[
+    OptionSpec { names: &["ssl", "tls", "use_ssl"], canonical: "ssl", accepts: BOOL, secret: false, apply: |l, g| set(&mut l.tls, g.boolean()?, g.shown()) },
+    OptionSpec { names: &["ssl_cert_reqs"], canonical: "ssl_cert_reqs", accepts: "CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED", secret: false, apply: |l, g| set(&mut l.cert_reqs, g.cert_reqs()?, g.shown()) },
+    OptionSpec { names: &["verify_ssl_cert", "verify_certs"], canonical: "ssl_cert_reqs", accepts: BOOL, secret: false, apply: |l, g| set(&mut l.cert_reqs, CertReqs::verify(g.boolean()?), g.shown()) },
+    OptionSpec { names: &["tlsAllowInvalidCertificates"], canonical: "ssl_cert_reqs", accepts: BOOL, secret: false, apply: |l, g| set(&mut l.cert_reqs, CertReqs::verify(!g.boolean()?), g.shown()) },
+    OptionSpec {
+        names: &["tlsInsecure"],
+        canonical: "ssl_cert_reqs",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| {
+            let insecure = g.boolean()?;
+            set(&mut l.cert_reqs, CertReqs::verify(!insecure), g.shown())?;
+            set(&mut l.match_hostname, !insecure, g.shown())
+        },
+    },
+    OptionSpec { names: &["ssl_match_hostname", "ssl_assert_hostname"], canonical: "ssl_match_hostname", accepts: BOOL, secret: false, apply: |l, g| set(&mut l.match_hostname, g.boolean()?, g.shown()) },
+    OptionSpec { names: &["tlsAllowInvalidHostnames"], canonical: "ssl_match_hostname", accepts: BOOL, secret: false, apply: |l, g| set(&mut l.match_hostname, !g.boolean()?, g.shown()) },
+    OptionSpec {
+        names: &["ssl_ca_certs", "ca_cert", "ca_certs", "tlsCAFile", "sslrootcert"],
+        canonical: "ssl_ca_certs",
+        accepts: "a path to a PEM file of CA certificates, or `system` for the OS trust store",
+        secret: false,
+        apply: |l, g| {
+            let ca = if g.value.eq_ignore_ascii_case("system") { CaCerts::System } else { CaCerts::File(g.path()?) };
+            set(&mut l.ca_certs, ca, g.shown())
+        },
+    },
+    OptionSpec { names: &["ssl_certfile", "cert_file", "client_cert", "tlsCertificateKeyFile", "sslcert"], canonical: "ssl_certfile", accepts: "a path to a PEM file (certificate chain, optionally with its key) or a PKCS#12 bundle (.p12/.pfx)", secret: false, apply: |l, g| set(&mut l.certfile, g.path()?, g.shown()) },
+    OptionSpec { names: &["ssl_keyfile", "key_file", "client_key", "sslkey"], canonical: "ssl_keyfile", accepts: "a path to a PEM private key (PKCS#8, PKCS#1 or SEC1)", secret: false, apply: |l, g| set(&mut l.keyfile, g.path()?, g.shown()) },
+    OptionSpec { names: &["ssl_pem_passphrase", "tlsCertificateKeyFilePassword", "sslpassword"], canonical: "ssl_pem_passphrase", accepts: "the passphrase of an encrypted key or PKCS#12 bundle", secret: true, apply: |l, g| set(&mut l.passphrase, Secret::new(g.value), g.shown()) },
+    OptionSpec { names: &["sslmode"], canonical: "sslmode", accepts: "disable, require, verify-ca or verify-full", secret: false, apply: sslmode },
+    OptionSpec { names: &["connect_timeout", "timeout.connect_timeout"], canonical: "connect_timeout", accepts: duration::FORMS, secret: false, apply: |l, g| set(&mut l.connect_timeout, g.timeout()?, g.shown()) },
+    OptionSpec { names: &["connectTimeoutMS"], canonical: "connect_timeout", accepts: "a whole number of milliseconds greater than 0", secret: false, apply: |l, g| set(&mut l.connect_timeout, g.millis()?, g.shown()) },
+    OptionSpec { names: &["timeout", "timeout.query_timeout"], canonical: "timeout", accepts: duration::FORMS, secret: false, apply: |l, g| set(&mut l.timeout, g.timeout()?, g.shown()) },
+    OptionSpec { names: &["socketTimeoutMS"], canonical: "timeout", accepts: "a whole number of milliseconds greater than 0", secret: false, apply: |l, g| set(&mut l.timeout, g.millis()?, g.shown()) },
+    OptionSpec { names: &["username"], canonical: "username", accepts: "a user name", secret: false, apply: |l, g| set(&mut l.username, g.value.to_string(), g.shown()) },
+    OptionSpec { names: &["password"], canonical: "password", accepts: "a password", secret: true, apply: |l, g| set(&mut l.password, Secret::new(g.value), g.shown()) },
+    OptionSpec { names: &["token", "jwt", "jwt_token"], canonical: "token", accepts: "a bearer token (JWT)", secret: true, apply: |l, g| set(&mut l.token, g.non_empty().map(Secret::new)?, g.shown()) },
+    OptionSpec { names: &["retry_interval"], canonical: "retry_interval", accepts: duration::FORMS, secret: false, apply: |l, g| set(&mut l.retry_interval, g.duration()?, g.shown()) },
+    OptionSpec { names: &["pool_size", "maxPoolSize"], canonical: "pool_size", accepts: "a whole number from 0 to 10000 (0 turns keep-alive pooling off)", secret: false, apply: |l, g| set(&mut l.pool_size, g.count(10_000)?, g.shown()) },
+    OptionSpec { names: &["host_order"], canonical: "host_order", accepts: "round_robin or ordered", secret: false, apply: |l, g| set(&mut l.host_order, g.host_order()?, g.shown()) },
+    OptionSpec { names: &["max_retries"], canonical: "max_retries", accepts: "a whole number from 0 to 100", secret: false, apply: |l, g| set(&mut l.max_retries, g.count(100)?, g.shown()) },
+];
+
+fn sslmode(l: &mut Layer, g: &Given) -> Result<()> {
+    let from = g.shown();
+    match g.value.to_ascii_lowercase().as_str() {
+        "disable" => set(&mut l.tls, false, from),
+        "require" => {
+            set(&mut l.tls, true, from.clone())?;
+            set(&mut l.sslmode_require, true, from)
+        }
+        "verify-ca" => {
+            set(&mut l.tls, true, from.clone())?;
+            set(&mut l.cert_reqs, CertReqs::Required, from.clone())?;
+            set(&mut l.match_hostname, false, from)
+        }
+        "verify-full" => {
+            set(&mut l.tls, true, from.clone())?;
+            set(&mut l.cert_reqs, CertReqs::Required, from.clone())?;
+            set(&mut l.match_hostname, true, from)
+        }
+        "prefer" | "allow" => Err(Error::config(
+            g.key,
+            format!(
+                "{from} is not supported: httpdb never falls back to plain text; use sslmode=require (TLS, verified when a CA file is given), sslmode=verify-full, or sslmode=disable"
+            ),
+        )),
+        _ => Err(g.bad("")),
+    }
+}
+
+/// Finds the row for `key`, case-insensitively.
+pub(crate) fn lookup(key: &str) -> Option<&'static OptionSpec> {
+    OPTIONS
+        .iter()
+        .find(|spec| spec.names.iter().any(|n| n.eq_ignore_ascii_case(key)))
+}
+
+/// True when `key` names a secret option, whose value must be masked.
+pub(crate) fn is_secret(key: &str) -> bool {
+    lookup(key).is_some_and(|spec| spec.secret)
+}
+
+fn unknown(key: &str) -> Error {
+    let hint = closest(key)
+        .map(|name| format!("; did you mean \"{name}\"?"))
+        .unwrap_or_else(|| "; see the option table in README.md".into());
+    Error::config(key, format!("unknown option \"{key}\"{hint}"))
+}
+
+/// The known name nearest to `key`, if it is near enough to be a typo.
+fn closest(key: &str) -> Option<&'static str> {
+    let key = key.to_ascii_lowercase();
+    OPTIONS
+        .iter()
+        .flat_map(|spec| spec.names.iter().copied())
+        .map(|name| (edit_distance(&key, &name.to_ascii_lowercase()), name))
+        .filter(|(d, name)| *d <= (name.len() / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, name)| name)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+/// An option as given: the key as written and its decoded value.
+struct Given<'a> {
+    key: &'a str,
+    value: &'a str,
+    secret: bool,
+    accepts: &'static str,
+}
+
+impl Given<'_> {
+    /// `key=value` as it may be shown: the value masked for secrets.
+    fn shown(&self) -> String {
+        if self.secret {
+            format!("{}=***", self.key)
+        } else {
+            format!("{}={}", self.key, self.value)
+        }
+    }
+
+    fn bad(&self, why: &str) -> Error {
+        let value = if self.secret { "***" } else { self.value };
+        Error::config(
+            self.key,
+            format!(
+                "invalid value \"{value}\" for option \"{}\"{why}; accepted: {}",
+                self.key, self.accepts
+            ),
+        )
+    }
+
+    fn boolean(&self) -> Result<bool> {
+        match self.value.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err(self.bad("")),
+        }
+    }
+
+    fn cert_reqs(&self) -> Result<CertReqs> {
+        let v = self.value.to_ascii_uppercase();
+        match v.strip_prefix("CERT_").unwrap_or(&v) {
+            "NONE" => Ok(CertReqs::None),
+            "OPTIONAL" => Ok(CertReqs::Optional),
+            "REQUIRED" => Ok(CertReqs::Required),
+            _ => Err(self.bad("")),
+        }
+    }
+
+    fn non_empty(&self) -> Result<&str> {
+        if self.value.is_empty() { Err(self.bad(" (empty)")) } else { Ok(self.value) }
+    }
+
+    fn path(&self) -> Result<PathBuf> {
+        self.non_empty().map(PathBuf::from)
+    }
+
+    fn duration(&self) -> Result<Duration> {
+        duration::parse(self.value).map_err(|e| {
+            self.bad(match e {
+                DurationError::Negative => " (negative)",
+                DurationError::Overflow => " (too large)",
+                DurationError::Malformed => "",
+            })
+        })
+    }
+
+    fn timeout(&self) -> Result<Duration> {
+        match self.duration()? {
+            Duration::ZERO => Err(self.bad(" (a timeout must be greater than 0)")),
+            d => Ok(d),
+        }
+    }
+
+    fn millis(&self) -> Result<Duration> {
+        if self.value.starts_with('-') {
+            return Err(self.bad(" (negative)"));
+        }
+        if self.value.is_empty() || !self.value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.bad(""));
+        }
+        match self.value.parse::<u64>() {
+            Ok(0) => Err(self.bad(" (a timeout must be greater than 0)")),
+            Ok(ms) => Ok(Duration::from_millis(ms)),
+            Err(_) => Err(self.bad(" (too large)")),
+        }
+    }
+
+    fn count(&self, max: usize) -> Result<usize> {
+        if self.value.is_empty() || !self.value.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.bad(""));
+        }
+        match self.value.parse::<usize>() {
+            Ok(n) if n <= max => Ok(n),
+            _ => Err(self.bad(" (too large)")),
+        }
+    }
+
+    fn host_order(&self) -> Result<HostOrder> {
+        match self.value.to_ascii_lowercase().as_str() {
+            "round_robin" | "roundrobin" | "round-robin" => Ok(HostOrder::RoundRobin),
+            "ordered" => Ok(HostOrder::Ordered),
+            _ => Err(self.bad("")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_is_unique() {
+        let mut names: Vec<String> = OPTIONS
+            .iter()
+            .flat_map(|s| s.names.iter().map(|n| n.to_ascii_lowercase()))
+            .collect();
+        let count = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), count);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(closest("ssl_ca_cert"), Some("ssl_ca_certs"));
+        assert_eq!(closest("tlscafil"), Some("tlsCAFile"));
+        assert_eq!(closest("connect_timout"), Some("connect_timeout"));
+        assert_eq!(closest("zzzzzzzz"), None);
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("same", "same"), 0);
+    }
+}
