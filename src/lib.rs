@@ -10,15 +10,25 @@
 //! ```
 #![warn(missing_docs)]
 
+mod client;
+mod connector;
 mod duration;
 mod error;
+mod failure;
+mod hosts;
 mod options;
+mod response;
 mod secret;
+mod server_info;
 mod settings;
+mod tls;
 mod uri;
 
+pub use client::{Client, Method, Request};
 pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
+pub use response::Response;
 pub use secret::Secret;
+pub use server_info::ServerInfo;
 pub use settings::{
     CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_SIZE, DEFAULT_RETRY_INTERVAL,
     DEFAULT_TIMEOUT, Host, HostOrder, Settings, SettingsBuilder,

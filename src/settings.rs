@@ -575,7 +575,19 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
             ));
         }
     }
-    let uri_layer = parsed.layer;
+    let mut uri_layer = parsed.layer;
+    // Across sources the keyword wins, also where fields interact: a keyword
+    // sslmode=require states the whole verification mode, and a keyword that
+    // turns verification off drops the URI's host-name check with it.
+    if keywords.sslmode_require.is_some() && keywords.cert_reqs.is_none() {
+        uri_layer.cert_reqs = None;
+        if keywords.match_hostname.is_none() {
+            uri_layer.match_hostname = None;
+        }
+    }
+    if keywords.cert_reqs.as_ref().is_some_and(|s| s.value == CertReqs::None) && keywords.match_hostname.is_none() {
+        uri_layer.match_hostname = None;
+    }
     let l = uri_layer.overlaid_by(keywords);
     let tls = l.tls.as_ref().is_some_and(|s| s.value);
     if !tls {
@@ -647,4 +659,11 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
         host_order: l.host_order.map_or(HostOrder::RoundRobin, |s| s.value),
         max_retries: l.max_retries.map(|s| s.value),
     })
+}
+
+impl SettingsBuilder {
+    /// Builds the settings and a [`crate::Client`] for them.
+    pub fn build_client(self) -> Result<crate::Client> {
+        crate::Client::from_settings(self.build()?)
+    }
 }

@@ -1,0 +1,378 @@
+//! [`Client`]: requests over the hosts of one [`Settings`], with failover
+//! that never sends a write twice.
+
+use std::fmt;
+use std::sync::Arc;
+
+use base64::Engine;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{Connector, TcpConnector};
+
+pub use ureq::http::Method;
+
+use crate::connector::TlsConnector;
+use crate::error::{Error, Result};
+use crate::failure::{self, Stage};
+use crate::hosts::HostTable;
+use crate::response::Response;
+use crate::secret::Secret;
+use crate::server_info::ServerInfo;
+use crate::settings::{Settings, SettingsBuilder};
+use crate::tls;
+
+/// The largest response body read into memory.
+const MAX_BODY: u64 = 1 << 30;
+
+/// A connection to one database or cluster, as its [`Settings`] describe.
+///
+/// Cheap to clone: clones share the TLS configuration, the connection pool
+/// and the record of dead hosts. `Send + Sync`: share one client between
+/// threads rather than building one per thread.
+///
+/// ```no_run
+/// let client = httpdb::Client::from_env("HTTPDB_URL")?;
+/// let info = client.server_info()?;
+/// println!("{} {:?}", info.url, info.version);
+/// let rows: serde_json::Value = client.post_json("/_sql", &serde_json::json!({"stmt": "SELECT 1"}))?;
+/// # Ok::<(), httpdb::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: Settings,
+    agent: ureq::Agent,
+    /// `scheme://host:port/base` for each host, built once.
+    bases: Vec<String>,
+    /// `host:port` for each host, for errors and logs.
+    names: Vec<String>,
+    authorization: Option<Secret>,
+    hosts: HostTable,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("settings", &self.inner.settings).finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for the connection URI `uri`.
+    pub fn new(uri: &str) -> Result<Client> {
+        Client::from_settings(Settings::from_uri(uri)?)
+    }
+
+    /// A client for the connection URI in the environment variable `var`.
+    pub fn from_env(var: &str) -> Result<Client> {
+        Client::from_settings(Settings::from_env(var)?)
+    }
+
+    /// A settings builder (URI plus keyword overrides); finish it with
+    /// [`SettingsBuilder::build_client`].
+    ///
+    /// ```no_run
+    /// let client = httpdb::Client::builder()
+    ///     .uri("https://db1:4200,db2:4200")
+    ///     .option("tlsCAFile", "/etc/db/ca.pem")
+    ///     .build_client()?;
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn builder() -> SettingsBuilder {
+        Settings::builder()
+    }
+
+    /// A client for `settings`. Reads the CA, certificate and key files
+    /// now, once; nothing is sent until the first request.
+    pub fn from_settings(settings: Settings) -> Result<Client> {
+        let tls_config = tls::client_config(&settings)?;
+        if !settings.tls() && (settings.password().is_some() || settings.token().is_some()) {
+            log::warn!("credentials will be sent in plain text over http:// to {}; use https://", settings.hosts().iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
+        }
+        let connect = Some(settings.connect_timeout());
+        let timeout = Some(settings.timeout());
+        let pool = settings.pool_size();
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .https_only(settings.tls())
+            .proxy(None)
+            .max_redirects(0)
+            .user_agent(concat!("httpdb/", env!("CARGO_PKG_VERSION")))
+            .timeout_resolve(connect)
+            .timeout_connect(connect)
+            .timeout_send_request(timeout)
+            .timeout_send_body(timeout)
+            .timeout_recv_response(timeout)
+            .timeout_recv_body(timeout)
+            .max_idle_connections(pool.saturating_mul(settings.hosts().len()))
+            .max_idle_connections_per_host(pool)
+            .build();
+        let connector = ().chain(TcpConnector::default()).chain(TlsConnector { config: tls_config });
+        let agent = ureq::Agent::with_parts(config, connector, DefaultResolver::default());
+        let scheme = if settings.tls() { "https" } else { "http" };
+        let base = settings.path().trim_end_matches('/');
+        let names: Vec<String> = settings.hosts().iter().map(ToString::to_string).collect();
+        let bases = names.iter().map(|h| format!("{scheme}://{h}{base}")).collect();
+        let authorization = match (settings.token(), settings.username()) {
+            (Some(token), _) => Some(Secret::new(format!("Bearer {}", token.expose()))),
+            (None, Some(user)) => {
+                let pair = format!("{user}:{}", settings.password().map_or("", |p| p.expose()));
+                let encoded = Secret::new(base64::engine::general_purpose::STANDARD.encode(Secret::new(pair).expose()));
+                Some(Secret::new(format!("Basic {}", encoded.expose())))
+            }
+            (None, None) => None,
+        };
+        let hosts = HostTable::new(settings.hosts().len(), settings.host_order(), settings.retry_interval());
+        Ok(Client { inner: Arc::new(Inner { settings, agent, bases, names, authorization, hosts }) })
+    }
+
+    /// The settings this client was built from.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The hosts (`host:port`) currently skipped after a failure; each
+    /// is tried again once `retry_interval` has passed since it failed.
+    pub fn dead_hosts(&self) -> Vec<String> {
+        let inner = &*self.inner;
+        (0..inner.names.len()).filter(|i| inner.hosts.is_dead(*i)).map(|i| inner.names[i].clone()).collect()
+    }
+
+    /// A request to send with [`Request::send`]; `path` is relative to the
+    /// URI's base path.
+    pub fn request(&self, method: Method, path: &str) -> Request<'_> {
+        Request { client: self, method, path: path.to_string(), headers: Vec::new(), body: None, error_for_status: true }
+    }
+
+    /// `GET path`. An HTTP error status is an [`Error::Status`].
+    pub fn get(&self, path: &str) -> Result<Response> {
+        self.request(Method::GET, path).send()
+    }
+    /// `HEAD path`.
+    pub fn head(&self, path: &str) -> Result<Response> {
+        self.request(Method::HEAD, path).send()
+    }
+    /// `DELETE path`.
+    pub fn delete(&self, path: &str) -> Result<Response> {
+        self.request(Method::DELETE, path).send()
+    }
+    /// `POST path` with a raw body. Never sent twice.
+    pub fn post(&self, path: &str, body: impl Into<Vec<u8>>) -> Result<Response> {
+        self.request(Method::POST, path).body(body).send()
+    }
+    /// `PUT path` with a raw body.
+    pub fn put(&self, path: &str, body: impl Into<Vec<u8>>) -> Result<Response> {
+        self.request(Method::PUT, path).body(body).send()
+    }
+    /// `GET path`, the answer decoded from JSON.
+    pub fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
+        self.get(path)?.json()
+    }
+    /// `POST path` with `body` as JSON, the answer decoded from JSON.
+    pub fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
+        self.request(Method::POST, path).json(body)?.send()?.json()
+    }
+
+    /// Who answers: the root document of CrateDB, Elasticsearch, OpenSearch
+    /// or CouchDB (`GET /`), or etcd's `GET /version`.
+    pub fn server_info(&self) -> Result<ServerInfo> {
+        let root = self.request(Method::GET, "/").error_for_status(false).send()?;
+        let url = self.url_of(root.host());
+        if root.status() < 400 {
+            if let Some(info) = root.json::<serde_json::Value>().ok().and_then(|doc| ServerInfo::from_document(url.clone(), &doc)) {
+                return Ok(info);
+            }
+        }
+        let version = self.request(Method::GET, "/version").error_for_status(false).send()?;
+        if version.status() < 400 {
+            if let Some(info) = version.json::<serde_json::Value>().ok().and_then(|doc| ServerInfo::from_document(url.clone(), &doc)) {
+                return Ok(info);
+            }
+        }
+        if let Some(error) = root.status_error() {
+            return Err(error);
+        }
+        Ok(ServerInfo { url, name: None, cluster_name: None, version: None })
+    }
+
+    fn url_of(&self, host: &str) -> String {
+        let scheme = if self.inner.settings.tls() { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    }
+
+    fn send(&self, request: &Request<'_>) -> Result<Response> {
+        let inner = &*self.inner;
+        let idempotent = matches!(request.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE);
+        let plan = inner.hosts.plan();
+        let allowed = plan.len().min(inner.settings.max_retries().saturating_add(1));
+        let mut attempts: Vec<(String, Error)> = Vec::new();
+        let mut unavailable: Option<Response> = None;
+        for (n, &i) in plan.iter().take(allowed).enumerate() {
+            let host = &inner.names[i];
+            let last = n + 1 == allowed;
+            let (error, may_move_on) = match self.attempt(i, request) {
+                Ok(response) if matches!(response.status, 502..=504) => {
+                    inner.hosts.mark_dead(i);
+                    let error = response.status_error();
+                    unavailable = Some(response);
+                    (error, idempotent)
+                }
+                Ok(response) => {
+                    inner.hosts.mark_alive(i);
+                    return request.finish(response);
+                }
+                Err((error, stage)) => {
+                    if stage != Stage::Certificate {
+                        inner.hosts.mark_dead(i);
+                    }
+                    (Some(error), stage != Stage::AfterSend || idempotent)
+                }
+            };
+            let Some(error) = error else { continue };
+            if !last && may_move_on {
+                log::info!("{host}: {error}; trying {} (attempt {} of at most {allowed})", inner.names[plan[n + 1]], n + 2);
+            } else {
+                log::debug!("{host}: {error}");
+            }
+            let is_unavailable = matches!(error, Error::Status { .. });
+            attempts.push((host.clone(), error));
+            if !may_move_on || last {
+                if is_unavailable {
+                    if let Some(response) = unavailable.take() {
+                        return request.finish(response).map_err(|e| with_history(e, attempts));
+                    }
+                }
+                break;
+            }
+        }
+        Err(final_error(attempts))
+    }
+
+    fn attempt(&self, i: usize, request: &Request<'_>) -> std::result::Result<Response, (Error, Stage)> {
+        let inner = &*self.inner;
+        let host = &inner.names[i];
+        let url = join(&inner.bases[i], &request.path);
+        let mut builder = ureq::http::Request::builder().method(request.method.clone()).uri(&url);
+        if let Some(auth) = &inner.authorization {
+            builder = builder.header("authorization", auth.expose());
+        }
+        for (name, value) in &request.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let result = match &request.body {
+            Some(body) => builder.body(body.as_slice()).map(|r| inner.agent.run(r)),
+            None => builder.body(()).map(|r| inner.agent.run(r)),
+        };
+        let response = result
+            .map_err(|e| (Error::config("request", format!("cannot build the request {} {url}: {e}", request.method)), Stage::BeforeSend))?
+            .map_err(|e| failure::classify(e, host, &inner.settings))?;
+        log::debug!("{} {} -> {} from {host}", request.method, request.path, response.status().as_u16());
+        let (parts, body) = response.into_parts();
+        let body = if request.method == Method::HEAD {
+            Vec::new()
+        } else {
+            body.into_with_config().limit(MAX_BODY).read_to_vec().map_err(|e| failure::classify(e, host, &inner.settings))?
+        };
+        Ok(Response { host: host.clone(), status: parts.status.as_u16(), version: format!("{:?}", parts.version), headers: parts.headers, body })
+    }
+}
+
+/// `base` (no trailing slash) joined with a request path.
+fn join(base: &str, path: &str) -> String {
+    let mut url = String::with_capacity(base.len() + path.len() + 1);
+    url.push_str(base);
+    if !path.starts_with('/') {
+        url.push('/');
+    }
+    url.push_str(path);
+    url
+}
+
+/// One error for a request whose every attempt failed.
+fn final_error(mut attempts: Vec<(String, Error)>) -> Error {
+    if attempts.len() == 1 {
+        return attempts.remove(0).1;
+    }
+    // A certificate problem is a configuration problem: say so, rather
+    // than bury it in a list of hosts.
+    if let Some(pos) = attempts.iter().position(|(_, e)| matches!(e, Error::Tls { kind, .. } if kind.is_verification() || matches!(kind, crate::TlsErrorKind::ClientCertRejected | crate::TlsErrorKind::ClientCertRequired))) {
+        return attempts.remove(pos).1;
+    }
+    Error::NoHost { attempts }
+}
+
+fn with_history(error: Error, attempts: Vec<(String, Error)>) -> Error {
+    if attempts.len() <= 1 { error } else { Error::NoHost { attempts } }
+}
+
+/// A request being prepared; send it with [`Request::send`].
+#[derive(Debug)]
+pub struct Request<'c> {
+    client: &'c Client,
+    method: Method,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Option<Vec<u8>>,
+    error_for_status: bool,
+}
+
+impl Request<'_> {
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Sets a raw body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets `value` as a JSON body, with `Content-Type: application/json`.
+    pub fn json<B: Serialize + ?Sized>(self, value: &B) -> Result<Self> {
+        let body = serde_json::to_vec(value).map_err(|e| Error::config("body", format!("cannot encode the request body as JSON: {e}")))?;
+        Ok(self.header("content-type", "application/json").body(body))
+    }
+
+    /// Whether a 4xx or 5xx answer is an [`Error::Status`]. Defaults to
+    /// true; with false it is returned as a [`Response`].
+    pub fn error_for_status(mut self, on: bool) -> Self {
+        self.error_for_status = on;
+        self
+    }
+
+    /// Sends the request, moving on to other hosts as the failover rules
+    /// allow (README, "Clusters and failover").
+    pub fn send(self) -> Result<Response> {
+        self.client.send(&self)
+    }
+
+    fn finish(&self, response: Response) -> Result<Response> {
+        match response.status_error() {
+            Some(error) if self.error_for_status => Err(error),
+            _ => Ok(response),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_paths() {
+        assert_eq!(join("https://h:1", "/"), "https://h:1/");
+        assert_eq!(join("https://h:1", "_sql"), "https://h:1/_sql");
+        assert_eq!(join("https://h:1/db", "/x?y=1"), "https://h:1/db/x?y=1");
+    }
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone>() {}
+        check::<Client>();
+    }
+}

@@ -1,0 +1,119 @@
+//! The ureq connector that runs our rustls `ClientConfig` over ureq's TCP
+//! transport. ureq's own `TlsConfig` cannot carry a custom verifier, so TLS
+//! is done here and that config is ignored.
+
+use std::fmt;
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, StreamOwned};
+use ureq::unversioned::transport::time::Duration as UreqDuration;
+use ureq::unversioned::transport::time::Instant as UreqInstant;
+use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport, TransportAdapter};
+
+/// Wraps every https connection in TLS with one shared `ClientConfig`.
+/// Plain http passes through; https without a config is refused, so an
+/// https URI never sends a byte in plain text.
+pub(crate) struct TlsConnector {
+    pub config: Option<Arc<ClientConfig>>,
+}
+
+impl fmt::Debug for TlsConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsConnector").field("tls", &self.config.is_some()).finish()
+    }
+}
+
+impl<In: Transport> Connector<In> for TlsConnector {
+    type Out = Either<In, TlsTransport>;
+
+    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else {
+            return Ok(None);
+        };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let Some(config) = &self.config else {
+            return Err(ureq::Error::Tls("an https request on a client without TLS settings"));
+        };
+        let host = details.uri.host().unwrap_or_default();
+        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_string())
+            .map_err(|_| ureq::Error::Tls("the host is not a valid TLS server name"))?;
+        let mut conn = ClientConnection::new(config.clone(), name).map_err(io_error)?;
+        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        // The handshake gets what is left of the connect timeout, not a fresh one.
+        sock.set_timeout(remaining(details));
+        while conn.is_handshaking() {
+            conn.complete_io(&mut sock)?;
+        }
+        log::debug!(
+            "TLS to {host}: {:?}, {:?}, {}",
+            conn.protocol_version(),
+            conn.negotiated_cipher_suite().map(|s| s.suite()),
+            match conn.handshake_kind() {
+                Some(rustls::HandshakeKind::Resumed) => "resumed session",
+                _ => "full handshake",
+            }
+        );
+        let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
+        Ok(Some(Either::B(TlsTransport { buffers, stream: StreamOwned::new(conn, sock) })))
+    }
+}
+
+fn io_error(e: rustls::Error) -> ureq::Error {
+    ureq::Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+}
+
+/// The connect budget left after resolving and the TCP connect.
+fn remaining(details: &ConnectionDetails) -> NextTimeout {
+    let mut timeout = details.timeout;
+    if let (UreqDuration::Exact(limit), UreqInstant::Exact(start), UreqInstant::Exact(now)) = (timeout.after, details.now, (details.current_time)()) {
+        timeout.after = UreqDuration::Exact(limit.saturating_sub(now.saturating_duration_since(start)));
+    }
+    timeout
+}
+
+/// An established TLS connection, as ureq's transport.
+pub(crate) struct TlsTransport {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsTransport").field("chained", &self.stream.sock.inner()).finish()
+    }
+}
+
+impl Transport for TlsTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let output = &self.buffers.output()[..amount];
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = self.stream.read(input)?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    /// Asked of the TCP socket underneath, so that pooled connections the
+    /// server closed are noticed.
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}

@@ -1,0 +1,111 @@
+//! Which host a request goes to: round robin or ordered over the hosts not
+//! marked dead, and the dead marks themselves.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::settings::HostOrder;
+
+/// Dead marks and the round-robin cursor, shared by every clone of a client.
+#[derive(Debug)]
+pub(crate) struct HostTable {
+    dead_since: Mutex<Vec<Option<Instant>>>,
+    next: AtomicUsize,
+    order: HostOrder,
+    retry_interval: Duration,
+}
+
+impl HostTable {
+    pub fn new(count: usize, order: HostOrder, retry_interval: Duration) -> Self {
+        HostTable { dead_since: Mutex::new(vec![None; count]), next: AtomicUsize::new(0), order, retry_interval }
+    }
+
+    /// The hosts to try for one request, in order: the live ones (a host
+    /// whose mark is older than `retry_interval` is live again), starting
+    /// at the round-robin cursor or at the first; when none is live, the
+    /// one dead longest.
+    pub fn plan(&self) -> Vec<usize> {
+        let dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
+        let n = dead.len();
+        let now = Instant::now();
+        let live = |i: &usize| dead[*i].is_none_or(|t| now.duration_since(t) >= self.retry_interval);
+        let start = match self.order {
+            HostOrder::RoundRobin if n > 1 => self.next.fetch_add(1, Ordering::Relaxed) % n,
+            _ => 0,
+        };
+        let plan: Vec<usize> = (0..n).map(|k| (start + k) % n).filter(live).collect();
+        if !plan.is_empty() {
+            return plan;
+        }
+        (0..n).min_by_key(|i| dead[*i]).into_iter().collect()
+    }
+
+    /// Skips host `i` for the next `retry_interval`.
+    pub fn mark_dead(&self, i: usize) {
+        let mut dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
+        dead[i] = Some(Instant::now());
+    }
+
+    /// Host `i` answered: it is live again.
+    pub fn mark_alive(&self, i: usize) {
+        let mut dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
+        if dead[i].is_some() {
+            dead[i] = None;
+        }
+    }
+
+    /// Whether host `i` is currently skipped.
+    pub fn is_dead(&self, i: usize) -> bool {
+        let dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
+        dead[i].is_some_and(|t| t.elapsed() < self.retry_interval)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_robin_rotates_over_live_hosts() {
+        let t = HostTable::new(3, HostOrder::RoundRobin, Duration::from_secs(60));
+        assert_eq!(t.plan(), vec![0, 1, 2]);
+        assert_eq!(t.plan(), vec![1, 2, 0]);
+        t.mark_dead(2);
+        assert_eq!(t.plan(), vec![0, 1]);
+        assert_eq!(t.plan(), vec![0, 1]);
+        assert_eq!(t.plan(), vec![1, 0]);
+    }
+
+    #[test]
+    fn ordered_always_starts_first() {
+        let t = HostTable::new(3, HostOrder::Ordered, Duration::from_secs(60));
+        assert_eq!(t.plan(), vec![0, 1, 2]);
+        assert_eq!(t.plan(), vec![0, 1, 2]);
+        t.mark_dead(0);
+        assert_eq!(t.plan(), vec![1, 2]);
+        t.mark_alive(0);
+        assert_eq!(t.plan(), vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn all_dead_tries_the_one_dead_longest() {
+        let t = HostTable::new(3, HostOrder::Ordered, Duration::from_secs(60));
+        t.mark_dead(1);
+        std::thread::sleep(Duration::from_millis(2));
+        t.mark_dead(0);
+        t.mark_dead(2);
+        assert_eq!(t.plan(), vec![1]);
+    }
+
+    #[test]
+    fn dead_marks_expire() {
+        let t = HostTable::new(2, HostOrder::Ordered, Duration::from_millis(20));
+        t.mark_dead(0);
+        assert!(t.is_dead(0));
+        assert_eq!(t.plan(), vec![1]);
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(!t.is_dead(0));
+        assert_eq!(t.plan(), vec![0, 1]);
+    }
+}

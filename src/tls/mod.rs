@@ -1,0 +1,144 @@
+//! The rustls `ClientConfig` that `Settings` describe, and the reading of
+//! rustls' errors back into what the user should change.
+//!
+//! The config is built once per client: files are read here and nowhere
+//! else, and the OS trust store is loaded only when it is used.
+
+mod files;
+mod verifier;
+
+use std::sync::Arc;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::ServerCertVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::sign::SingleCertAndKey;
+use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
+
+use crate::error::{Error, Result, TlsErrorKind};
+use crate::settings::{CaCerts, Settings};
+
+pub(crate) use verifier::NoVerification;
+
+/// The crypto provider every config uses: ring, named explicitly.
+pub(crate) fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The TLS configuration of `settings`, or `None` when TLS is off.
+pub(crate) fn client_config(settings: &Settings) -> Result<Option<Arc<ClientConfig>>> {
+    if !settings.tls() {
+        return Ok(None);
+    }
+    let provider = provider();
+    let verifier: Arc<dyn ServerCertVerifier> = if settings.ssl_cert_reqs().verifies() {
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(settings)?), provider.clone())
+            .build()
+            .map_err(|e| Error::config("ssl_ca_certs", format!("cannot build a certificate verifier from the trusted CAs: {e}")))?;
+        if settings.ssl_match_hostname() {
+            webpki
+        } else {
+            Arc::new(verifier::ChainOnly(webpki))
+        }
+    } else {
+        // Read a CA file even though it will not be used, so that a wrong
+        // path is reported rather than silently ignored.
+        if let CaCerts::File(path) = settings.ssl_ca_certs() {
+            files::ca_file("ssl_ca_certs", path)?;
+        }
+        let hosts: Vec<String> = settings.hosts().iter().map(ToString::to_string).collect();
+        log::warn!(
+            "TLS certificate verification is off (ssl_cert_reqs=CERT_NONE) for {}: any server can pose as these hosts",
+            hosts.join(", ")
+        );
+        Arc::new(NoVerification(provider.clone()))
+    };
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::config("ssl", format!("the TLS provider cannot be used: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match files::identity(settings, &provider)? {
+        Some(key) => builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(key))),
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Some(Arc::new(config)))
+}
+
+/// The trusted roots: exactly the CA file's, or the OS store (Mozilla's
+/// roots when the OS store is empty).
+fn roots(settings: &Settings) -> Result<RootCertStore> {
+    match settings.ssl_ca_certs() {
+        CaCerts::File(path) => files::ca_file("ssl_ca_certs", path),
+        CaCerts::System => {
+            let found = rustls_native_certs::load_native_certs();
+            for error in &found.errors {
+                log::debug!("while loading the system trust store: {error}");
+            }
+            let mut store = RootCertStore::empty();
+            let (added, ignored) = store.add_parsable_certificates(found.certs);
+            log::debug!("system trust store: {added} CA certificates ({ignored} unusable)");
+            if store.is_empty() {
+                log::info!(
+                    "the system trust store is empty (install ca-certificates, or set SSL_CERT_FILE); using the bundled Mozilla roots instead"
+                );
+                store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            }
+            Ok(store)
+        }
+    }
+}
+
+/// A TLS failure explained: what went wrong and what to change.
+pub(crate) fn classify(error: &rustls::Error, host: &str, settings: &Settings) -> (TlsErrorKind, String) {
+    use TlsErrorKind::*;
+    let trust = match settings.ssl_ca_certs() {
+        CaCerts::File(p) => format!("any CA in ssl_ca_certs={}", p.display()),
+        CaCerts::System => "any CA in the system trust store".into(),
+    };
+    let has_identity = settings.ssl_certfile().is_some();
+    let certfile = settings.ssl_certfile().map(|p| p.display().to_string()).unwrap_or_default();
+    let rejected = || {
+        if has_identity {
+            (ClientCertRejected, format!("the server rejected the client certificate ssl_certfile={certfile}; use one signed by a CA the server trusts"))
+        } else {
+            (ClientCertRequired, "the server requires a client certificate; pass one with ssl_certfile (and ssl_keyfile)".into())
+        }
+    };
+    match error {
+        rustls::Error::InvalidCertificate(cert) => match cert {
+            CertificateError::UnknownIssuer => (UnknownIssuer, format!("the server's chain is not signed by {trust}; pass the CA that signed it with ssl_ca_certs, or ssl_cert_reqs=CERT_NONE to skip verification")),
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } | CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                (Expired, "the server's certificate is outside its validity period; renew it on the server, or check this machine's clock".into())
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                let name = host.rsplit_once(':').map_or(host, |(n, _)| n).trim_matches(['[', ']']);
+                (NotValidForName, format!("the certificate does not name {name}; connect by a name it holds, or set ssl_match_hostname=false to check the chain only"))
+            }
+            _ => (BadCertificate, "the server's certificate is not acceptable; have it reissued, or set ssl_cert_reqs=CERT_NONE to skip verification".into()),
+        },
+        rustls::Error::AlertReceived(alert) => match alert {
+            AlertDescription::CertificateRequired => (ClientCertRequired, "the server requires a client certificate; pass one with ssl_certfile (and ssl_keyfile)".into()),
+            AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::UnsupportedCertificate
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::CertificateExpired
+            | AlertDescription::AccessDenied => rejected(),
+            AlertDescription::HandshakeFailure if !has_identity => (Handshake, "the server ended the handshake; it may require a client certificate (ssl_certfile) or a TLS version or cipher httpdb does not offer".into()),
+            _ => (Handshake, format!("the server sent the TLS alert {alert:?}")),
+        },
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } | rustls::Error::InappropriateHandshakeMessage { .. } => {
+            (Handshake, "the server did not speak TLS as expected; is this port plain http? then use an http:// URI".into())
+        }
+        _ => (Handshake, "the TLS handshake failed".into()),
+    }
+}
+
+/// The [`Error::Tls`] for a rustls failure talking to `host`.
+pub(crate) fn error(error: rustls::Error, host: &str, settings: &Settings) -> Error {
+    let (kind, hint) = classify(&error, host, settings);
+    Error::Tls { host: host.to_string(), kind, detail: error.to_string(), hint, source: Some(Box::new(error)) }
+}
