@@ -614,6 +614,12 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
             format!("{} is given without a client certificate or key; add ssl_certfile (and ssl_keyfile) or remove it", p.from),
         ));
     }
+    if let (Some(token), Some(password)) = (&l.token, &l.password) {
+        return Err(Error::config(
+            options::key_of(&token.from),
+            format!("conflicting options: {} and {} both set the Authorization header; use a token or a password, not both", token.from, password.from),
+        ));
+    }
     let ca_certs = l.ca_certs.map(|s| s.value).unwrap_or(CaCerts::System);
     let cert_reqs = match (&l.cert_reqs, &l.sslmode_require) {
         (Some(s), _) => s.value,
