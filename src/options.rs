@@ -170,7 +170,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     OptionSpec { names: &["connectTimeoutMS"], canonical: "connect_timeout", accepts: "a whole number of milliseconds greater than 0", secret: false, apply: |l, g| set(&mut l.connect_timeout, g.millis()?, g.shown()) },
     OptionSpec { names: &["timeout", "timeout.query_timeout"], canonical: "timeout", accepts: duration::FORMS, secret: false, apply: |l, g| set(&mut l.timeout, g.timeout()?, g.shown()) },
     OptionSpec { names: &["socketTimeoutMS"], canonical: "timeout", accepts: "a whole number of milliseconds greater than 0", secret: false, apply: |l, g| set(&mut l.timeout, g.millis()?, g.shown()) },
-    OptionSpec { names: &["username"], canonical: "username", accepts: "a user name", secret: false, apply: |l, g| set(&mut l.username, g.value.to_string(), g.shown()) },
+    OptionSpec { names: &["username"], canonical: "username", accepts: "a user name", secret: false, apply: |l, g| set(&mut l.username, g.non_empty()?.to_string(), g.shown()) },
     OptionSpec { names: &["password"], canonical: "password", accepts: "a password", secret: true, apply: |l, g| set(&mut l.password, Secret::new(g.value), g.shown()) },
     OptionSpec { names: &["token", "jwt", "jwt_token"], canonical: "token", accepts: "a bearer token (JWT)", secret: true, apply: |l, g| set(&mut l.token, g.non_empty().map(Secret::new)?, g.shown()) },
     OptionSpec { names: &["retry_interval"], canonical: "retry_interval", accepts: duration::FORMS, secret: false, apply: |l, g| set(&mut l.retry_interval, g.duration()?, g.shown()) },
@@ -372,6 +372,22 @@ mod tests {
         names.sort();
         names.dedup();
         assert_eq!(names.len(), count);
+    }
+
+    /// The README's option table lists every name in the row of its
+    /// canonical option, so the documentation cannot drift from the table.
+    #[test]
+    fn readme_table_matches_the_vocabulary() {
+        let readme = include_str!("../README.md");
+        for spec in OPTIONS {
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{}` |", spec.canonical)))
+                .unwrap_or_else(|| panic!("README has no table row for `{}`", spec.canonical));
+            for name in spec.names {
+                assert!(row.contains(&format!("`{name}`")), "README row `{}` lacks `{name}`", spec.canonical);
+            }
+        }
     }
 
     #[test]
