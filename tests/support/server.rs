@@ -84,6 +84,9 @@ pub enum Behaviour {
     CloseMidBody,
     /// Read (and record) the request, answer `NOT HTTP AT ALL\r\n\r\n`, close.
     Garbage,
+    /// Answer every request with `503 Service Unavailable`, as a cluster
+    /// member that is shutting down does.
+    Unavailable,
 }
 
 /// Configuration of a [`TestServer`]; build it from `ServerOptions::default()`
@@ -107,6 +110,9 @@ pub struct ServerOptions {
     pub ipv6: bool,
     /// Offer TLS 1.3 only (otherwise TLS 1.2 and 1.3).
     pub tls13_only: bool,
+    /// Bind this port (0: any free port), e.g. to bring a host back where
+    /// a client expects it.
+    pub port: u16,
 }
 
 impl Default for ServerOptions {
@@ -119,6 +125,7 @@ impl Default for ServerOptions {
             behaviour: Behaviour::Normal,
             ipv6: false,
             tls13_only: false,
+            port: 0,
         }
     }
 }
@@ -158,6 +165,12 @@ impl ServerOptions {
     /// Binds `[::1]:0` instead of `127.0.0.1:0`.
     pub fn ipv6(mut self) -> Self {
         self.ipv6 = true;
+        self
+    }
+
+    /// Binds this port instead of a free one.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
         self
     }
 
@@ -238,11 +251,12 @@ impl TestServer {
     /// (missing fixture, bind failure, ...).
     pub fn start(opts: ServerOptions) -> TestServer {
         let tls = opts.tls.then(|| tls_config(&opts));
-        let bind: SocketAddr = if opts.ipv6 {
-            "[::1]:0".parse().unwrap()
+        let ip: std::net::IpAddr = if opts.ipv6 {
+            std::net::Ipv6Addr::LOCALHOST.into()
         } else {
-            "127.0.0.1:0".parse().unwrap()
+            std::net::Ipv4Addr::LOCALHOST.into()
         };
+        let bind = SocketAddr::new(ip, opts.port);
         let listener = TcpListener::bind(bind)
             .unwrap_or_else(|e| panic!("test server: cannot bind {bind}: {e}"));
         let addr = listener
@@ -564,6 +578,15 @@ fn serve_connection(mut tcp: TcpStream, id: usize, shared: &Shared) -> io::Resul
         let io = reader.get_mut();
         match shared.behaviour {
             Behaviour::Normal | Behaviour::CloseAfterHandshake => {}
+            Behaviour::Unavailable => {
+                let response = Response::text(503, "unavailable");
+                write_response(io, &response, head, !keep_alive)?;
+                if !keep_alive {
+                    io.close();
+                    return Ok(());
+                }
+                continue;
+            }
             Behaviour::NeverAnswer => {
                 while !shared.stopped() {
                     thread::sleep(Duration::from_millis(20));

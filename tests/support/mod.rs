@@ -1,0 +1,5 @@
+//! Shared helpers for the integration tests.
+
+pub mod etcd;
+pub mod nginx;
+pub mod server;
