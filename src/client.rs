@@ -7,7 +7,6 @@ use std::sync::Arc;
 use base64::Engine;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{Connector, TcpConnector};
 
 pub use ureq::http::Method;
@@ -16,6 +15,7 @@ use crate::connector::TlsConnector;
 use crate::error::{Error, Result};
 use crate::failure::{self, Stage};
 use crate::hosts::HostTable;
+use crate::resolver::HostResolver;
 use crate::response::Response;
 use crate::secret::Secret;
 use crate::server_info::ServerInfo;
@@ -111,7 +111,7 @@ impl Client {
             .max_idle_connections_per_host(pool)
             .build();
         let connector = ().chain(TcpConnector::default()).chain(TlsConnector { config: tls_config });
-        let agent = ureq::Agent::with_parts(config, connector, DefaultResolver::default());
+        let agent = ureq::Agent::with_parts(config, connector, HostResolver::default());
         let scheme = if settings.tls() { "https" } else { "http" };
         let base = settings.path().trim_end_matches('/');
         let names: Vec<String> = settings.hosts().iter().map(ToString::to_string).collect();

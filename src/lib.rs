@@ -17,6 +17,7 @@ mod error;
 mod failure;
 mod hosts;
 mod options;
+mod resolver;
 mod response;
 mod secret;
 mod server_info;
