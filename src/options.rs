@@ -95,7 +95,7 @@ impl Layer {
     /// options, keyword options and CLI flags.
     pub fn apply(&mut self, key: &str, value: &str) -> Result<()> {
         let spec = lookup(key).ok_or_else(|| unknown(key))?;
-        let given = Given { key, value, secret: spec.secret, accepts: spec.accepts };
+        let given = Given { key, value, secret: spec.secret, accepts: spec.accepts, canonical: spec.canonical };
         (spec.apply)(self, &given)
     }
 
@@ -259,6 +259,7 @@ struct Given<'a> {
     value: &'a str,
     secret: bool,
     accepts: &'static str,
+    canonical: &'static str,
 }
 
 impl Given<'_> {
@@ -273,10 +274,15 @@ impl Given<'_> {
 
     fn bad(&self, why: &str) -> Error {
         let value = if self.secret { "***" } else { self.value };
+        let alias = if self.key.eq_ignore_ascii_case(self.canonical) {
+            String::new()
+        } else {
+            format!(" (which sets {})", self.canonical)
+        };
         Error::config(
             self.key,
             format!(
-                "invalid value \"{value}\" for option \"{}\"{why}; accepted: {}",
+                "invalid value \"{value}\" for option \"{}\"{alias}{why}; accepted: {}",
                 self.key, self.accepts
             ),
         )
