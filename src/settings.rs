@@ -490,6 +490,22 @@ impl SettingsBuilder {
     }
     /// The trusted CAs. Defaults to [`CaCerts::System`].
     pub fn ssl_ca_certs(self, ca: CaCerts) -> Self {
+        if matches!(&ca, CaCerts::File(p) if p.as_os_str().is_empty()) {
+            return self.option("ssl_ca_certs", "");
+        }
+        // As text, `system` is the OS store: a file of that name could not
+        // be written back into a URI.
+        if matches!(&ca, CaCerts::File(p) if p.to_str().is_some_and(|p| p.eq_ignore_ascii_case("system"))) {
+            let mut this = self;
+            if this.error.is_some() {
+                return this;
+            }
+            this.fail(Error::config(
+                "ssl_ca_certs",
+                "a CA file named \"system\" would read as the OS trust store (ssl_ca_certs=system); name it ./system",
+            ));
+            return this;
+        }
         let shown = match &ca {
             CaCerts::System => "ssl_ca_certs=system".to_string(),
             CaCerts::File(p) => format!("ssl_ca_certs={}", p.display()),
@@ -499,12 +515,18 @@ impl SettingsBuilder {
     /// The client certificate file. Defaults to none.
     pub fn ssl_certfile(self, path: impl Into<PathBuf>) -> Self {
         let path = path.into();
+        if path.as_os_str().is_empty() {
+            return self.option("ssl_certfile", "");
+        }
         let shown = format!("ssl_certfile={}", path.display());
         self.set(|l| &mut l.certfile, path, shown)
     }
     /// The client key file. Defaults to none (the key is in the certificate file).
     pub fn ssl_keyfile(self, path: impl Into<PathBuf>) -> Self {
         let path = path.into();
+        if path.as_os_str().is_empty() {
+            return self.option("ssl_keyfile", "");
+        }
         let shown = format!("ssl_keyfile={}", path.display());
         self.set(|l| &mut l.keyfile, path, shown)
     }
@@ -515,6 +537,9 @@ impl SettingsBuilder {
     /// The user name for basic auth. Defaults to the URI's.
     pub fn username(self, user: impl Into<String>) -> Self {
         let user = user.into();
+        if user.is_empty() {
+            return self.option("username", "");
+        }
         let shown = format!("username={user}");
         self.set(|l| &mut l.username, user, shown)
     }
@@ -524,7 +549,11 @@ impl SettingsBuilder {
     }
     /// A bearer token sent as `Authorization: Bearer`. Defaults to none.
     pub fn token(self, token: impl Into<Secret>) -> Self {
-        self.set(|l| &mut l.token, token.into(), "token=***".into())
+        let token = token.into();
+        if token.expose().is_empty() {
+            return self.option("token", "");
+        }
+        self.set(|l| &mut l.token, token, "token=***".into())
     }
     /// The connect timeout. Defaults to 10 s. Zero is an error.
     pub fn connect_timeout(self, d: Duration) -> Self {
@@ -588,6 +617,14 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
     if keywords.cert_reqs.as_ref().is_some_and(|s| s.value == CertReqs::None) && keywords.match_hostname.is_none() {
         uri_layer.match_hostname = None;
     }
+    // A token and a password both fill the Authorization header: the one
+    // given as a keyword replaces the other from the URI.
+    if keywords.token.is_some() && keywords.password.is_none() {
+        uri_layer.password = None;
+    }
+    if keywords.password.is_some() && keywords.token.is_none() {
+        uri_layer.token = None;
+    }
     let l = uri_layer.overlaid_by(keywords);
     let tls = l.tls.as_ref().is_some_and(|s| s.value);
     if !tls {
@@ -641,12 +678,16 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
         (None, _) => true,
     };
     let default_port = if tls { 443 } else { 80 };
+    let mut hosts: Vec<Host> = Vec::with_capacity(parsed.hosts.len());
+    for (name, port) in parsed.hosts {
+        let host = Host { name, port: port.unwrap_or(default_port) };
+        if hosts.contains(&host) {
+            return Err(Error::config("host", format!("host {host} is listed twice (a port left out is {default_port}); list each host once")));
+        }
+        hosts.push(host);
+    }
     Ok(Settings {
-        hosts: parsed
-            .hosts
-            .into_iter()
-            .map(|(name, port)| Host { name, port: port.unwrap_or(default_port) })
-            .collect(),
+        hosts,
         tls,
         path: parsed.path,
         cert_reqs,

@@ -72,7 +72,16 @@ pub(crate) fn parse(uri: &str) -> Result<Parsed> {
         None => authority,
     };
 
-    let parsed = Parsed { https, hosts: hosts(hostlist, &shown)?, path: base_path(path, &shown)?, layer };
+    let hosts = match hosts(hostlist, &shown) {
+        // An unencoded '/' or '?' in a password ends the authority early and
+        // leaves the start of the password where the host should be: say so
+        // without showing any of it.
+        Err(_) if !authority.contains('@') && tail.contains('@') => {
+            return Err(Error::config("password", "the host part of the URI is not valid and an '@' follows it; if the user name or password contains '/' or '?', percent-encode them as %2F and %3F"));
+        }
+        hosts => hosts?,
+    };
+    let parsed = Parsed { https, hosts, path: base_path(path, &shown)?, layer };
     let mut parsed = parsed;
     if let Some(query) = query {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -150,11 +159,13 @@ fn host(entry: &str, shown: &str) -> Result<(String, Option<u16>)> {
             Some((n, p)) => (n, Some(p)),
             None => (entry, None),
         };
-        if name.is_empty() {
-            return Err(Error::config("host", format!("host \"{entry}\" has a port but no name; write host:port")));
-        }
+        // Before the empty-name check, so that a bare IPv6 address (`::1`) is
+        // told to use brackets.
         if port.is_some_and(|p| p.contains(':')) {
             return Err(Error::config("host", format!("host \"{entry}\" has more than one ':'; write an IPv6 address in brackets: [::1]:4200")));
+        }
+        if name.is_empty() {
+            return Err(Error::config("host", format!("host \"{entry}\" has a port but no name; write host:port")));
         }
         if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))) {
             return Err(Error::config("host", format!("host name \"{name}\" contains {bad:?}; a host is a DNS name, an IPv4 address, or an IPv6 address in brackets")));
@@ -213,30 +224,29 @@ fn check_escapes(text: &str, what: &str) -> Result<()> {
 /// `uri` with its password and secret option values replaced by `***`, for
 /// error messages about the URI as a whole.
 pub(crate) fn mask(uri: &str) -> String {
-    let (head, query) = match uri.split_once('?') {
-        Some((h, q)) => (h, Some(q)),
-        None => (uri, None),
+    let (scheme, rest) = match uri.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), uri),
     };
-    let mut out = match head.split_once("://") {
-        Some((scheme, rest)) => {
-            let end = rest.find('/').unwrap_or(rest.len());
-            let (authority, path) = rest.split_at(end);
-            let authority = match authority.rsplit_once('@') {
-                Some((userinfo, hosts)) => match userinfo.split_once(':') {
-                    Some((user, _)) => format!("{user}:***@{hosts}"),
-                    None => authority.to_string(),
-                },
-                None => authority.to_string(),
-            };
-            format!("{scheme}://{authority}{path}")
-        }
-        None => match head.rsplit_once('@') {
-            Some((userinfo, hosts)) if userinfo.contains(':') => {
-                format!("{}:***@{hosts}", userinfo.split(':').next().unwrap_or(""))
-            }
-            _ => head.to_string(),
+    // The userinfo ends at the last '@' of the authority, or at the last '@'
+    // before the first '=' when that is later: an unencoded '/' or '?' in a
+    // password ends the authority early, while an '@' in a query value comes
+    // after an '='. Masking too much of a message is harmless.
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let value_start = rest.find('=').unwrap_or(rest.len());
+    let at = rest[..authority_end].rfind('@').max(rest[..value_start].rfind('@'));
+    let (userinfo, rest) = match at {
+        Some(at) => match rest[..at].split_once(':') {
+            Some((user, _)) => (format!("{user}:***@"), &rest[at + 1..]),
+            None => (rest[..=at].to_string(), &rest[at + 1..]),
         },
+        None => (String::new(), rest),
     };
+    let (head, query) = match rest.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (rest, None),
+    };
+    let mut out = format!("{scheme}{userinfo}{head}");
     if let Some(query) = query {
         out.push('?');
         let pairs: Vec<String> = query
@@ -260,6 +270,10 @@ mod tests {
         assert_eq!(mask("https://u:pw@h/?token=abc&ssl=1"), "https://u:***@h/?token=***&ssl=1");
         assert_eq!(mask("u:pw@h"), "u:***@h");
         assert_eq!(mask("https://h?JWT=x&sslpassword=y"), "https://h?JWT=***&sslpassword=***");
+        // An unencoded '/' or '?' in the password.
+        assert_eq!(mask("https://u:a/b@h"), "https://u:***@h");
+        assert_eq!(mask("https://u:a?b@h/?username=x@y"), "https://u:***@h/?username=x@y");
+        assert_eq!(mask("https://h:1/?username=x@y"), "https://h:1/?username=x@y");
     }
 
     #[test]
