@@ -1,0 +1,216 @@
+//! The command line: clap definitions only, no behaviour.
+//!
+//! None of these types derive `Debug`: they hold the password, token and
+//! key passphrase as given, and must never be printed.
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use clap_complete::Shell;
+
+/// The exit status table shown at the end of `--help`; `output::Exit` is
+/// the code that follows it.
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  success (with --no-fail: whatever the HTTP status)
+  1  the server answered with an HTTP error status (4xx or 5xx), whose body
+     is still printed; or standard output could not be written
+  2  usage or configuration error: bad arguments, URI or option, HTTPDB_URL
+     not set, unreadable --data file, CA or client certificate
+  3  connection or TLS failure: refused, unresolvable host, certificate
+     verify failed, broken or non-HTTP response
+  4  timeout: no answer within connect_timeout or timeout
+
+Options given as flags (and with -o) override the same option in the URI
+and are checked exactly like it; see the option table in README.md.
+
+Examples:
+  export HTTPDB_URL='https://admin:secret@db1:4200,db2:4200/?ssl_ca_certs=/etc/db/ca.pem'
+  httpdb info
+  httpdb post /_sql --json --data '{\"stmt\": \"SELECT 1\"}'
+  httpdb get /_cat/indices -i --timeout 5s
+  httpdb put /index/_doc/1 --json --data @doc.json
+  httpdb config -o tlsCAFile=/tmp/ca.pem";
+
+/// httpdb: talk to a database over HTTP(S), the whole connection coming
+/// from one URI.
+#[derive(Parser)]
+#[command(
+    name = "httpdb",
+    version,
+    about = "Talk to a database over HTTP(S); the whole connection (hosts, TLS, credentials, timeouts) comes from one URI",
+    after_help = EXIT_STATUS,
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// Log to stderr: -v info (settings, retries), -vv debug, -vvv trace;
+    /// without it RUST_LOG is honoured, else warnings only
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// The connection: the URI and the options that override it.
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands. Add a variant here and an arm in `commands::run`.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Print the resolved connection settings as JSON (secrets as "***")
+    Config,
+    /// Ask the server who it is: url, name, cluster_name and version as JSON
+    Info,
+    /// GET PATH and print the response body
+    Get(RequestArgs),
+    /// POST PATH (body from --data) and print the response body
+    Post(RequestArgs),
+    /// PUT PATH (body from --data) and print the response body
+    Put(RequestArgs),
+    /// DELETE PATH and print the response body
+    Delete(RequestArgs),
+    /// HEAD PATH and print the status line and headers
+    Head(RequestArgs),
+    /// Send any standard METHOD (PATCH, OPTIONS, ...) to PATH
+    Request {
+        /// The HTTP method, such as PATCH or OPTIONS (case-insensitive)
+        #[arg(value_name = "METHOD")]
+        method: String,
+        #[command(flatten)]
+        request: RequestArgs,
+    },
+    /// Print a shell completion script
+    Completions {
+        /// The shell to complete for
+        #[arg(value_name = "SHELL")]
+        shell: Shell,
+    },
+}
+
+/// The URI and every connection option a flag can override. Each flag is
+/// handed to the library by its canonical option name.
+#[derive(Args)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectionArgs {
+    /// The connection URI, e.g. https://user:pw@db1:4200,db2:4200/?ssl_ca_certs=ca.pem
+    #[arg(
+        long,
+        value_name = "URI",
+        env = "HTTPDB_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub uri: Option<String>,
+
+    /// CA certificates to trust: a PEM file, or `system` (ssl_ca_certs)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub ssl_ca_certs: Option<String>,
+
+    /// Client certificate: PEM chain (optionally with its key) or PKCS#12 (ssl_certfile)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub ssl_certfile: Option<String>,
+
+    /// Client private key, when not in --ssl-certfile (ssl_keyfile)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub ssl_keyfile: Option<String>,
+
+    /// Passphrase of an encrypted key or PKCS#12 bundle (ssl_pem_passphrase)
+    #[arg(long, value_name = "PASSPHRASE", global = true)]
+    pub ssl_pem_passphrase: Option<String>,
+
+    /// CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED (ssl_cert_reqs)
+    #[arg(long, value_name = "REQS", global = true)]
+    pub ssl_cert_reqs: Option<String>,
+
+    /// Do not verify the server's certificate at all (ssl_cert_reqs=CERT_NONE)
+    #[arg(short = 'k', long, global = true)]
+    pub insecure: bool,
+
+    /// Verify the chain but not the host name (ssl_match_hostname=false)
+    #[arg(long, global = true)]
+    pub no_match_hostname: bool,
+
+    /// Limit for connecting and the TLS handshake, e.g. 5s, 500ms (connect_timeout)
+    #[arg(long, value_name = "DURATION", global = true)]
+    pub connect_timeout: Option<String>,
+
+    /// Limit for sending a request and receiving its answer, e.g. 30s (timeout)
+    #[arg(long, value_name = "DURATION", global = true)]
+    pub timeout: Option<String>,
+
+    /// User name for basic auth (username)
+    #[arg(long, value_name = "USER", global = true)]
+    pub username: Option<String>,
+
+    /// Password for basic auth (password)
+    #[arg(long, value_name = "PASSWORD", global = true)]
+    pub password: Option<String>,
+
+    /// Bearer token (token)
+    #[arg(long, value_name = "TOKEN", global = true)]
+    pub token: Option<String>,
+
+    /// Idle keep-alive connections kept per host (pool_size)
+    #[arg(long, value_name = "N", global = true)]
+    pub pool_size: Option<String>,
+
+    /// How long a failed host is skipped, e.g. 30s (retry_interval)
+    #[arg(long, value_name = "DURATION", global = true)]
+    pub retry_interval: Option<String>,
+
+    /// round_robin or ordered (host_order)
+    #[arg(long, value_name = "ORDER", global = true)]
+    pub host_order: Option<String>,
+
+    /// How many times a request may move on to another host (max_retries)
+    #[arg(long, value_name = "N", global = true)]
+    pub max_retries: Option<String>,
+
+    /// Any option of the vocabulary (aliases too), e.g. -o tlsCAFile=ca.pem; repeatable
+    #[arg(short = 'o', long = "option", value_name = "KEY=VALUE", global = true)]
+    pub options: Vec<String>,
+}
+
+/// What a request subcommand takes.
+#[derive(Args)]
+pub struct RequestArgs {
+    /// The request path, relative to the URI's base path, e.g. /_sql?types
+    #[arg(value_name = "PATH")]
+    pub path: String,
+
+    /// The request body: a string, @FILE for a file's bytes, or - for stdin
+    #[arg(short, long, value_name = "DATA")]
+    pub data: Option<String>,
+
+    /// An extra request header; repeatable
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+
+    /// Send Content-Type and Accept: application/json (unless set with -H)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Print the status line and the response headers before the body
+    #[arg(short, long)]
+    pub include: bool,
+
+    /// Exit 1 on an HTTP 4xx or 5xx status, after printing the body (default)
+    #[arg(long, overrides_with = "no_fail")]
+    pub fail: bool,
+
+    /// Exit 0 whatever the HTTP status
+    #[arg(long, overrides_with = "fail")]
+    pub no_fail: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

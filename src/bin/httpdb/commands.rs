@@ -1,0 +1,41 @@
+//! Dispatch: one arm per subcommand. A new subcommand is a variant in
+//! `args::Command` and an arm here.
+
+use clap::CommandFactory;
+use httpdb::Method;
+
+use crate::args::{Cli, Command};
+use crate::output::{CliError, Exit, Stdout};
+use crate::{connection, request};
+
+/// Runs the subcommand of `cli`.
+pub fn run(cli: Cli) -> Result<Exit, CliError> {
+    let connection = &cli.connection;
+    match cli.command {
+        Command::Config => {
+            let settings = connection::settings(connection)?;
+            Stdout::new().json(&settings.to_json())?;
+            Ok(Exit::Ok)
+        }
+        Command::Info => {
+            let info = connection::client(connection)?.server_info()?;
+            Stdout::new().json(&info)?;
+            Ok(Exit::Ok)
+        }
+        Command::Get(args) => request::run(connection, Method::GET, args),
+        Command::Post(args) => request::run(connection, Method::POST, args),
+        Command::Put(args) => request::run(connection, Method::PUT, args),
+        Command::Delete(args) => request::run(connection, Method::DELETE, args),
+        Command::Head(args) => request::run(connection, Method::HEAD, args),
+        Command::Request {
+            method,
+            request: args,
+        } => request::run(connection, request::method(&method)?, args),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "httpdb", &mut script);
+            Stdout::new().write(&script)?;
+            Ok(Exit::Ok)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The stderr logger: env_logger, at the level -v asks for.
+//!
+//! Without -v, `RUST_LOG` decides, and else only warnings show (the
+//! library's CERT_NONE and plain-http-credentials warnings). Every line is
+//! scrubbed of secrets, and ureq-proto's trace-level dumps of the raw wire
+//! bytes (which hold the Authorization header) are dropped whatever the
+//! filter says.
+
+use std::io::Write;
+
+use env_logger::Logger;
+use log::{Level, LevelFilter, Log, Metadata, Record};
+
+use crate::redact;
+
+/// Installs the logger; `verbose` is the number of -v flags.
+pub fn init(verbose: u8) {
+    let rust_log = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|f| !f.trim().is_empty());
+    let mut builder = env_logger::Builder::new();
+    if let Ok(style) = std::env::var("RUST_LOG_STYLE") {
+        builder.parse_write_style(&style);
+    }
+    match (verbose, rust_log) {
+        (0, Some(filters)) => builder.parse_filters(&filters),
+        (0, None) => builder.filter_level(LevelFilter::Warn),
+        (1, _) => builder.filter_level(LevelFilter::Info),
+        (2, _) => builder.filter_level(LevelFilter::Debug),
+        _ => builder.filter_level(LevelFilter::Trace),
+    };
+    // Plain warnings read like the binary's own messages; with -v or
+    // RUST_LOG, lines carry a time stamp and the module they come from.
+    let plain = verbose == 0 && std::env::var_os("RUST_LOG").is_none_or(|f| f.is_empty());
+    builder.format(move |buf, record| {
+        let message = record.args().to_string();
+        let message = redact::scrub(&message);
+        let style = buf.default_level_style(record.level());
+        if plain {
+            let level = match record.level() {
+                Level::Error => "error",
+                Level::Warn => "warning",
+                Level::Info => "info",
+                Level::Debug => "debug",
+                Level::Trace => "trace",
+            };
+            writeln!(buf, "httpdb: {style}{level}{style:#}: {message}")
+        } else {
+            let level = record.level();
+            let time = buf.timestamp_millis();
+            writeln!(
+                buf,
+                "[{time} {style}{level:<5}{style:#} {}] {message}",
+                record.target()
+            )
+        }
+    });
+    let logger = builder.build();
+    let max = logger.filter();
+    if log::set_boxed_logger(Box::new(Guarded(logger))).is_ok() {
+        log::set_max_level(max);
+    }
+}
+
+/// The env_logger logger without the records that would show secrets.
+struct Guarded(Logger);
+
+impl Guarded {
+    fn allowed(metadata: &Metadata<'_>) -> bool {
+        !(metadata.level() == Level::Trace && metadata.target().starts_with("ureq_proto"))
+    }
+}
+
+impl Log for Guarded {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        Self::allowed(metadata) && self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        if Self::allowed(record.metadata()) {
+            self.0.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        self.0.flush();
+    }
+}

@@ -1,0 +1,35 @@
+//! `httpdb`: the command-line client, a thin layer over the library.
+//!
+//! - `args`: the clap definitions;
+//! - `connection`: flags and URI to `Settings` and a `Client`;
+//! - `commands`: which subcommand does what;
+//! - `request`: the request subcommands;
+//! - `body`: the body of `--data`;
+//! - `output`: stdout, stderr messages and exit statuses;
+//! - `logging`: the stderr logger of -v;
+//! - `redact`: the secret scrubber for stderr.
+
+mod args;
+mod body;
+mod commands;
+mod connection;
+mod logging;
+mod output;
+mod redact;
+mod request;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // Usage errors exit 2, --help and --version 0, as clap does.
+    let cli = args::Cli::parse();
+    logging::init(cli.verbose);
+    let exit = match commands::run(cli) {
+        Ok(exit) => exit,
+        Err(error) => output::report(&error),
+    };
+    log::logger().flush();
+    exit.into()
+}

@@ -1,0 +1,189 @@
+//! Everything the binary prints, and the exit status it ends with.
+//!
+//! Standard output gets the payload only (a body, JSON, a script), written as
+//! bytes; a reader that goes away (`httpdb get /big | head`) ends the output
+//! quietly. Standard error gets `httpdb: <message>` lines, with every known
+//! secret scrubbed.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use httpdb::{Error, Response};
+
+use crate::redact;
+
+/// The exit status, as documented in `--help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: success.
+    Ok,
+    /// 1: an HTTP error status (or standard output could not be written).
+    HttpStatus,
+    /// 2: usage or configuration error.
+    Usage,
+    /// 3: connection or TLS failure.
+    Connection,
+    /// 4: timeout.
+    Timeout,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(match exit {
+            Exit::Ok => 0,
+            Exit::HttpStatus => 1,
+            Exit::Usage => 2,
+            Exit::Connection => 3,
+            Exit::Timeout => 4,
+        })
+    }
+}
+
+/// Why a command failed.
+pub enum CliError {
+    /// An error from the library.
+    Lib(Error),
+    /// A usage error the binary itself found (a bad -H or -o, no URI).
+    Usage(String),
+    /// The server answered 4xx or 5xx and --no-fail was not given; the body
+    /// has been printed.
+    HttpStatus {
+        /// The status code.
+        status: u16,
+        /// `host:port` of the server that answered.
+        host: String,
+    },
+    /// Writing to standard output failed (other than a closed pipe).
+    Output(io::Error),
+}
+
+impl From<Error> for CliError {
+    fn from(error: Error) -> Self {
+        CliError::Lib(error)
+    }
+}
+
+impl CliError {
+    /// The exit status this error ends the process with.
+    pub fn exit(&self) -> Exit {
+        match self {
+            CliError::Lib(error) => exit_of(error),
+            CliError::Usage(_) => Exit::Usage,
+            CliError::HttpStatus { .. } | CliError::Output(_) => Exit::HttpStatus,
+        }
+    }
+}
+
+fn exit_of(error: &Error) -> Exit {
+    match error {
+        Error::Config { .. } | Error::Body { .. } => Exit::Usage,
+        Error::Status { .. } => Exit::HttpStatus,
+        Error::Timeout { .. } => Exit::Timeout,
+        Error::NoHost { attempts }
+            if !attempts.is_empty()
+                && attempts
+                    .iter()
+                    .all(|(_, e)| matches!(e, Error::Timeout { .. })) =>
+        {
+            Exit::Timeout
+        }
+        // Connect, Tls, Protocol, Decode, NoHost, and variants added later.
+        _ => Exit::Connection,
+    }
+}
+
+/// Prints `error` to stderr and returns the exit status it calls for.
+pub fn report(error: &CliError) -> Exit {
+    let mut lines = Vec::new();
+    match error {
+        CliError::Lib(error) => {
+            let mut shown = error.to_string();
+            lines.push(format!("httpdb: {shown}"));
+            let mut cause = std::error::Error::source(error);
+            while let Some(c) = cause {
+                let text = c.to_string();
+                // Most messages already end with their cause; say it once.
+                if !shown.contains(&text) {
+                    lines.push(format!("  caused by: {text}"));
+                    shown.push_str(&text);
+                }
+                cause = c.source();
+            }
+        }
+        CliError::Usage(message) => lines.push(format!("httpdb: {message}")),
+        CliError::HttpStatus { status, host } => {
+            lines.push(format!("httpdb: HTTP {} from {host}", status_text(*status)));
+        }
+        CliError::Output(e) => lines.push(format!("httpdb: cannot write to standard output: {e}")),
+    }
+    let mut stderr = io::stderr().lock();
+    for line in lines {
+        // Nowhere left to complain if stderr is gone.
+        let _ = writeln!(stderr, "{}", redact::scrub(&line));
+    }
+    error.exit()
+}
+
+/// `404 Not Found`, or just `599` for a code without a standard reason.
+fn status_text(status: u16) -> String {
+    match ureq::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
+/// The status line and headers of `response`, as `curl -i` prints them.
+pub fn head(response: &Response) -> Vec<u8> {
+    let mut out = format!(
+        "{} {}\r\n",
+        response.version(),
+        status_text(response.status())
+    )
+    .into_bytes();
+    for (name, value) in response.headers() {
+        out.extend_from_slice(name.as_str().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Standard output, where a closed pipe silently ends the output.
+pub struct Stdout {
+    closed: bool,
+}
+
+impl Stdout {
+    pub fn new() -> Stdout {
+        Stdout { closed: false }
+    }
+
+    /// Writes `bytes` exactly, and flushes them.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<(), CliError> {
+        if self.closed {
+            return Ok(());
+        }
+        let mut out = io::stdout().lock();
+        match out.write_all(bytes).and_then(|()| out.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            Err(e) => Err(CliError::Output(e)),
+        }
+    }
+
+    /// Writes `value` as pretty JSON and a newline.
+    pub fn json(&mut self, value: &impl serde::Serialize) -> Result<(), CliError> {
+        let mut text =
+            serde_json::to_vec_pretty(value).map_err(|e| CliError::Output(io::Error::other(e)))?;
+        text.push(b'\n');
+        self.write(&text)
+    }
+}

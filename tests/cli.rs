@@ -1,0 +1,1171 @@
+//! The `httpdb` binary, driven as a user would, against the in-process
+//! test server. Each test starts its own server, so they run in parallel.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use support::server::*;
+
+/// A password that must never be printed by any command.
+const PASSWORD: &str = "Pw-n3ver-shown-7Q";
+/// The same for a bearer token and a key passphrase.
+const TOKEN: &str = "tok-n3ver-shown-9Z";
+const PASSPHRASE: &str = "pass-n3ver-shown-3K";
+
+/// How long any one run of the binary may take before the test fails.
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+
+/// The binary with a clean environment: no HTTPDB_URL, no RUST_LOG.
+fn httpdb() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_httpdb"));
+    cmd.env_remove("HTTPDB_URL")
+        .env_remove("RUST_LOG")
+        .env_remove("RUST_LOG_STYLE");
+    cmd
+}
+
+fn path(name: &str) -> String {
+    fixture(name)
+        .to_str()
+        .expect("a UTF-8 fixture path")
+        .to_string()
+}
+
+/// What one run of the binary gave.
+struct Out {
+    code: i32,
+    stdout: Vec<u8>,
+    stderr: String,
+}
+
+impl Out {
+    fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                self.stdout_text(),
+                self.stderr
+            )
+        })
+    }
+
+    /// Asserts the exit status, showing both streams when it differs.
+    fn expect(self, code: i32) -> Out {
+        assert_eq!(
+            self.code,
+            code,
+            "exit status\n--- stdout:\n{}\n--- stderr:\n{}",
+            self.stdout_text(),
+            self.stderr
+        );
+        self
+    }
+
+    /// Asserts that no secret of this file appears on either stream.
+    fn no_secrets(self) -> Out {
+        for secret in [PASSWORD, TOKEN, PASSPHRASE] {
+            assert!(
+                !self.stdout_text().contains(secret),
+                "{secret} on stdout: {}",
+                self.stdout_text()
+            );
+            assert!(
+                !self.stderr.contains(secret),
+                "{secret} on stderr: {}",
+                self.stderr
+            );
+        }
+        self
+    }
+}
+
+/// Runs `cmd` with `stdin` as its standard input; fails the test rather
+/// than hang.
+fn run_with(mut cmd: Command, stdin: Option<&[u8]>) -> Out {
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn httpdb");
+    let pid = child.id();
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin pipe");
+        let bytes = bytes.to_vec();
+        thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        });
+    }
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    let output = match rx.recv_timeout(RUN_LIMIT) {
+        Ok(output) => output.expect("wait for httpdb"),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("httpdb did not finish within {RUN_LIMIT:?}");
+        }
+    };
+    let code = output
+        .status
+        .code()
+        .unwrap_or_else(|| panic!("httpdb killed by a signal: {:?}", output.status));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "httpdb panicked: {stderr}");
+    Out {
+        code,
+        stdout: output.stdout,
+        stderr,
+    }
+}
+
+/// Runs the binary with `args` and nothing else.
+fn run(args: &[&str]) -> Out {
+    let mut cmd = httpdb();
+    cmd.args(args);
+    run_with(cmd, None)
+}
+
+/// Runs the binary against `server`, trusting the test CA.
+fn run_at(server: &TestServer, args: &[&str]) -> Out {
+    run_at_with(server, args, None)
+}
+
+fn run_at_with(server: &TestServer, args: &[&str], stdin: Option<&[u8]>) -> Out {
+    let mut cmd = httpdb();
+    cmd.args(["--uri", &server.url(), "--ssl-ca-certs", &path("ca.pem")])
+        .args(args);
+    run_with(cmd, stdin)
+}
+
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let file = std::env::temp_dir().join(format!("httpdb-cli-test-{}-{name}", std::process::id()));
+    std::fs::write(&file, contents).expect("write a temp file");
+    file
+}
+
+fn last(server: &TestServer) -> Recorded {
+    server
+        .last_request()
+        .expect("the server received a request")
+}
+
+// ------------------------------------------------------------------ help
+
+#[test]
+fn help_lists_the_exit_statuses() {
+    let out = run(&["--help"]).expect(0);
+    let help = out.stdout_text();
+    for line in [
+        "Exit status:",
+        "0  success",
+        "1  the server answered with an HTTP error status",
+        "2  usage or configuration error",
+        "3  connection or TLS failure",
+        "4  timeout",
+    ] {
+        assert!(help.contains(line), "--help lacks {line:?}:\n{help}");
+    }
+    for command in [
+        "config",
+        "info",
+        "get",
+        "post",
+        "put",
+        "delete",
+        "head",
+        "request",
+        "completions",
+    ] {
+        assert!(
+            help.contains(&format!("  {command} ")),
+            "--help lacks {command}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn help_never_shows_the_uri_from_the_environment() {
+    let mut cmd = httpdb();
+    cmd.env("HTTPDB_URL", format!("https://admin:{PASSWORD}@db:4200"))
+        .arg("--help");
+    let out = run_with(cmd, None).expect(0).no_secrets();
+    assert!(out.stdout_text().contains("HTTPDB_URL"));
+}
+
+#[test]
+fn completions_for_bash() {
+    let out = run(&["completions", "bash"]).expect(0);
+    let script = out.stdout_text();
+    assert!(script.contains("httpdb"), "{script}");
+    assert!(script.contains("complete"), "{script}");
+    run(&["completions", "nosuchshell"]).expect(2);
+}
+
+// ------------------------------------------------------------------ usage errors
+
+#[test]
+fn clap_usage_errors_exit_2() {
+    let out = run(&["frobnicate"]).expect(2);
+    assert!(out.stderr.contains("frobnicate"), "{}", out.stderr);
+    run(&[]).expect(2);
+    run(&["--uri", "https://h", "get"]).expect(2);
+    run(&["--uri", "https://h", "get", "/", "--no-such-flag"]).expect(2);
+}
+
+#[test]
+fn a_mistyped_secret_flag_never_echoes_its_value() {
+    let out = run(&[&format!("--pasword={PASSWORD}"), "get", "/"])
+        .expect(2)
+        .no_secrets();
+    assert!(out.stderr.contains("--password"), "{}", out.stderr);
+}
+
+#[test]
+fn missing_httpdb_url_exits_2() {
+    let out = run(&["config"]).expect(2);
+    assert!(out.stderr.starts_with("httpdb: "), "{}", out.stderr);
+    assert!(out.stderr.contains("HTTPDB_URL"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    run(&["get", "/"]).expect(2);
+}
+
+#[test]
+fn a_bad_uri_exits_2() {
+    let out = run(&["--uri", "ftp://h:1", "config"]).expect(2);
+    assert!(out.stderr.contains("unsupported scheme"), "{}", out.stderr);
+    let out = run(&[
+        "--uri",
+        &format!("https://admin:{PASSWORD}@h:99999"),
+        "get",
+        "/",
+    ])
+    .expect(2)
+    .no_secrets();
+    assert!(out.stderr.contains("99999"), "{}", out.stderr);
+}
+
+#[test]
+fn an_unknown_option_exits_2_with_a_suggestion() {
+    let out = run(&["--uri", "https://h", "-o", "ssl_ca_cert=/ca.pem", "config"]).expect(2);
+    assert!(
+        out.stderr.contains("did you mean \"ssl_ca_certs\""),
+        "{}",
+        out.stderr
+    );
+    let out = run(&["--uri", "https://h/?connect_timout=5", "config"]).expect(2);
+    assert!(
+        out.stderr.contains("did you mean \"connect_timeout\""),
+        "{}",
+        out.stderr
+    );
+    let out = run(&[
+        "--uri",
+        "https://h",
+        "-o",
+        &format!("password{PASSWORD}"),
+        "config",
+    ])
+    .expect(2)
+    .no_secrets();
+    assert!(out.stderr.contains("KEY=VALUE"), "{}", out.stderr);
+}
+
+#[test]
+fn flags_are_checked_like_uri_options() {
+    let from_uri = run(&["--uri", "https://h/?timeout=0", "config"]).expect(2);
+    let from_flag = run(&["--uri", "https://h", "--timeout", "0", "config"]).expect(2);
+    assert_eq!(from_uri.stderr, from_flag.stderr);
+    assert!(
+        from_flag
+            .stderr
+            .contains("invalid value \"0\" for option \"timeout\""),
+        "{}",
+        from_flag.stderr
+    );
+
+    let out = run(&["--uri", "https://h", "--pool-size", "many", "config"]).expect(2);
+    assert!(out.stderr.contains("pool_size"), "{}", out.stderr);
+    let out = run(&[
+        "--uri",
+        "https://h",
+        "--ssl-cert-reqs",
+        "CERT_MAYBE",
+        "config",
+    ])
+    .expect(2);
+    assert!(out.stderr.contains("CERT_REQUIRED"), "{}", out.stderr);
+    let out = run(&["--uri", "http://h", "--ssl-ca-certs", "/ca.pem", "config"]).expect(2);
+    assert!(out.stderr.contains("TLS is off"), "{}", out.stderr);
+    let out = run(&[
+        "--uri",
+        "https://h",
+        "--timeout",
+        "5s",
+        "-o",
+        "socketTimeoutMS=6000",
+        "config",
+    ])
+    .expect(2);
+    assert!(out.stderr.contains("conflicting options"), "{}", out.stderr);
+}
+
+#[test]
+fn bad_request_arguments_exit_2_before_connecting() {
+    let server = TestServer::https();
+    let out = run_at(
+        &server,
+        &["get", "/", "-H", &format!("Authorization Bearer {TOKEN}")],
+    )
+    .expect(2)
+    .no_secrets();
+    assert!(out.stderr.contains("-H"), "{}", out.stderr);
+    let out = run_at(&server, &["get", "https://other/x"]).expect(2);
+    assert!(out.stderr.contains("not a URL"), "{}", out.stderr);
+    let out = run_at(&server, &["request", "PROPFIND", "/"]).expect(2);
+    assert!(out.stderr.contains("unsupported method"), "{}", out.stderr);
+    let out = run_at(&server, &["post", "/", "--data", "@/nonexistent/body.json"]).expect(2);
+    assert!(
+        out.stderr.contains("/nonexistent/body.json"),
+        "{}",
+        out.stderr
+    );
+    assert!(server.requests().is_empty());
+}
+
+// ------------------------------------------------------------------ config
+
+#[test]
+fn config_prints_exactly_the_documented_keys() {
+    let out = run(&["--uri", "https://db1:4200,db2/base?timeout=5s", "config"]).expect(0);
+    let json = out.json();
+    let mut keys: Vec<&str> = json
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    let mut expected = vec![
+        "hosts",
+        "tls",
+        "path",
+        "ssl_cert_reqs",
+        "ssl_match_hostname",
+        "ssl_ca_certs",
+        "ssl_certfile",
+        "ssl_keyfile",
+        "username",
+        "password",
+        "token",
+        "ssl_pem_passphrase",
+        "connect_timeout_ms",
+        "timeout_ms",
+        "retry_interval_ms",
+        "pool_size",
+        "uri",
+    ];
+    expected.sort_unstable();
+    assert_eq!(keys, expected);
+    assert_eq!(json["hosts"], serde_json::json!(["db1:4200", "db2:443"]));
+    assert_eq!(json["path"], "/base");
+    assert_eq!(json["timeout_ms"], 5000);
+    assert_eq!(json["ssl_cert_reqs"], "CERT_REQUIRED");
+    assert!(out.stdout.ends_with(b"}\n"), "pretty JSON and a newline");
+    assert!(
+        out.stdout_text().contains("\n  \"hosts\""),
+        "pretty-printed: {}",
+        out.stdout_text()
+    );
+}
+
+#[test]
+fn config_flags_override_the_uri() {
+    let uri = "https://u@h:1/?timeout=5s&pool_size=2&ssl_ca_certs=/uri.pem";
+    let out = run(&[
+        "--uri",
+        uri,
+        "--timeout",
+        "7s",
+        "--connect-timeout",
+        "1500ms",
+        "--pool-size",
+        "3",
+        "--ssl-ca-certs",
+        "/flag.pem",
+        "--username",
+        "bob",
+        "--retry-interval",
+        "1m",
+        "--host-order",
+        "ordered",
+        "--max-retries",
+        "2",
+        "--no-match-hostname",
+        "config",
+    ])
+    .expect(0);
+    let json = out.json();
+    assert_eq!(json["timeout_ms"], 7000);
+    assert_eq!(json["connect_timeout_ms"], 1500);
+    assert_eq!(json["pool_size"], 3);
+    assert_eq!(json["ssl_ca_certs"], "/flag.pem");
+    assert_eq!(json["username"], "bob");
+    assert_eq!(json["retry_interval_ms"], 60_000);
+    assert_eq!(json["ssl_match_hostname"], false);
+    let shown = json["uri"].as_str().expect("uri");
+    assert!(
+        shown.contains("host_order=ordered") && shown.contains("max_retries=2"),
+        "{shown}"
+    );
+
+    let json = run(&["--uri", uri, "-k", "config"]).expect(0).json();
+    assert_eq!(json["ssl_cert_reqs"], "CERT_NONE");
+    assert_eq!(json["ssl_match_hostname"], false);
+    let json = run(&[
+        "--uri",
+        "https://h",
+        "--ssl-cert-reqs",
+        "cert_optional",
+        "config",
+    ])
+    .expect(0)
+    .json();
+    assert_eq!(json["ssl_cert_reqs"], "CERT_OPTIONAL");
+
+    // -o takes any name of the vocabulary, aliases included; flags may
+    // also come after the subcommand.
+    let json = run(&[
+        "--uri",
+        uri,
+        "config",
+        "-o",
+        "tlsCAFile=/alias.pem",
+        "-o",
+        "connectTimeoutMS=250",
+    ])
+    .expect(0)
+    .json();
+    assert_eq!(json["ssl_ca_certs"], "/alias.pem");
+    assert_eq!(json["connect_timeout_ms"], 250);
+    let json = run(&[
+        "--uri",
+        "https://h",
+        "-o",
+        "ssl_certfile=/c.pem",
+        "--ssl-keyfile",
+        "/c.key",
+        "config",
+    ])
+    .expect(0)
+    .json();
+    assert_eq!(json["ssl_certfile"], "/c.pem");
+    assert_eq!(json["ssl_keyfile"], "/c.key");
+}
+
+#[test]
+fn config_uri_flag_wins_over_the_environment() {
+    let mut cmd = httpdb();
+    cmd.env("HTTPDB_URL", "https://envhost:1").arg("config");
+    let json = run_with(cmd, None).expect(0).json();
+    assert_eq!(json["hosts"], serde_json::json!(["envhost:1"]));
+
+    let mut cmd = httpdb();
+    cmd.env("HTTPDB_URL", "https://envhost:1")
+        .args(["--uri", "https://flaghost:2", "config"]);
+    let json = run_with(cmd, None).expect(0).json();
+    assert_eq!(json["hosts"], serde_json::json!(["flaghost:2"]));
+}
+
+#[test]
+fn config_masks_secrets() {
+    let json = run(&["--uri", &format!("https://admin:{PASSWORD}@h:1"), "config"])
+        .expect(0)
+        .no_secrets()
+        .json();
+    assert_eq!(json["password"], "***");
+    assert_eq!(json["uri"], "https://admin:***@h:1/");
+
+    let json = run(&[
+        "--uri",
+        "https://h:1",
+        "--username",
+        "admin",
+        "--password",
+        PASSWORD,
+        "--ssl-certfile",
+        "/c.pem",
+        "--ssl-pem-passphrase",
+        PASSPHRASE,
+        "config",
+    ])
+    .expect(0)
+    .no_secrets()
+    .json();
+    assert_eq!(json["password"], "***");
+    assert_eq!(json["ssl_pem_passphrase"], "***");
+
+    let json = run(&["--uri", "https://h:1", "--token", TOKEN, "-v", "config"])
+        .expect(0)
+        .no_secrets()
+        .json();
+    assert_eq!(json["token"], "***");
+    let json = run(&[
+        "--uri",
+        "https://h:1",
+        "-o",
+        &format!("jwt={TOKEN}"),
+        "config",
+    ])
+    .expect(0)
+    .no_secrets()
+    .json();
+    assert_eq!(json["token"], "***");
+
+    // A conflict between two secrets is reported without their values.
+    let out = run(&[
+        "--uri",
+        "https://h:1",
+        "--token",
+        TOKEN,
+        "--password",
+        PASSWORD,
+        "config",
+    ])
+    .expect(2)
+    .no_secrets();
+    assert!(out.stderr.contains("token=***"), "{}", out.stderr);
+}
+
+// ------------------------------------------------------------------ info
+
+#[test]
+fn info_prints_the_server_info() {
+    let server = TestServer::https();
+    let json = run_at(&server, &["info"]).expect(0).json();
+    assert_eq!(json["name"], "test");
+    assert_eq!(json["version"], "5.8.3");
+    assert_eq!(json["cluster_name"], CLUSTER_NAME);
+    assert_eq!(json["url"], format!("https://localhost:{}", server.port()));
+    assert_eq!(json.as_object().map(|o| o.len()), Some(4));
+}
+
+#[test]
+fn info_with_the_uri_from_httpdb_url() {
+    let server = TestServer::https();
+    let mut cmd = httpdb();
+    cmd.env(
+        "HTTPDB_URL",
+        format!("{}/?ssl_ca_certs={}", server.url(), path("ca.pem")),
+    )
+    .arg("info");
+    let json = run_with(cmd, None).expect(0).json();
+    assert_eq!(json["name"], "test");
+}
+
+// ------------------------------------------------------------------ requests
+
+#[test]
+fn get_prints_the_body_as_received() {
+    let server = TestServer::https();
+    let out = run_at(&server, &["get", "/some/doc?x=1"]).expect(0);
+    let json = out.json();
+    assert_eq!(json["method"], "GET");
+    assert_eq!(json["path"], "/some/doc?x=1");
+    assert!(!out.stdout.ends_with(b"\n"), "no newline added");
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    assert_eq!(last(&server).method, "GET");
+}
+
+#[test]
+fn a_binary_body_round_trips_exactly() {
+    let server = TestServer::https();
+    let out = run_at(&server, &["get", "/bytes/300"]).expect(0);
+    let expected: Vec<u8> = (0..300).map(|i| (i % 256) as u8).collect();
+    assert_eq!(out.stdout, expected);
+}
+
+#[test]
+fn every_method_subcommand() {
+    let server = TestServer::https();
+    for (args, method) in [
+        (vec!["post", "/m", "--data", "p"], "POST"),
+        (vec!["put", "/m", "--data", "u"], "PUT"),
+        (vec!["delete", "/m"], "DELETE"),
+        (vec!["request", "PATCH", "/m", "--data", "x"], "PATCH"),
+        (vec!["request", "options", "/m"], "OPTIONS"),
+        (vec!["get", "/m", "--data", "q"], "GET"),
+    ] {
+        let json = run_at(&server, &args).expect(0).json();
+        assert_eq!(json["method"], method, "{args:?}");
+        let seen = last(&server);
+        assert_eq!(seen.method, method);
+        assert_eq!(seen.path, "/m");
+        let data = args
+            .iter()
+            .position(|a| *a == "--data")
+            .map(|i| args[i + 1].as_bytes().to_vec())
+            .unwrap_or_default();
+        assert_eq!(seen.body, data, "{args:?}");
+    }
+}
+
+#[test]
+fn head_prints_the_status_line_and_headers() {
+    let server = TestServer::https();
+    let out = run_at(&server, &["head", "/"]).expect(0);
+    let text = out.stdout_text();
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("server: httpdb-test\r\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("\r\n\r\n"), "{text:?}");
+    assert_eq!(last(&server).method, "HEAD");
+}
+
+#[test]
+fn data_from_a_string_a_file_and_stdin() {
+    let server = TestServer::https();
+    run_at(&server, &["post", "/d", "--data", "{\"a\": 1}"]).expect(0);
+    assert_eq!(last(&server).body, b"{\"a\": 1}");
+
+    let bytes: Vec<u8> = (0..=255u8).rev().chain(*b"\n\r\n").collect();
+    let file = temp_file("body.bin", &bytes);
+    let out = run_at(
+        &server,
+        &["put", "/d", "--data", &format!("@{}", file.display())],
+    );
+    let _ = std::fs::remove_file(&file);
+    out.expect(0);
+    assert_eq!(last(&server).body, bytes, "a file's bytes, exactly");
+
+    for stdin_flag in ["-", "@-"] {
+        let out = run_at_with(&server, &["post", "/d", "--data", stdin_flag], Some(&bytes));
+        out.expect(0);
+        assert_eq!(
+            last(&server).body,
+            bytes,
+            "stdin's bytes, exactly ({stdin_flag})"
+        );
+    }
+
+    run_at_with(&server, &["post", "/d", "--data", "-"], Some(b"")).expect(0);
+    assert_eq!(last(&server).body, b"");
+}
+
+#[test]
+fn headers_and_json_reach_the_server() {
+    let server = TestServer::https();
+    run_at(
+        &server,
+        &[
+            "get",
+            "/h",
+            "-H",
+            "X-Test: one two",
+            "-H",
+            "X-Other:3",
+            "--header",
+            "X-Empty:",
+        ],
+    )
+    .expect(0);
+    let seen = last(&server);
+    assert_eq!(seen.header("x-test"), Some("one two"));
+    assert_eq!(seen.header("x-other"), Some("3"));
+    assert_eq!(seen.header("x-empty"), Some(""));
+    assert_eq!(seen.header("content-type"), None);
+
+    run_at(
+        &server,
+        &[
+            "post",
+            "/_sql",
+            "--json",
+            "--data",
+            r#"{"stmt":"SELECT 1"}"#,
+        ],
+    )
+    .expect(0);
+    let seen = last(&server);
+    assert_eq!(seen.header("content-type"), Some("application/json"));
+    assert_eq!(seen.header("accept"), Some("application/json"));
+    assert_eq!(seen.body_text(), r#"{"stmt":"SELECT 1"}"#);
+
+    // -H wins over --json for the same header.
+    run_at(
+        &server,
+        &[
+            "post",
+            "/x",
+            "--json",
+            "-H",
+            "Content-Type: application/x-ndjson",
+            "--data",
+            "{}",
+        ],
+    )
+    .expect(0);
+    let seen = last(&server);
+    assert_eq!(seen.header("content-type"), Some("application/x-ndjson"));
+    assert_eq!(
+        seen.headers
+            .iter()
+            .filter(|(n, _)| n == "content-type")
+            .count(),
+        1
+    );
+    assert_eq!(seen.header("accept"), Some("application/json"));
+}
+
+#[test]
+fn include_prints_the_status_line_and_headers_first() {
+    let server = TestServer::https();
+    let out = run_at(&server, &["get", "-i", "/bytes/3"]).expect(0);
+    let (head, body) = out.stdout.split_at(
+        out.stdout
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("end of headers")
+            + 4,
+    );
+    let head = String::from_utf8_lossy(head);
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: application/octet-stream\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase().contains("content-length: 3\r\n"),
+        "{head}"
+    );
+    assert_eq!(body, [0, 1, 2]);
+
+    let out = run_at(&server, &["get", "/status/404", "--include"]).expect(1);
+    assert!(
+        out.stdout_text().starts_with("HTTP/1.1 404 Not Found\r\n"),
+        "{}",
+        out.stdout_text()
+    );
+}
+
+#[test]
+fn an_http_error_status_exits_1_with_the_body_printed() {
+    let server = TestServer::https();
+    let out = run_at(&server, &["get", "/status/404"]).expect(1);
+    assert_eq!(out.stdout, b"status 404");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("httpdb: HTTP 404 Not Found from localhost:"),
+        "{}",
+        out.stderr
+    );
+
+    run_at(&server, &["post", "/status/500", "--fail"]).expect(1);
+    let out = run_at(&server, &["get", "/status/404", "--no-fail"]).expect(0);
+    assert_eq!(out.stdout, b"status 404");
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    // The last of --fail and --no-fail wins.
+    run_at(&server, &["get", "/status/500", "--no-fail", "--fail"]).expect(1);
+    run_at(&server, &["get", "/status/302"]).expect(0);
+}
+
+// ------------------------------------------------------------------ failures
+
+#[test]
+fn an_unknown_ca_exits_3() {
+    let server = TestServer::https();
+    let mut cmd = httpdb();
+    cmd.args(["--uri", &server.url(), "get", "/"]);
+    let out = run_with(cmd, None).expect(3);
+    assert!(out.stderr.starts_with("httpdb: "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("certificate verify failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_refused_port_exits_3() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let out = run(&[
+        "--uri",
+        &format!("https://127.0.0.1:{port}"),
+        "--connect-timeout",
+        "5s",
+        "get",
+        "/",
+    ])
+    .expect(3);
+    assert!(out.stderr.contains("refused"), "{}", out.stderr);
+    assert!(out.stderr.contains(&port.to_string()), "{}", out.stderr);
+}
+
+#[test]
+fn a_timeout_exits_4() {
+    let server = TestServer::https();
+    let started = Instant::now();
+    let out = run_at(&server, &["--timeout", "300ms", "get", "/slow/3000"]).expect(4);
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+    assert!(
+        started.elapsed() < Duration::from_millis(2900),
+        "took {:?}",
+        started.elapsed()
+    );
+
+    // Every host timing out is a timeout too.
+    let other = TestServer::https();
+    let both = format!(
+        "https://localhost:{},localhost:{}",
+        server.port(),
+        other.port()
+    );
+    let out = run(&[
+        "--uri",
+        &both,
+        "--ssl-ca-certs",
+        &path("ca.pem"),
+        "--timeout",
+        "300ms",
+        "get",
+        "/slow/3000",
+    ])
+    .expect(4);
+    assert!(out.stderr.contains("no host available"), "{}", out.stderr);
+    assert_eq!(other.requests().len(), 1, "the second host was tried");
+}
+
+#[test]
+fn a_client_certificate_from_flags() {
+    let server = TestServer::start(ServerOptions::default().client_auth(ClientAuth::Required));
+    let json = run_at(
+        &server,
+        &[
+            "--ssl-certfile",
+            &path("client.pem"),
+            "--ssl-keyfile",
+            &path("client.key"),
+            "get",
+            "/c",
+        ],
+    )
+    .expect(0)
+    .json();
+    assert_eq!(json["path"], "/c");
+    assert!(last(&server).client_cert_cn.is_some());
+
+    let out = run_at(&server, &["get", "/c"]).expect(3);
+    assert!(out.stderr.contains("certificate"), "{}", out.stderr);
+
+    let out = run_at(
+        &server,
+        &["--ssl-certfile", "/nonexistent/client.pem", "get", "/c"],
+    )
+    .expect(2);
+    assert!(
+        out.stderr.contains("/nonexistent/client.pem"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn insecure_works_without_a_ca_and_warns() {
+    let server = TestServer::https();
+    let mut cmd = httpdb();
+    cmd.args(["--uri", &server.url(), "-k", "get", "/bytes/4"]);
+    let out = run_with(cmd, None).expect(0);
+    assert_eq!(out.stdout, [0, 1, 2, 3]);
+    assert!(out.stderr.contains("CERT_NONE"), "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("httpdb: warning: "),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn plain_http_credentials_warn() {
+    let server = TestServer::http();
+    let url = server
+        .url()
+        .replace("http://", &format!("http://admin:{PASSWORD}@"));
+    let mut cmd = httpdb();
+    cmd.args(["--uri", &url, "get", "/p"]);
+    let out = run_with(cmd, None).expect(0).no_secrets();
+    assert!(out.stderr.contains("plain text"), "{}", out.stderr);
+}
+
+// ------------------------------------------------------------------ logging
+
+#[test]
+fn verbose_logs_the_redacted_settings() {
+    let server = TestServer::https();
+    let url = server
+        .url()
+        .replace("https://", &format!("https://admin:{PASSWORD}@"));
+    let mut cmd = httpdb();
+    cmd.args([
+        "--uri",
+        &url,
+        "--ssl-ca-certs",
+        &path("ca.pem"),
+        "-v",
+        "get",
+        "/status/204",
+    ]);
+    let out = run_with(cmd, None).expect(0).no_secrets();
+    assert!(
+        out.stderr
+            .contains(&format!("https://admin:***@localhost:{}/", server.port())),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("INFO"), "{}", out.stderr);
+    assert!(!out.stderr.contains("DEBUG"), "{}", out.stderr);
+
+    let out = run_at(&server, &["-vv", "get", "/"]).expect(0);
+    assert!(out.stderr.contains("DEBUG"), "{}", out.stderr);
+
+    // -vvv traces, but never ureq-proto's dumps of the raw request, whose
+    // Authorization header carries the password.
+    let mut cmd = httpdb();
+    cmd.args([
+        "--uri",
+        &url,
+        "--ssl-ca-certs",
+        &path("ca.pem"),
+        "-vvv",
+        "get",
+        "/status/204",
+    ]);
+    let out = run_with(cmd, None).expect(0).no_secrets();
+    assert!(out.stderr.contains("TRACE"), "{}", out.stderr);
+    assert!(!out.stderr.contains("ureq_proto::util"), "{}", out.stderr);
+    assert!(!out.stderr.contains("authorization"), "{}", out.stderr);
+
+    // RUST_LOG works when -v is absent.
+    let mut cmd = httpdb();
+    cmd.env("RUST_LOG", "info").args([
+        "--uri",
+        &server.url(),
+        "--ssl-ca-certs",
+        &path("ca.pem"),
+        "get",
+        "/",
+    ]);
+    let out = run_with(cmd, None).expect(0);
+    assert!(out.stderr.contains("connection settings"), "{}", out.stderr);
+
+    // Quiet by default.
+    let out = run_at(&server, &["get", "/"]).expect(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
+
+// ------------------------------------------------------------------ secrets
+
+#[test]
+fn a_password_is_never_printed() {
+    let server = TestServer::https();
+    let slow = TestServer::https();
+    let ca = path("ca.pem");
+    let in_uri = server
+        .url()
+        .replace("https://", &format!("https://admin:{PASSWORD}@"));
+    let slow_uri = slow
+        .url()
+        .replace("https://", &format!("https://admin:{PASSWORD}@"));
+    let refused = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        format!(
+            "https://admin:{PASSWORD}@127.0.0.1:{}",
+            listener.local_addr().expect("addr").port()
+        )
+    };
+    let ca_flag = ["--ssl-ca-certs", ca.as_str()];
+    let plain_uri = server.url();
+    let runs: Vec<(Vec<&str>, i32)> = vec![
+        (vec!["--uri", &in_uri, "config"], 0),
+        (vec!["--uri", &in_uri, "info"], 0),
+        (vec!["--uri", &in_uri, "get", "/"], 0),
+        (vec!["--uri", &in_uri, "-vvv", "get", "/"], 0),
+        (
+            vec![
+                "--uri",
+                &in_uri,
+                "-vvv",
+                "post",
+                "/status/401",
+                "--data",
+                "x",
+            ],
+            1,
+        ),
+        (vec!["--uri", &in_uri, "get", "/status/404", "-i"], 1),
+        (
+            vec!["--uri", &in_uri, "-o", "no_such_option=1", "get", "/"],
+            2,
+        ),
+        (vec!["--uri", &in_uri, "--timeout", "0", "get", "/"], 2),
+        (
+            vec![
+                "--uri",
+                &slow_uri,
+                "--timeout",
+                "200ms",
+                "-v",
+                "get",
+                "/slow/3000",
+            ],
+            4,
+        ),
+        (vec!["--uri", &refused, "-vv", "get", "/"], 3),
+        (
+            vec![
+                "--uri",
+                &plain_uri,
+                "--username",
+                "admin",
+                "--password",
+                PASSWORD,
+                "get",
+                "/",
+            ],
+            0,
+        ),
+        (
+            vec![
+                "--uri",
+                &plain_uri,
+                "--username",
+                "admin",
+                "--password",
+                PASSWORD,
+                "-vvv",
+                "info",
+            ],
+            0,
+        ),
+        (
+            vec![
+                "--uri",
+                &plain_uri,
+                "--password",
+                PASSWORD,
+                "-o",
+                "ssl=false",
+                "config",
+            ],
+            2,
+        ),
+        (
+            vec![
+                "--uri",
+                &plain_uri,
+                "--password",
+                PASSWORD,
+                "--ssl-pem-passphrase",
+                PASSPHRASE,
+                "get",
+                "/",
+            ],
+            2,
+        ),
+    ];
+    for (args, code) in runs {
+        let mut cmd = httpdb();
+        let needs_ca = !args.contains(&"config") && !args.contains(&refused.as_str());
+        cmd.args(&args);
+        if needs_ca {
+            cmd.args(ca_flag);
+        }
+        let out = run_with(cmd, None);
+        assert_eq!(out.code, code, "{args:?}: {}", out.stderr);
+        out.no_secrets();
+    }
+    // A bad URI, in the URI and its message.
+    run(&[
+        "--uri",
+        &format!("https://admin:{PASSWORD}@h:1/?timeout=x"),
+        "config",
+    ])
+    .expect(2)
+    .no_secrets();
+    run(&[
+        "--uri",
+        &format!("https://admin:{PASSWORD}@h:1/#frag"),
+        "config",
+    ])
+    .expect(2)
+    .no_secrets();
+    // The server saw the password (as basic auth) all the same.
+    let auth = server
+        .requests()
+        .iter()
+        .filter_map(|r| r.header("authorization").map(str::to_string))
+        .next();
+    assert!(auth.is_some_and(|a| a.starts_with("Basic ")));
+}
+
+// ------------------------------------------------------------------ pipes
+
+#[test]
+fn a_closed_stdout_pipe_ends_quietly() {
+    let server = TestServer::https();
+    let mut child = httpdb()
+        .args([
+            "--uri",
+            &server.url(),
+            "--ssl-ca-certs",
+            &path("ca.pem"),
+            "get",
+            "/bytes/4000000",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn httpdb");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 16];
+    stdout
+        .read_exact(&mut first)
+        .expect("the start of the body");
+    assert_eq!(first[..4], [0, 1, 2, 3]);
+    drop(stdout);
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("read stderr");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(stderr.is_empty(), "{stderr}");
+}
