@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use ureq::unversioned::transport::{Connector, TcpConnector};
 
 pub use ureq::http::Method;
+use ureq::http::HeaderValue;
 
 use crate::connector::TlsConnector;
 use crate::error::{Error, Result};
@@ -50,7 +51,9 @@ struct Inner {
     bases: Vec<String>,
     /// `host:port` for each host, for errors and logs.
     names: Vec<String>,
-    authorization: Option<Secret>,
+    /// Marked sensitive, so that ureq's debug log of the request headers
+    /// shows `Sensitive` rather than the credentials.
+    authorization: Option<HeaderValue>,
     hosts: HostTable,
 }
 
@@ -100,6 +103,8 @@ impl Client {
             .https_only(settings.tls())
             .proxy(None)
             .max_redirects(0)
+            // CouchDB's COPY, WebDAV's PROPFIND: any method the user names.
+            .allow_non_standard_methods(true)
             .user_agent(concat!("httpdb/", env!("CARGO_PKG_VERSION")))
             .timeout_resolve(connect)
             .timeout_connect(connect)
@@ -125,6 +130,16 @@ impl Client {
             }
             (None, None) => None,
         };
+        let authorization = authorization
+            .map(|value| {
+                let mut header = HeaderValue::from_str(value.expose()).map_err(|_| {
+                    let option = if settings.token().is_some() { "token" } else { "username" };
+                    Error::config(option, format!("the {option} (or password) holds a character that cannot go into an HTTP header (a control character or line break); remove it"))
+                })?;
+                header.set_sensitive(true);
+                Ok::<_, Error>(header)
+            })
+            .transpose()?;
         let hosts = HostTable::new(settings.hosts().len(), settings.host_order(), settings.retry_interval());
         Ok(Client { inner: Arc::new(Inner { settings, agent, bases, names, authorization, hosts }) })
     }
@@ -257,7 +272,7 @@ impl Client {
         let url = join(&inner.bases[i], &request.path);
         let mut builder = ureq::http::Request::builder().method(request.method.clone()).uri(&url);
         if let Some(auth) = &inner.authorization {
-            builder = builder.header("authorization", auth.expose());
+            builder = builder.header(ureq::http::header::AUTHORIZATION, auth.clone());
         }
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());

@@ -48,6 +48,10 @@ pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings) -> (
             Error::Tls { host: host_s, kind: crate::TlsErrorKind::Handshake, detail: msg.into(), hint: "check the host name and TLS settings".into(), source: None },
             Stage::BeforeSend,
         ),
+        e @ (ureq::Error::Http(_) | ureq::Error::BadUri(_)) => (
+            Error::config("request", format!("the request cannot be sent as given: {e}")),
+            Stage::BeforeSend,
+        ),
         other => (
             Error::Protocol { host: host_s, message: other.to_string(), source: Some(Box::new(other)) },
             Stage::AfterSend,

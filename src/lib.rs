@@ -8,8 +8,19 @@
 //! assert_eq!(settings.hosts().len(), 2);
 //! # Ok::<(), httpdb::Error>(())
 //! ```
+//!
+//! # Logging
+//!
+//! httpdb logs through the `log` facade: retries at info level, each
+//! attempt at debug. Its own records never hold a secret, and the
+//! `Authorization` header is marked sensitive, so the engine's debug log
+//! of request headers shows `Sensitive`. One exception to know about: at
+//! **trace** level, the engine's `ureq_proto` target dumps the raw bytes of
+//! every request, headers included. Do not enable trace for `ureq_proto`
+//! where credentials matter (the `httpdb` CLI drops those records).
 #![warn(missing_docs)]
 
+pub mod check;
 mod client;
 mod connector;
 mod duration;
@@ -25,6 +36,7 @@ mod settings;
 mod tls;
 mod uri;
 
+pub use check::{Report, check};
 pub use client::{Client, Method, Request};
 pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
 pub use response::Response;

@@ -338,8 +338,8 @@ fn bad_request_arguments_exit_2_before_connecting() {
     assert!(out.stderr.contains("-H"), "{}", out.stderr);
     let out = run_at(&server, &["get", "https://other/x"]).expect(2);
     assert!(out.stderr.contains("not a URL"), "{}", out.stderr);
-    let out = run_at(&server, &["request", "PROPFIND", "/"]).expect(2);
-    assert!(out.stderr.contains("unsupported method"), "{}", out.stderr);
+    let out = run_at(&server, &["request", "GET /", "/"]).expect(2);
+    assert!(out.stderr.contains("invalid method"), "{}", out.stderr);
     let out = run_at(&server, &["post", "/", "--data", "@/nonexistent/body.json"]).expect(2);
     assert!(
         out.stderr.contains("/nonexistent/body.json"),
@@ -347,6 +347,13 @@ fn bad_request_arguments_exit_2_before_connecting() {
         out.stderr
     );
     assert!(server.requests().is_empty());
+}
+
+#[test]
+fn non_standard_methods_reach_the_server() {
+    let server = TestServer::https();
+    run_at(&server, &["request", "propfind", "/dav"]).expect(0);
+    assert_eq!(server.last_request().unwrap().method, "PROPFIND");
 }
 
 // ------------------------------------------------------------------ config

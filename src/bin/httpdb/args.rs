@@ -73,7 +73,7 @@ pub enum Command {
     Delete(RequestArgs),
     /// HEAD PATH and print the status line and headers
     Head(RequestArgs),
-    /// Send any standard METHOD (PATCH, OPTIONS, ...) to PATH
+    /// Send any METHOD (PATCH, OPTIONS, PROPFIND, ...) to PATH
     Request {
         /// The HTTP method, such as PATCH or OPTIONS (case-insensitive)
         #[arg(value_name = "METHOD")]

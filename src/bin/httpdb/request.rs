@@ -8,22 +8,18 @@ use crate::args::{ConnectionArgs, RequestArgs};
 use crate::output::{self, CliError, Exit, Stdout};
 use crate::{body, connection};
 
-/// The methods the library sends; others are refused before connecting.
-const METHODS: &[&str] = &[
-    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE",
-];
-
-/// The method named `name` (case-insensitive).
+/// The method named `name`, upper-cased: a standard one (GET, PATCH...) or
+/// any other HTTP token (CouchDB's COPY, WebDAV's PROPFIND).
 pub fn method(name: &str) -> Result<Method, CliError> {
     let upper = name.to_ascii_uppercase();
-    if !METHODS.contains(&upper.as_str()) {
+    let token = !upper.is_empty() && upper.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !token {
         return Err(CliError::Usage(format!(
-            "unsupported method \"{name}\"; use one of {}",
-            METHODS.join(", ")
+            "invalid method \"{name}\"; a method is a word such as GET, PATCH or PROPFIND"
         )));
     }
     Method::from_bytes(upper.as_bytes())
-        .map_err(|e| CliError::Usage(format!("bad method \"{name}\": {e}")))
+        .map_err(|e| CliError::Usage(format!("invalid method \"{name}\": {e}")))
 }
 
 /// Sends `method args.path` and prints the answer. `head` prints the status
@@ -133,7 +129,8 @@ mod tests {
     #[test]
     fn methods() {
         assert_eq!(method("patch").ok(), Some(Method::PATCH));
-        assert!(method("PROPFIND").is_err());
+        assert_eq!(method("propfind").ok().as_ref().map(Method::as_str), Some("PROPFIND"));
+        assert!(method("GET /").is_err());
         assert!(method("").is_err());
     }
 }
