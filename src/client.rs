@@ -13,7 +13,7 @@ pub use ureq::http::Method;
 use ureq::http::HeaderValue;
 
 use crate::connector::TlsConnector;
-use crate::error::{Error, Result};
+use crate::error::{Cause, Error, Result};
 use crate::failure::{self, Stage};
 use crate::hosts::HostTable;
 use crate::resolver::HostResolver;
@@ -248,9 +248,9 @@ impl Client {
             };
             let Some(error) = error else { continue };
             if !last && may_move_on {
-                log::info!("{host}: {error}; trying {} (attempt {} of at most {allowed})", inner.names[plan[n + 1]], n + 2);
+                log::info!("{host}: {}; trying {} (attempt {} of at most {allowed})", Cause(&error), inner.names[plan[n + 1]], n + 2);
             } else {
-                log::debug!("{host}: {error}");
+                log::debug!("{host}: {}", Cause(&error));
             }
             let is_unavailable = matches!(error, Error::Status { .. });
             attempts.push((host.clone(), error));

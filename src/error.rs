@@ -214,7 +214,7 @@ impl fmt::Display for Attempts<'_> {
 }
 
 /// An attempt's error without repeating the host it names.
-struct Cause<'a>(&'a Error);
+pub(crate) struct Cause<'a>(pub &'a Error);
 
 impl fmt::Display for Cause<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
