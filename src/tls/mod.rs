@@ -31,7 +31,27 @@ pub(crate) fn client_config(settings: &Settings) -> Result<Option<Arc<ClientConf
         return Ok(None);
     }
     let provider = provider();
-    let verifier: Arc<dyn ServerCertVerifier> = if settings.ssl_cert_reqs().verifies() {
+    let verifier = server_verifier(settings)?;
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::config("ssl", format!("the TLS provider cannot be used: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match files::identity(settings, &provider)? {
+        Some(key) => builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(key))),
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Some(Arc::new(config)))
+}
+
+/// The verifier of the server's certificate that `settings` call for: the
+/// one every `Client` uses, and the one `httpdb check` runs on the chain it
+/// recorded. Reads the CA file (even under `CERT_NONE`, so that a wrong path
+/// is reported) and loads the OS store when it is used.
+pub(crate) fn server_verifier(settings: &Settings) -> Result<Arc<dyn ServerCertVerifier>> {
+    let provider = provider();
+    Ok(if settings.ssl_cert_reqs().verifies() {
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(settings)?), provider.clone())
             .build()
             .map_err(|e| Error::config("ssl_ca_certs", format!("cannot build a certificate verifier from the trusted CAs: {e}")))?;
@@ -52,18 +72,13 @@ pub(crate) fn client_config(settings: &Settings) -> Result<Option<Arc<ClientConf
             hosts.join(", ")
         );
         Arc::new(NoVerification(provider.clone()))
-    };
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::config("ssl", format!("the TLS provider cannot be used: {e}")))?
-        .dangerous()
-        .with_custom_certificate_verifier(verifier);
-    let mut config = match files::identity(settings, &provider)? {
-        Some(key) => builder.with_client_cert_resolver(Arc::new(SingleCertAndKey::from(key))),
-        None => builder.with_no_client_auth(),
-    };
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Some(Arc::new(config)))
+    })
+}
+
+/// The client identity of `settings` (certificate chain and key), if one is
+/// configured.
+pub(crate) fn identity(settings: &Settings) -> Result<Option<Arc<rustls::sign::CertifiedKey>>> {
+    files::identity(settings, &provider())
 }
 
 /// The trusted roots: exactly the CA file's, or the OS store (Mozilla's

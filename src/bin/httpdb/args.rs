@@ -81,6 +81,15 @@ pub enum Command {
         #[command(flatten)]
         request: RequestArgs,
     },
+    /// Check every host step by step: resolve, connect, TLS handshake, the
+    /// certificate chain and its verification (reason and fix when it
+    /// fails), then GET / (only to hosts that passed). Exits 0 only when
+    /// every host passed, else 3
+    Check {
+        /// Print one JSON document instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script
     Completions {
         /// The shell to complete for

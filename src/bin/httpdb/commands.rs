@@ -6,7 +6,7 @@ use httpdb::Method;
 
 use crate::args::{Cli, Command};
 use crate::output::{CliError, Exit, Stdout};
-use crate::{connection, request};
+use crate::{check, connection, request};
 
 /// Runs the subcommand of `cli`.
 pub fn run(cli: Cli) -> Result<Exit, CliError> {
@@ -31,6 +31,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
             method,
             request: args,
         } => request::run(connection, request::method(&method)?, args),
+        Command::Check { json } => check::run(connection, json),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "httpdb", &mut script);

@@ -4,6 +4,7 @@
 //! - `connection`: flags and URI to `Settings` and a `Client`;
 //! - `commands`: which subcommand does what;
 //! - `request`: the request subcommands;
+//! - `check`: `httpdb check`, printed;
 //! - `body`: the body of `--data`;
 //! - `output`: stdout, stderr messages and exit statuses;
 //! - `logging`: the stderr logger of -v;
@@ -11,6 +12,7 @@
 
 mod args;
 mod body;
+mod check;
 mod commands;
 mod connection;
 mod logging;
