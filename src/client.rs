@@ -291,7 +291,17 @@ impl Client {
         } else {
             body.into_with_config().limit(MAX_BODY).read_to_vec().map_err(|e| failure::classify(e, host, &inner.settings))?
         };
-        Ok(Response { host: host.clone(), status: parts.status.as_u16(), version: format!("{:?}", parts.version), headers: parts.headers, body })
+        Ok(Response { host: host.clone(), status: parts.status.as_u16(), version: version_name(parts.version), headers: parts.headers, body })
+    }
+}
+
+fn version_name(version: ureq::http::Version) -> &'static str {
+    match version {
+        ureq::http::Version::HTTP_09 => "HTTP/0.9",
+        ureq::http::Version::HTTP_10 => "HTTP/1.0",
+        ureq::http::Version::HTTP_2 => "HTTP/2.0",
+        ureq::http::Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
     }
 }
 

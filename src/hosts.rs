@@ -11,14 +11,18 @@ use crate::settings::HostOrder;
 #[derive(Debug)]
 pub(crate) struct HostTable {
     dead_since: Mutex<Vec<Option<Instant>>>,
+    /// How many entries of `dead_since` are set: while none is, a request
+    /// needs no lock and no clock.
+    marked: AtomicUsize,
     next: AtomicUsize,
+    len: usize,
     order: HostOrder,
     retry_interval: Duration,
 }
 
 impl HostTable {
     pub fn new(count: usize, order: HostOrder, retry_interval: Duration) -> Self {
-        HostTable { dead_since: Mutex::new(vec![None; count]), next: AtomicUsize::new(0), order, retry_interval }
+        HostTable { dead_since: Mutex::new(vec![None; count]), marked: AtomicUsize::new(0), next: AtomicUsize::new(0), len: count, order, retry_interval }
     }
 
     /// The hosts to try for one request, in order: the live ones (a host
@@ -26,14 +30,17 @@ impl HostTable {
     /// at the round-robin cursor or at the first; when none is live, the
     /// one dead longest.
     pub fn plan(&self) -> Vec<usize> {
-        let dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
-        let n = dead.len();
-        let now = Instant::now();
-        let live = |i: &usize| dead[*i].is_none_or(|t| now.duration_since(t) >= self.retry_interval);
+        let n = self.len;
         let start = match self.order {
             HostOrder::RoundRobin if n > 1 => self.next.fetch_add(1, Ordering::Relaxed) % n,
             _ => 0,
         };
+        if self.marked.load(Ordering::Acquire) == 0 {
+            return (0..n).map(|k| (start + k) % n).collect();
+        }
+        let dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let live = |i: &usize| dead[*i].is_none_or(|t| now.duration_since(t) >= self.retry_interval);
         let plan: Vec<usize> = (0..n).map(|k| (start + k) % n).filter(live).collect();
         if !plan.is_empty() {
             return plan;
@@ -44,19 +51,27 @@ impl HostTable {
     /// Skips host `i` for the next `retry_interval`.
     pub fn mark_dead(&self, i: usize) {
         let mut dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
-        dead[i] = Some(Instant::now());
+        if dead[i].replace(Instant::now()).is_none() {
+            self.marked.fetch_add(1, Ordering::Release);
+        }
     }
 
     /// Host `i` answered: it is live again.
     pub fn mark_alive(&self, i: usize) {
+        if self.marked.load(Ordering::Acquire) == 0 {
+            return;
+        }
         let mut dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
-        if dead[i].is_some() {
-            dead[i] = None;
+        if dead[i].take().is_some() {
+            self.marked.fetch_sub(1, Ordering::Release);
         }
     }
 
     /// Whether host `i` is currently skipped.
     pub fn is_dead(&self, i: usize) -> bool {
+        if self.marked.load(Ordering::Acquire) == 0 {
+            return false;
+        }
         let dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
         dead[i].is_some_and(|t| t.elapsed() < self.retry_interval)
     }

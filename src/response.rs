@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 pub struct Response {
     pub(crate) host: String,
     pub(crate) status: u16,
-    pub(crate) version: String,
+    pub(crate) version: &'static str,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Vec<u8>,
 }
@@ -26,7 +26,7 @@ impl Response {
     }
     /// The HTTP version of the status line, such as `HTTP/1.1`.
     pub fn version(&self) -> &str {
-        &self.version
+        self.version
     }
     /// The response headers.
     pub fn headers(&self) -> &HeaderMap {
