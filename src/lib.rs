@@ -39,7 +39,7 @@ mod uri;
 pub use check::{Report, check};
 pub use client::{Client, Method, Request};
 pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
-pub use response::Response;
+pub use response::{Response, status_text};
 pub use secret::Secret;
 pub use server_info::ServerInfo;
 pub use settings::{

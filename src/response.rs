@@ -5,6 +5,19 @@ use ureq::http::HeaderMap;
 
 use crate::error::{Error, Result};
 
+/// A status code with its standard reason phrase: `404 Not Found`, or just
+/// `599` for a code that has none.
+///
+/// ```
+/// assert_eq!(httpdb::status_text(503), "503 Service Unavailable");
+/// ```
+pub fn status_text(status: u16) -> String {
+    match ureq::http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()) {
+        Some(reason) => format!("{status} {reason}"),
+        None => status.to_string(),
+    }
+}
+
 /// An HTTP response: status, headers and the whole body.
 #[derive(Debug, Clone)]
 pub struct Response {

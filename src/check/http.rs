@@ -1,6 +1,7 @@
 //! `GET /` through an ordinary [`Client`] built for one host alone, with
 //! the same settings: the request (and the credentials) a real call sends.
 
+use crate::response::status_text;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -130,16 +131,6 @@ pub(super) fn get(
     (report, failure)
 }
 
-/// The reason phrase of a status: `401 Unauthorized`.
-fn status_text(status: u16) -> String {
-    match ureq::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-    {
-        Some(reason) => format!("{status} {reason}"),
-        None => status.to_string(),
-    }
-}
 
 fn status_failure(
     cx: &Context<'_>,

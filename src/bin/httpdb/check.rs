@@ -2,6 +2,7 @@
 //! (`httpdb::check`), printed in words or, with `--json`, as one JSON
 //! document. Exits 0 only when every host passed, else 3.
 
+use httpdb::status_text;
 use std::fmt::Write as _;
 
 use httpdb::check::{HostReport, Report};
@@ -190,12 +191,3 @@ fn render_host(out: &mut String, host: &HostReport) {
     }
 }
 
-fn status_text(status: u16) -> String {
-    match ureq::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-    {
-        Some(reason) => format!("{status} {reason}"),
-        None => status.to_string(),
-    }
-}

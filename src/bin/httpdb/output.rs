@@ -5,6 +5,7 @@
 //! quietly. Standard error gets `httpdb: <message>` lines, with every known
 //! secret scrubbed.
 
+use httpdb::status_text;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
@@ -124,16 +125,6 @@ pub fn report(error: &CliError) -> Exit {
     error.exit()
 }
 
-/// `404 Not Found`, or just `599` for a code without a standard reason.
-fn status_text(status: u16) -> String {
-    match ureq::http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-    {
-        Some(reason) => format!("{status} {reason}"),
-        None => status.to_string(),
-    }
-}
 
 /// The status line and headers of `response`, as `curl -i` prints them.
 pub fn head(response: &Response) -> Vec<u8> {
