@@ -33,6 +33,9 @@ pub(crate) struct Layer {
     pub passphrase: Option<Slot<Secret>>,
     /// libpq's `sslmode=require`: verify only when a CA file is given.
     pub sslmode_require: Option<Slot<bool>>,
+    /// The `sslmode` value itself, so that a repeat with another value is
+    /// a conflict even where the fields it sets agree.
+    pub sslmode: Option<Slot<String>>,
     pub connect_timeout: Option<Slot<Duration>>,
     pub timeout: Option<Slot<Duration>>,
     pub username: Option<Slot<String>>,
@@ -48,6 +51,11 @@ pub(crate) struct Layer {
 /// is a conflict naming both options.
 pub(crate) fn set<T: PartialEq>(slot: &mut Option<Slot<T>>, value: T, from: String) -> Result<()> {
     match slot {
+        // The scheme is not an option to drop: say what to change.
+        Some(old) if old.value != value && old.from == "https://" => Err(Error::config(
+            key_of(&from),
+            format!("conflicting options: {from} contradicts the URI's https:// scheme: an https URI never goes out as plain http; use an http:// URI for plain text"),
+        )),
         Some(old) if old.value != value => Err(Error::config(
             key_of(&from),
             format!(
@@ -79,6 +87,7 @@ impl Layer {
             keyfile: top.keyfile.or(self.keyfile),
             passphrase: top.passphrase.or(self.passphrase),
             sslmode_require: top.sslmode_require.or(self.sslmode_require),
+            sslmode: top.sslmode.or(self.sslmode),
             connect_timeout: top.connect_timeout.or(self.connect_timeout),
             timeout: top.timeout.or(self.timeout),
             username: top.username.or(self.username),
@@ -94,6 +103,9 @@ impl Layer {
     /// Applies `key=value` through the vocabulary: the one funnel for URI
     /// options, keyword options and CLI flags.
     pub fn apply(&mut self, key: &str, value: &str) -> Result<()> {
+        if key.trim().is_empty() {
+            return Err(empty_name(key));
+        }
         let spec = lookup(key).ok_or_else(|| unknown(key))?;
         let given = Given { key, value, secret: spec.secret, accepts: spec.accepts, canonical: spec.canonical };
         (spec.apply)(self, &given)
@@ -181,7 +193,11 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
 
 fn sslmode(l: &mut Layer, g: &Given) -> Result<()> {
     let from = g.shown();
-    match g.value.to_ascii_lowercase().as_str() {
+    let mode = g.value.to_ascii_lowercase();
+    if matches!(mode.as_str(), "disable" | "require" | "verify-ca" | "verify-full") {
+        set(&mut l.sslmode, mode.clone(), from.clone())?;
+    }
+    match mode.as_str() {
         "disable" => set(&mut l.tls, false, from),
         "require" => {
             set(&mut l.tls, true, from.clone())?;
@@ -217,6 +233,27 @@ pub(crate) fn lookup(key: &str) -> Option<&'static OptionSpec> {
 /// True when `key` names a secret option, whose value must be masked.
 pub(crate) fn is_secret(key: &str) -> bool {
     lookup(key).is_some_and(|spec| spec.secret)
+}
+
+/// The error for an option written without `=VALUE`: the accepted values
+/// of a known option, or the unknown-option error with its suggestion.
+pub(crate) fn no_value(key: &str) -> Error {
+    match lookup(key) {
+        _ if key.trim().is_empty() => empty_name(key),
+        Some(spec) => Error::config(
+            key,
+            format!("option \"{key}\" has no value; write {key}=VALUE, where VALUE is {}", spec.accepts),
+        ),
+        None => unknown(key),
+    }
+}
+
+fn empty_name(key: &str) -> Error {
+    let blank = if key.is_empty() { "" } else { " (only white space)" };
+    Error::config(
+        "option name",
+        format!("the option name is empty{blank}; write name=value, e.g. ssl_ca_certs=/etc/db/ca.pem (see the option table in README.md)"),
+    )
 }
 
 fn unknown(key: &str) -> Error {
@@ -273,7 +310,8 @@ impl Given<'_> {
     }
 
     fn bad(&self, why: &str) -> Error {
-        let value = if self.secret { "***" } else { self.value };
+        // An empty value gives nothing away.
+        let value = if self.secret && !self.value.is_empty() { "***" } else { self.value };
         let alias = if self.key.eq_ignore_ascii_case(self.canonical) {
             String::new()
         } else {

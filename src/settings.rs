@@ -681,8 +681,15 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
     let mut hosts: Vec<Host> = Vec::with_capacity(parsed.hosts.len());
     for (name, port) in parsed.hosts {
         let host = Host { name, port: port.unwrap_or(default_port) };
-        if hosts.contains(&host) {
-            return Err(Error::config("host", format!("host {host} is listed twice (a port left out is {default_port}); list each host once")));
+        // IPv6 addresses compare as addresses: [::1] is [0:0::1].
+        let same = |other: &&Host| {
+            other.port == host.port
+                && (other.name == host.name
+                    || matches!((other.name.parse::<std::net::Ipv6Addr>(), host.name.parse::<std::net::Ipv6Addr>()), (Ok(a), Ok(b)) if a == b))
+        };
+        if let Some(other) = hosts.iter().find(same) {
+            let also = if other.name == host.name { String::new() } else { format!(", also as {other}") };
+            return Err(Error::config("host", format!("host {host} is listed twice{also} (a port left out is {default_port}); list each host once")));
         }
         hosts.push(host);
     }

@@ -86,8 +86,7 @@ pub(crate) fn parse(uri: &str) -> Result<Parsed> {
     if let Some(query) = query {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let Some((key, value)) = pair.split_once('=') else {
-                let key = decode(pair, "option name")?;
-                return Err(Error::config(&key, format!("option \"{key}\" has no value; write {key}=VALUE")));
+                return Err(options::no_value(&decode(pair, "option name")?));
             };
             let key = decode(key, "option name")?;
             if key.is_empty() {
@@ -234,11 +233,26 @@ pub(crate) fn mask(uri: &str) -> String {
     // after an '='. Masking too much of a message is harmless.
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let value_start = rest.find('=').unwrap_or(rest.len());
-    let at = rest[..authority_end].rfind('@').max(rest[..value_start].rfind('@'));
+    let mut at = rest[..authority_end].rfind('@').max(rest[..value_start].rfind('@'));
+    // A password with an '=' as well as an unencoded '/' or '?' (a base64
+    // `ab/cd==`) escapes both rules. When the authority holds no '@' and
+    // cannot be a host list, the userinfo ends at the first later '@' after
+    // which what could be hosts holds no '=', and no '@' comes before '?'.
+    let authority = &rest[..authority_end];
+    if !authority.contains('@') && hosts(authority, "").is_err() {
+        let ends_userinfo = |at: &usize| {
+            let after = &rest[at + 1..];
+            let names = &after[..after.find(['/', '?']).unwrap_or(after.len())];
+            !names.contains('=') && !after[..after.find('?').unwrap_or(after.len())].contains('@')
+        };
+        at = rest.match_indices('@').map(|(i, _)| i).find(ends_userinfo).or(at);
+    }
     let (userinfo, rest) = match at {
+        // A user part with '/', '?', '=' or '&' in it is a guess: mask it whole.
         Some(at) => match rest[..at].split_once(':') {
-            Some((user, _)) => (format!("{user}:***@"), &rest[at + 1..]),
-            None => (rest[..=at].to_string(), &rest[at + 1..]),
+            Some((user, _)) if !user.contains(['/', '?', '=', '&']) => (format!("{user}:***@"), &rest[at + 1..]),
+            None if !rest[..at].contains(['/', '?', '=', '&']) => (rest[..=at].to_string(), &rest[at + 1..]),
+            _ => ("***@".to_string(), &rest[at + 1..]),
         },
         None => (String::new(), rest),
     };
@@ -274,6 +288,11 @@ mod tests {
         assert_eq!(mask("https://u:a/b@h"), "https://u:***@h");
         assert_eq!(mask("https://u:a?b@h/?username=x@y"), "https://u:***@h/?username=x@y");
         assert_eq!(mask("https://h:1/?username=x@y"), "https://h:1/?username=x@y");
+        // A password with '=' and an unencoded '/' or '?'.
+        assert_eq!(mask("https://u:ab/cd==@h"), "https://u:***@h");
+        assert_eq!(mask("https://u:S3cr3t?PW=x@h"), "https://u:***@h");
+        assert_eq!(mask("https://u:a?b@c=d@h/?username=x@y"), "https://u:***@h/?username=x@y");
+        assert_eq!(mask("https://?token=abc@h"), "https://***@h");
     }
 
     #[test]

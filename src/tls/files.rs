@@ -54,7 +54,7 @@ pub(crate) fn ca_file(option: &str, path: &Path) -> Result<RootCertStore> {
     }
     let mut store = RootCertStore::empty();
     for (i, cert) in certs.into_iter().enumerate() {
-        store.add(cert).map_err(|e| file_error(option, path, format!("certificate #{} is not a usable CA certificate: {e}", i + 1), None))?;
+        store.add(cert).map_err(|e| file_error(option, path, format!("certificate #{} is not a usable CA certificate ({e}); it must hold PEM certificates (-----BEGIN CERTIFICATE-----) of the CAs to trust", i + 1), None))?;
     }
     Ok(store)
 }
@@ -86,7 +86,7 @@ fn has_section(data: &[u8], kinds: &[SectionKind]) -> bool {
 fn pem_certs(option: &str, path: &Path, data: &[u8]) -> Result<Vec<CertificateDer<'static>>> {
     CertificateDer::pem_slice_iter(data)
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| file_error(option, path, format!("is not valid PEM: {e}"), None))
+        .map_err(|e| file_error(option, path, format!("is not valid PEM ({e}); it must hold PEM certificates (-----BEGIN CERTIFICATE-----)"), None))
 }
 
 /// The client identity of `settings`, if one is configured: certificate
@@ -152,7 +152,7 @@ fn private_key(option: &str, path: &Path, data: &[u8], passphrase: Option<&str>)
     match PrivateKeyDer::from_pem_slice(data) {
         Ok(key) => Ok(key),
         Err(pem::Error::NoItemsFound) => Err(file_error(option, path, "holds no private key (PKCS#8 BEGIN PRIVATE KEY, PKCS#1 BEGIN RSA PRIVATE KEY or SEC1 BEGIN EC PRIVATE KEY)".into(), None)),
-        Err(e) => Err(file_error(option, path, format!("is not a valid PEM private key: {e}"), None)),
+        Err(e) => Err(file_error(option, path, format!("is not a valid PEM private key ({e}); accepted: PKCS#8 BEGIN PRIVATE KEY, PKCS#1 BEGIN RSA PRIVATE KEY, SEC1 BEGIN EC PRIVATE KEY or encrypted PKCS#8 BEGIN ENCRYPTED PRIVATE KEY"), None)),
     }
 }
 
