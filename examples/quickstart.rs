@@ -22,10 +22,17 @@ fn main() -> Result<(), httpdb::Error> {
     let client = httpdb::Client::new(&uri)?;
     println!("settings: {}", client.settings());
     let info = client.server_info()?;
-    println!("server:   {}", serde_json::to_string(&info).unwrap_or_default());
-    let echo: serde_json::Value = client.post_json("/_sql", &serde_json::json!({"stmt": "SELECT 1"}))?;
+    println!(
+        "server:   {}",
+        serde_json::to_string(&info).unwrap_or_default()
+    );
+    let echo: serde_json::Value =
+        client.post_json("/_sql", &serde_json::json!({"stmt": "SELECT 1"}))?;
     // The test server echoes the request; its Authorization header is left
     // out here, as everything secret is.
-    println!("echo:     {} {} {}", echo["method"], echo["path"], echo["body"]);
+    println!(
+        "echo:     {} {} {}",
+        echo["method"], echo["path"], echo["body"]
+    );
     Ok(())
 }

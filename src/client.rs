@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use ureq::unversioned::transport::{Connector, TcpConnector};
 
-pub use ureq::http::Method;
 use ureq::http::HeaderValue;
+pub use ureq::http::Method;
 
 use crate::connector::TlsConnector;
 use crate::error::{Cause, Error, Result};
@@ -59,7 +59,9 @@ struct Inner {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("settings", &self.inner.settings).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
     }
 }
 
@@ -93,7 +95,15 @@ impl Client {
     pub fn from_settings(settings: Settings) -> Result<Client> {
         let tls_config = tls::client_config(&settings)?;
         if !settings.tls() && (settings.password().is_some() || settings.token().is_some()) {
-            log::warn!("credentials will be sent in plain text over http:// to {}; use https://", settings.hosts().iter().map(ToString::to_string).collect::<Vec<_>>().join(", "));
+            log::warn!(
+                "credentials will be sent in plain text over http:// to {}; use https://",
+                settings
+                    .hosts()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
         }
         let connect = Some(settings.connect_timeout());
         let timeout = Some(settings.timeout());
@@ -115,17 +125,24 @@ impl Client {
             .max_idle_connections(pool.saturating_mul(settings.hosts().len()))
             .max_idle_connections_per_host(pool)
             .build();
-        let connector = ().chain(TcpConnector::default()).chain(TlsConnector { config: tls_config });
+        let connector =
+            ().chain(TcpConnector::default())
+                .chain(TlsConnector { config: tls_config });
         let agent = ureq::Agent::with_parts(config, connector, HostResolver::default());
         let scheme = if settings.tls() { "https" } else { "http" };
         let base = settings.path().trim_end_matches('/');
         let names: Vec<String> = settings.hosts().iter().map(ToString::to_string).collect();
-        let bases = names.iter().map(|h| format!("{scheme}://{h}{base}")).collect();
+        let bases = names
+            .iter()
+            .map(|h| format!("{scheme}://{h}{base}"))
+            .collect();
         let authorization = match (settings.token(), settings.username()) {
             (Some(token), _) => Some(Secret::new(format!("Bearer {}", token.expose()))),
             (None, Some(user)) => {
                 let pair = format!("{user}:{}", settings.password().map_or("", |p| p.expose()));
-                let encoded = Secret::new(base64::engine::general_purpose::STANDARD.encode(Secret::new(pair).expose()));
+                let encoded = Secret::new(
+                    base64::engine::general_purpose::STANDARD.encode(Secret::new(pair).expose()),
+                );
                 Some(Secret::new(format!("Basic {}", encoded.expose())))
             }
             (None, None) => None,
@@ -140,8 +157,21 @@ impl Client {
                 Ok::<_, Error>(header)
             })
             .transpose()?;
-        let hosts = HostTable::new(settings.hosts().len(), settings.host_order(), settings.retry_interval());
-        Ok(Client { inner: Arc::new(Inner { settings, agent, bases, names, authorization, hosts }) })
+        let hosts = HostTable::new(
+            settings.hosts().len(),
+            settings.host_order(),
+            settings.retry_interval(),
+        );
+        Ok(Client {
+            inner: Arc::new(Inner {
+                settings,
+                agent,
+                bases,
+                names,
+                authorization,
+                hosts,
+            }),
+        })
     }
 
     /// The settings this client was built from.
@@ -153,13 +183,23 @@ impl Client {
     /// is tried again once `retry_interval` has passed since it failed.
     pub fn dead_hosts(&self) -> Vec<String> {
         let inner = &*self.inner;
-        (0..inner.names.len()).filter(|i| inner.hosts.is_dead(*i)).map(|i| inner.names[i].clone()).collect()
+        (0..inner.names.len())
+            .filter(|i| inner.hosts.is_dead(*i))
+            .map(|i| inner.names[i].clone())
+            .collect()
     }
 
     /// A request to send with [`Request::send`]; `path` is relative to the
     /// URI's base path.
     pub fn request(&self, method: Method, path: &str) -> Request<'_> {
-        Request { client: self, method, path: path.to_string(), headers: Vec::new(), body: None, error_for_status: true }
+        Request {
+            client: self,
+            method,
+            path: path.to_string(),
+            headers: Vec::new(),
+            body: None,
+            error_for_status: true,
+        }
     }
 
     /// `GET path`. An HTTP error status is an [`Error::Status`].
@@ -187,42 +227,79 @@ impl Client {
         self.get(path)?.json()
     }
     /// `POST path` with `body` as JSON, the answer decoded from JSON.
-    pub fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
+    pub fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T> {
         self.request(Method::POST, path).json(body)?.send()?.json()
     }
 
     /// Who answers: the root document of CrateDB, Elasticsearch, OpenSearch
     /// or CouchDB (`GET /`), or etcd's `GET /version`.
     pub fn server_info(&self) -> Result<ServerInfo> {
-        let root = self.request(Method::GET, "/").error_for_status(false).send()?;
+        let root = self
+            .request(Method::GET, "/")
+            .error_for_status(false)
+            .send()?;
         let url = self.url_of(root.host());
         if root.status() < 400 {
-            if let Some(info) = root.json::<serde_json::Value>().ok().and_then(|doc| ServerInfo::from_document(url.clone(), &doc)) {
+            if let Some(info) = root
+                .json::<serde_json::Value>()
+                .ok()
+                .and_then(|doc| ServerInfo::from_document(url.clone(), &doc))
+            {
                 return Ok(info);
             }
         }
-        let version = self.request(Method::GET, "/version").error_for_status(false).send()?;
+        let version = self
+            .request(Method::GET, "/version")
+            .error_for_status(false)
+            .send()?;
         if version.status() < 400 {
-            if let Some(info) = version.json::<serde_json::Value>().ok().and_then(|doc| ServerInfo::from_document(url.clone(), &doc)) {
+            if let Some(info) = version
+                .json::<serde_json::Value>()
+                .ok()
+                .and_then(|doc| ServerInfo::from_document(url.clone(), &doc))
+            {
                 return Ok(info);
             }
         }
         if let Some(error) = root.status_error() {
             return Err(error);
         }
-        Ok(ServerInfo { url, name: None, cluster_name: None, version: None })
+        Ok(ServerInfo {
+            url,
+            name: None,
+            cluster_name: None,
+            version: None,
+        })
     }
 
     fn url_of(&self, host: &str) -> String {
-        let scheme = if self.inner.settings.tls() { "https" } else { "http" };
+        let scheme = if self.inner.settings.tls() {
+            "https"
+        } else {
+            "http"
+        };
         format!("{scheme}://{host}")
     }
 
     fn send(&self, request: &Request<'_>) -> Result<Response> {
         let inner = &*self.inner;
-        let idempotent = matches!(request.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE);
+        let idempotent = matches!(
+            request.method,
+            Method::GET
+                | Method::HEAD
+                | Method::PUT
+                | Method::DELETE
+                | Method::OPTIONS
+                | Method::TRACE
+        );
         let plan = inner.hosts.plan();
-        let allowed = plan.len().min(inner.settings.max_retries().saturating_add(1));
+        let allowed = plan
+            .len()
+            .min(inner.settings.max_retries().saturating_add(1));
         let mut attempts: Vec<(String, Error)> = Vec::new();
         let mut unavailable: Option<Response> = None;
         for (n, &i) in plan.iter().take(allowed).enumerate() {
@@ -248,7 +325,12 @@ impl Client {
             };
             let Some(error) = error else { continue };
             if !last && may_move_on {
-                log::info!("{host}: {}; trying {} (attempt {} of at most {allowed})", Cause(&error), inner.names[plan[n + 1]], n + 2);
+                log::info!(
+                    "{host}: {}; trying {} (attempt {} of at most {allowed})",
+                    Cause(&error),
+                    inner.names[plan[n + 1]],
+                    n + 2
+                );
             } else {
                 log::debug!("{host}: {}", Cause(&error));
             }
@@ -257,7 +339,9 @@ impl Client {
             if !may_move_on || last {
                 if is_unavailable {
                     if let Some(response) = unavailable.take() {
-                        return request.finish(response).map_err(|e| with_history(e, attempts));
+                        return request
+                            .finish(response)
+                            .map_err(|e| with_history(e, attempts));
                     }
                 }
                 break;
@@ -266,11 +350,17 @@ impl Client {
         Err(final_error(attempts))
     }
 
-    fn attempt(&self, i: usize, request: &Request<'_>) -> std::result::Result<Response, (Error, Stage)> {
+    fn attempt(
+        &self,
+        i: usize,
+        request: &Request<'_>,
+    ) -> std::result::Result<Response, (Error, Stage)> {
         let inner = &*self.inner;
         let host = &inner.names[i];
         let url = join(&inner.bases[i], &request.path);
-        let mut builder = ureq::http::Request::builder().method(request.method.clone()).uri(&url);
+        let mut builder = ureq::http::Request::builder()
+            .method(request.method.clone())
+            .uri(&url);
         if let Some(auth) = &inner.authorization {
             builder = builder.header(ureq::http::header::AUTHORIZATION, auth.clone());
         }
@@ -282,16 +372,38 @@ impl Client {
             None => builder.body(()).map(|r| inner.agent.run(r)),
         };
         let response = result
-            .map_err(|e| (Error::config("request", format!("cannot build the request {} {url}: {e}", request.method)), Stage::BeforeSend))?
+            .map_err(|e| {
+                (
+                    Error::config(
+                        "request",
+                        format!("cannot build the request {} {url}: {e}", request.method),
+                    ),
+                    Stage::BeforeSend,
+                )
+            })?
             .map_err(|e| failure::classify(e, host, &inner.settings))?;
-        log::debug!("{} {} -> {} from {host}", request.method, request.path, response.status().as_u16());
+        log::debug!(
+            "{} {} -> {} from {host}",
+            request.method,
+            request.path,
+            response.status().as_u16()
+        );
         let (parts, body) = response.into_parts();
         let body = if request.method == Method::HEAD {
             Vec::new()
         } else {
-            body.into_with_config().limit(MAX_BODY).read_to_vec().map_err(|e| failure::classify(e, host, &inner.settings))?
+            body.into_with_config()
+                .limit(MAX_BODY)
+                .read_to_vec()
+                .map_err(|e| failure::classify(e, host, &inner.settings))?
         };
-        Ok(Response { host: host.clone(), status: parts.status.as_u16(), version: version_name(parts.version), headers: parts.headers, body })
+        Ok(Response {
+            host: host.clone(),
+            status: parts.status.as_u16(),
+            version: version_name(parts.version),
+            headers: parts.headers,
+            body,
+        })
     }
 }
 
@@ -330,7 +442,11 @@ fn final_error(mut attempts: Vec<(String, Error)>) -> Error {
 }
 
 fn with_history(error: Error, attempts: Vec<(String, Error)>) -> Error {
-    if attempts.len() <= 1 { error } else { Error::NoHost { attempts } }
+    if attempts.len() <= 1 {
+        error
+    } else {
+        Error::NoHost { attempts }
+    }
 }
 
 /// A request being prepared; send it with [`Request::send`].
@@ -359,7 +475,12 @@ impl Request<'_> {
 
     /// Sets `value` as a JSON body, with `Content-Type: application/json`.
     pub fn json<B: Serialize + ?Sized>(self, value: &B) -> Result<Self> {
-        let body = serde_json::to_vec(value).map_err(|e| Error::config("body", format!("cannot encode the request body as JSON: {e}")))?;
+        let body = serde_json::to_vec(value).map_err(|e| {
+            Error::config(
+                "body",
+                format!("cannot encode the request body as JSON: {e}"),
+            )
+        })?;
         Ok(self.header("content-type", "application/json").body(body))
     }
 

@@ -10,7 +10,10 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use ureq::unversioned::transport::time::Duration as UreqDuration;
 use ureq::unversioned::transport::time::Instant as UreqInstant;
-use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport, TransportAdapter};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
+    TransportAdapter,
+};
 
 /// Wraps every https connection in TLS with one shared `ClientConfig`.
 /// Plain http passes through; https without a config is refused, so an
@@ -21,14 +24,20 @@ pub(crate) struct TlsConnector {
 
 impl fmt::Debug for TlsConnector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TlsConnector").field("tls", &self.config.is_some()).finish()
+        f.debug_struct("TlsConnector")
+            .field("tls", &self.config.is_some())
+            .finish()
     }
 }
 
 impl<In: Transport> Connector<In> for TlsConnector {
     type Out = Either<In, TlsTransport>;
 
-    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
         let Some(transport) = chained else {
             return Ok(None);
         };
@@ -36,11 +45,17 @@ impl<In: Transport> Connector<In> for TlsConnector {
             return Ok(Some(Either::A(transport)));
         }
         let Some(config) = &self.config else {
-            return Err(ureq::Error::Tls("an https request on a client without TLS settings"));
+            return Err(ureq::Error::Tls(
+                "an https request on a client without TLS settings",
+            ));
         };
         let host = details.uri.host().unwrap_or_default();
-        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_string())
-            .map_err(|_| ureq::Error::Tls("the host is not a valid TLS server name"))?;
+        let name = ServerName::try_from(
+            host.trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+        )
+        .map_err(|_| ureq::Error::Tls("the host is not a valid TLS server name"))?;
         let mut conn = ClientConnection::new(config.clone(), name).map_err(io_error)?;
         let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
         // The handshake gets what is left of the connect timeout, not a fresh one.
@@ -57,8 +72,14 @@ impl<In: Transport> Connector<In> for TlsConnector {
                 _ => "full handshake",
             }
         );
-        let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
-        Ok(Some(Either::B(TlsTransport { buffers, stream: StreamOwned::new(conn, sock) })))
+        let buffers = LazyBuffers::new(
+            details.config.input_buffer_size(),
+            details.config.output_buffer_size(),
+        );
+        Ok(Some(Either::B(TlsTransport {
+            buffers,
+            stream: StreamOwned::new(conn, sock),
+        })))
     }
 }
 
@@ -69,8 +90,11 @@ fn io_error(e: rustls::Error) -> ureq::Error {
 /// The connect budget left after resolving and the TCP connect.
 fn remaining(details: &ConnectionDetails) -> NextTimeout {
     let mut timeout = details.timeout;
-    if let (UreqDuration::Exact(limit), UreqInstant::Exact(start), UreqInstant::Exact(now)) = (timeout.after, details.now, (details.current_time)()) {
-        timeout.after = UreqDuration::Exact(limit.saturating_sub(now.saturating_duration_since(start)));
+    if let (UreqDuration::Exact(limit), UreqInstant::Exact(start), UreqInstant::Exact(now)) =
+        (timeout.after, details.now, (details.current_time)())
+    {
+        timeout.after =
+            UreqDuration::Exact(limit.saturating_sub(now.saturating_duration_since(start)));
     }
     timeout
 }
@@ -83,7 +107,9 @@ pub(crate) struct TlsTransport {
 
 impl fmt::Debug for TlsTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TlsTransport").field("chained", &self.stream.sock.inner()).finish()
+        f.debug_struct("TlsTransport")
+            .field("chained", &self.stream.sock.inner())
+            .finish()
     }
 }
 

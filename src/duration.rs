@@ -15,7 +15,8 @@ const UNITS: &[(&str, u128)] = &[
 ];
 
 /// The accepted forms, for error messages.
-pub(crate) const FORMS: &str = "a number of seconds (30, 1.5) or a duration such as 30s, 1500ms, 2m, 1h30m, 250us";
+pub(crate) const FORMS: &str =
+    "a number of seconds (30, 1.5) or a duration such as 30s, 1500ms, 2m, 1h30m, 250us";
 
 /// Why a duration did not parse; the caller adds the option and value.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,11 +67,15 @@ pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
 
 /// Splits a leading decimal number into whole digits, fraction digits and the rest.
 fn number(text: &str) -> Option<(&str, &str, &str)> {
-    let int_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let int_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (int, rest) = text.split_at(int_end);
     let (frac, rest) = match rest.strip_prefix('.') {
         Some(after) => {
-            let end = after.find(|c: char| !c.is_ascii_digit()).unwrap_or(after.len());
+            let end = after
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(after.len());
             after.split_at(end)
         }
         None => ("", rest),
@@ -161,10 +166,15 @@ mod tests {
     fn rejects() {
         assert_eq!(parse("-1s"), Err(DurationError::Negative));
         assert_eq!(parse("-5"), Err(DurationError::Negative));
-        for bad in ["", "s", "1x", "1s2", "1 s", "1.s.", "..5s", "ten", "1e3", "+1s", "1s 2m"] {
+        for bad in [
+            "", "s", "1x", "1s2", "1 s", "1.s.", "..5s", "ten", "1e3", "+1s", "1s 2m",
+        ] {
             assert_eq!(parse(bad), Err(DurationError::Malformed), "{bad:?}");
         }
-        assert_eq!(parse("99999999999999999999999h"), Err(DurationError::Overflow));
+        assert_eq!(
+            parse("99999999999999999999999h"),
+            Err(DurationError::Overflow)
+        );
         assert_eq!(parse("18446744073709551616"), Err(DurationError::Overflow));
         assert_eq!(
             parse("999999999999999999999999999999999999999999999999ns"),
@@ -174,7 +184,17 @@ mod tests {
 
     #[test]
     fn format_round_trips() {
-        for d in [ms(0), ms(1), ms(1_500), ms(30_000), ms(5_400_000), ms(3_600_000), Duration::from_nanos(1_000_001), Duration::from_micros(3), Duration::MAX] {
+        for d in [
+            ms(0),
+            ms(1),
+            ms(1_500),
+            ms(30_000),
+            ms(5_400_000),
+            ms(3_600_000),
+            Duration::from_nanos(1_000_001),
+            Duration::from_micros(3),
+            Duration::MAX,
+        ] {
             assert_eq!(parse(&format(d)), Ok(d), "{d:?} -> {}", format(d));
         }
         assert_eq!(format(ms(5_400_000)), "1h30m");

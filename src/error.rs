@@ -222,9 +222,15 @@ impl fmt::Display for Cause<'_> {
             Error::Connect { source, .. } => write!(f, "{}", crate::error::io_cause(source)),
             Error::Timeout { phase, after, .. } => match phase {
                 TimeoutPhase::Connect => {
-                    write!(f, "connect timed out after {}", crate::duration::format(*after))
+                    write!(
+                        f,
+                        "connect timed out after {}",
+                        crate::duration::format(*after)
+                    )
                 }
-                TimeoutPhase::Response => write!(f, "timed out after {}", crate::duration::format(*after)),
+                TimeoutPhase::Response => {
+                    write!(f, "timed out after {}", crate::duration::format(*after))
+                }
             },
             Error::Status { status, .. } => write!(f, "HTTP {status}"),
             other => write!(f, "{other}"),

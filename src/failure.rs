@@ -30,30 +30,67 @@ pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings) -> (
         ureq::Error::Timeout(t) => {
             use ureq::Timeout::*;
             let (phase, after, stage) = match t {
-                Resolve | Connect => (TimeoutPhase::Connect, settings.connect_timeout(), Stage::BeforeSend),
+                Resolve | Connect => (
+                    TimeoutPhase::Connect,
+                    settings.connect_timeout(),
+                    Stage::BeforeSend,
+                ),
                 _ => (TimeoutPhase::Response, settings.timeout(), Stage::AfterSend),
             };
-            (Error::Timeout { host: host_s, phase, after }, stage)
+            (
+                Error::Timeout {
+                    host: host_s,
+                    phase,
+                    after,
+                },
+                stage,
+            )
         }
         ureq::Error::HostNotFound => (
-            Error::Connect { host: host_s, source: io::Error::new(io::ErrorKind::NotFound, "the host name does not resolve") },
+            Error::Connect {
+                host: host_s,
+                source: io::Error::new(io::ErrorKind::NotFound, "the host name does not resolve"),
+            },
             Stage::BeforeSend,
         ),
         ureq::Error::ConnectionFailed => (
-            Error::Connect { host: host_s, source: io::Error::new(io::ErrorKind::ConnectionRefused, "connection failed") },
+            Error::Connect {
+                host: host_s,
+                source: io::Error::new(io::ErrorKind::ConnectionRefused, "connection failed"),
+            },
             Stage::BeforeSend,
         ),
-        ureq::Error::BodyStalled => (Error::Timeout { host: host_s, phase: TimeoutPhase::Response, after: settings.timeout() }, Stage::AfterSend),
+        ureq::Error::BodyStalled => (
+            Error::Timeout {
+                host: host_s,
+                phase: TimeoutPhase::Response,
+                after: settings.timeout(),
+            },
+            Stage::AfterSend,
+        ),
         ureq::Error::Tls(msg) => (
-            Error::Tls { host: host_s, kind: crate::TlsErrorKind::Handshake, detail: msg.into(), hint: "check the host name and TLS settings".into(), source: None },
+            Error::Tls {
+                host: host_s,
+                kind: crate::TlsErrorKind::Handshake,
+                detail: msg.into(),
+                hint: "check the host name and TLS settings".into(),
+                source: None,
+            },
             Stage::BeforeSend,
         ),
         e @ (ureq::Error::Http(_) | ureq::Error::BadUri(_)) => (
-            Error::config("request", format!("the request cannot be sent as given: {e}")),
+            Error::config(
+                "request",
+                format!("the request cannot be sent as given: {e}"),
+            ),
             Stage::BeforeSend,
         ),
         other => (
-            Error::Protocol { host: host_s, message: other.to_string(), source: Some(Box::new(other)) },
+            Error::Protocol {
+                host: host_s,
+                message: other.to_string(),
+                source: Some(Box::new(other)),
+            },
             Stage::AfterSend,
         ),
     }
@@ -61,10 +98,16 @@ pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings) -> (
 
 fn io_failure(e: io::Error, host: &str, settings: &Settings) -> (Error, Stage) {
     use io::ErrorKind::*;
-    if let Some(rustls_error) = e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
+    if let Some(rustls_error) = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
         let error = tls::error(rustls_error.clone(), host, settings);
         let stage = match &error {
-            Error::Tls { kind: crate::TlsErrorKind::Handshake, .. } => Stage::BeforeSend,
+            Error::Tls {
+                kind: crate::TlsErrorKind::Handshake,
+                ..
+            } => Stage::BeforeSend,
             _ => Stage::Certificate,
         };
         return (error, stage);
@@ -74,11 +117,29 @@ fn io_failure(e: io::Error, host: &str, settings: &Settings) -> (Error, Stage) {
         ConnectionRefused | HostUnreachable | NetworkUnreachable | AddrNotAvailable | NotFound => {
             (Error::Connect { host, source: e }, Stage::BeforeSend)
         }
-        TimedOut | WouldBlock => (Error::Timeout { host, phase: TimeoutPhase::Response, after: settings.timeout() }, Stage::AfterSend),
-        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => (
-            Error::Protocol { host, message: format!("{} before a complete response", crate::error::io_cause(&e)), source: Some(Box::new(e)) },
+        TimedOut | WouldBlock => (
+            Error::Timeout {
+                host,
+                phase: TimeoutPhase::Response,
+                after: settings.timeout(),
+            },
             Stage::AfterSend,
         ),
-        _ => (Error::Protocol { host, message: e.to_string(), source: Some(Box::new(e)) }, Stage::AfterSend),
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => (
+            Error::Protocol {
+                host,
+                message: format!("{} before a complete response", crate::error::io_cause(&e)),
+                source: Some(Box::new(e)),
+            },
+            Stage::AfterSend,
+        ),
+        _ => (
+            Error::Protocol {
+                host,
+                message: e.to_string(),
+                source: Some(Box::new(e)),
+            },
+            Stage::AfterSend,
+        ),
     }
 }

@@ -22,7 +22,14 @@ pub(crate) struct HostTable {
 
 impl HostTable {
     pub fn new(count: usize, order: HostOrder, retry_interval: Duration) -> Self {
-        HostTable { dead_since: Mutex::new(vec![None; count]), marked: AtomicUsize::new(0), next: AtomicUsize::new(0), len: count, order, retry_interval }
+        HostTable {
+            dead_since: Mutex::new(vec![None; count]),
+            marked: AtomicUsize::new(0),
+            next: AtomicUsize::new(0),
+            len: count,
+            order,
+            retry_interval,
+        }
     }
 
     /// The hosts to try for one request, in order: the live ones (a host
@@ -40,7 +47,8 @@ impl HostTable {
         }
         let dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        let live = |i: &usize| dead[*i].is_none_or(|t| now.duration_since(t) >= self.retry_interval);
+        let live =
+            |i: &usize| dead[*i].is_none_or(|t| now.duration_since(t) >= self.retry_interval);
         let plan: Vec<usize> = (0..n).map(|k| (start + k) % n).filter(live).collect();
         if !plan.is_empty() {
             return plan;

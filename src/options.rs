@@ -54,7 +54,9 @@ pub(crate) fn set<T: PartialEq>(slot: &mut Option<Slot<T>>, value: T, from: Stri
         // The scheme is not an option to drop: say what to change.
         Some(old) if old.value != value && old.from == "https://" => Err(Error::config(
             key_of(&from),
-            format!("conflicting options: {from} contradicts the URI's https:// scheme: an https URI never goes out as plain http; use an http:// URI for plain text"),
+            format!(
+                "conflicting options: {from} contradicts the URI's https:// scheme: an https URI never goes out as plain http; use an http:// URI for plain text"
+            ),
         )),
         Some(old) if old.value != value => Err(Error::config(
             key_of(&from),
@@ -107,7 +109,13 @@ impl Layer {
             return Err(empty_name(key));
         }
         let spec = lookup(key).ok_or_else(|| unknown(key))?;
-        let given = Given { key, value, secret: spec.secret, accepts: spec.accepts, canonical: spec.canonical };
+        let given = Given {
+            key,
+            value,
+            secret: spec.secret,
+            accepts: spec.accepts,
+            canonical: spec.canonical,
+        };
         (spec.apply)(self, &given)
     }
 
@@ -147,10 +155,34 @@ const BOOL: &str = "true/false, 1/0, yes/no or on/off";
 /// same field with different value semantics (an inverted boolean, a number
 /// of milliseconds).
 pub(crate) const OPTIONS: &[OptionSpec] = &[
-    OptionSpec { names: &["ssl", "tls", "use_ssl"], canonical: "ssl", accepts: BOOL, secret: false, apply: |l, g| set(&mut l.tls, g.boolean()?, g.shown()) },
-    OptionSpec { names: &["ssl_cert_reqs"], canonical: "ssl_cert_reqs", accepts: "CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED", secret: false, apply: |l, g| set(&mut l.cert_reqs, g.cert_reqs()?, g.shown()) },
-    OptionSpec { names: &["verify_ssl_cert", "verify_certs"], canonical: "ssl_cert_reqs", accepts: BOOL, secret: false, apply: |l, g| set(&mut l.cert_reqs, CertReqs::verify(g.boolean()?), g.shown()) },
-    OptionSpec { names: &["tlsAllowInvalidCertificates"], canonical: "ssl_cert_reqs", accepts: BOOL, secret: false, apply: |l, g| set(&mut l.cert_reqs, CertReqs::verify(!g.boolean()?), g.shown()) },
+    OptionSpec {
+        names: &["ssl", "tls", "use_ssl"],
+        canonical: "ssl",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.tls, g.boolean()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["ssl_cert_reqs"],
+        canonical: "ssl_cert_reqs",
+        accepts: "CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED",
+        secret: false,
+        apply: |l, g| set(&mut l.cert_reqs, g.cert_reqs()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["verify_ssl_cert", "verify_certs"],
+        canonical: "ssl_cert_reqs",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.cert_reqs, CertReqs::verify(g.boolean()?), g.shown()),
+    },
+    OptionSpec {
+        names: &["tlsAllowInvalidCertificates"],
+        canonical: "ssl_cert_reqs",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.cert_reqs, CertReqs::verify(!g.boolean()?), g.shown()),
+    },
     OptionSpec {
         names: &["tlsInsecure"],
         canonical: "ssl_cert_reqs",
@@ -162,39 +194,164 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             set(&mut l.match_hostname, !insecure, g.shown())
         },
     },
-    OptionSpec { names: &["ssl_match_hostname", "ssl_assert_hostname"], canonical: "ssl_match_hostname", accepts: BOOL, secret: false, apply: |l, g| set(&mut l.match_hostname, g.boolean()?, g.shown()) },
-    OptionSpec { names: &["tlsAllowInvalidHostnames"], canonical: "ssl_match_hostname", accepts: BOOL, secret: false, apply: |l, g| set(&mut l.match_hostname, !g.boolean()?, g.shown()) },
     OptionSpec {
-        names: &["ssl_ca_certs", "ca_cert", "ca_certs", "tlsCAFile", "sslrootcert"],
+        names: &["ssl_match_hostname", "ssl_assert_hostname"],
+        canonical: "ssl_match_hostname",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.match_hostname, g.boolean()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["tlsAllowInvalidHostnames"],
+        canonical: "ssl_match_hostname",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.match_hostname, !g.boolean()?, g.shown()),
+    },
+    OptionSpec {
+        names: &[
+            "ssl_ca_certs",
+            "ca_cert",
+            "ca_certs",
+            "tlsCAFile",
+            "sslrootcert",
+        ],
         canonical: "ssl_ca_certs",
         accepts: "a path to a PEM file of CA certificates, or `system` for the OS trust store",
         secret: false,
         apply: |l, g| {
-            let ca = if g.value.eq_ignore_ascii_case("system") { CaCerts::System } else { CaCerts::File(g.path()?) };
+            let ca = if g.value.eq_ignore_ascii_case("system") {
+                CaCerts::System
+            } else {
+                CaCerts::File(g.path()?)
+            };
             set(&mut l.ca_certs, ca, g.shown())
         },
     },
-    OptionSpec { names: &["ssl_certfile", "cert_file", "client_cert", "tlsCertificateKeyFile", "sslcert"], canonical: "ssl_certfile", accepts: "a path to a PEM file (certificate chain, optionally with its key) or a PKCS#12 bundle (.p12/.pfx)", secret: false, apply: |l, g| set(&mut l.certfile, g.path()?, g.shown()) },
-    OptionSpec { names: &["ssl_keyfile", "key_file", "client_key", "sslkey"], canonical: "ssl_keyfile", accepts: "a path to a PEM private key (PKCS#8, PKCS#1 or SEC1)", secret: false, apply: |l, g| set(&mut l.keyfile, g.path()?, g.shown()) },
-    OptionSpec { names: &["ssl_pem_passphrase", "tlsCertificateKeyFilePassword", "sslpassword"], canonical: "ssl_pem_passphrase", accepts: "the passphrase of an encrypted key or PKCS#12 bundle", secret: true, apply: |l, g| set(&mut l.passphrase, Secret::new(g.value), g.shown()) },
-    OptionSpec { names: &["sslmode"], canonical: "sslmode", accepts: "disable, require, verify-ca or verify-full", secret: false, apply: sslmode },
-    OptionSpec { names: &["connect_timeout", "timeout.connect_timeout"], canonical: "connect_timeout", accepts: duration::FORMS, secret: false, apply: |l, g| set(&mut l.connect_timeout, g.timeout()?, g.shown()) },
-    OptionSpec { names: &["connectTimeoutMS"], canonical: "connect_timeout", accepts: "a whole number of milliseconds greater than 0", secret: false, apply: |l, g| set(&mut l.connect_timeout, g.millis()?, g.shown()) },
-    OptionSpec { names: &["timeout", "timeout.query_timeout"], canonical: "timeout", accepts: duration::FORMS, secret: false, apply: |l, g| set(&mut l.timeout, g.timeout()?, g.shown()) },
-    OptionSpec { names: &["socketTimeoutMS"], canonical: "timeout", accepts: "a whole number of milliseconds greater than 0", secret: false, apply: |l, g| set(&mut l.timeout, g.millis()?, g.shown()) },
-    OptionSpec { names: &["username"], canonical: "username", accepts: "a user name", secret: false, apply: |l, g| set(&mut l.username, g.non_empty()?.to_string(), g.shown()) },
-    OptionSpec { names: &["password"], canonical: "password", accepts: "a password", secret: true, apply: |l, g| set(&mut l.password, Secret::new(g.value), g.shown()) },
-    OptionSpec { names: &["token", "jwt", "jwt_token"], canonical: "token", accepts: "a bearer token (JWT)", secret: true, apply: |l, g| set(&mut l.token, g.non_empty().map(Secret::new)?, g.shown()) },
-    OptionSpec { names: &["retry_interval"], canonical: "retry_interval", accepts: duration::FORMS, secret: false, apply: |l, g| set(&mut l.retry_interval, g.duration()?, g.shown()) },
-    OptionSpec { names: &["pool_size", "maxPoolSize"], canonical: "pool_size", accepts: "a whole number from 0 to 10000 (0 turns keep-alive pooling off)", secret: false, apply: |l, g| set(&mut l.pool_size, g.count(10_000)?, g.shown()) },
-    OptionSpec { names: &["host_order"], canonical: "host_order", accepts: "round_robin or ordered", secret: false, apply: |l, g| set(&mut l.host_order, g.host_order()?, g.shown()) },
-    OptionSpec { names: &["max_retries"], canonical: "max_retries", accepts: "a whole number from 0 to 100", secret: false, apply: |l, g| set(&mut l.max_retries, g.count(100)?, g.shown()) },
+    OptionSpec {
+        names: &[
+            "ssl_certfile",
+            "cert_file",
+            "client_cert",
+            "tlsCertificateKeyFile",
+            "sslcert",
+        ],
+        canonical: "ssl_certfile",
+        accepts: "a path to a PEM file (certificate chain, optionally with its key) or a PKCS#12 bundle (.p12/.pfx)",
+        secret: false,
+        apply: |l, g| set(&mut l.certfile, g.path()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["ssl_keyfile", "key_file", "client_key", "sslkey"],
+        canonical: "ssl_keyfile",
+        accepts: "a path to a PEM private key (PKCS#8, PKCS#1 or SEC1)",
+        secret: false,
+        apply: |l, g| set(&mut l.keyfile, g.path()?, g.shown()),
+    },
+    OptionSpec {
+        names: &[
+            "ssl_pem_passphrase",
+            "tlsCertificateKeyFilePassword",
+            "sslpassword",
+        ],
+        canonical: "ssl_pem_passphrase",
+        accepts: "the passphrase of an encrypted key or PKCS#12 bundle",
+        secret: true,
+        apply: |l, g| set(&mut l.passphrase, Secret::new(g.value), g.shown()),
+    },
+    OptionSpec {
+        names: &["sslmode"],
+        canonical: "sslmode",
+        accepts: "disable, require, verify-ca or verify-full",
+        secret: false,
+        apply: sslmode,
+    },
+    OptionSpec {
+        names: &["connect_timeout", "timeout.connect_timeout"],
+        canonical: "connect_timeout",
+        accepts: duration::FORMS,
+        secret: false,
+        apply: |l, g| set(&mut l.connect_timeout, g.timeout()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["connectTimeoutMS"],
+        canonical: "connect_timeout",
+        accepts: "a whole number of milliseconds greater than 0",
+        secret: false,
+        apply: |l, g| set(&mut l.connect_timeout, g.millis()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["timeout", "timeout.query_timeout"],
+        canonical: "timeout",
+        accepts: duration::FORMS,
+        secret: false,
+        apply: |l, g| set(&mut l.timeout, g.timeout()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["socketTimeoutMS"],
+        canonical: "timeout",
+        accepts: "a whole number of milliseconds greater than 0",
+        secret: false,
+        apply: |l, g| set(&mut l.timeout, g.millis()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["username"],
+        canonical: "username",
+        accepts: "a user name",
+        secret: false,
+        apply: |l, g| set(&mut l.username, g.non_empty()?.to_string(), g.shown()),
+    },
+    OptionSpec {
+        names: &["password"],
+        canonical: "password",
+        accepts: "a password",
+        secret: true,
+        apply: |l, g| set(&mut l.password, Secret::new(g.value), g.shown()),
+    },
+    OptionSpec {
+        names: &["token", "jwt", "jwt_token"],
+        canonical: "token",
+        accepts: "a bearer token (JWT)",
+        secret: true,
+        apply: |l, g| set(&mut l.token, g.non_empty().map(Secret::new)?, g.shown()),
+    },
+    OptionSpec {
+        names: &["retry_interval"],
+        canonical: "retry_interval",
+        accepts: duration::FORMS,
+        secret: false,
+        apply: |l, g| set(&mut l.retry_interval, g.duration()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["pool_size", "maxPoolSize"],
+        canonical: "pool_size",
+        accepts: "a whole number from 0 to 10000 (0 turns keep-alive pooling off)",
+        secret: false,
+        apply: |l, g| set(&mut l.pool_size, g.count(10_000)?, g.shown()),
+    },
+    OptionSpec {
+        names: &["host_order"],
+        canonical: "host_order",
+        accepts: "round_robin or ordered",
+        secret: false,
+        apply: |l, g| set(&mut l.host_order, g.host_order()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["max_retries"],
+        canonical: "max_retries",
+        accepts: "a whole number from 0 to 100",
+        secret: false,
+        apply: |l, g| set(&mut l.max_retries, g.count(100)?, g.shown()),
+    },
 ];
 
 fn sslmode(l: &mut Layer, g: &Given) -> Result<()> {
     let from = g.shown();
     let mode = g.value.to_ascii_lowercase();
-    if matches!(mode.as_str(), "disable" | "require" | "verify-ca" | "verify-full") {
+    if matches!(
+        mode.as_str(),
+        "disable" | "require" | "verify-ca" | "verify-full"
+    ) {
         set(&mut l.sslmode, mode.clone(), from.clone())?;
     }
     match mode.as_str() {
@@ -242,17 +399,26 @@ pub(crate) fn no_value(key: &str) -> Error {
         _ if key.trim().is_empty() => empty_name(key),
         Some(spec) => Error::config(
             key,
-            format!("option \"{key}\" has no value; write {key}=VALUE, where VALUE is {}", spec.accepts),
+            format!(
+                "option \"{key}\" has no value; write {key}=VALUE, where VALUE is {}",
+                spec.accepts
+            ),
         ),
         None => unknown(key),
     }
 }
 
 fn empty_name(key: &str) -> Error {
-    let blank = if key.is_empty() { "" } else { " (only white space)" };
+    let blank = if key.is_empty() {
+        ""
+    } else {
+        " (only white space)"
+    };
     Error::config(
         "option name",
-        format!("the option name is empty{blank}; write name=value, e.g. ssl_ca_certs=/etc/db/ca.pem (see the option table in README.md)"),
+        format!(
+            "the option name is empty{blank}; write name=value, e.g. ssl_ca_certs=/etc/db/ca.pem (see the option table in README.md)"
+        ),
     )
 }
 
@@ -311,7 +477,11 @@ impl Given<'_> {
 
     fn bad(&self, why: &str) -> Error {
         // An empty value gives nothing away.
-        let value = if self.secret && !self.value.is_empty() { "***" } else { self.value };
+        let value = if self.secret && !self.value.is_empty() {
+            "***"
+        } else {
+            self.value
+        };
         let alias = if self.key.eq_ignore_ascii_case(self.canonical) {
             String::new()
         } else {
@@ -345,7 +515,11 @@ impl Given<'_> {
     }
 
     fn non_empty(&self) -> Result<&str> {
-        if self.value.is_empty() { Err(self.bad(" (empty)")) } else { Ok(self.value) }
+        if self.value.is_empty() {
+            Err(self.bad(" (empty)"))
+        } else {
+            Ok(self.value)
+        }
     }
 
     fn path(&self) -> Result<PathBuf> {
@@ -429,7 +603,11 @@ mod tests {
                 .find(|l| l.starts_with(&format!("| `{}` |", spec.canonical)))
                 .unwrap_or_else(|| panic!("README has no table row for `{}`", spec.canonical));
             for name in spec.names {
-                assert!(row.contains(&format!("`{name}`")), "README row `{}` lacks `{name}`", spec.canonical);
+                assert!(
+                    row.contains(&format!("`{name}`")),
+                    "README row `{}` lacks `{name}`",
+                    spec.canonical
+                );
             }
         }
     }

@@ -13,9 +13,17 @@ use ureq::unversioned::transport::NextTimeout;
 pub(crate) struct HostResolver(DefaultResolver);
 
 impl Resolver for HostResolver {
-    fn resolve(&self, uri: &Uri, config: &Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         self.0.resolve(uri, config, timeout).map_err(|e| match e {
-            ureq::Error::Io(e) => ureq::Error::Io(io::Error::new(io::ErrorKind::NotFound, format!("the host name does not resolve ({e})"))),
+            ureq::Error::Io(e) => ureq::Error::Io(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("the host name does not resolve ({e})"),
+            )),
             other => other,
         })
     }

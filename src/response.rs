@@ -12,7 +12,10 @@ use crate::error::{Error, Result};
 /// assert_eq!(httpdb::status_text(503), "503 Service Unavailable");
 /// ```
 pub fn status_text(status: u16) -> String {
-    match ureq::http::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()) {
+    match ureq::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
         Some(reason) => format!("{status} {reason}"),
         None => status.to_string(),
     }
@@ -63,7 +66,10 @@ impl Response {
     }
     /// The body decoded from JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|source| Error::Decode { host: self.host.clone(), source })
+        serde_json::from_slice(&self.body).map_err(|source| Error::Decode {
+            host: self.host.clone(),
+            source,
+        })
     }
 
     /// The [`Error::Status`] for this response if its status is 4xx or 5xx.
@@ -72,13 +78,20 @@ impl Response {
             return None;
         }
         const SHOWN: usize = 1024;
-        let mut body = String::from_utf8_lossy(&self.body[..self.body.len().min(SHOWN)]).trim_end().to_string();
+        let mut body = String::from_utf8_lossy(&self.body[..self.body.len().min(SHOWN)])
+            .trim_end()
+            .to_string();
         if self.body.len() > SHOWN {
             body.push_str("...");
         }
         let hint = (self.status == 400 && (body.contains("No required SSL certificate was sent") || body.contains("The SSL certificate error")))
             .then(|| "the server wanted a valid client certificate: pass one signed by a CA it trusts with ssl_certfile (and ssl_keyfile)".to_string())
             .or_else(|| (self.status == 401).then(|| "check username/password or token".to_string()));
-        Some(Error::Status { host: self.host.clone(), status: self.status, body, hint })
+        Some(Error::Status {
+            host: self.host.clone(),
+            status: self.status,
+            body,
+            hint,
+        })
     }
 }

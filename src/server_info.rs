@@ -29,10 +29,20 @@ impl ServerInfo {
     pub(crate) fn from_document(url: String, doc: &Value) -> Option<ServerInfo> {
         let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
         if let Some(server) = doc.get("etcdserver") {
-            return Some(ServerInfo { url, name: Some("etcd".into()), cluster_name: text(doc.get("etcdcluster")), version: text(Some(server)) });
+            return Some(ServerInfo {
+                url,
+                name: Some("etcd".into()),
+                cluster_name: text(doc.get("etcdcluster")),
+                version: text(Some(server)),
+            });
         }
         if doc.get("couchdb").is_some() {
-            return Some(ServerInfo { url, name: Some("couchdb".into()), cluster_name: None, version: text(doc.get("version")) });
+            return Some(ServerInfo {
+                url,
+                name: Some("couchdb".into()),
+                cluster_name: None,
+                version: text(doc.get("version")),
+            });
         }
         let version = match doc.get("version") {
             Some(Value::Object(v)) => text(v.get("number")),
@@ -43,7 +53,12 @@ impl ServerInfo {
         if name.is_none() && cluster_name.is_none() && version.is_none() {
             return None;
         }
-        Some(ServerInfo { url, name, cluster_name, version })
+        Some(ServerInfo {
+            url,
+            name,
+            cluster_name,
+            version,
+        })
     }
 }
 
@@ -59,19 +74,36 @@ mod tests {
     #[test]
     fn cratedb_and_elasticsearch() {
         let i = info(json!({"ok": true, "name": "crate1", "cluster_name": "c", "version": {"number": "5.8.3"}})).unwrap();
-        assert_eq!((i.name.as_deref(), i.cluster_name.as_deref(), i.version.as_deref()), (Some("crate1"), Some("c"), Some("5.8.3")));
+        assert_eq!(
+            (
+                i.name.as_deref(),
+                i.cluster_name.as_deref(),
+                i.version.as_deref()
+            ),
+            (Some("crate1"), Some("c"), Some("5.8.3"))
+        );
     }
 
     #[test]
     fn couchdb() {
         let i = info(json!({"couchdb": "Welcome", "version": "3.3.3"})).unwrap();
-        assert_eq!((i.name.as_deref(), i.version.as_deref()), (Some("couchdb"), Some("3.3.3")));
+        assert_eq!(
+            (i.name.as_deref(), i.version.as_deref()),
+            (Some("couchdb"), Some("3.3.3"))
+        );
     }
 
     #[test]
     fn etcd() {
         let i = info(json!({"etcdserver": "3.4.30", "etcdcluster": "3.4.0"})).unwrap();
-        assert_eq!((i.name.as_deref(), i.cluster_name.as_deref(), i.version.as_deref()), (Some("etcd"), Some("3.4.0"), Some("3.4.30")));
+        assert_eq!(
+            (
+                i.name.as_deref(),
+                i.cluster_name.as_deref(),
+                i.version.as_deref()
+            ),
+            (Some("etcd"), Some("3.4.0"), Some("3.4.30"))
+        );
     }
 
     #[test]
@@ -79,6 +111,11 @@ mod tests {
         assert_eq!(info(json!({"hello": 1})), None);
         assert_eq!(info(json!([1, 2])), None);
         assert_eq!(info(json!({"version": 5})), None);
-        assert_eq!(info(json!({"name": {"x": 1}, "version": "1"})).unwrap().name, None);
+        assert_eq!(
+            info(json!({"name": {"x": 1}, "version": "1"}))
+                .unwrap()
+                .name,
+            None
+        );
     }
 }

@@ -38,7 +38,11 @@ pub enum CertReqs {
 impl CertReqs {
     /// `Required` when `verify` is true, else `None`.
     pub fn verify(verify: bool) -> Self {
-        if verify { CertReqs::Required } else { CertReqs::None }
+        if verify {
+            CertReqs::Required
+        } else {
+            CertReqs::None
+        }
     }
 
     /// The name as written in a URI: `CERT_NONE`, `CERT_OPTIONAL`, `CERT_REQUIRED`.
@@ -251,7 +255,13 @@ impl Settings {
     }
 
     fn write_uri(&self, secrets: bool) -> String {
-        let show = |s: &Secret| if secrets { s.expose().to_string() } else { "***".to_string() };
+        let show = |s: &Secret| {
+            if secrets {
+                s.expose().to_string()
+            } else {
+                "***".to_string()
+            }
+        };
         let mut out = String::from(if self.tls { "https://" } else { "http://" });
         if let Some(user) = &self.username {
             out.push_str(&utf8_percent_encode(user, USERINFO).to_string());
@@ -294,9 +304,17 @@ impl Settings {
             query.push(("token", show(token)));
         }
         let durations = [
-            ("connect_timeout", self.connect_timeout, DEFAULT_CONNECT_TIMEOUT),
+            (
+                "connect_timeout",
+                self.connect_timeout,
+                DEFAULT_CONNECT_TIMEOUT,
+            ),
             ("timeout", self.timeout, DEFAULT_TIMEOUT),
-            ("retry_interval", self.retry_interval, DEFAULT_RETRY_INTERVAL),
+            (
+                "retry_interval",
+                self.retry_interval,
+                DEFAULT_RETRY_INTERVAL,
+            ),
         ];
         for (key, value, default) in durations {
             if value != default {
@@ -368,14 +386,44 @@ pub(crate) fn env_uri(var: &str) -> Result<String> {
 
 /// Characters escaped in user names and passwords.
 const USERINFO: &AsciiSet = &CONTROLS
-    .add(b' ').add(b'%').add(b'@').add(b':').add(b'/').add(b'?').add(b'#')
-    .add(b'[').add(b']').add(b'&').add(b'=').add(b',').add(b'"').add(b'<').add(b'>')
-    .add(b'\\').add(b'^').add(b'`').add(b'{').add(b'|').add(b'}');
+    .add(b' ')
+    .add(b'%')
+    .add(b'@')
+    .add(b':')
+    .add(b'/')
+    .add(b'?')
+    .add(b'#')
+    .add(b'[')
+    .add(b']')
+    .add(b'&')
+    .add(b'=')
+    .add(b',')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
 
 /// Characters escaped in option values.
 const QUERY_VALUE: &AsciiSet = &CONTROLS
-    .add(b' ').add(b'%').add(b'&').add(b'=').add(b'#').add(b'"').add(b'<').add(b'>')
-    .add(b'\\').add(b'^').add(b'`').add(b'{').add(b'|').add(b'}');
+    .add(b' ')
+    .add(b'%')
+    .add(b'&')
+    .add(b'=')
+    .add(b'#')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
 
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -460,13 +508,21 @@ impl SettingsBuilder {
     }
 
     fn fail(&mut self, e: Error) {
-        if let Error::Config { option, message, .. } = e {
+        if let Error::Config {
+            option, message, ..
+        } = e
+        {
             self.error = Some(message);
             self.error_option = option;
         }
     }
 
-    fn set<T: PartialEq>(mut self, pick: impl FnOnce(&mut Layer) -> &mut Option<Slot<T>>, value: T, shown: String) -> Self {
+    fn set<T: PartialEq>(
+        mut self,
+        pick: impl FnOnce(&mut Layer) -> &mut Option<Slot<T>>,
+        value: T,
+        shown: String,
+    ) -> Self {
         if self.error.is_none() {
             if let Err(e) = options::set(pick(&mut self.keywords), value, shown) {
                 self.fail(e);
@@ -486,7 +542,11 @@ impl SettingsBuilder {
     }
     /// Whether the certificate must name the host. Defaults to true.
     pub fn ssl_match_hostname(self, on: bool) -> Self {
-        self.set(|l| &mut l.match_hostname, on, format!("ssl_match_hostname={on}"))
+        self.set(
+            |l| &mut l.match_hostname,
+            on,
+            format!("ssl_match_hostname={on}"),
+        )
     }
     /// The trusted CAs. Defaults to [`CaCerts::System`].
     pub fn ssl_ca_certs(self, ca: CaCerts) -> Self {
@@ -495,7 +555,8 @@ impl SettingsBuilder {
         }
         // As text, `system` is the OS store: a file of that name could not
         // be written back into a URI.
-        if matches!(&ca, CaCerts::File(p) if p.to_str().is_some_and(|p| p.eq_ignore_ascii_case("system"))) {
+        if matches!(&ca, CaCerts::File(p) if p.to_str().is_some_and(|p| p.eq_ignore_ascii_case("system")))
+        {
             let mut this = self;
             if this.error.is_some() {
                 return this;
@@ -532,7 +593,11 @@ impl SettingsBuilder {
     }
     /// The passphrase of an encrypted key or PKCS#12 bundle. Defaults to none.
     pub fn ssl_pem_passphrase(self, passphrase: impl Into<Secret>) -> Self {
-        self.set(|l| &mut l.passphrase, passphrase.into(), "ssl_pem_passphrase=***".into())
+        self.set(
+            |l| &mut l.passphrase,
+            passphrase.into(),
+            "ssl_pem_passphrase=***".into(),
+        )
     }
     /// The user name for basic auth. Defaults to the URI's.
     pub fn username(self, user: impl Into<String>) -> Self {
@@ -565,7 +630,11 @@ impl SettingsBuilder {
     }
     /// How long a failed host is skipped. Defaults to 30 s.
     pub fn retry_interval(self, d: Duration) -> Self {
-        self.set(|l| &mut l.retry_interval, d, format!("retry_interval={}", duration::format(d)))
+        self.set(
+            |l| &mut l.retry_interval,
+            d,
+            format!("retry_interval={}", duration::format(d)),
+        )
     }
     /// Idle keep-alive connections per host. Defaults to 8.
     pub fn pool_size(self, n: usize) -> Self {
@@ -573,7 +642,11 @@ impl SettingsBuilder {
     }
     /// The order hosts are tried in. Defaults to round robin.
     pub fn host_order(self, order: HostOrder) -> Self {
-        self.set(|l| &mut l.host_order, order, format!("host_order={}", order.as_str()))
+        self.set(
+            |l| &mut l.host_order,
+            order,
+            format!("host_order={}", order.as_str()),
+        )
     }
     /// How many times a request may move on to another host. Defaults to
     /// the number of hosts.
@@ -588,7 +661,10 @@ impl SettingsBuilder {
             return Err(Error::config(self.error_option, message));
         }
         let Some(text) = self.uri else {
-            return Err(Error::config("uri", "no connection URI was given; pass one (e.g. https://localhost:4200) or set HTTPDB_URL"));
+            return Err(Error::config(
+                "uri",
+                "no connection URI was given; pass one (e.g. https://localhost:4200) or set HTTPDB_URL",
+            ));
         };
         let parsed = uri::parse(&text)?;
         resolve(parsed, self.keywords)
@@ -600,7 +676,9 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
         if let Some(Slot { value: false, from }) = &keywords.tls {
             return Err(Error::config(
                 options::key_of(from),
-                format!("{from} contradicts the URI's https:// scheme: an https URI never goes out as plain http; use an http:// URI for plain text"),
+                format!(
+                    "{from} contradicts the URI's https:// scheme: an https URI never goes out as plain http; use an http:// URI for plain text"
+                ),
             ));
         }
     }
@@ -614,7 +692,12 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
             uri_layer.match_hostname = None;
         }
     }
-    if keywords.cert_reqs.as_ref().is_some_and(|s| s.value == CertReqs::None) && keywords.match_hostname.is_none() {
+    if keywords
+        .cert_reqs
+        .as_ref()
+        .is_some_and(|s| s.value == CertReqs::None)
+        && keywords.match_hostname.is_none()
+    {
         uri_layer.match_hostname = None;
     }
     // A token and a password both fill the Authorization header: the one
@@ -635,26 +718,37 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
             };
             return Err(Error::config(
                 options::key_of(option),
-                format!("{option} is a TLS option but TLS is off ({why}); use an https:// URI or ssl=true, or remove {option}"),
+                format!(
+                    "{option} is a TLS option but TLS is off ({why}); use an https:// URI or ssl=true, or remove {option}"
+                ),
             ));
         }
     }
     if let (Some(key), None) = (&l.keyfile, &l.certfile) {
         return Err(Error::config(
             options::key_of(&key.from),
-            format!("{} is given without ssl_certfile; a client key needs its certificate: add ssl_certfile=CERT.pem", key.from),
+            format!(
+                "{} is given without ssl_certfile; a client key needs its certificate: add ssl_certfile=CERT.pem",
+                key.from
+            ),
         ));
     }
     if let (Some(p), None) = (&l.passphrase, &l.certfile) {
         return Err(Error::config(
             options::key_of(&p.from),
-            format!("{} is given without a client certificate or key; add ssl_certfile (and ssl_keyfile) or remove it", p.from),
+            format!(
+                "{} is given without a client certificate or key; add ssl_certfile (and ssl_keyfile) or remove it",
+                p.from
+            ),
         ));
     }
     if let (Some(token), Some(password)) = (&l.token, &l.password) {
         return Err(Error::config(
             options::key_of(&token.from),
-            format!("conflicting options: {} and {} both set the Authorization header; use a token or a password, not both", token.from, password.from),
+            format!(
+                "conflicting options: {} and {} both set the Authorization header; use a token or a password, not both",
+                token.from, password.from
+            ),
         ));
     }
     let ca_certs = l.ca_certs.map(|s| s.value).unwrap_or(CaCerts::System);
@@ -669,7 +763,9 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
             let none_from = l.cert_reqs.as_ref().map_or("sslmode=require", |s| &s.from);
             return Err(Error::config(
                 options::key_of(from),
-                format!("conflicting options: {from} asks for a host-name check, but {none_from} turns verification off; keep one of them"),
+                format!(
+                    "conflicting options: {from} asks for a host-name check, but {none_from} turns verification off; keep one of them"
+                ),
             ));
         }
         (_, CertReqs::None) => false,
@@ -680,7 +776,10 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
     let default_port = if tls { 443 } else { 80 };
     let mut hosts: Vec<Host> = Vec::with_capacity(parsed.hosts.len());
     for (name, port) in parsed.hosts {
-        let host = Host { name, port: port.unwrap_or(default_port) };
+        let host = Host {
+            name,
+            port: port.unwrap_or(default_port),
+        };
         // IPv6 addresses compare as addresses: [::1] is [0:0::1].
         let same = |other: &&Host| {
             other.port == host.port
@@ -688,8 +787,17 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
                     || matches!((other.name.parse::<std::net::Ipv6Addr>(), host.name.parse::<std::net::Ipv6Addr>()), (Ok(a), Ok(b)) if a == b))
         };
         if let Some(other) = hosts.iter().find(same) {
-            let also = if other.name == host.name { String::new() } else { format!(", also as {other}") };
-            return Err(Error::config("host", format!("host {host} is listed twice{also} (a port left out is {default_port}); list each host once")));
+            let also = if other.name == host.name {
+                String::new()
+            } else {
+                format!(", also as {other}")
+            };
+            return Err(Error::config(
+                "host",
+                format!(
+                    "host {host} is listed twice{also} (a port left out is {default_port}); list each host once"
+                ),
+            ));
         }
         hosts.push(host);
     }
@@ -706,7 +814,9 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
         username: l.username.map(|s| s.value),
         password: l.password.map(|s| s.value),
         token: l.token.map(|s| s.value),
-        connect_timeout: l.connect_timeout.map_or(DEFAULT_CONNECT_TIMEOUT, |s| s.value),
+        connect_timeout: l
+            .connect_timeout
+            .map_or(DEFAULT_CONNECT_TIMEOUT, |s| s.value),
         timeout: l.timeout.map_or(DEFAULT_TIMEOUT, |s| s.value),
         retry_interval: l.retry_interval.map_or(DEFAULT_RETRY_INTERVAL, |s| s.value),
         pool_size: l.pool_size.map_or(DEFAULT_POOL_SIZE, |s| s.value),

@@ -31,24 +31,52 @@ const SCHEMES: &str = "accepted schemes: https:// (TLS) and http:// (plain, or T
 pub(crate) fn parse(uri: &str) -> Result<Parsed> {
     let shown = mask(uri);
     if uri.trim().is_empty() {
-        return Err(Error::config("uri", format!("the connection URI is empty; {SCHEMES}, e.g. https://localhost:4200")));
+        return Err(Error::config(
+            "uri",
+            format!("the connection URI is empty; {SCHEMES}, e.g. https://localhost:4200"),
+        ));
     }
     if uri.trim() != uri {
-        return Err(Error::config("uri", format!("the connection URI \"{shown}\" has leading or trailing white space; remove it")));
+        return Err(Error::config(
+            "uri",
+            format!(
+                "the connection URI \"{shown}\" has leading or trailing white space; remove it"
+            ),
+        ));
     }
     if let Some(c) = uri.chars().find(|c| c.is_control() || *c == ' ') {
-        return Err(Error::config("uri", format!("the connection URI \"{shown}\" contains {c:?}; percent-encode it (a space is %20)")));
+        return Err(Error::config(
+            "uri",
+            format!(
+                "the connection URI \"{shown}\" contains {c:?}; percent-encode it (a space is %20)"
+            ),
+        ));
     }
     if uri.contains('#') {
-        return Err(Error::config("uri", format!("the connection URI \"{shown}\" contains '#'; httpdb URIs have no fragment, so percent-encode it as %23 (e.g. in a password)")));
+        return Err(Error::config(
+            "uri",
+            format!(
+                "the connection URI \"{shown}\" contains '#'; httpdb URIs have no fragment, so percent-encode it as %23 (e.g. in a password)"
+            ),
+        ));
     }
     let Some((scheme, rest)) = uri.split_once("://") else {
-        return Err(Error::config("uri", format!("the connection URI \"{shown}\" has no scheme; {SCHEMES}, e.g. https://{shown}")));
+        return Err(Error::config(
+            "uri",
+            format!(
+                "the connection URI \"{shown}\" has no scheme; {SCHEMES}, e.g. https://{shown}"
+            ),
+        ));
     };
     let https = match scheme.to_ascii_lowercase().as_str() {
         "https" => true,
         "http" => false,
-        _ => return Err(Error::config("uri", format!("unsupported scheme \"{scheme}://\" in \"{shown}\"; {SCHEMES}"))),
+        _ => {
+            return Err(Error::config(
+                "uri",
+                format!("unsupported scheme \"{scheme}://\" in \"{shown}\"; {SCHEMES}"),
+            ));
+        }
     };
 
     // The authority ends at the first '/' or '?'; only inside it does '@'
@@ -77,11 +105,19 @@ pub(crate) fn parse(uri: &str) -> Result<Parsed> {
         // leaves the start of the password where the host should be: say so
         // without showing any of it.
         Err(_) if !authority.contains('@') && tail.contains('@') => {
-            return Err(Error::config("password", "the host part of the URI is not valid and an '@' follows it; if the user name or password contains '/' or '?', percent-encode them as %2F and %3F"));
+            return Err(Error::config(
+                "password",
+                "the host part of the URI is not valid and an '@' follows it; if the user name or password contains '/' or '?', percent-encode them as %2F and %3F",
+            ));
         }
         hosts => hosts?,
     };
-    let parsed = Parsed { https, hosts, path: base_path(path, &shown)?, layer };
+    let parsed = Parsed {
+        https,
+        hosts,
+        path: base_path(path, &shown)?,
+        layer,
+    };
     let mut parsed = parsed;
     if let Some(query) = query {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -90,7 +126,10 @@ pub(crate) fn parse(uri: &str) -> Result<Parsed> {
             };
             let key = decode(key, "option name")?;
             if key.is_empty() {
-                return Err(Error::config("uri", "an option in the query has an empty name; write name=value"));
+                return Err(Error::config(
+                    "uri",
+                    "an option in the query has an empty name; write name=value",
+                ));
             }
             let value = decode(value, &key)?;
             parsed.layer.apply(&key, &value)?;
@@ -106,25 +145,44 @@ fn credentials(userinfo: &str, layer: &mut Layer) -> Result<()> {
     };
     let user = decode(user, "username")?;
     if user.is_empty() {
-        return Err(Error::config("username", "the URI has an '@' but no user name before it; write https://user:password@host, or percent-encode '@' as %40"));
+        return Err(Error::config(
+            "username",
+            "the URI has an '@' but no user name before it; write https://user:password@host, or percent-encode '@' as %40",
+        ));
     }
-    options::set(&mut layer.username, user.clone(), format!("userinfo {user}"))?;
+    options::set(
+        &mut layer.username,
+        user.clone(),
+        format!("userinfo {user}"),
+    )?;
     if let Some(password) = password {
         let password = decode(password, "password")?;
-        options::set(&mut layer.password, password.into(), "userinfo password=***".into())?;
+        options::set(
+            &mut layer.password,
+            password.into(),
+            "userinfo password=***".into(),
+        )?;
     }
     Ok(())
 }
 
 fn hosts(list: &str, shown: &str) -> Result<Vec<(String, Option<u16>)>> {
     if list.is_empty() {
-        return Err(Error::config("host", format!("the connection URI \"{shown}\" names no host; write scheme://host[:port], e.g. https://localhost:4200")));
+        return Err(Error::config(
+            "host",
+            format!(
+                "the connection URI \"{shown}\" names no host; write scheme://host[:port], e.g. https://localhost:4200"
+            ),
+        ));
     }
     let mut hosts: Vec<(String, Option<u16>)> = Vec::new();
     for entry in list.split(',') {
         let host = host(entry, shown)?;
         if hosts.contains(&host) {
-            return Err(Error::config("host", format!("host \"{entry}\" is listed twice in \"{shown}\"; list each host once")));
+            return Err(Error::config(
+                "host",
+                format!("host \"{entry}\" is listed twice in \"{shown}\"; list each host once"),
+            ));
         }
         hosts.push(host);
     }
@@ -133,26 +191,49 @@ fn hosts(list: &str, shown: &str) -> Result<Vec<(String, Option<u16>)>> {
 
 fn host(entry: &str, shown: &str) -> Result<(String, Option<u16>)> {
     if entry.is_empty() {
-        return Err(Error::config("host", format!("empty host in \"{shown}\" (a stray comma?); separate hosts with single commas: host1:port,host2:port")));
+        return Err(Error::config(
+            "host",
+            format!(
+                "empty host in \"{shown}\" (a stray comma?); separate hosts with single commas: host1:port,host2:port"
+            ),
+        ));
     }
     let (name, port) = if let Some(rest) = entry.strip_prefix('[') {
         let Some((addr, after)) = rest.split_once(']') else {
-            return Err(Error::config("host", format!("unbalanced '[' in host \"{entry}\"; write an IPv6 address as [::1]:4200")));
+            return Err(Error::config(
+                "host",
+                format!("unbalanced '[' in host \"{entry}\"; write an IPv6 address as [::1]:4200"),
+            ));
         };
         if addr.parse::<Ipv6Addr>().is_err() {
-            return Err(Error::config("host", format!("\"{addr}\" in host \"{entry}\" is not an IPv6 address; write an IPv6 address as [::1]:4200")));
+            return Err(Error::config(
+                "host",
+                format!(
+                    "\"{addr}\" in host \"{entry}\" is not an IPv6 address; write an IPv6 address as [::1]:4200"
+                ),
+            ));
         }
         let port = match after {
             "" => None,
             p => match p.strip_prefix(':') {
                 Some(p) => Some(p),
-                None => return Err(Error::config("host", format!("unexpected \"{after}\" after ']' in host \"{entry}\"; write [::1]:4200"))),
+                None => {
+                    return Err(Error::config(
+                        "host",
+                        format!(
+                            "unexpected \"{after}\" after ']' in host \"{entry}\"; write [::1]:4200"
+                        ),
+                    ));
+                }
             },
         };
         (addr.to_ascii_lowercase(), port)
     } else {
         if entry.contains(']') {
-            return Err(Error::config("host", format!("unbalanced ']' in host \"{entry}\"; write an IPv6 address as [::1]:4200")));
+            return Err(Error::config(
+                "host",
+                format!("unbalanced ']' in host \"{entry}\"; write an IPv6 address as [::1]:4200"),
+            ));
         }
         let (name, port) = match entry.split_once(':') {
             Some((n, p)) => (n, Some(p)),
@@ -161,13 +242,29 @@ fn host(entry: &str, shown: &str) -> Result<(String, Option<u16>)> {
         // Before the empty-name check, so that a bare IPv6 address (`::1`) is
         // told to use brackets.
         if port.is_some_and(|p| p.contains(':')) {
-            return Err(Error::config("host", format!("host \"{entry}\" has more than one ':'; write an IPv6 address in brackets: [::1]:4200")));
+            return Err(Error::config(
+                "host",
+                format!(
+                    "host \"{entry}\" has more than one ':'; write an IPv6 address in brackets: [::1]:4200"
+                ),
+            ));
         }
         if name.is_empty() {
-            return Err(Error::config("host", format!("host \"{entry}\" has a port but no name; write host:port")));
+            return Err(Error::config(
+                "host",
+                format!("host \"{entry}\" has a port but no name; write host:port"),
+            ));
         }
-        if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))) {
-            return Err(Error::config("host", format!("host name \"{name}\" contains {bad:?}; a host is a DNS name, an IPv4 address, or an IPv6 address in brackets")));
+        if let Some(bad) = name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        {
+            return Err(Error::config(
+                "host",
+                format!(
+                    "host name \"{name}\" contains {bad:?}; a host is a DNS name, an IPv4 address, or an IPv6 address in brackets"
+                ),
+            ));
         }
         (name.to_ascii_lowercase(), port)
     };
@@ -176,7 +273,14 @@ fn host(entry: &str, shown: &str) -> Result<(String, Option<u16>)> {
 }
 
 fn port(text: &str, entry: &str) -> Result<u16> {
-    let bad = |why: &str| Error::config("port", format!("invalid port \"{text}\" in host \"{entry}\"{why}; a port is a whole number from 1 to 65535"));
+    let bad = |why: &str| {
+        Error::config(
+            "port",
+            format!(
+                "invalid port \"{text}\" in host \"{entry}\"{why}; a port is a whole number from 1 to 65535"
+            ),
+        )
+    };
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad(""));
     }
@@ -188,12 +292,22 @@ fn port(text: &str, entry: &str) -> Result<u16> {
 }
 
 fn base_path(path: &str, shown: &str) -> Result<String> {
-    if let Some(bad) = path.chars().find(|c| matches!(c, '\\' | '"' | '<' | '>' | '^' | '`' | '{' | '|' | '}')) {
-        return Err(Error::config("path", format!("the path of \"{shown}\" contains {bad:?}; percent-encode it")));
+    if let Some(bad) = path
+        .chars()
+        .find(|c| matches!(c, '\\' | '"' | '<' | '>' | '^' | '`' | '{' | '|' | '}'))
+    {
+        return Err(Error::config(
+            "path",
+            format!("the path of \"{shown}\" contains {bad:?}; percent-encode it"),
+        ));
     }
     check_escapes(path, "path")?;
     let trimmed = path.trim_end_matches('/');
-    Ok(if trimmed.is_empty() { "/".into() } else { trimmed.into() })
+    Ok(if trimmed.is_empty() {
+        "/".into()
+    } else {
+        trimmed.into()
+    })
 }
 
 /// Percent-decodes `text`, which must be valid UTF-8 once decoded.
@@ -210,10 +324,21 @@ fn check_escapes(text: &str, what: &str) -> Result<()> {
     let bytes = text.as_bytes();
     for (i, b) in bytes.iter().enumerate() {
         if *b == b'%' {
-            let ok = bytes.len() > i + 2 && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit();
+            let ok = bytes.len() > i + 2
+                && bytes[i + 1].is_ascii_hexdigit()
+                && bytes[i + 2].is_ascii_hexdigit();
             if !ok {
-                let shown = if options::is_secret(what) || what == "password" { "***".to_string() } else { text.to_string() };
-                return Err(Error::config(what, format!("bad percent-escape in {what} \"{shown}\": '%' must be followed by two hex digits; write a literal '%' as %25")));
+                let shown = if options::is_secret(what) || what == "password" {
+                    "***".to_string()
+                } else {
+                    text.to_string()
+                };
+                return Err(Error::config(
+                    what,
+                    format!(
+                        "bad percent-escape in {what} \"{shown}\": '%' must be followed by two hex digits; write a literal '%' as %25"
+                    ),
+                ));
             }
         }
     }
@@ -233,7 +358,9 @@ pub(crate) fn mask(uri: &str) -> String {
     // after an '='. Masking too much of a message is harmless.
     let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
     let value_start = rest.find('=').unwrap_or(rest.len());
-    let mut at = rest[..authority_end].rfind('@').max(rest[..value_start].rfind('@'));
+    let mut at = rest[..authority_end]
+        .rfind('@')
+        .max(rest[..value_start].rfind('@'));
     // A password with an '=' as well as an unencoded '/' or '?' (a base64
     // `ab/cd==`) escapes both rules. When the authority holds no '@' and
     // cannot be a host list, the userinfo ends at the first later '@' after
@@ -245,13 +372,21 @@ pub(crate) fn mask(uri: &str) -> String {
             let names = &after[..after.find(['/', '?']).unwrap_or(after.len())];
             !names.contains('=') && !after[..after.find('?').unwrap_or(after.len())].contains('@')
         };
-        at = rest.match_indices('@').map(|(i, _)| i).find(ends_userinfo).or(at);
+        at = rest
+            .match_indices('@')
+            .map(|(i, _)| i)
+            .find(ends_userinfo)
+            .or(at);
     }
     let (userinfo, rest) = match at {
         // A user part with '/', '?', '=' or '&' in it is a guess: mask it whole.
         Some(at) => match rest[..at].split_once(':') {
-            Some((user, _)) if !user.contains(['/', '?', '=', '&']) => (format!("{user}:***@"), &rest[at + 1..]),
-            None if !rest[..at].contains(['/', '?', '=', '&']) => (rest[..=at].to_string(), &rest[at + 1..]),
+            Some((user, _)) if !user.contains(['/', '?', '=', '&']) => {
+                (format!("{user}:***@"), &rest[at + 1..])
+            }
+            None if !rest[..at].contains(['/', '?', '=', '&']) => {
+                (rest[..=at].to_string(), &rest[at + 1..])
+            }
             _ => ("***@".to_string(), &rest[at + 1..]),
         },
         None => (String::new(), rest),
@@ -266,7 +401,9 @@ pub(crate) fn mask(uri: &str) -> String {
         let pairs: Vec<String> = query
             .split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if options::is_secret(&percent_decode_str(k).decode_utf8_lossy()) => format!("{k}=***"),
+                Some((k, _)) if options::is_secret(&percent_decode_str(k).decode_utf8_lossy()) => {
+                    format!("{k}=***")
+                }
                 _ => pair.to_string(),
             })
             .collect();
@@ -281,17 +418,32 @@ mod tests {
 
     #[test]
     fn masks_secrets() {
-        assert_eq!(mask("https://u:pw@h/?token=abc&ssl=1"), "https://u:***@h/?token=***&ssl=1");
+        assert_eq!(
+            mask("https://u:pw@h/?token=abc&ssl=1"),
+            "https://u:***@h/?token=***&ssl=1"
+        );
         assert_eq!(mask("u:pw@h"), "u:***@h");
-        assert_eq!(mask("https://h?JWT=x&sslpassword=y"), "https://h?JWT=***&sslpassword=***");
+        assert_eq!(
+            mask("https://h?JWT=x&sslpassword=y"),
+            "https://h?JWT=***&sslpassword=***"
+        );
         // An unencoded '/' or '?' in the password.
         assert_eq!(mask("https://u:a/b@h"), "https://u:***@h");
-        assert_eq!(mask("https://u:a?b@h/?username=x@y"), "https://u:***@h/?username=x@y");
-        assert_eq!(mask("https://h:1/?username=x@y"), "https://h:1/?username=x@y");
+        assert_eq!(
+            mask("https://u:a?b@h/?username=x@y"),
+            "https://u:***@h/?username=x@y"
+        );
+        assert_eq!(
+            mask("https://h:1/?username=x@y"),
+            "https://h:1/?username=x@y"
+        );
         // A password with '=' and an unencoded '/' or '?'.
         assert_eq!(mask("https://u:ab/cd==@h"), "https://u:***@h");
         assert_eq!(mask("https://u:S3cr3t?PW=x@h"), "https://u:***@h");
-        assert_eq!(mask("https://u:a?b@c=d@h/?username=x@y"), "https://u:***@h/?username=x@y");
+        assert_eq!(
+            mask("https://u:a?b@c=d@h/?username=x@y"),
+            "https://u:***@h/?username=x@y"
+        );
         assert_eq!(mask("https://?token=abc@h"), "https://***@h");
     }
 

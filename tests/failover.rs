@@ -22,7 +22,12 @@ fn ca() -> String {
 /// A client for `hosts` (`localhost:PORT` each) with `query` appended.
 fn cluster(ports: &[u16], query: &str) -> Client {
     let hosts: Vec<String> = ports.iter().map(|p| format!("localhost:{p}")).collect();
-    Client::new(&format!("https://{}/?ssl_ca_certs={}&{query}", hosts.join(","), ca())).unwrap()
+    Client::new(&format!(
+        "https://{}/?ssl_ca_certs={}&{query}",
+        hosts.join(","),
+        ca()
+    ))
+    .unwrap()
 }
 
 #[test]
@@ -35,10 +40,17 @@ fn a_refused_host_is_skipped_after_its_first_failure() {
     assert_eq!(first.host(), format!("localhost:{}", a.port()));
     assert_eq!(c.dead_hosts(), vec![format!("localhost:{dead}")]);
     for _ in 0..10 {
-        assert_eq!(c.get("/").unwrap().host(), format!("localhost:{}", a.port()));
+        assert_eq!(
+            c.get("/").unwrap().host(),
+            format!("localhost:{}", a.port())
+        );
     }
     assert_eq!(a.requests().len(), 11);
-    assert_eq!(b.requests().len(), 0, "ordered: the first live host takes everything");
+    assert_eq!(
+        b.requests().len(),
+        0,
+        "ordered: the first live host takes everything"
+    );
 }
 
 #[test]
@@ -63,13 +75,21 @@ fn a_post_moves_on_when_nothing_was_sent() {
 
 #[test]
 fn a_post_is_never_sent_twice() {
-    for behaviour in [Behaviour::CloseMidBody, Behaviour::Garbage, Behaviour::Unavailable] {
+    for behaviour in [
+        Behaviour::CloseMidBody,
+        Behaviour::Garbage,
+        Behaviour::Unavailable,
+    ] {
         let flaky = TestServer::start(ServerOptions::default().behaviour(behaviour));
         let good = TestServer::https();
         let c = cluster(&[flaky.port(), good.port()], "host_order=ordered");
         let error = c.post("/write", b"once".to_vec()).unwrap_err();
         assert_eq!(flaky.requests().len(), 1, "{behaviour:?}");
-        assert_eq!(good.requests().len(), 0, "{behaviour:?}: the write reached a server; it must not be resent");
+        assert_eq!(
+            good.requests().len(),
+            0,
+            "{behaviour:?}: the write reached a server; it must not be resent"
+        );
         match (behaviour, &error) {
             (Behaviour::Unavailable, Error::Status { status: 503, .. }) => {}
             (Behaviour::CloseMidBody | Behaviour::Garbage, Error::Protocol { .. }) => {}
@@ -80,14 +100,27 @@ fn a_post_is_never_sent_twice() {
 
 #[test]
 fn an_idempotent_request_moves_on_after_a_fault() {
-    for behaviour in [Behaviour::CloseMidBody, Behaviour::Garbage, Behaviour::Unavailable, Behaviour::CloseAfterHandshake] {
+    for behaviour in [
+        Behaviour::CloseMidBody,
+        Behaviour::Garbage,
+        Behaviour::Unavailable,
+        Behaviour::CloseAfterHandshake,
+    ] {
         let flaky = TestServer::start(ServerOptions::default().behaviour(behaviour));
         let good = TestServer::https();
         let c = cluster(&[flaky.port(), good.port()], "host_order=ordered");
         let response = c.request(Method::PUT, "/doc").body("v").send().unwrap();
-        assert_eq!(response.host(), format!("localhost:{}", good.port()), "{behaviour:?}");
+        assert_eq!(
+            response.host(),
+            format!("localhost:{}", good.port()),
+            "{behaviour:?}"
+        );
         assert_eq!(good.requests().len(), 1, "{behaviour:?}");
-        assert_eq!(c.dead_hosts(), vec![format!("localhost:{}", flaky.port())], "{behaviour:?}");
+        assert_eq!(
+            c.dead_hosts(),
+            vec![format!("localhost:{}", flaky.port())],
+            "{behaviour:?}"
+        );
     }
 }
 
@@ -96,12 +129,20 @@ fn every_host_down_lists_each_attempt() {
     let (p1, p2) = (refused_port(), refused_port());
     let c = cluster(&[p1, p2], "");
     let error = c.get("/").unwrap_err();
-    let Error::NoHost { attempts } = &error else { panic!("{error:?}") };
+    let Error::NoHost { attempts } = &error else {
+        panic!("{error:?}")
+    };
     assert_eq!(attempts.len(), 2);
     let text = error.to_string();
     assert!(text.starts_with("no host available: "), "{text}");
-    assert!(text.contains(&format!("localhost:{p1}: connection refused")), "{text}");
-    assert!(text.contains(&format!("localhost:{p2}: connection refused")), "{text}");
+    assert!(
+        text.contains(&format!("localhost:{p1}: connection refused")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("localhost:{p2}: connection refused")),
+        "{text}"
+    );
     // Every host is dead now: the one dead longest is still tried.
     let again = c.get("/").unwrap_err();
     assert!(matches!(again, Error::Connect { .. }), "{again:?}");
@@ -111,7 +152,10 @@ fn every_host_down_lists_each_attempt() {
 fn a_dead_host_is_tried_again_after_retry_interval() {
     let port = refused_port();
     let live = TestServer::https();
-    let c = cluster(&[port, live.port()], "host_order=ordered&retry_interval=300ms");
+    let c = cluster(
+        &[port, live.port()],
+        "host_order=ordered&retry_interval=300ms",
+    );
     c.get("/").unwrap();
     assert_eq!(c.dead_hosts().len(), 1);
     let back = TestServer::start(ServerOptions::default().port(port));
@@ -127,19 +171,36 @@ fn certificate_failures_are_not_dead_hosts() {
     let wrong = TestServer::start(ServerOptions::default().cert("server-other-ca"));
     let good = TestServer::https();
     let c = cluster(&[wrong.port(), good.port()], "host_order=ordered");
-    assert_eq!(c.get("/").unwrap().host(), format!("localhost:{}", good.port()));
-    assert!(c.dead_hosts().is_empty(), "a CA problem is a configuration problem, not a dead host");
+    assert_eq!(
+        c.get("/").unwrap().host(),
+        format!("localhost:{}", good.port())
+    );
+    assert!(
+        c.dead_hosts().is_empty(),
+        "a CA problem is a configuration problem, not a dead host"
+    );
     let both_wrong = TestServer::start(ServerOptions::default().cert("server-other-ca"));
     let c = cluster(&[wrong.port(), both_wrong.port()], "");
     let error = c.get("/").unwrap_err();
-    assert!(matches!(error, Error::Tls { kind: TlsErrorKind::UnknownIssuer, .. }), "the TLS error itself, not a host list: {error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::Tls {
+                kind: TlsErrorKind::UnknownIssuer,
+                ..
+            }
+        ),
+        "the TLS error itself, not a host list: {error:?}"
+    );
 }
 
 #[test]
 fn max_retries_bounds_the_moves() {
     let ports = [refused_port(), refused_port(), refused_port()];
     let c = cluster(&ports, "max_retries=1&host_order=ordered");
-    let Error::NoHost { attempts } = c.get("/").unwrap_err() else { panic!() };
+    let Error::NoHost { attempts } = c.get("/").unwrap_err() else {
+        panic!()
+    };
     assert_eq!(attempts.len(), 2);
     let c = cluster(&ports, "max_retries=0");
     assert!(matches!(c.get("/").unwrap_err(), Error::Connect { .. }));
@@ -151,8 +212,21 @@ fn a_stalled_server_times_out_and_the_client_still_works() {
     let c = cluster(&[stalled.port()], "timeout=300ms");
     let started = Instant::now();
     let error = c.post("/x", b"1".to_vec()).unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(10), "hung for {:?}", started.elapsed());
-    assert!(matches!(error, Error::Timeout { phase: TimeoutPhase::Response, .. }), "{error:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "hung for {:?}",
+        started.elapsed()
+    );
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                phase: TimeoutPhase::Response,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert!(error.to_string().contains("300ms"), "{error}");
     let fine = TestServer::https();
     let c2 = cluster(&[fine.port()], "timeout=300ms");
@@ -169,7 +243,16 @@ fn a_blackholed_connect_times_out() {
     let started = Instant::now();
     let error = c.get("/").unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(10));
-    assert!(matches!(error, Error::Timeout { phase: TimeoutPhase::Connect, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            Error::Timeout {
+                phase: TimeoutPhase::Connect,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     drop(hole);
 }
 
@@ -177,8 +260,21 @@ fn a_blackholed_connect_times_out() {
 fn a_name_that_does_not_resolve() {
     let c = Client::new("https://no-such-host.invalid:4200/?connect_timeout=5s").unwrap();
     let error = c.get("/").unwrap_err();
-    assert!(matches!(error, Error::Connect { .. } | Error::Timeout { phase: TimeoutPhase::Connect, .. }), "{error:?}");
-    assert!(error.to_string().contains("no-such-host.invalid:4200"), "{error}");
+    assert!(
+        matches!(
+            error,
+            Error::Connect { .. }
+                | Error::Timeout {
+                    phase: TimeoutPhase::Connect,
+                    ..
+                }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("no-such-host.invalid:4200"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -216,5 +312,9 @@ fn threads_share_one_pool() {
         t.join().expect("a request failed");
     }
     assert_eq!(server.requests().len(), 4000);
-    assert!(server.connections() <= 8, "{} connections for a pool of 8", server.connections());
+    assert!(
+        server.connections() <= 8,
+        "{} connections for a pool of 8",
+        server.connections()
+    );
 }

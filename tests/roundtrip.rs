@@ -12,7 +12,15 @@ use proptest::prelude::*;
 /// Every generated secret starts with this, and nothing else contains it.
 const MARK: &str = "SECRET-";
 
-const HOSTS: &[&str] = &["db1", "db-2.example.com", "10.0.0.7", "[::1]", "[fe80::1:2]", "localhost", "Node_3"];
+const HOSTS: &[&str] = &[
+    "db1",
+    "db-2.example.com",
+    "10.0.0.7",
+    "[::1]",
+    "[fe80::1:2]",
+    "localhost",
+    "Node_3",
+];
 const PORTS: &[u16] = &[1, 80, 443, 4200, 65535];
 const PATHS: &[&str] = &["", "/", "/db", "/a/b/", "/x%20y"];
 const FILES: &[&str] = &[
@@ -90,22 +98,48 @@ fn file() -> impl Strategy<Value = String> {
 }
 
 fn tls() -> impl Strategy<Value = Tls> {
-    let cert_reqs = proptest::option::of(proptest::sample::select(vec![CertReqs::None, CertReqs::Optional, CertReqs::Required]));
-    let ca = proptest::option::of(prop_oneof![Just(CaCerts::System), file().prop_map(|f| CaCerts::File(PathBuf::from(f)))]);
+    let cert_reqs = proptest::option::of(proptest::sample::select(vec![
+        CertReqs::None,
+        CertReqs::Optional,
+        CertReqs::Required,
+    ]));
+    let ca = proptest::option::of(prop_oneof![
+        Just(CaCerts::System),
+        file().prop_map(|f| CaCerts::File(PathBuf::from(f)))
+    ]);
     let client = proptest::option::of(
-        (file(), proptest::option::of(file()), proptest::option::of(secret()))
-            .prop_map(|(cert, key, passphrase)| Client { cert, key, passphrase }),
+        (
+            file(),
+            proptest::option::of(file()),
+            proptest::option::of(secret()),
+        )
+            .prop_map(|(cert, key, passphrase)| Client {
+                cert,
+                key,
+                passphrase,
+            }),
     );
-    (any::<bool>(), cert_reqs, proptest::option::of(any::<bool>()), ca, client).prop_map(
-        |(https_scheme, cert_reqs, match_hostname, ca, client)| {
+    (
+        any::<bool>(),
+        cert_reqs,
+        proptest::option::of(any::<bool>()),
+        ca,
+        client,
+    )
+        .prop_map(|(https_scheme, cert_reqs, match_hostname, ca, client)| {
             // A host-name check needs verification.
             let match_hostname = match (cert_reqs, match_hostname) {
                 (Some(CertReqs::None), Some(true)) => Some(false),
                 (_, m) => m,
             };
-            Tls { https_scheme, cert_reqs, match_hostname, ca, client }
-        },
-    )
+            Tls {
+                https_scheme,
+                cert_reqs,
+                match_hostname,
+                ca,
+                client,
+            }
+        })
 }
 
 fn parts() -> impl Strategy<Value = Parts> {
@@ -121,12 +155,23 @@ fn parts() -> impl Strategy<Value = Parts> {
     ];
     let millis = || proptest::option::of(1u64..=100_000_000_000);
     (
-        (hosts, proptest::sample::select(PATHS), proptest::option::of(tls())),
+        (
+            hosts,
+            proptest::sample::select(PATHS),
+            proptest::option::of(tls()),
+        ),
         (proptest::option::of(text(1, 10)), auth, any::<bool>()),
-        (millis(), millis(), proptest::option::of(0u64..=100_000_000_000)),
+        (
+            millis(),
+            millis(),
+            proptest::option::of(0u64..=100_000_000_000),
+        ),
         (
             proptest::option::of(0usize..=10_000),
-            proptest::option::of(proptest::sample::select(vec![HostOrder::RoundRobin, HostOrder::Ordered])),
+            proptest::option::of(proptest::sample::select(vec![
+                HostOrder::RoundRobin,
+                HostOrder::Ordered,
+            ])),
             proptest::option::of(0usize..=100),
         ),
     )

@@ -53,7 +53,9 @@ fn with(base: &str, opts: &[(&str, &str)]) -> Settings {
 #[track_caller]
 fn config_error(result: httpdb::Result<Settings>) -> (String, String) {
     match result {
-        Err(Error::Config { option, message, .. }) => (option, message),
+        Err(Error::Config {
+            option, message, ..
+        }) => (option, message),
         Err(other) => panic!("expected Error::Config, got {other:?}"),
         Ok(s) => panic!("expected an error, got {s:?}"),
     }
@@ -62,12 +64,18 @@ fn config_error(result: httpdb::Result<Settings>) -> (String, String) {
 #[track_caller]
 fn assert_contains(haystack: &str, needles: &[&str]) {
     for needle in needles {
-        assert!(haystack.contains(needle), "{haystack:?} should contain {needle:?}");
+        assert!(
+            haystack.contains(needle),
+            "{haystack:?} should contain {needle:?}"
+        );
     }
 }
 
 fn host(name: &str, port: u16) -> Host {
-    Host { name: name.into(), port }
+    Host {
+        name: name.into(),
+        port,
+    }
 }
 
 fn ms(n: u64) -> Duration {
@@ -133,7 +141,10 @@ fn defaults_written_explicitly_change_nothing() {
     );
     check("http://h/?ssl=false", parse("http://h"));
     // Canonical form: options at their defaults are left out.
-    assert_eq!(parse("https://h/?ssl_ca_certs=system&pool_size=8").to_uri(), "https://h:443/");
+    assert_eq!(
+        parse("https://h/?ssl_ca_certs=system&pool_size=8").to_uri(),
+        "https://h:443/"
+    );
 }
 
 #[test]
@@ -162,7 +173,10 @@ fn paths() {
     assert_eq!(parse("https://h/").path(), "/");
     assert_eq!(parse("https://h/db").path(), "/db");
     assert_eq!(parse("https://h/db/").path(), "/db");
-    assert_eq!(parse("https://h:1/a/b?ssl_cert_reqs=CERT_NONE").path(), "/a/b");
+    assert_eq!(
+        parse("https://h:1/a/b?ssl_cert_reqs=CERT_NONE").path(),
+        "/a/b"
+    );
     assert_eq!(parse("https://h/db%20x").path(), "/db%20x");
     check("https://h?pool_size=3", parse("https://h/?pool_size=3"));
 }
@@ -174,7 +188,10 @@ fn multi_host_and_ports_per_host() {
     let s = parse("http://a:4200,b,c:9");
     assert_eq!(s.hosts(), [host("a", 4200), host("b", 80), host("c", 9)]);
     let s = parse("https://u:p@db1.example.com:1,10.0.0.2/db");
-    assert_eq!(s.hosts(), [host("db1.example.com", 1), host("10.0.0.2", 443)]);
+    assert_eq!(
+        s.hosts(),
+        [host("db1.example.com", 1), host("10.0.0.2", 443)]
+    );
     assert_eq!(s.path(), "/db");
     assert_eq!(s.username(), Some("u"));
     assert_eq!(s.max_retries(), 2);
@@ -194,14 +211,22 @@ fn ipv6_hosts() {
     assert_eq!(parse("https://[::1]/db").path(), "/db");
     assert_eq!(
         parse("https://[::1]:4200,db,[fe80::1],10.1.2.3:9").hosts(),
-        [host("::1", 4200), host("db", 443), host("fe80::1", 443), host("10.1.2.3", 9)]
+        [
+            host("::1", 4200),
+            host("db", 443),
+            host("fe80::1", 443),
+            host("10.1.2.3", 9)
+        ]
     );
     assert_eq!(parse("https://[FE80::AB]:1").hosts(), [host("fe80::ab", 1)]);
     assert_eq!(parse("https://u:p@[::1]:4200").username(), Some("u"));
     // Display brackets IPv6 addresses.
     assert_eq!(host("::1", 4200).to_string(), "[::1]:4200");
     assert_eq!(host("db", 1).to_string(), "db:1");
-    assert_eq!(parse("https://[::1],db").to_uri(), "https://[::1]:443,db:443/");
+    assert_eq!(
+        parse("https://[::1],db").to_uri(),
+        "https://[::1]:443,db:443/"
+    );
 }
 
 #[test]
@@ -213,8 +238,18 @@ fn percent_encoded_credentials() {
     assert_eq!(s.username(), Some("✓"));
     assert_eq!(expose(s.password()), Some(":/?#%&="));
     // Keyword values are not percent-decoded.
-    check("https://u:p%40ss@h", build(uri("https://h").option("username", "u").option("password", "p@ss")));
-    assert_eq!(expose(build(uri("https://h").option("password", "p%40ss")).password()), Some("p%40ss"));
+    check(
+        "https://u:p%40ss@h",
+        build(
+            uri("https://h")
+                .option("username", "u")
+                .option("password", "p@ss"),
+        ),
+    );
+    assert_eq!(
+        expose(build(uri("https://h").option("password", "p%40ss")).password()),
+        Some("p%40ss")
+    );
     // A user without a password, and an empty password.
     let s = parse("https://u@h");
     assert_eq!(s.username(), Some("u"));
@@ -252,12 +287,18 @@ fn at_in_a_query_value_is_not_userinfo() {
 #[test]
 fn option_values_are_percent_decoded() {
     let s = parse("https://h/?ssl_ca_certs=/etc/my%20certs/ca%26b%3Dc%25.pem&token=a%2Bb%3D");
-    assert_eq!(s.ssl_ca_certs(), &CaCerts::File("/etc/my certs/ca&b=c%.pem".into()));
+    assert_eq!(
+        s.ssl_ca_certs(),
+        &CaCerts::File("/etc/my certs/ca&b=c%.pem".into())
+    );
     assert_eq!(expose(s.token()), Some("a+b="));
     // '+' is not a space.
     assert_eq!(parse("https://h/?username=a+b").username(), Some("a+b"));
     // Option names may be percent-encoded too, and empty pairs are skipped.
-    check("https://h/?%73sl_cert_reqs=CERT_NONE&&", parse("https://h/?ssl_cert_reqs=CERT_NONE"));
+    check(
+        "https://h/?%73sl_cert_reqs=CERT_NONE&&",
+        parse("https://h/?ssl_cert_reqs=CERT_NONE"),
+    );
 }
 
 // ---------------------------------------------------------------- vocabulary
@@ -290,7 +331,10 @@ fn booleans_accept_every_spelling() {
     }
     for f in ["false", "FALSE", "0", "no", "No", "off", "OFF"] {
         assert!(!parse(&format!("http://h/?ssl={f}")).tls(), "{f}");
-        assert!(!parse(&format!("https://h/?ssl_match_hostname={f}")).ssl_match_hostname(), "{f}");
+        assert!(
+            !parse(&format!("https://h/?ssl_match_hostname={f}")).ssl_match_hostname(),
+            "{f}"
+        );
     }
 }
 
@@ -305,8 +349,14 @@ fn ssl_cert_reqs_row() {
         assert_eq!(expected.ssl_cert_reqs(), reqs);
         assert_eq!(reqs.as_str(), text);
         assert_eq!(reqs.to_string(), text);
-        check(&format!("https://h/?ssl_cert_reqs={text}"), expected.clone());
-        check(&format!("https://h/?ssl_cert_reqs={}", text.to_lowercase()), expected.clone());
+        check(
+            &format!("https://h/?ssl_cert_reqs={text}"),
+            expected.clone(),
+        );
+        check(
+            &format!("https://h/?ssl_cert_reqs={}", text.to_lowercase()),
+            expected.clone(),
+        );
         assert_eq!(with("https://h", &[("ssl_cert_reqs", text)]), expected);
     }
     assert!(!parse("https://h/?ssl_cert_reqs=CERT_NONE").ssl_match_hostname());
@@ -323,12 +373,22 @@ fn ssl_match_hostname_row() {
     assert!(!expected.ssl_match_hostname());
     assert_eq!(expected.ssl_cert_reqs(), CertReqs::Required);
     check("https://h/?ssl_match_hostname=false", expected.clone());
-    assert_eq!(with("https://h", &[("ssl_match_hostname", "false")]), expected);
+    assert_eq!(
+        with("https://h", &[("ssl_match_hostname", "false")]),
+        expected
+    );
     assert_eq!(expected.to_uri(), "https://h:443/?ssl_match_hostname=false");
-    check("https://h/?ssl_match_hostname=true", build(uri("https://h").ssl_match_hostname(true)));
+    check(
+        "https://h/?ssl_match_hostname=true",
+        build(uri("https://h").ssl_match_hostname(true)),
+    );
     // Without verification there is no host-name check.
     assert_eq!(
-        build(uri("https://h").ssl_cert_reqs(CertReqs::None).ssl_match_hostname(false)),
+        build(
+            uri("https://h")
+                .ssl_cert_reqs(CertReqs::None)
+                .ssl_match_hostname(false)
+        ),
         parse("https://h/?ssl_cert_reqs=CERT_NONE"),
     );
 }
@@ -336,9 +396,15 @@ fn ssl_match_hostname_row() {
 #[test]
 fn ssl_ca_certs_row() {
     let expected = build(uri("https://h").ssl_ca_certs(CaCerts::File("/etc/ca.pem".into())));
-    assert_eq!(expected.ssl_ca_certs(), &CaCerts::File("/etc/ca.pem".into()));
+    assert_eq!(
+        expected.ssl_ca_certs(),
+        &CaCerts::File("/etc/ca.pem".into())
+    );
     check("https://h/?ssl_ca_certs=/etc/ca.pem", expected.clone());
-    assert_eq!(with("https://h", &[("ssl_ca_certs", "/etc/ca.pem")]), expected);
+    assert_eq!(
+        with("https://h", &[("ssl_ca_certs", "/etc/ca.pem")]),
+        expected
+    );
 
     let system = build(uri("https://h").ssl_ca_certs(CaCerts::System));
     assert_eq!(system, parse("https://h"));
@@ -346,7 +412,10 @@ fn ssl_ca_certs_row() {
     check("https://h/?ssl_ca_certs=SYSTEM", system.clone());
     assert_eq!(with("https://h", &[("ssl_ca_certs", "system")]), system);
     // Relative paths stay as written.
-    assert_eq!(parse("https://h/?ssl_ca_certs=certs/ca.pem").ssl_ca_certs(), &CaCerts::File("certs/ca.pem".into()));
+    assert_eq!(
+        parse("https://h/?ssl_ca_certs=certs/ca.pem").ssl_ca_certs(),
+        &CaCerts::File("certs/ca.pem".into())
+    );
 }
 
 #[test]
@@ -360,9 +429,19 @@ fn client_certificate_rows() {
     assert_eq!(expected.ssl_certfile(), Some(Path::new("/c.pem")));
     assert_eq!(expected.ssl_keyfile(), Some(Path::new("/k.pem")));
     assert_eq!(expose(expected.ssl_pem_passphrase()), Some("pp"));
-    check("https://h/?ssl_certfile=/c.pem&ssl_keyfile=/k.pem&ssl_pem_passphrase=pp", expected.clone());
+    check(
+        "https://h/?ssl_certfile=/c.pem&ssl_keyfile=/k.pem&ssl_pem_passphrase=pp",
+        expected.clone(),
+    );
     assert_eq!(
-        with("https://h", &[("ssl_certfile", "/c.pem"), ("ssl_keyfile", "/k.pem"), ("ssl_pem_passphrase", "pp")]),
+        with(
+            "https://h",
+            &[
+                ("ssl_certfile", "/c.pem"),
+                ("ssl_keyfile", "/k.pem"),
+                ("ssl_pem_passphrase", "pp")
+            ]
+        ),
         expected
     );
     // A certificate alone (key inside it, or a PKCS#12 bundle).
@@ -370,14 +449,24 @@ fn client_certificate_rows() {
     check("https://h/?ssl_certfile=/bundle.p12", alone.clone());
     assert_eq!(alone.ssl_keyfile(), None);
     // The passphrase with a certificate but no separate key.
-    check("https://h/?ssl_certfile=/b.p12&ssl_pem_passphrase=x", build(uri("https://h").ssl_certfile("/b.p12").ssl_pem_passphrase("x")));
+    check(
+        "https://h/?ssl_certfile=/b.p12&ssl_pem_passphrase=x",
+        build(
+            uri("https://h")
+                .ssl_certfile("/b.p12")
+                .ssl_pem_passphrase("x"),
+        ),
+    );
 }
 
 #[test]
 fn sslmode_row() {
     // disable: plain.
     check("http://h/?sslmode=disable", parse("http://h"));
-    assert_eq!(with("http://h", &[("sslmode", "disable")]), parse("http://h"));
+    assert_eq!(
+        with("http://h", &[("sslmode", "disable")]),
+        parse("http://h")
+    );
     // require: TLS, verified only when a CA file is given.
     let require = parse("http://h/?sslmode=require");
     assert!(require.tls());
@@ -388,7 +477,10 @@ fn sslmode_row() {
     let with_ca = parse("https://h/?sslmode=require&sslrootcert=/ca.pem");
     assert_eq!(with_ca.ssl_cert_reqs(), CertReqs::Required);
     assert!(!with_ca.ssl_match_hostname());
-    assert_eq!(with_ca, parse("https://h/?ssl_ca_certs=/ca.pem&ssl_match_hostname=false"));
+    assert_eq!(
+        with_ca,
+        parse("https://h/?ssl_ca_certs=/ca.pem&ssl_match_hostname=false")
+    );
     // verify-ca: the chain, not the name.
     let verify_ca = parse("http://h/?sslmode=verify-ca");
     assert_eq!(verify_ca, parse("https://h/?ssl_match_hostname=false"));
@@ -396,8 +488,14 @@ fn sslmode_row() {
     // verify-full: everything (the default of https).
     check("http://h/?sslmode=verify-full", parse("https://h"));
     check("http://h/?sslmode=VERIFY-FULL", parse("https://h"));
-    assert_eq!(with("http://h", &[("sslmode", "verify-full")]), parse("https://h"));
-    check("https://h/?sslmode=verify-full&sslrootcert=/ca.pem", parse("https://h/?ssl_ca_certs=/ca.pem"));
+    assert_eq!(
+        with("http://h", &[("sslmode", "verify-full")]),
+        parse("https://h")
+    );
+    check(
+        "https://h/?sslmode=verify-full&sslrootcert=/ca.pem",
+        parse("https://h/?ssl_ca_certs=/ca.pem"),
+    );
 }
 
 #[test]
@@ -417,20 +515,41 @@ fn timeout_rows() {
     for &(text, d) in cases {
         let expected = build(uri("https://h").connect_timeout(d));
         assert_eq!(expected.connect_timeout(), d, "{text}");
-        check(&format!("https://h/?connect_timeout={text}"), expected.clone());
-        check(&format!("https://h/?timeout.connect_timeout={text}"), expected.clone());
+        check(
+            &format!("https://h/?connect_timeout={text}"),
+            expected.clone(),
+        );
+        check(
+            &format!("https://h/?timeout.connect_timeout={text}"),
+            expected.clone(),
+        );
         assert_eq!(with("https://h", &[("connect_timeout", text)]), expected);
 
         let expected = build(uri("https://h").timeout(d));
         assert_eq!(expected.timeout(), d, "{text}");
         check(&format!("https://h/?timeout={text}"), expected.clone());
-        check(&format!("https://h/?timeout.query_timeout={text}"), expected.clone());
+        check(
+            &format!("https://h/?timeout.query_timeout={text}"),
+            expected.clone(),
+        );
         assert_eq!(with("https://h", &[("timeout", text)]), expected);
     }
-    check("https://h/?connectTimeoutMS=1500", build(uri("https://h").connect_timeout(ms(1_500))));
-    check("https://h/?socketTimeoutMS=2500", build(uri("https://h").timeout(ms(2_500))));
-    assert_eq!(with("https://h", &[("connectTimeoutMS", "1")]).connect_timeout(), ms(1));
-    assert_eq!(with("https://h", &[("socketTimeoutMS", "60000")]).timeout(), secs(60));
+    check(
+        "https://h/?connectTimeoutMS=1500",
+        build(uri("https://h").connect_timeout(ms(1_500))),
+    );
+    check(
+        "https://h/?socketTimeoutMS=2500",
+        build(uri("https://h").timeout(ms(2_500))),
+    );
+    assert_eq!(
+        with("https://h", &[("connectTimeoutMS", "1")]).connect_timeout(),
+        ms(1)
+    );
+    assert_eq!(
+        with("https://h", &[("socketTimeoutMS", "60000")]).timeout(),
+        secs(60)
+    );
 }
 
 #[test]
@@ -440,9 +559,15 @@ fn credential_rows() {
     assert_eq!(expose(expected.password()), Some("pw"));
     check("https://admin:pw@h", expected.clone());
     check("https://h/?username=admin&password=pw", expected.clone());
-    assert_eq!(with("https://h", &[("username", "admin"), ("password", "pw")]), expected);
+    assert_eq!(
+        with("https://h", &[("username", "admin"), ("password", "pw")]),
+        expected
+    );
     // The userinfo and the query may say the same thing twice.
-    check("https://admin:pw@h/?username=admin&password=pw", expected.clone());
+    check(
+        "https://admin:pw@h/?username=admin&password=pw",
+        expected.clone(),
+    );
 
     // A password without a user name (the server may only want a password).
     let pw_only = build(uri("https://h").password("pw"));
@@ -463,22 +588,37 @@ fn retry_pool_order_rows() {
     check("https://h/?retry_interval=5", expected.clone());
     assert_eq!(with("https://h", &[("retry_interval", "5000ms")]), expected);
     // A zero retry interval is allowed (retry failed hosts at once).
-    assert_eq!(parse("https://h/?retry_interval=0").retry_interval(), Duration::ZERO);
-    assert_eq!(build(uri("https://h").retry_interval(Duration::ZERO)).retry_interval(), Duration::ZERO);
+    assert_eq!(
+        parse("https://h/?retry_interval=0").retry_interval(),
+        Duration::ZERO
+    );
+    assert_eq!(
+        build(uri("https://h").retry_interval(Duration::ZERO)).retry_interval(),
+        Duration::ZERO
+    );
 
     for n in [0usize, 1, 8, 100, 10_000] {
         let expected = build(uri("https://h").pool_size(n));
         assert_eq!(expected.pool_size(), n);
         check(&format!("https://h/?pool_size={n}"), expected.clone());
-        assert_eq!(with("https://h", &[("pool_size", &n.to_string())]), expected);
+        assert_eq!(
+            with("https://h", &[("pool_size", &n.to_string())]),
+            expected
+        );
     }
 
-    for (text, order) in [("round_robin", HostOrder::RoundRobin), ("ordered", HostOrder::Ordered)] {
+    for (text, order) in [
+        ("round_robin", HostOrder::RoundRobin),
+        ("ordered", HostOrder::Ordered),
+    ] {
         let expected = build(uri("https://a,b").host_order(order));
         assert_eq!(expected.host_order(), order);
         assert_eq!(order.as_str(), text);
         check(&format!("https://a,b/?host_order={text}"), expected.clone());
-        check(&format!("https://a,b/?host_order={}", text.to_uppercase()), expected.clone());
+        check(
+            &format!("https://a,b/?host_order={}", text.to_uppercase()),
+            expected.clone(),
+        );
         assert_eq!(with("https://a,b", &[("host_order", text)]), expected);
     }
 
@@ -486,10 +626,16 @@ fn retry_pool_order_rows() {
         let expected = build(uri("https://a,b").max_retries(n));
         assert_eq!(expected.max_retries(), n);
         check(&format!("https://a,b/?max_retries={n}"), expected.clone());
-        assert_eq!(with("https://a,b", &[("max_retries", &n.to_string())]), expected);
+        assert_eq!(
+            with("https://a,b", &[("max_retries", &n.to_string())]),
+            expected
+        );
     }
     // Setting max_retries to the default is still remembered as set.
-    assert_eq!(parse("https://a,b/?max_retries=2").max_retries(), parse("https://a,b").max_retries());
+    assert_eq!(
+        parse("https://a,b/?max_retries=2").max_retries(),
+        parse("https://a,b").max_retries()
+    );
 }
 
 // ---------------------------------------------------------------- aliases
@@ -502,26 +648,128 @@ fn every_alias_equals_its_canonical_option() {
         ("http://h", "tls", "true", "ssl", "true"),
         ("http://h", "use_ssl", "yes", "ssl", "true"),
         ("http://h", "tls", "off", "ssl", "false"),
-        ("https://h", "verify_ssl_cert", "false", "ssl_cert_reqs", "CERT_NONE"),
-        ("https://h", "verify_ssl_cert", "true", "ssl_cert_reqs", "CERT_REQUIRED"),
-        ("https://h", "verify_certs", "false", "ssl_cert_reqs", "CERT_NONE"),
-        ("https://h", "verify_certs", "1", "ssl_cert_reqs", "CERT_REQUIRED"),
-        ("https://h", "tlsAllowInvalidCertificates", "true", "ssl_cert_reqs", "CERT_NONE"),
-        ("https://h", "tlsAllowInvalidCertificates", "false", "ssl_cert_reqs", "CERT_REQUIRED"),
-        ("https://h", "ssl_assert_hostname", "false", "ssl_match_hostname", "false"),
-        ("https://h", "tlsAllowInvalidHostnames", "true", "ssl_match_hostname", "false"),
-        ("https://h", "tlsAllowInvalidHostnames", "false", "ssl_match_hostname", "true"),
+        (
+            "https://h",
+            "verify_ssl_cert",
+            "false",
+            "ssl_cert_reqs",
+            "CERT_NONE",
+        ),
+        (
+            "https://h",
+            "verify_ssl_cert",
+            "true",
+            "ssl_cert_reqs",
+            "CERT_REQUIRED",
+        ),
+        (
+            "https://h",
+            "verify_certs",
+            "false",
+            "ssl_cert_reqs",
+            "CERT_NONE",
+        ),
+        (
+            "https://h",
+            "verify_certs",
+            "1",
+            "ssl_cert_reqs",
+            "CERT_REQUIRED",
+        ),
+        (
+            "https://h",
+            "tlsAllowInvalidCertificates",
+            "true",
+            "ssl_cert_reqs",
+            "CERT_NONE",
+        ),
+        (
+            "https://h",
+            "tlsAllowInvalidCertificates",
+            "false",
+            "ssl_cert_reqs",
+            "CERT_REQUIRED",
+        ),
+        (
+            "https://h",
+            "ssl_assert_hostname",
+            "false",
+            "ssl_match_hostname",
+            "false",
+        ),
+        (
+            "https://h",
+            "tlsAllowInvalidHostnames",
+            "true",
+            "ssl_match_hostname",
+            "false",
+        ),
+        (
+            "https://h",
+            "tlsAllowInvalidHostnames",
+            "false",
+            "ssl_match_hostname",
+            "true",
+        ),
         ("https://h", "ca_cert", "/ca.pem", "ssl_ca_certs", "/ca.pem"),
-        ("https://h", "ca_certs", "/ca.pem", "ssl_ca_certs", "/ca.pem"),
-        ("https://h", "tlsCAFile", "/ca.pem", "ssl_ca_certs", "/ca.pem"),
-        ("https://h", "sslrootcert", "/ca.pem", "ssl_ca_certs", "/ca.pem"),
-        ("https://h", "sslrootcert", "system", "ssl_ca_certs", "system"),
+        (
+            "https://h",
+            "ca_certs",
+            "/ca.pem",
+            "ssl_ca_certs",
+            "/ca.pem",
+        ),
+        (
+            "https://h",
+            "tlsCAFile",
+            "/ca.pem",
+            "ssl_ca_certs",
+            "/ca.pem",
+        ),
+        (
+            "https://h",
+            "sslrootcert",
+            "/ca.pem",
+            "ssl_ca_certs",
+            "/ca.pem",
+        ),
+        (
+            "https://h",
+            "sslrootcert",
+            "system",
+            "ssl_ca_certs",
+            "system",
+        ),
         ("https://h", "cert_file", "/c.pem", "ssl_certfile", "/c.pem"),
-        ("https://h", "client_cert", "/c.pem", "ssl_certfile", "/c.pem"),
-        ("https://h", "tlsCertificateKeyFile", "/c.pem", "ssl_certfile", "/c.pem"),
+        (
+            "https://h",
+            "client_cert",
+            "/c.pem",
+            "ssl_certfile",
+            "/c.pem",
+        ),
+        (
+            "https://h",
+            "tlsCertificateKeyFile",
+            "/c.pem",
+            "ssl_certfile",
+            "/c.pem",
+        ),
         ("https://h", "sslcert", "/c.pem", "ssl_certfile", "/c.pem"),
-        ("https://h", "timeout.connect_timeout", "5s", "connect_timeout", "5s"),
-        ("https://h", "connectTimeoutMS", "5000", "connect_timeout", "5s"),
+        (
+            "https://h",
+            "timeout.connect_timeout",
+            "5s",
+            "connect_timeout",
+            "5s",
+        ),
+        (
+            "https://h",
+            "connectTimeoutMS",
+            "5000",
+            "connect_timeout",
+            "5s",
+        ),
         ("https://h", "timeout.query_timeout", "45", "timeout", "45s"),
         ("https://h", "socketTimeoutMS", "45000", "timeout", "45s"),
         ("https://h", "jwt", "tok", "token", "tok"),
@@ -530,7 +778,11 @@ fn every_alias_equals_its_canonical_option() {
     ];
     for &(base, alias, value, canonical, canonical_value) in table {
         let expected = with(base, &[(canonical, canonical_value)]);
-        for key in [alias.to_string(), alias.to_uppercase(), alias.to_lowercase()] {
+        for key in [
+            alias.to_string(),
+            alias.to_uppercase(),
+            alias.to_lowercase(),
+        ] {
             check(&format!("{base}/?{key}={value}"), expected.clone());
             assert_eq!(with(base, &[(&key, value)]), expected, "{key}={value}");
         }
@@ -546,12 +798,23 @@ fn every_alias_equals_its_canonical_option() {
         ("sslpassword", "pp", "ssl_pem_passphrase"),
     ] {
         let expected = with("https://h", &[cert, (canonical, value)]);
-        check(&format!("https://h/?ssl_certfile=/c.pem&{alias}={value}"), expected.clone());
-        assert_eq!(with("https://h", &[cert, (alias, value)]), expected, "{alias}");
+        check(
+            &format!("https://h/?ssl_certfile=/c.pem&{alias}={value}"),
+            expected.clone(),
+        );
+        assert_eq!(
+            with("https://h", &[cert, (alias, value)]),
+            expected,
+            "{alias}"
+        );
     }
 
     // tlsInsecure sets two fields at once.
-    let insecure = build(uri("https://h").ssl_cert_reqs(CertReqs::None).ssl_match_hostname(false));
+    let insecure = build(
+        uri("https://h")
+            .ssl_cert_reqs(CertReqs::None)
+            .ssl_match_hostname(false),
+    );
     check("https://h/?tlsInsecure=true", insecure.clone());
     assert_eq!(with("https://h", &[("tlsinsecure", "yes")]), insecure);
     check("https://h/?tlsInsecure=false", parse("https://h"));
@@ -567,10 +830,22 @@ fn alias_accessor_values() {
     assert_eq!(s.ssl_cert_reqs(), CertReqs::Required);
     assert!(!s.ssl_match_hostname());
     let s = parse("https://h/?tlsInsecure=true");
-    assert_eq!((s.ssl_cert_reqs(), s.ssl_match_hostname()), (CertReqs::None, false));
-    assert_eq!(parse("https://h/?tlsCAFile=/x.pem").ssl_ca_certs(), &CaCerts::File("/x.pem".into()));
-    assert_eq!(parse("https://h/?sslcert=/c.pem&sslkey=/k.pem").ssl_keyfile(), Some(Path::new("/k.pem")));
-    assert_eq!(parse("https://h/?connectTimeoutMS=250").connect_timeout(), ms(250));
+    assert_eq!(
+        (s.ssl_cert_reqs(), s.ssl_match_hostname()),
+        (CertReqs::None, false)
+    );
+    assert_eq!(
+        parse("https://h/?tlsCAFile=/x.pem").ssl_ca_certs(),
+        &CaCerts::File("/x.pem".into())
+    );
+    assert_eq!(
+        parse("https://h/?sslcert=/c.pem&sslkey=/k.pem").ssl_keyfile(),
+        Some(Path::new("/k.pem"))
+    );
+    assert_eq!(
+        parse("https://h/?connectTimeoutMS=250").connect_timeout(),
+        ms(250)
+    );
     assert_eq!(parse("https://h/?socketTimeoutMS=250").timeout(), ms(250));
     assert_eq!(expose(parse("https://h/?jwt=a.b.c").token()), Some("a.b.c"));
     assert_eq!(parse("https://h/?maxPoolSize=0").pool_size(), 0);
@@ -579,15 +854,36 @@ fn alias_accessor_values() {
 
 #[test]
 fn option_names_are_case_insensitive() {
-    check("https://h/?SSL_CERT_REQS=CERT_NONE", parse("https://h/?ssl_cert_reqs=CERT_NONE"));
-    check("https://h/?Connect_Timeout=5s&POOL_SIZE=2", parse("https://h/?connect_timeout=5s&pool_size=2"));
-    check("https://h/?TLSCAFILE=/ca.pem", parse("https://h/?tlsCAFile=/ca.pem"));
-    check("https://h/?tlscafile=/ca.pem", parse("https://h/?ssl_ca_certs=/ca.pem"));
-    check("https://h/?SslMode=verify-ca", parse("https://h/?sslmode=verify-ca"));
-    assert_eq!(with("https://h", &[("HOST_ORDER", "ordered")]).host_order(), HostOrder::Ordered);
+    check(
+        "https://h/?SSL_CERT_REQS=CERT_NONE",
+        parse("https://h/?ssl_cert_reqs=CERT_NONE"),
+    );
+    check(
+        "https://h/?Connect_Timeout=5s&POOL_SIZE=2",
+        parse("https://h/?connect_timeout=5s&pool_size=2"),
+    );
+    check(
+        "https://h/?TLSCAFILE=/ca.pem",
+        parse("https://h/?tlsCAFile=/ca.pem"),
+    );
+    check(
+        "https://h/?tlscafile=/ca.pem",
+        parse("https://h/?ssl_ca_certs=/ca.pem"),
+    );
+    check(
+        "https://h/?SslMode=verify-ca",
+        parse("https://h/?sslmode=verify-ca"),
+    );
+    assert_eq!(
+        with("https://h", &[("HOST_ORDER", "ordered")]).host_order(),
+        HostOrder::Ordered
+    );
     assert_eq!(with("https://h", &[("Max_Retries", "4")]).max_retries(), 4);
     // A repeat under another spelling is the same option.
-    check("https://h/?pool_size=2&POOL_SIZE=2", parse("https://h/?pool_size=2"));
+    check(
+        "https://h/?pool_size=2&POOL_SIZE=2",
+        parse("https://h/?pool_size=2"),
+    );
 }
 
 // ---------------------------------------------------------------- precedence
@@ -633,25 +929,46 @@ fn keyword_beats_uri() {
 #[test]
 fn keyword_beats_uri_for_tls_settings() {
     // TLS on over a plain URI.
-    assert_eq!(build(uri("http://h/?ssl=false").ssl(true)), parse("https://h"));
-    assert_eq!(with("http://h", &[("sslmode", "verify-full")]), parse("https://h"));
-    // Verification, both ways.
     assert_eq!(
-        with("https://h/?ssl_cert_reqs=CERT_NONE", &[("ssl_cert_reqs", "CERT_REQUIRED")]),
+        build(uri("http://h/?ssl=false").ssl(true)),
         parse("https://h")
     );
     assert_eq!(
-        with("https://h/?ssl_cert_reqs=CERT_REQUIRED", &[("verify_certs", "false")]),
+        with("http://h", &[("sslmode", "verify-full")]),
+        parse("https://h")
+    );
+    // Verification, both ways.
+    assert_eq!(
+        with(
+            "https://h/?ssl_cert_reqs=CERT_NONE",
+            &[("ssl_cert_reqs", "CERT_REQUIRED")]
+        ),
+        parse("https://h")
+    );
+    assert_eq!(
+        with(
+            "https://h/?ssl_cert_reqs=CERT_REQUIRED",
+            &[("verify_certs", "false")]
+        ),
         parse("https://h/?ssl_cert_reqs=CERT_NONE")
     );
-    assert_eq!(with("https://h/?tlsInsecure=true", &[("tlsInsecure", "false")]), parse("https://h"));
     assert_eq!(
-        with("https://h/?ssl_match_hostname=false", &[("ssl_assert_hostname", "true")]),
+        with("https://h/?tlsInsecure=true", &[("tlsInsecure", "false")]),
+        parse("https://h")
+    );
+    assert_eq!(
+        with(
+            "https://h/?ssl_match_hostname=false",
+            &[("ssl_assert_hostname", "true")]
+        ),
         parse("https://h")
     );
     // A keyword turning verification off wins over the URI's host-name check.
     assert_eq!(
-        with("https://h/?sslmode=verify-full", &[("ssl_cert_reqs", "CERT_NONE")]),
+        with(
+            "https://h/?sslmode=verify-full",
+            &[("ssl_cert_reqs", "CERT_NONE")]
+        ),
         parse("https://h/?ssl_cert_reqs=CERT_NONE")
     );
     assert_eq!(
@@ -664,15 +981,24 @@ fn keyword_beats_uri_for_tls_settings() {
         parse("https://h/?sslmode=require")
     );
     assert_eq!(
-        with("https://h/?ssl_cert_reqs=CERT_NONE", &[("sslmode", "verify-ca")]),
+        with(
+            "https://h/?ssl_cert_reqs=CERT_NONE",
+            &[("sslmode", "verify-ca")]
+        ),
         parse("https://h/?sslmode=verify-ca")
     );
     // Client files.
-    let s = with("https://h/?ssl_certfile=/a.pem&ssl_keyfile=/a.key", &[("sslcert", "/b.pem"), ("sslkey", "/b.key")]);
+    let s = with(
+        "https://h/?ssl_certfile=/a.pem&ssl_keyfile=/a.key",
+        &[("sslcert", "/b.pem"), ("sslkey", "/b.key")],
+    );
     assert_eq!(s.ssl_certfile(), Some(Path::new("/b.pem")));
     assert_eq!(s.ssl_keyfile(), Some(Path::new("/b.key")));
     // The keyword may supply the certificate a URI key needs.
-    let s = with("https://h/?ssl_keyfile=/k.pem", &[("ssl_certfile", "/c.pem")]);
+    let s = with(
+        "https://h/?ssl_keyfile=/k.pem",
+        &[("ssl_certfile", "/c.pem")],
+    );
     assert_eq!(s.ssl_keyfile(), Some(Path::new("/k.pem")));
 }
 
@@ -685,20 +1011,34 @@ fn keyword_ssl_false_never_downgrades_https() {
         uri("https://h").option("sslmode", "disable"),
     ] {
         let (option, message) = config_error(b.build());
-        assert!(option == "ssl" || option == "tls" || option == "sslmode", "{option}");
+        assert!(
+            option == "ssl" || option == "tls" || option == "sslmode",
+            "{option}"
+        );
         assert_contains(&message, &["https://"]);
     }
     // Turning TLS off over an http URI with ssl=true is fine.
-    assert_eq!(with("http://h/?ssl=true", &[("ssl", "false")]), parse("http://h"));
+    assert_eq!(
+        with("http://h/?ssl=true", &[("ssl", "false")]),
+        parse("http://h")
+    );
 }
 
 #[test]
 fn a_later_keyword_repeat_must_agree() {
-    let (option, message) = config_error(uri("https://h").pool_size(2).option("maxPoolSize", "3").build());
+    let (option, message) = config_error(
+        uri("https://h")
+            .pool_size(2)
+            .option("maxPoolSize", "3")
+            .build(),
+    );
     assert_eq!(option, "maxPoolSize");
     assert_contains(&message, &["pool_size=2", "maxPoolSize=3"]);
     // The same value twice is fine.
-    assert_eq!(build(uri("https://h").pool_size(2).option("maxPoolSize", "2")).pool_size(), 2);
+    assert_eq!(
+        build(uri("https://h").pool_size(2).option("maxPoolSize", "2")).pool_size(),
+        2
+    );
 }
 
 // ---------------------------------------------------------------- conflicts
@@ -708,20 +1048,94 @@ fn a_later_keyword_repeat_must_agree() {
 #[test]
 fn conflicts_inside_one_source_name_both_options() {
     /// (base URI, options, one option as shown, the other as shown)
-    type Case = (&'static str, &'static [(&'static str, &'static str)], &'static str, &'static str);
+    type Case = (
+        &'static str,
+        &'static [(&'static str, &'static str)],
+        &'static str,
+        &'static str,
+    );
     let cases: &[Case] = &[
-        ("http://h", &[("ssl", "false"), ("ssl_ca_certs", "/ca.pem")], "ssl=false", "ssl_ca_certs=/ca.pem"),
-        ("http://h", &[("ssl_ca_certs", "/ca.pem"), ("ssl", "false")], "ssl=false", "ssl_ca_certs=/ca.pem"),
-        ("https://h", &[("ssl_cert_reqs", "CERT_NONE"), ("tlsAllowInvalidCertificates", "false")], "ssl_cert_reqs=CERT_NONE", "tlsAllowInvalidCertificates=false"),
-        ("https://h", &[("tlsAllowInvalidCertificates", "false"), ("ssl_cert_reqs", "CERT_NONE")], "ssl_cert_reqs=CERT_NONE", "tlsAllowInvalidCertificates=false"),
-        ("https://h", &[("sslmode", "verify-full"), ("ssl_cert_reqs", "CERT_NONE")], "sslmode=verify-full", "ssl_cert_reqs=CERT_NONE"),
-        ("https://h", &[("ssl_cert_reqs", "CERT_NONE"), ("sslmode", "verify-full")], "sslmode=verify-full", "ssl_cert_reqs=CERT_NONE"),
-        ("https://h", &[("ssl_cert_reqs", "CERT_NONE"), ("ssl_match_hostname", "true")], "ssl_cert_reqs=CERT_NONE", "ssl_match_hostname=true"),
-        ("https://h", &[("tlsInsecure", "true"), ("ssl_assert_hostname", "true")], "tlsInsecure=true", "ssl_assert_hostname=true"),
-        ("https://h", &[("connect_timeout", "1s"), ("connectTimeoutMS", "2000")], "connect_timeout=1s", "connectTimeoutMS=2000"),
-        ("https://h", &[("tlsCAFile", "/a.pem"), ("sslrootcert", "/b.pem")], "tlsCAFile=/a.pem", "sslrootcert=/b.pem"),
-        ("https://h", &[("host_order", "ordered"), ("host_order", "round_robin")], "host_order=ordered", "host_order=round_robin"),
-        ("http://h", &[("ssl", "true"), ("sslmode", "disable")], "ssl=true", "sslmode=disable"),
+        (
+            "http://h",
+            &[("ssl", "false"), ("ssl_ca_certs", "/ca.pem")],
+            "ssl=false",
+            "ssl_ca_certs=/ca.pem",
+        ),
+        (
+            "http://h",
+            &[("ssl_ca_certs", "/ca.pem"), ("ssl", "false")],
+            "ssl=false",
+            "ssl_ca_certs=/ca.pem",
+        ),
+        (
+            "https://h",
+            &[
+                ("ssl_cert_reqs", "CERT_NONE"),
+                ("tlsAllowInvalidCertificates", "false"),
+            ],
+            "ssl_cert_reqs=CERT_NONE",
+            "tlsAllowInvalidCertificates=false",
+        ),
+        (
+            "https://h",
+            &[
+                ("tlsAllowInvalidCertificates", "false"),
+                ("ssl_cert_reqs", "CERT_NONE"),
+            ],
+            "ssl_cert_reqs=CERT_NONE",
+            "tlsAllowInvalidCertificates=false",
+        ),
+        (
+            "https://h",
+            &[("sslmode", "verify-full"), ("ssl_cert_reqs", "CERT_NONE")],
+            "sslmode=verify-full",
+            "ssl_cert_reqs=CERT_NONE",
+        ),
+        (
+            "https://h",
+            &[("ssl_cert_reqs", "CERT_NONE"), ("sslmode", "verify-full")],
+            "sslmode=verify-full",
+            "ssl_cert_reqs=CERT_NONE",
+        ),
+        (
+            "https://h",
+            &[
+                ("ssl_cert_reqs", "CERT_NONE"),
+                ("ssl_match_hostname", "true"),
+            ],
+            "ssl_cert_reqs=CERT_NONE",
+            "ssl_match_hostname=true",
+        ),
+        (
+            "https://h",
+            &[("tlsInsecure", "true"), ("ssl_assert_hostname", "true")],
+            "tlsInsecure=true",
+            "ssl_assert_hostname=true",
+        ),
+        (
+            "https://h",
+            &[("connect_timeout", "1s"), ("connectTimeoutMS", "2000")],
+            "connect_timeout=1s",
+            "connectTimeoutMS=2000",
+        ),
+        (
+            "https://h",
+            &[("tlsCAFile", "/a.pem"), ("sslrootcert", "/b.pem")],
+            "tlsCAFile=/a.pem",
+            "sslrootcert=/b.pem",
+        ),
+        (
+            "https://h",
+            &[("host_order", "ordered"), ("host_order", "round_robin")],
+            "host_order=ordered",
+            "host_order=round_robin",
+        ),
+        (
+            "http://h",
+            &[("ssl", "true"), ("sslmode", "disable")],
+            "ssl=true",
+            "sslmode=disable",
+        ),
     ];
     for &(base, opts, a, b) in cases {
         // In the URI.
@@ -748,17 +1162,44 @@ fn https_with_ssl_false_in_the_uri() {
 
 #[test]
 fn repeats_with_the_same_value_are_accepted() {
-    check("https://h/?ssl_cert_reqs=CERT_NONE&ssl_cert_reqs=CERT_NONE", parse("https://h/?ssl_cert_reqs=CERT_NONE"));
-    check("https://h/?ssl_cert_reqs=CERT_NONE&tlsAllowInvalidCertificates=true", parse("https://h/?ssl_cert_reqs=CERT_NONE"));
-    check("https://h/?ssl_cert_reqs=CERT_NONE&verify_certs=false&tlsInsecure=true", parse("https://h/?ssl_cert_reqs=CERT_NONE"));
-    check("https://h/?sslmode=verify-full&ssl_cert_reqs=CERT_REQUIRED&ssl_match_hostname=true", parse("https://h"));
+    check(
+        "https://h/?ssl_cert_reqs=CERT_NONE&ssl_cert_reqs=CERT_NONE",
+        parse("https://h/?ssl_cert_reqs=CERT_NONE"),
+    );
+    check(
+        "https://h/?ssl_cert_reqs=CERT_NONE&tlsAllowInvalidCertificates=true",
+        parse("https://h/?ssl_cert_reqs=CERT_NONE"),
+    );
+    check(
+        "https://h/?ssl_cert_reqs=CERT_NONE&verify_certs=false&tlsInsecure=true",
+        parse("https://h/?ssl_cert_reqs=CERT_NONE"),
+    );
+    check(
+        "https://h/?sslmode=verify-full&ssl_cert_reqs=CERT_REQUIRED&ssl_match_hostname=true",
+        parse("https://h"),
+    );
     check("https://h/?ssl=true&tls=1&use_ssl=yes", parse("https://h"));
-    check("https://h/?ssl=true&sslmode=require", parse("https://h/?sslmode=require"));
-    check("https://h/?connect_timeout=2s&connectTimeoutMS=2000&timeout.connect_timeout=2", parse("https://h/?connect_timeout=2s"));
-    check("https://h/?tlsCAFile=/ca.pem&ssl_ca_certs=/ca.pem", parse("https://h/?ssl_ca_certs=/ca.pem"));
+    check(
+        "https://h/?ssl=true&sslmode=require",
+        parse("https://h/?sslmode=require"),
+    );
+    check(
+        "https://h/?connect_timeout=2s&connectTimeoutMS=2000&timeout.connect_timeout=2",
+        parse("https://h/?connect_timeout=2s"),
+    );
+    check(
+        "https://h/?tlsCAFile=/ca.pem&ssl_ca_certs=/ca.pem",
+        parse("https://h/?ssl_ca_certs=/ca.pem"),
+    );
     check("https://u:pw@h/?password=pw", parse("https://u:pw@h"));
     check("https://h/?token=t&jwt=t", parse("https://h/?token=t"));
-    assert_eq!(with("https://h", &[("ssl_cert_reqs", "CERT_NONE"), ("verify_certs", "no")]), parse("https://h/?ssl_cert_reqs=CERT_NONE"));
+    assert_eq!(
+        with(
+            "https://h",
+            &[("ssl_cert_reqs", "CERT_NONE"), ("verify_certs", "no")]
+        ),
+        parse("https://h/?ssl_cert_reqs=CERT_NONE")
+    );
 }
 
 #[test]
@@ -767,7 +1208,10 @@ fn token_and_password_exclude_each_other() {
         Settings::from_uri(&format!("https://u:{PW}@h/?token={TOKEN}")),
         Settings::from_uri(&format!("https://h/?password={PW}&jwt={TOKEN}")),
         uri("https://h").password(PW).token(TOKEN).build(),
-        uri("https://h").option("password", PW).option("jwt_token", TOKEN).build(),
+        uri("https://h")
+            .option("password", PW)
+            .option("jwt_token", TOKEN)
+            .build(),
     ] {
         let (_, message) = config_error(result);
         assert_contains(&message, &["conflicting", "token", "password"]);
@@ -794,7 +1238,11 @@ fn tls_options_with_tls_off() {
         let (_, message) = config_error(uri("http://h").option(key, value).build());
         assert_contains(&message, &["TLS", option]);
     }
-    let (option, message) = config_error(uri("http://h").ssl_ca_certs(CaCerts::File("/ca.pem".into())).build());
+    let (option, message) = config_error(
+        uri("http://h")
+            .ssl_ca_certs(CaCerts::File("/ca.pem".into()))
+            .build(),
+    );
     assert_eq!(option, "ssl_ca_certs");
     assert_contains(&message, &["TLS is off", "https://", "ssl=true"]);
 }
@@ -804,8 +1252,14 @@ fn tls_options_with_tls_off() {
 #[test]
 fn to_uri_is_canonical_and_redacted() {
     let s = parse("https://admin:pw@db1:4200,db2/?verify_certs=false");
-    assert_eq!(s.to_uri(), "https://admin:***@db1:4200,db2:443/?ssl_cert_reqs=CERT_NONE");
-    assert_eq!(s.to_uri_with_secrets(), "https://admin:pw@db1:4200,db2:443/?ssl_cert_reqs=CERT_NONE");
+    assert_eq!(
+        s.to_uri(),
+        "https://admin:***@db1:4200,db2:443/?ssl_cert_reqs=CERT_NONE"
+    );
+    assert_eq!(
+        s.to_uri_with_secrets(),
+        "https://admin:pw@db1:4200,db2:443/?ssl_cert_reqs=CERT_NONE"
+    );
 
     // Aliases come out under their canonical names.
     let s = parse(
@@ -844,9 +1298,17 @@ fn to_uri_with_secrets_round_trips() {
         "https://u@h",
     ] {
         let s = parse(text);
-        assert_eq!(parse(&s.to_uri_with_secrets()), s, "{text} -> {}", s.to_uri_with_secrets());
+        assert_eq!(
+            parse(&s.to_uri_with_secrets()),
+            s,
+            "{text} -> {}",
+            s.to_uri_with_secrets()
+        );
         // Canonical: a second trip gives the same text.
-        assert_eq!(parse(&s.to_uri_with_secrets()).to_uri_with_secrets(), s.to_uri_with_secrets());
+        assert_eq!(
+            parse(&s.to_uri_with_secrets()).to_uri_with_secrets(),
+            s.to_uri_with_secrets()
+        );
     }
 }
 
@@ -857,8 +1319,16 @@ const PASSPHRASE: &str = "SECRET-PP-4444";
 /// Settings holding each secret (a token and a password exclude each other).
 fn secret_settings() -> [Settings; 2] {
     [
-        build(uri(&format!("https://admin:{PW}@h")).ssl_certfile("/c.pem").option("sslpassword", PASSPHRASE)),
-        build(uri(&format!("https://admin@h/?token={TOKEN}")).ssl_certfile("/c.pem").option("sslpassword", PASSPHRASE)),
+        build(
+            uri(&format!("https://admin:{PW}@h"))
+                .ssl_certfile("/c.pem")
+                .option("sslpassword", PASSPHRASE),
+        ),
+        build(
+            uri(&format!("https://admin@h/?token={TOKEN}"))
+                .ssl_certfile("/c.pem")
+                .option("sslpassword", PASSPHRASE),
+        ),
     ]
 }
 
@@ -891,7 +1361,12 @@ fn secrets_are_redacted_everywhere() {
         assert_eq!(parse(&with_secrets), s);
     }
     // The builder's Debug masks the URI.
-    assert_no_secret(&format!("{:?}", uri(&format!("https://admin:{PW}@h/?token={TOKEN}&sslpassword={PASSPHRASE}"))));
+    assert_no_secret(&format!(
+        "{:?}",
+        uri(&format!(
+            "https://admin:{PW}@h/?token={TOKEN}&sslpassword={PASSPHRASE}"
+        ))
+    ));
     assert_no_secret(&format!("{:?}", uri("https://h").password(PW).token(TOKEN)));
 
     // A password without a user name is redacted in the query.
@@ -930,7 +1405,9 @@ fn secrets_are_redacted_in_errors() {
         uri("https://h").password(PW).option("password", "other"),
         uri("https://h").token(TOKEN).option("jwt_token", "other"),
         uri("https://h").ssl_pem_passphrase(PASSPHRASE),
-        uri("http://h").ssl_certfile("/c.pem").ssl_pem_passphrase(PASSPHRASE),
+        uri("http://h")
+            .ssl_certfile("/c.pem")
+            .ssl_pem_passphrase(PASSPHRASE),
         uri("https://h").token(TOKEN).token("other"),
     ] {
         let e = b.build().unwrap_err();
@@ -951,9 +1428,23 @@ fn to_json_has_exactly_the_documented_keys() {
     let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
     keys.sort_unstable();
     let mut expected = vec![
-        "hosts", "tls", "path", "ssl_cert_reqs", "ssl_match_hostname", "ssl_ca_certs",
-        "ssl_certfile", "ssl_keyfile", "username", "password", "token", "ssl_pem_passphrase",
-        "connect_timeout_ms", "timeout_ms", "retry_interval_ms", "pool_size", "uri",
+        "hosts",
+        "tls",
+        "path",
+        "ssl_cert_reqs",
+        "ssl_match_hostname",
+        "ssl_ca_certs",
+        "ssl_certfile",
+        "ssl_keyfile",
+        "username",
+        "password",
+        "token",
+        "ssl_pem_passphrase",
+        "connect_timeout_ms",
+        "timeout_ms",
+        "retry_interval_ms",
+        "pool_size",
+        "uri",
     ];
     expected.sort_unstable();
     assert_eq!(keys, expected);
@@ -986,7 +1477,10 @@ fn to_json_has_exactly_the_documented_keys() {
     assert_eq!(json["tls"], false);
     assert_eq!(json["path"], "/db");
     assert_eq!(json["pool_size"], 0);
-    assert_eq!(parse("https://h/?ssl_ca_certs=/ca.pem").to_json()["ssl_ca_certs"], "/ca.pem");
+    assert_eq!(
+        parse("https://h/?ssl_ca_certs=/ca.pem").to_json()["ssl_ca_certs"],
+        "/ca.pem"
+    );
 }
 
 // ---------------------------------------------------------------- environment
@@ -1020,15 +1514,32 @@ fn from_env_with_a_bad_uri() {
 
 #[test]
 fn keyword_token_replaces_uri_password_and_back() {
-    let s = Settings::builder().uri("https://u:pw@h").token("T0KEN").build().unwrap();
-    assert_eq!((s.password(), s.token().map(|t| t.expose())), (None, Some("T0KEN")));
-    let s = Settings::builder().uri("https://u@h/?token=T0KEN").password("pw").build().unwrap();
-    assert_eq!((s.token(), s.password().map(|p| p.expose())), (None, Some("pw")));
+    let s = Settings::builder()
+        .uri("https://u:pw@h")
+        .token("T0KEN")
+        .build()
+        .unwrap();
+    assert_eq!(
+        (s.password(), s.token().map(|t| t.expose())),
+        (None, Some("T0KEN"))
+    );
+    let s = Settings::builder()
+        .uri("https://u@h/?token=T0KEN")
+        .password("pw")
+        .build()
+        .unwrap();
+    assert_eq!(
+        (s.token(), s.password().map(|p| p.expose())),
+        (None, Some("pw"))
+    );
 }
 
 #[test]
 fn the_same_host_twice_once_default_ports_are_filled_in() {
     let error = Settings::from_uri("https://h,h:443").unwrap_err();
-    assert!(error.to_string().contains("h:443 is listed twice"), "{error}");
+    assert!(
+        error.to_string().contains("h:443 is listed twice"),
+        "{error}"
+    );
     assert!(Settings::from_uri("http://h,h:443").is_ok());
 }

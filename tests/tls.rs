@@ -29,7 +29,9 @@ fn server_with_client_auth(auth: ClientAuth) -> TestServer {
 #[test]
 fn valid_ca_gives_server_info() {
     let server = TestServer::https();
-    let info = client(&server, &format!("ssl_ca_certs={}", fx("ca.pem"))).server_info().unwrap();
+    let info = client(&server, &format!("ssl_ca_certs={}", fx("ca.pem")))
+        .server_info()
+        .unwrap();
     assert_eq!(info.url, format!("https://localhost:{}", server.port()));
     assert_eq!(info.name.as_deref(), Some(SERVER_NAME));
     assert_eq!(info.version.as_deref(), Some(SERVER_VERSION));
@@ -49,18 +51,28 @@ fn no_ca_fails_verification_against_the_system_store() {
 #[test]
 fn wrong_ca_fails_and_names_the_file() {
     let server = TestServer::https();
-    let error = client(&server, &format!("ssl_ca_certs={}", fx("other-ca.pem"))).get("/").unwrap_err();
+    let error = client(&server, &format!("ssl_ca_certs={}", fx("other-ca.pem")))
+        .get("/")
+        .unwrap_err();
     assert_eq!(tls_kind(&error), TlsErrorKind::UnknownIssuer);
     let text = error.to_string();
     assert!(text.contains("other-ca.pem"), "{text}");
     assert!(text.contains("ssl_cert_reqs=CERT_NONE"), "{text}");
-    assert_eq!(server.requests().len(), 0, "nothing may be sent after a failed verification");
+    assert_eq!(
+        server.requests().len(),
+        0,
+        "nothing may be sent after a failed verification"
+    );
 }
 
 #[test]
 fn verification_off_succeeds_without_ca_and_with_a_wrong_ca() {
     let server = TestServer::https();
-    for query in ["ssl_cert_reqs=CERT_NONE".to_string(), format!("verify_certs=false&ca_certs={}", fx("other-ca.pem")), "tlsInsecure=true".into()] {
+    for query in [
+        "ssl_cert_reqs=CERT_NONE".to_string(),
+        format!("verify_certs=false&ca_certs={}", fx("other-ca.pem")),
+        "tlsInsecure=true".into(),
+    ] {
         let response = client(&server, &query).get("/").unwrap();
         assert_eq!(response.status(), 200, "{query}");
     }
@@ -69,65 +81,140 @@ fn verification_off_succeeds_without_ca_and_with_a_wrong_ca() {
 #[test]
 fn cert_optional_verifies_like_required() {
     let server = TestServer::https();
-    let error = client(&server, "ssl_cert_reqs=CERT_OPTIONAL").get("/").unwrap_err();
+    let error = client(&server, "ssl_cert_reqs=CERT_OPTIONAL")
+        .get("/")
+        .unwrap_err();
     assert_eq!(tls_kind(&error), TlsErrorKind::UnknownIssuer);
-    let ok = client(&server, &format!("ssl_cert_reqs=CERT_OPTIONAL&ssl_ca_certs={}", fx("ca.pem"))).get("/").unwrap();
+    let ok = client(
+        &server,
+        &format!("ssl_cert_reqs=CERT_OPTIONAL&ssl_ca_certs={}", fx("ca.pem")),
+    )
+    .get("/")
+    .unwrap();
     assert_eq!(ok.status(), 200);
 }
 
 #[test]
 fn client_cert_accepted_by_a_server_that_requires_one() {
     let server = server_with_client_auth(ClientAuth::Required);
-    let c = client(&server, &format!("ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}", fx("ca.pem"), fx("client.pem"), fx("client.key")));
+    let c = client(
+        &server,
+        &format!(
+            "ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}",
+            fx("ca.pem"),
+            fx("client.pem"),
+            fx("client.key")
+        ),
+    );
     assert_eq!(c.get("/").unwrap().status(), 200);
-    assert_eq!(server.last_request().unwrap().client_cert_cn.as_deref(), Some("httpdb-client"));
+    assert_eq!(
+        server.last_request().unwrap().client_cert_cn.as_deref(),
+        Some("httpdb-client")
+    );
 }
 
 #[test]
 fn client_cert_from_another_ca_is_rejected() {
     let server = server_with_client_auth(ClientAuth::Required);
-    let c = client(&server, &format!("ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}", fx("ca.pem"), fx("client-other-ca.pem"), fx("client-other-ca.key")));
+    let c = client(
+        &server,
+        &format!(
+            "ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}",
+            fx("ca.pem"),
+            fx("client-other-ca.pem"),
+            fx("client-other-ca.key")
+        ),
+    );
     let error = c.get("/").unwrap_err();
-    assert_eq!(tls_kind(&error), TlsErrorKind::ClientCertRejected, "{error}");
+    assert_eq!(
+        tls_kind(&error),
+        TlsErrorKind::ClientCertRejected,
+        "{error}"
+    );
     assert!(error.to_string().contains("client-other-ca.pem"), "{error}");
     assert!(server.requests().is_empty());
 }
 
 #[test]
 fn client_cert_rejected_under_tls13_is_classified_from_the_late_alert() {
-    let server = TestServer::start(ServerOptions::default().client_auth(ClientAuth::Required).tls13_only());
-    let c = client(&server, &format!("ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}", fx("ca.pem"), fx("client-other-ca.pem"), fx("client-other-ca.key")));
+    let server = TestServer::start(
+        ServerOptions::default()
+            .client_auth(ClientAuth::Required)
+            .tls13_only(),
+    );
+    let c = client(
+        &server,
+        &format!(
+            "ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}",
+            fx("ca.pem"),
+            fx("client-other-ca.pem"),
+            fx("client-other-ca.key")
+        ),
+    );
     let error = c.get("/").unwrap_err();
-    assert_eq!(tls_kind(&error), TlsErrorKind::ClientCertRejected, "{error}");
+    assert_eq!(
+        tls_kind(&error),
+        TlsErrorKind::ClientCertRejected,
+        "{error}"
+    );
 }
 
 #[test]
 fn missing_client_cert_is_reported_as_required() {
     let server = server_with_client_auth(ClientAuth::Required);
-    let error = client(&server, &format!("ssl_ca_certs={}", fx("ca.pem"))).get("/").unwrap_err();
-    assert_eq!(tls_kind(&error), TlsErrorKind::ClientCertRequired, "{error}");
+    let error = client(&server, &format!("ssl_ca_certs={}", fx("ca.pem")))
+        .get("/")
+        .unwrap_err();
+    assert_eq!(
+        tls_kind(&error),
+        TlsErrorKind::ClientCertRequired,
+        "{error}"
+    );
     assert!(error.to_string().contains("ssl_certfile"), "{error}");
 }
 
 #[test]
 fn wrong_ca_with_a_valid_client_cert_still_fails() {
     let server = server_with_client_auth(ClientAuth::Required);
-    let c = client(&server, &format!("ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}", fx("other-ca.pem"), fx("client.pem"), fx("client.key")));
-    assert_eq!(tls_kind(&c.get("/").unwrap_err()), TlsErrorKind::UnknownIssuer);
+    let c = client(
+        &server,
+        &format!(
+            "ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}",
+            fx("other-ca.pem"),
+            fx("client.pem"),
+            fx("client.key")
+        ),
+    );
+    assert_eq!(
+        tls_kind(&c.get("/").unwrap_err()),
+        TlsErrorKind::UnknownIssuer
+    );
 }
 
 #[test]
 fn client_cert_is_presented_even_with_verification_off() {
     let server = server_with_client_auth(ClientAuth::Optional);
-    let c = client(&server, &format!("ssl_cert_reqs=CERT_NONE&ssl_certfile={}&ssl_keyfile={}", fx("client.pem"), fx("client.key")));
+    let c = client(
+        &server,
+        &format!(
+            "ssl_cert_reqs=CERT_NONE&ssl_certfile={}&ssl_keyfile={}",
+            fx("client.pem"),
+            fx("client.key")
+        ),
+    );
     c.get("/").unwrap();
-    assert_eq!(server.last_request().unwrap().client_cert_cn.as_deref(), Some("httpdb-client"));
+    assert_eq!(
+        server.last_request().unwrap().client_cert_cn.as_deref(),
+        Some("httpdb-client")
+    );
 }
 
 #[test]
 fn expired_server_certificate() {
     let server = TestServer::start(ServerOptions::default().cert("server-expired"));
-    let error = client(&server, &format!("ssl_ca_certs={}", fx("ca.pem"))).get("/").unwrap_err();
+    let error = client(&server, &format!("ssl_ca_certs={}", fx("ca.pem")))
+        .get("/")
+        .unwrap_err();
     assert_eq!(tls_kind(&error), TlsErrorKind::Expired);
     assert!(error.to_string().starts_with("certificate verify failed:"));
 }
@@ -135,15 +222,30 @@ fn expired_server_certificate() {
 #[test]
 fn wrong_host_certificate_and_match_hostname_off() {
     let server = TestServer::start(ServerOptions::default().cert("server-wronghost"));
-    let error = client(&server, &format!("ssl_ca_certs={}", fx("ca.pem"))).get("/").unwrap_err();
+    let error = client(&server, &format!("ssl_ca_certs={}", fx("ca.pem")))
+        .get("/")
+        .unwrap_err();
     assert_eq!(tls_kind(&error), TlsErrorKind::NotValidForName);
-    assert!(error.to_string().contains("ssl_match_hostname=false"), "{error}");
-    for query in ["ssl_match_hostname=false", "tlsAllowInvalidHostnames=true", "sslmode=verify-ca"] {
+    assert!(
+        error.to_string().contains("ssl_match_hostname=false"),
+        "{error}"
+    );
+    for query in [
+        "ssl_match_hostname=false",
+        "tlsAllowInvalidHostnames=true",
+        "sslmode=verify-ca",
+    ] {
         let c = client(&server, &format!("{query}&ssl_ca_certs={}", fx("ca.pem")));
         assert_eq!(c.get("/").unwrap().status(), 200, "{query}");
     }
-    let full = client(&server, &format!("sslmode=verify-full&sslrootcert={}", fx("ca.pem")));
-    assert_eq!(tls_kind(&full.get("/").unwrap_err()), TlsErrorKind::NotValidForName);
+    let full = client(
+        &server,
+        &format!("sslmode=verify-full&sslrootcert={}", fx("ca.pem")),
+    );
+    assert_eq!(
+        tls_kind(&full.get("/").unwrap_err()),
+        TlsErrorKind::NotValidForName
+    );
 }
 
 #[test]
@@ -151,16 +253,29 @@ fn right_name_wrong_ca_fails_even_without_hostname_check() {
     // Guards the order of checks: the chain is verified before the name,
     // so forgiving the name must not forgive the CA.
     let server = TestServer::start(ServerOptions::default().cert("server-other-ca"));
-    let c = client(&server, &format!("ssl_match_hostname=false&ssl_ca_certs={}", fx("ca.pem")));
-    assert_eq!(tls_kind(&c.get("/").unwrap_err()), TlsErrorKind::UnknownIssuer);
+    let c = client(
+        &server,
+        &format!("ssl_match_hostname=false&ssl_ca_certs={}", fx("ca.pem")),
+    );
+    assert_eq!(
+        tls_kind(&c.get("/").unwrap_err()),
+        TlsErrorKind::UnknownIssuer
+    );
 }
 
 #[test]
 fn missing_intermediate_fails_and_a_full_chain_passes() {
     let leaf_only = TestServer::start(ServerOptions::default().cert("server-via-intermediate"));
     let c = client(&leaf_only, &format!("ssl_ca_certs={}", fx("ca.pem")));
-    assert_eq!(tls_kind(&c.get("/").unwrap_err()), TlsErrorKind::UnknownIssuer);
-    let chain = TestServer::start(ServerOptions::default().cert("server-via-intermediate").cert_file("server-via-intermediate-chain.pem"));
+    assert_eq!(
+        tls_kind(&c.get("/").unwrap_err()),
+        TlsErrorKind::UnknownIssuer
+    );
+    let chain = TestServer::start(
+        ServerOptions::default()
+            .cert("server-via-intermediate")
+            .cert_file("server-via-intermediate-chain.pem"),
+    );
     let c = client(&chain, &format!("ssl_ca_certs={}", fx("ca.pem")));
     assert_eq!(c.get("/").unwrap().status(), 200);
 }
@@ -168,11 +283,30 @@ fn missing_intermediate_fails_and_a_full_chain_passes() {
 #[test]
 fn sslmode_require_verifies_only_with_a_ca_file() {
     let server = TestServer::start(ServerOptions::default().cert("server-wronghost"));
-    assert_eq!(client(&server, "sslmode=require").get("/").unwrap().status(), 200);
-    let other = client(&server, &format!("sslmode=require&sslrootcert={}", fx("other-ca.pem")));
-    assert_eq!(tls_kind(&other.get("/").unwrap_err()), TlsErrorKind::UnknownIssuer);
-    let right = client(&server, &format!("sslmode=require&sslrootcert={}", fx("ca.pem")));
-    assert_eq!(right.get("/").unwrap().status(), 200, "require checks the chain, like verify-ca");
+    assert_eq!(
+        client(&server, "sslmode=require")
+            .get("/")
+            .unwrap()
+            .status(),
+        200
+    );
+    let other = client(
+        &server,
+        &format!("sslmode=require&sslrootcert={}", fx("other-ca.pem")),
+    );
+    assert_eq!(
+        tls_kind(&other.get("/").unwrap_err()),
+        TlsErrorKind::UnknownIssuer
+    );
+    let right = client(
+        &server,
+        &format!("sslmode=require&sslrootcert={}", fx("ca.pem")),
+    );
+    assert_eq!(
+        right.get("/").unwrap().status(),
+        200,
+        "require checks the chain, like verify-ca"
+    );
 }
 
 #[test]
@@ -180,21 +314,54 @@ fn every_client_key_form() {
     let server = server_with_client_auth(ClientAuth::Required);
     let ca = fx("ca.pem");
     let cases = [
-        format!("ssl_certfile={}&ssl_keyfile={}", fx("client.pem"), fx("client.key")),
-        format!("cert_file={}&key_file={}", fx("client.pem"), fx("client-pkcs1.key")),
-        format!("sslcert={}&sslkey={}", fx("client-ec.pem"), fx("client-ec-sec1.key")),
-        format!("client_cert={}&client_key={}", fx("client-ec.pem"), fx("client-ec-pkcs8.key")),
-        format!("ssl_certfile={}&ssl_keyfile={}", fx("client-ed25519.pem"), fx("client-ed25519.key")),
+        format!(
+            "ssl_certfile={}&ssl_keyfile={}",
+            fx("client.pem"),
+            fx("client.key")
+        ),
+        format!(
+            "cert_file={}&key_file={}",
+            fx("client.pem"),
+            fx("client-pkcs1.key")
+        ),
+        format!(
+            "sslcert={}&sslkey={}",
+            fx("client-ec.pem"),
+            fx("client-ec-sec1.key")
+        ),
+        format!(
+            "client_cert={}&client_key={}",
+            fx("client-ec.pem"),
+            fx("client-ec-pkcs8.key")
+        ),
+        format!(
+            "ssl_certfile={}&ssl_keyfile={}",
+            fx("client-ed25519.pem"),
+            fx("client-ed25519.key")
+        ),
         format!("tlsCertificateKeyFile={}", fx("client-combined.pem")),
-        format!("ssl_certfile={}&ssl_keyfile={}&ssl_pem_passphrase=correct%20horse", fx("client.pem"), fx("client-encrypted.key")),
-        format!("ssl_certfile={}&ssl_pem_passphrase=p12%20secret", fx("client.p12")),
-        format!("ssl_certfile={}&sslpassword=p12%20secret", fx("client-legacy.p12")),
+        format!(
+            "ssl_certfile={}&ssl_keyfile={}&ssl_pem_passphrase=correct%20horse",
+            fx("client.pem"),
+            fx("client-encrypted.key")
+        ),
+        format!(
+            "ssl_certfile={}&ssl_pem_passphrase=p12%20secret",
+            fx("client.p12")
+        ),
+        format!(
+            "ssl_certfile={}&sslpassword=p12%20secret",
+            fx("client-legacy.p12")
+        ),
     ];
     for query in cases {
         let c = client(&server, &format!("{query}&ssl_ca_certs={ca}"));
         let response = c.get("/").unwrap_or_else(|e| panic!("{query}: {e}"));
         assert_eq!(response.status(), 200, "{query}");
-        assert!(server.last_request().unwrap().client_cert_cn.is_some(), "{query}");
+        assert!(
+            server.last_request().unwrap().client_cert_cn.is_some(),
+            "{query}"
+        );
     }
 }
 
@@ -209,52 +376,110 @@ fn build_error(query: &str) -> String {
 
 #[test]
 fn identity_errors_name_the_files() {
-    let wrong = build_error(&format!("ssl_certfile={}&ssl_keyfile={}&ssl_pem_passphrase=nope", fx("client.pem"), fx("client-encrypted.key")));
-    assert!(wrong.contains("wrong ssl_pem_passphrase") && wrong.contains("client-encrypted.key"), "{wrong}");
+    let wrong = build_error(&format!(
+        "ssl_certfile={}&ssl_keyfile={}&ssl_pem_passphrase=nope",
+        fx("client.pem"),
+        fx("client-encrypted.key")
+    ));
+    assert!(
+        wrong.contains("wrong ssl_pem_passphrase") && wrong.contains("client-encrypted.key"),
+        "{wrong}"
+    );
     assert!(!wrong.contains("nope"), "{wrong}");
-    let none = build_error(&format!("ssl_certfile={}&ssl_keyfile={}", fx("client.pem"), fx("client-encrypted.key")));
+    let none = build_error(&format!(
+        "ssl_certfile={}&ssl_keyfile={}",
+        fx("client.pem"),
+        fx("client-encrypted.key")
+    ));
     assert!(none.contains("ssl_pem_passphrase"), "{none}");
-    let mismatch = build_error(&format!("ssl_certfile={}&ssl_keyfile={}", fx("client.pem"), fx("client-ec-sec1.key")));
-    assert!(mismatch.contains("client.pem") && mismatch.contains("client-ec-sec1.key") && mismatch.contains("does not belong"), "{mismatch}");
+    let mismatch = build_error(&format!(
+        "ssl_certfile={}&ssl_keyfile={}",
+        fx("client.pem"),
+        fx("client-ec-sec1.key")
+    ));
+    assert!(
+        mismatch.contains("client.pem")
+            && mismatch.contains("client-ec-sec1.key")
+            && mismatch.contains("does not belong"),
+        "{mismatch}"
+    );
     let no_key = build_error(&format!("ssl_certfile={}", fx("client.pem")));
-    assert!(no_key.contains("no private key") && no_key.contains("ssl_keyfile"), "{no_key}");
-    let p12 = build_error(&format!("ssl_certfile={}&ssl_pem_passphrase=bad", fx("client.p12")));
+    assert!(
+        no_key.contains("no private key") && no_key.contains("ssl_keyfile"),
+        "{no_key}"
+    );
+    let p12 = build_error(&format!(
+        "ssl_certfile={}&ssl_pem_passphrase=bad",
+        fx("client.p12")
+    ));
     assert!(p12.contains("wrong ssl_pem_passphrase"), "{p12}");
     let empty_ca = build_error(&format!("ssl_ca_certs={}", fx("empty.pem")));
-    assert!(empty_ca.contains("empty.pem") && empty_ca.contains("empty"), "{empty_ca}");
+    assert!(
+        empty_ca.contains("empty.pem") && empty_ca.contains("empty"),
+        "{empty_ca}"
+    );
     let not_pem = build_error(&format!("ssl_ca_certs={}", fx("not-pem.txt")));
     assert!(not_pem.contains("no PEM certificate"), "{not_pem}");
     let key_as_ca = build_error(&format!("ssl_ca_certs={}", fx("client.key")));
-    assert!(key_as_ca.contains("private key but no certificate"), "{key_as_ca}");
+    assert!(
+        key_as_ca.contains("private key but no certificate"),
+        "{key_as_ca}"
+    );
     let missing = build_error("ssl_ca_certs=/nonexistent/ca.pem");
-    assert!(missing.contains("/nonexistent/ca.pem") && missing.contains("no such file"), "{missing}");
+    assert!(
+        missing.contains("/nonexistent/ca.pem") && missing.contains("no such file"),
+        "{missing}"
+    );
     let dir = build_error(&format!("ssl_ca_certs={}", fx("")));
     assert!(dir.contains("directory"), "{dir}");
-    let missing_under_none = build_error("ssl_cert_reqs=CERT_NONE&ssl_ca_certs=/nonexistent/ca.pem");
-    assert!(missing_under_none.contains("no such file"), "a CA file is checked even when unused: {missing_under_none}");
+    let missing_under_none =
+        build_error("ssl_cert_reqs=CERT_NONE&ssl_ca_certs=/nonexistent/ca.pem");
+    assert!(
+        missing_under_none.contains("no such file"),
+        "a CA file is checked even when unused: {missing_under_none}"
+    );
 }
 
 #[test]
 fn basic_auth_and_bearer_token_reach_the_server() {
     let server = TestServer::https();
     let ca = fx("ca.pem");
-    let uri = format!("https://admin:p%40ss@localhost:{}/?ssl_ca_certs={ca}", server.port());
+    let uri = format!(
+        "https://admin:p%40ss@localhost:{}/?ssl_ca_certs={ca}",
+        server.port()
+    );
     Client::new(&uri).unwrap().get("/echo").unwrap();
     // "admin:p@ss" in base64.
-    assert_eq!(server.last_request().unwrap().header("authorization"), Some("Basic YWRtaW46cEBzcw=="));
+    assert_eq!(
+        server.last_request().unwrap().header("authorization"),
+        Some("Basic YWRtaW46cEBzcw==")
+    );
     let uri = format!("{}/?ssl_ca_certs={ca}&jwt=eyJ.abc.def", server.url());
     Client::new(&uri).unwrap().get("/echo").unwrap();
-    assert_eq!(server.last_request().unwrap().header("authorization"), Some("Bearer eyJ.abc.def"));
-    assert_eq!(server.last_request().unwrap().header("user-agent"), Some(concat!("httpdb/", env!("CARGO_PKG_VERSION"))));
+    assert_eq!(
+        server.last_request().unwrap().header("authorization"),
+        Some("Bearer eyJ.abc.def")
+    );
+    assert_eq!(
+        server.last_request().unwrap().header("user-agent"),
+        Some(concat!("httpdb/", env!("CARGO_PKG_VERSION")))
+    );
 }
 
 #[test]
 fn https_never_talks_plain_http() {
     let plain = TestServer::http();
-    let uri = format!("https://localhost:{}/?ssl_cert_reqs=CERT_NONE", plain.port());
+    let uri = format!(
+        "https://localhost:{}/?ssl_cert_reqs=CERT_NONE",
+        plain.port()
+    );
     let error = Client::new(&uri).unwrap().get("/").unwrap_err();
     assert!(matches!(error, Error::Tls { .. }), "{error:?}");
-    assert!(plain.requests().is_empty(), "the plain server must never see a request: {:?}", plain.requests());
+    assert!(
+        plain.requests().is_empty(),
+        "the plain server must never see a request: {:?}",
+        plain.requests()
+    );
 }
 
 #[test]
@@ -271,45 +496,83 @@ fn requests_reuse_one_tls_connection() {
 #[test]
 fn new_connections_resume_the_tls_session() {
     let server = TestServer::start(ServerOptions::default());
-    let c = client(&server, &format!("ssl_ca_certs={}&pool_size=0", fx("ca.pem")));
+    let c = client(
+        &server,
+        &format!("ssl_ca_certs={}&pool_size=0", fx("ca.pem")),
+    );
     for _ in 0..3 {
         c.get("/").unwrap();
     }
     assert_eq!(server.handshakes(), 3);
-    assert!(server.resumed_handshakes() >= 1, "resumed {} of 3", server.resumed_handshakes());
+    assert!(
+        server.resumed_handshakes() >= 1,
+        "resumed {} of 3",
+        server.resumed_handshakes()
+    );
 }
 
 #[test]
 fn ipv6_literal_hosts() {
     let server = TestServer::start(ServerOptions::default().ipv6());
-    let c = Client::new(&format!("https://[::1]:{}/?ssl_ca_certs={}", server.port(), fx("ca.pem"))).unwrap();
-    assert_eq!(c.server_info().unwrap().url, format!("https://[::1]:{}", server.port()));
+    let c = Client::new(&format!(
+        "https://[::1]:{}/?ssl_ca_certs={}",
+        server.port(),
+        fx("ca.pem")
+    ))
+    .unwrap();
+    assert_eq!(
+        c.server_info().unwrap().url,
+        format!("https://[::1]:{}", server.port())
+    );
 }
 
 #[test]
 fn base_path_prefixes_every_request() {
     let server = TestServer::https();
-    let c = Client::new(&format!("{}/db/?ssl_ca_certs={}", server.url(), fx("ca.pem"))).unwrap();
+    let c = Client::new(&format!(
+        "{}/db/?ssl_ca_certs={}",
+        server.url(),
+        fx("ca.pem")
+    ))
+    .unwrap();
     c.get("/_all_docs?x=1").unwrap();
     assert_eq!(server.last_request().unwrap().path, "/db/_all_docs?x=1");
     c.post("things", b"{}".to_vec()).unwrap();
     let last = server.last_request().unwrap();
-    assert_eq!((last.method.as_str(), last.path.as_str(), last.body.as_slice()), ("POST", "/db/things", &b"{}"[..]));
+    assert_eq!(
+        (
+            last.method.as_str(),
+            last.path.as_str(),
+            last.body.as_slice()
+        ),
+        ("POST", "/db/things", &b"{}"[..])
+    );
 }
 
 #[test]
 fn json_helpers_and_status_errors() {
     let server = TestServer::https();
     let c = client(&server, &format!("ssl_ca_certs={}", fx("ca.pem")));
-    let echo: serde_json::Value = c.post_json("/echo", &serde_json::json!({"stmt": "SELECT 1"})).unwrap();
+    let echo: serde_json::Value = c
+        .post_json("/echo", &serde_json::json!({"stmt": "SELECT 1"}))
+        .unwrap();
     assert_eq!(echo["method"], "POST");
-    assert_eq!(server.last_request().unwrap().header("content-type"), Some("application/json"));
+    assert_eq!(
+        server.last_request().unwrap().header("content-type"),
+        Some("application/json")
+    );
     let root: serde_json::Value = c.get_json("/").unwrap();
     assert_eq!(root["name"], SERVER_NAME);
     match c.get("/status/404").unwrap_err() {
-        Error::Status { status, body, .. } => assert_eq!((status, body.as_str()), (404, "status 404")),
+        Error::Status { status, body, .. } => {
+            assert_eq!((status, body.as_str()), (404, "status 404"))
+        }
         other => panic!("{other:?}"),
     }
-    let response = c.request(httpdb::Method::GET, "/status/418").error_for_status(false).send().unwrap();
+    let response = c
+        .request(httpdb::Method::GET, "/status/418")
+        .error_for_status(false)
+        .send()
+        .unwrap();
     assert_eq!(response.status(), 418);
 }

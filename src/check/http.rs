@@ -131,7 +131,6 @@ pub(super) fn get(
     (report, failure)
 }
 
-
 fn status_failure(
     cx: &Context<'_>,
     response: &Response,

@@ -30,19 +30,38 @@ fn file_error(option: &str, path: &Path, what: String, source: Option<std::io::E
 fn read(option: &str, path: &Path) -> Result<Vec<u8>> {
     let meta = std::fs::metadata(path).map_err(|e| {
         let what = match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file; check the path (relative paths start at the working directory)".to_string(),
-            std::io::ErrorKind::PermissionDenied => "permission denied; make the file readable by this user".to_string(),
+            std::io::ErrorKind::NotFound => {
+                "no such file; check the path (relative paths start at the working directory)"
+                    .to_string()
+            }
+            std::io::ErrorKind::PermissionDenied => {
+                "permission denied; make the file readable by this user".to_string()
+            }
             _ => format!("cannot read the file: {e}"),
         };
         file_error(option, path, what, Some(e))
     })?;
     if meta.is_dir() {
-        return Err(file_error(option, path, "is a directory; name a PEM file".into(), None));
+        return Err(file_error(
+            option,
+            path,
+            "is a directory; name a PEM file".into(),
+            None,
+        ));
     }
     if meta.len() > MAX_FILE {
-        return Err(file_error(option, path, format!("is {} bytes, more than the {MAX_FILE}-byte limit for certificate and key files; is it the right file?", meta.len()), None));
+        return Err(file_error(
+            option,
+            path,
+            format!(
+                "is {} bytes, more than the {MAX_FILE}-byte limit for certificate and key files; is it the right file?",
+                meta.len()
+            ),
+            None,
+        ));
     }
-    std::fs::read(path).map_err(|e| file_error(option, path, format!("cannot read the file: {e}"), Some(e)))
+    std::fs::read(path)
+        .map_err(|e| file_error(option, path, format!("cannot read the file: {e}"), Some(e)))
 }
 
 /// The CAs of `option=path`: every certificate in the file, strictly.
@@ -62,7 +81,15 @@ pub(crate) fn ca_file(option: &str, path: &Path) -> Result<RootCertStore> {
 fn no_certificate(data: &[u8]) -> String {
     if data.iter().all(u8::is_ascii_whitespace) {
         "the file is empty; it must hold PEM certificates (-----BEGIN CERTIFICATE-----)".into()
-    } else if has_section(data, &[SectionKind::PrivateKey, SectionKind::RsaPrivateKey, SectionKind::EcPrivateKey]) || contains(data, b"ENCRYPTED PRIVATE KEY") {
+    } else if has_section(
+        data,
+        &[
+            SectionKind::PrivateKey,
+            SectionKind::RsaPrivateKey,
+            SectionKind::EcPrivateKey,
+        ],
+    ) || contains(data, b"ENCRYPTED PRIVATE KEY")
+    {
         "holds a private key but no certificate; it must hold PEM certificates (-----BEGIN CERTIFICATE-----)".into()
     } else {
         "holds no PEM certificate; it must hold PEM certificates (-----BEGIN CERTIFICATE-----); convert DER with `openssl x509 -inform der -in FILE -out FILE.pem`".into()
@@ -91,7 +118,10 @@ fn pem_certs(option: &str, path: &Path, data: &[u8]) -> Result<Vec<CertificateDe
 
 /// The client identity of `settings`, if one is configured: certificate
 /// chain and key, checked to belong together.
-pub(crate) fn identity(settings: &Settings, provider: &Arc<CryptoProvider>) -> Result<Option<Arc<CertifiedKey>>> {
+pub(crate) fn identity(
+    settings: &Settings,
+    provider: &Arc<CryptoProvider>,
+) -> Result<Option<Arc<CertifiedKey>>> {
     let Some(certfile) = settings.ssl_certfile() else {
         return Ok(None);
     };
@@ -100,16 +130,37 @@ pub(crate) fn identity(settings: &Settings, provider: &Arc<CryptoProvider>) -> R
     let (chain, key, key_path) = if is_pkcs12(certfile, &data) {
         let (chain, key) = pkcs12(certfile, &data, passphrase)?;
         if let Some(keyfile) = settings.ssl_keyfile() {
-            return Err(file_error("ssl_keyfile", keyfile, format!("is given, but ssl_certfile={} is a PKCS#12 bundle that already holds the key; remove ssl_keyfile", certfile.display()), None));
+            return Err(file_error(
+                "ssl_keyfile",
+                keyfile,
+                format!(
+                    "is given, but ssl_certfile={} is a PKCS#12 bundle that already holds the key; remove ssl_keyfile",
+                    certfile.display()
+                ),
+                None,
+            ));
         }
         (chain, key, certfile)
     } else {
         let chain = pem_certs("ssl_certfile", certfile, &data)?;
         if chain.is_empty() {
-            return Err(file_error("ssl_certfile", certfile, no_certificate(&data), None));
+            return Err(file_error(
+                "ssl_certfile",
+                certfile,
+                no_certificate(&data),
+                None,
+            ));
         }
         let (key, key_path) = match settings.ssl_keyfile() {
-            Some(keyfile) => (private_key("ssl_keyfile", keyfile, &read("ssl_keyfile", keyfile)?, passphrase)?, keyfile),
+            Some(keyfile) => (
+                private_key(
+                    "ssl_keyfile",
+                    keyfile,
+                    &read("ssl_keyfile", keyfile)?,
+                    passphrase,
+                )?,
+                keyfile,
+            ),
             None => {
                 let key = private_key("ssl_certfile", certfile, &data, passphrase).map_err(|e| match e {
                     Error::Config { message, .. } if message.contains("holds no private key") => file_error(
@@ -136,13 +187,22 @@ pub(crate) fn identity(settings: &Settings, provider: &Arc<CryptoProvider>) -> R
 }
 
 fn is_pkcs12(path: &Path, data: &[u8]) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
     // A DER SEQUENCE with no PEM marker in it is taken for a bundle.
-    matches!(ext.as_deref(), Some("p12" | "pfx")) || (data.first() == Some(&0x30) && !contains(data, b"-----BEGIN"))
+    matches!(ext.as_deref(), Some("p12" | "pfx"))
+        || (data.first() == Some(&0x30) && !contains(data, b"-----BEGIN"))
 }
 
 /// The key in `data`: PKCS#8, PKCS#1 or SEC1, or encrypted PKCS#8 opened with `passphrase`.
-fn private_key(option: &str, path: &Path, data: &[u8], passphrase: Option<&str>) -> Result<PrivateKeyDer<'static>> {
+fn private_key(
+    option: &str,
+    path: &Path,
+    data: &[u8],
+    passphrase: Option<&str>,
+) -> Result<PrivateKeyDer<'static>> {
     if contains(data, b"-----BEGIN ENCRYPTED PRIVATE KEY-----") {
         return encrypted_key(option, path, data, passphrase);
     }
@@ -156,32 +216,67 @@ fn private_key(option: &str, path: &Path, data: &[u8], passphrase: Option<&str>)
     }
 }
 
-fn encrypted_key(option: &str, path: &Path, data: &[u8], passphrase: Option<&str>) -> Result<PrivateKeyDer<'static>> {
+fn encrypted_key(
+    option: &str,
+    path: &Path,
+    data: &[u8],
+    passphrase: Option<&str>,
+) -> Result<PrivateKeyDer<'static>> {
     let Some(passphrase) = passphrase else {
-        return Err(file_error(option, path, "holds an encrypted private key; give its passphrase with ssl_pem_passphrase".into(), None));
+        return Err(file_error(
+            option,
+            path,
+            "holds an encrypted private key; give its passphrase with ssl_pem_passphrase".into(),
+            None,
+        ));
     };
-    let text = std::str::from_utf8(data).map_err(|_| file_error(option, path, "is not valid PEM text".into(), None))?;
-    let start = text.find("-----BEGIN ENCRYPTED PRIVATE KEY-----").unwrap_or(0);
+    let text = std::str::from_utf8(data)
+        .map_err(|_| file_error(option, path, "is not valid PEM text".into(), None))?;
+    let start = text
+        .find("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        .unwrap_or(0);
     let end = text[start..]
         .find("-----END ENCRYPTED PRIVATE KEY-----")
         .map(|i| start + i + "-----END ENCRYPTED PRIVATE KEY-----".len())
         .unwrap_or(text.len());
-    let (_, doc) = pkcs8::der::Document::from_pem(&text[start..end])
-        .map_err(|e| file_error(option, path, format!("the encrypted private key is not valid PEM: {e}"), None))?;
-    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
-        .map_err(|e| file_error(option, path, format!("the encrypted private key cannot be parsed: {e}"), None))?;
+    let (_, doc) = pkcs8::der::Document::from_pem(&text[start..end]).map_err(|e| {
+        file_error(
+            option,
+            path,
+            format!("the encrypted private key is not valid PEM: {e}"),
+            None,
+        )
+    })?;
+    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes()).map_err(|e| {
+        file_error(
+            option,
+            path,
+            format!("the encrypted private key cannot be parsed: {e}"),
+            None,
+        )
+    })?;
     let plain = info
         .decrypt(passphrase)
         .map_err(|_| file_error(option, path, "cannot decrypt the private key: wrong ssl_pem_passphrase (or an unsupported cipher: PBES2 with AES and PBKDF2 or scrypt is supported)".into(), None))?;
-    Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(plain.as_bytes().to_vec())))
+    Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        plain.as_bytes().to_vec(),
+    )))
 }
 
-fn pkcs12(path: &Path, data: &[u8], passphrase: Option<&str>) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
+fn pkcs12(
+    path: &Path,
+    data: &[u8],
+    passphrase: Option<&str>,
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>)> {
     use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
-    let store = KeyStore::from_pkcs12(data, passphrase.unwrap_or(""), Pkcs12ImportPolicy::Strict).map_err(|e| {
+    let store = KeyStore::from_pkcs12(data, passphrase.unwrap_or(""), Pkcs12ImportPolicy::Strict)
+        .map_err(|e| {
         let what = match (passphrase, &e) {
             (_, p12_keystore::error::Error::MacError(_)) => match passphrase {
-                None => "is a PKCS#12 bundle protected by a password; give it with ssl_pem_passphrase".to_string(),
+                None => {
+                    "is a PKCS#12 bundle protected by a password; give it with ssl_pem_passphrase"
+                        .to_string()
+                }
                 Some(_) => "cannot open the PKCS#12 bundle: wrong ssl_pem_passphrase".to_string(),
             },
             _ => format!("cannot read the PKCS#12 bundle: {e}"),
@@ -189,11 +284,28 @@ fn pkcs12(path: &Path, data: &[u8], passphrase: Option<&str>) -> Result<(Vec<Cer
         file_error("ssl_certfile", path, what, None)
     })?;
     let Some((_, chain)) = store.private_key_chain() else {
-        return Err(file_error("ssl_certfile", path, "the PKCS#12 bundle holds no private key with its certificate".into(), None));
+        return Err(file_error(
+            "ssl_certfile",
+            path,
+            "the PKCS#12 bundle holds no private key with its certificate".into(),
+            None,
+        ));
     };
-    let certs: Vec<CertificateDer<'static>> = chain.certs().iter().map(|c| CertificateDer::from(c.as_der().to_vec())).collect();
+    let certs: Vec<CertificateDer<'static>> = chain
+        .certs()
+        .iter()
+        .map(|c| CertificateDer::from(c.as_der().to_vec()))
+        .collect();
     if certs.is_empty() {
-        return Err(file_error("ssl_certfile", path, "the PKCS#12 bundle holds a key but no certificate".into(), None));
+        return Err(file_error(
+            "ssl_certfile",
+            path,
+            "the PKCS#12 bundle holds a key but no certificate".into(),
+            None,
+        ));
     }
-    Ok((certs, PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key().as_der().to_vec()))))
+    Ok((
+        certs,
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(chain.key().as_der().to_vec())),
+    ))
 }

@@ -52,9 +52,17 @@ pub(crate) fn client_config(settings: &Settings) -> Result<Option<Arc<ClientConf
 pub(crate) fn server_verifier(settings: &Settings) -> Result<Arc<dyn ServerCertVerifier>> {
     let provider = provider();
     Ok(if settings.ssl_cert_reqs().verifies() {
-        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots(settings)?), provider.clone())
-            .build()
-            .map_err(|e| Error::config("ssl_ca_certs", format!("cannot build a certificate verifier from the trusted CAs: {e}")))?;
+        let webpki = WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots(settings)?),
+            provider.clone(),
+        )
+        .build()
+        .map_err(|e| {
+            Error::config(
+                "ssl_ca_certs",
+                format!("cannot build a certificate verifier from the trusted CAs: {e}"),
+            )
+        })?;
         if settings.ssl_match_hostname() {
             webpki
         } else {
@@ -106,17 +114,29 @@ fn roots(settings: &Settings) -> Result<RootCertStore> {
 }
 
 /// A TLS failure explained: what went wrong and what to change.
-pub(crate) fn classify(error: &rustls::Error, host: &str, settings: &Settings) -> (TlsErrorKind, String) {
+pub(crate) fn classify(
+    error: &rustls::Error,
+    host: &str,
+    settings: &Settings,
+) -> (TlsErrorKind, String) {
     use TlsErrorKind::*;
     let trust = match settings.ssl_ca_certs() {
         CaCerts::File(p) => format!("any CA in ssl_ca_certs={}", p.display()),
         CaCerts::System => "any CA in the system trust store".into(),
     };
     let has_identity = settings.ssl_certfile().is_some();
-    let certfile = settings.ssl_certfile().map(|p| p.display().to_string()).unwrap_or_default();
+    let certfile = settings
+        .ssl_certfile()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let rejected = || {
         if has_identity {
-            (ClientCertRejected, format!("the server rejected the client certificate ssl_certfile={certfile}; use one signed by a CA the server trusts"))
+            (
+                ClientCertRejected,
+                format!(
+                    "the server rejected the client certificate ssl_certfile={certfile}; use one signed by a CA the server trusts"
+                ),
+            )
         } else {
             (ClientCertRequired, "the server requires a client certificate; pass one with ssl_certfile (and ssl_keyfile)".into())
         }
@@ -155,5 +175,11 @@ pub(crate) fn classify(error: &rustls::Error, host: &str, settings: &Settings) -
 /// The [`Error::Tls`] for a rustls failure talking to `host`.
 pub(crate) fn error(error: rustls::Error, host: &str, settings: &Settings) -> Error {
     let (kind, hint) = classify(&error, host, settings);
-    Error::Tls { host: host.to_string(), kind, detail: error.to_string(), hint, source: Some(Box::new(error)) }
+    Error::Tls {
+        host: host.to_string(),
+        kind,
+        detail: error.to_string(),
+        hint,
+        source: Some(Box::new(error)),
+    }
 }

@@ -190,4 +190,3 @@ fn render_host(out: &mut String, host: &HostReport) {
         line(out, "=> FAIL", &failure.to_string());
     }
 }
-

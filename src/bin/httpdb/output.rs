@@ -125,7 +125,6 @@ pub fn report(error: &CliError) -> Exit {
     error.exit()
 }
 
-
 /// The status line and headers of `response`, as `curl -i` prints them.
 pub fn head(response: &Response) -> Vec<u8> {
     let mut out = format!(

@@ -12,7 +12,10 @@ use crate::{body, connection};
 /// any other HTTP token (CouchDB's COPY, WebDAV's PROPFIND).
 pub fn method(name: &str) -> Result<Method, CliError> {
     let upper = name.to_ascii_uppercase();
-    let token = !upper.is_empty() && upper.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    let token = !upper.is_empty()
+        && upper
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
     if !token {
         return Err(CliError::Usage(format!(
             "invalid method \"{name}\"; a method is a word such as GET, PATCH or PROPFIND"
@@ -129,7 +132,10 @@ mod tests {
     #[test]
     fn methods() {
         assert_eq!(method("patch").ok(), Some(Method::PATCH));
-        assert_eq!(method("propfind").ok().as_ref().map(Method::as_str), Some("PROPFIND"));
+        assert_eq!(
+            method("propfind").ok().as_ref().map(Method::as_str),
+            Some("PROPFIND")
+        );
         assert!(method("GET /").is_err());
         assert!(method("").is_err());
     }
