@@ -1,0 +1,99 @@
+//! client_loop: N GETs through `httpdb::Client`, one process, for
+//! benches/compare.sh (wall time, callgrind instructions per request) and
+//! for profiling the request hot path.
+//!
+//!     client_loop URI N [keepalive|fresh|build] [PATH]
+//!
+//! - `keepalive` (default): one client; one warm-up GET (connect and
+//!   handshake), then N timed GETs over the pooled connection. With
+//!   `pool_size=0` in the URI every GET is a new connection, which resumes
+//!   the TLS session of the one before.
+//! - `fresh`: a new client for every GET: a full handshake each time (the
+//!   client build is inside the timed loop; subtract a `build` run).
+//! - `build`: N client builds from the URI, nothing sent.
+//!
+//! Prints one line: `n=N wall_ns=... cpu_ns=... bytes=...` (`cpu_ns`: this
+//! thread's CPU time over the timed loop). Run by `cargo bench` without
+//! arguments it only says how to use it.
+
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    if args.is_empty() {
+        println!(
+            "client_loop: a helper of benches/compare.sh; usage: client_loop URI N [keepalive|fresh|build] [PATH]"
+        );
+        return;
+    }
+    let uri = &args[0];
+    let n: usize = args
+        .get(1)
+        .map(|s| s.parse().expect("N must be a number"))
+        .unwrap_or(1);
+    let mode = args.get(2).map(String::as_str).unwrap_or("keepalive");
+    let path = args.get(3).map(String::as_str).unwrap_or("/");
+    let get = |client: &httpdb::Client| -> usize {
+        match client.get(path) {
+            Ok(response) => response.body().len(),
+            Err(e) => {
+                eprintln!("client_loop: GET {path}: {e}");
+                std::process::exit(1);
+            }
+        }
+    };
+    let build = || match httpdb::Client::new(uri) {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("client_loop: {e}");
+            std::process::exit(2);
+        }
+    };
+    let mut bytes = 0;
+    let (cpu0, t0);
+    match mode {
+        "keepalive" => {
+            let client = build();
+            if n > 1 {
+                get(&client);
+            }
+            cpu0 = thread_cpu_ns();
+            t0 = Instant::now();
+            for _ in 0..n {
+                bytes += get(&client);
+            }
+        }
+        "fresh" => {
+            cpu0 = thread_cpu_ns();
+            t0 = Instant::now();
+            for _ in 0..n {
+                bytes += get(&build());
+            }
+        }
+        "build" => {
+            cpu0 = thread_cpu_ns();
+            t0 = Instant::now();
+            for _ in 0..n {
+                std::hint::black_box(build());
+            }
+        }
+        other => {
+            eprintln!("client_loop: unknown mode {other} (keepalive, fresh, build)");
+            std::process::exit(2);
+        }
+    }
+    let wall = t0.elapsed().as_nanos();
+    let cpu = thread_cpu_ns().saturating_sub(cpu0);
+    println!("n={n} wall_ns={wall} cpu_ns={cpu} bytes={bytes}");
+}
+
+/// This thread's CPU time in nanoseconds (0 when /proc is not there).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}

@@ -1,0 +1,505 @@
+#!/usr/bin/env bash
+# httpdb against its peers, over loopback TLS to a local nginx that requires a
+# client certificate (the test fixtures):
+#
+#   bash benches/compare.sh            # N=3000 requests per round, 5 rounds
+#   N=5000 ROUNDS=3 bash benches/compare.sh
+#
+# Peers, each doing N sequential keep-alive `GET /` with the CA file and the
+# client certificate, interleaved round by round (medians):
+#   httpdb      benches/client_loop.rs (httpdb::Client, one process)
+#   bare ureq   benches/baseline (ureq's own rustls TlsConfig)
+#   curl        one process, N URLs on its command line (time of N URLs minus
+#               time of 1 URL, so its start-up is not counted)
+#   urllib3     urllib3.PoolManager in a throwaway virtualenv
+#   crate       crate-python's crate.client.http.Client._request (failover
+#               logic included), same virtualenv
+# then:
+#   callgrind   instructions per request ((Ir(N) - Ir(1)) / N) for httpdb,
+#               bare ureq and curl; a resumed reconnect against a full
+#               handshake for httpdb; callgrind_annotate of the keep-alive loops
+#   cold CLI    `httpdb get /` as a whole process against bare ureq (N=1) and
+#               curl: wall time (hyperfine, else a date loop) and peak RSS
+#               (/usr/bin/time)
+# Writes benches/results/results.md (the tables), requests.svg (req/s per
+# client), callgrind-attribution.txt (where one request's instructions go),
+# callgrind-{httpdb,bare-ureq}-per-request.txt (self cost per function per
+# request) and the raw callgrind.*.out of the keep-alive runs.
+#
+# Timing wants a quiet machine: the script waits up to WAIT_LOAD seconds
+# (default 300) for the 1-minute load average to drop below 1.5 and marks
+# the numbers PROVISIONAL when it did not.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+N=${N:-3000}
+ROUNDS=${ROUNDS:-5}
+CG_N=${CG_N:-2000}        # requests per callgrind run
+CG_K=${CG_K:-200}         # reconnects per callgrind resumption run
+COLD_RUNS=${COLD_RUNS:-30}
+WAIT_LOAD=${WAIT_LOAD:-300}
+OUT=$ROOT/benches/results
+FIX=$ROOT/fixtures
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/httpdb-compare.XXXXXX)
+NGINX_PID=""
+cleanup() {
+  if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+log() { echo "compare: $*" >&2; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+above() { python3 -c "import sys; sys.exit(0 if float('$1') > float('$2') else 1)"; }
+wait_quiet() {
+  local waited=0
+  while above "$(load1)" 1.5 && [ "$waited" -lt "$WAIT_LOAD" ]; do
+    sleep 10
+    waited=$((waited + 10))
+  done
+  load1
+}
+
+# ---------------------------------------------------------------- tools
+need=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+[ -x /usr/bin/time ] || need+=(time)
+command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
+command -v strace >/dev/null 2>&1 || need+=(strace)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
+if ((${#need[@]})); then
+  log "installing ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || log "could not install some of ${need[*]}; going on without"
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+# ---------------------------------------------------------------- builds
+log "building httpdb (release), benches/client_loop and benches/baseline"
+cargo build --release --quiet --bin httpdb
+LOOP=$(cargo bench --no-run --bench client_loop --message-format=json 2>/dev/null |
+  python3 -c 'import sys, json
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("target", {}).get("name") == "client_loop" and m.get("executable"):
+        print(m["executable"])')
+[ -x "$LOOP" ] || { log "could not build benches/client_loop.rs"; exit 1; }
+cargo build --release --quiet --manifest-path benches/baseline/Cargo.toml
+BARE=$ROOT/benches/baseline/target/release/bare-ureq
+CLI=$ROOT/target/release/httpdb
+
+# ---------------------------------------------------------------- nginx
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$WORK/nginx/tmp"
+ROOT_DOC='{"ok":true,"status":200,"name":"nginx","cluster_name":"httpdb-nginx","version":{"number":"5.8.3"}}'
+cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+lock_file $WORK/nginx/nginx.lock;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    log_format bench '\$connection \$connection_requests \$status "\$ssl_protocol" "\$ssl_session_reused" "\$ssl_client_verify"';
+    access_log $WORK/nginx/access.log bench buffer=64k flush=1s;
+    client_body_temp_path $WORK/nginx/tmp/client_body;
+    proxy_temp_path $WORK/nginx/tmp/proxy;
+    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+    scgi_temp_path $WORK/nginx/tmp/scgi;
+    default_type application/json;
+    server_tokens off;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_cache shared:SSL:1m;
+    server {
+        listen 127.0.0.1:$PORT ssl;
+        server_name localhost;
+        ssl_certificate $FIX/server.pem;
+        ssl_certificate_key $FIX/server.key;
+        ssl_client_certificate $FIX/ca.pem;
+        ssl_verify_client on;
+        location = / { return 200 '$ROOT_DOC'; }
+        location / { return 404 '{"error":"not found"}'; }
+    }
+}
+EOF
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" </dev/null >"$WORK/nginx/stderr.log" 2>&1 &
+NGINX_PID=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  sleep 0.1
+done
+URL="https://localhost:$PORT/"
+URI="https://localhost:$PORT/?ssl_cert_reqs=CERT_REQUIRED&ssl_ca_certs=$FIX/ca.pem&ssl_certfile=$FIX/client.pem&ssl_keyfile=$FIX/client.key"
+TLSARGS=(--ca "$FIX/ca.pem" --cert "$FIX/client.pem" --key "$FIX/client.key")
+CURLARGS=(-s --fail --cacert "$FIX/ca.pem" --cert "$FIX/client.pem" --key "$FIX/client.key")
+curl "${CURLARGS[@]}" -o /dev/null "$URL" || { log "nginx on $PORT does not answer curl"; cat "$WORK/nginx/error.log" >&2; exit 1; }
+"$LOOP" "$URI" 1 >/dev/null
+"$BARE" "$URL" 1 "${TLSARGS[@]}" >/dev/null
+log "nginx $PORT up; httpdb, bare ureq and curl get 200"
+
+# ---------------------------------------------------------------- python peers
+PY_OK=1
+if python3 -m venv "$WORK/venv" >/dev/null 2>&1 && "$WORK/venv/bin/pip" install -q --disable-pip-version-check crate urllib3 >"$WORK/pip.log" 2>&1; then
+  PY="$WORK/venv/bin/python"
+else
+  log "no virtualenv with crate and urllib3 ($(tail -1 "$WORK/pip.log" 2>/dev/null)); Python peers skipped"
+  PY_OK=0
+fi
+cat >"$WORK/peers.py" <<'EOF'
+"""N keep-alive GETs with urllib3 or crate-python; prints n= wall_ns= cpu_ns=."""
+import sys, time, warnings
+warnings.simplefilter("ignore")
+kind, url, n, ca, cert, key = sys.argv[1], sys.argv[2], int(sys.argv[3]), *sys.argv[4:7]
+if kind == "urllib3":
+    import urllib3
+    pm = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=ca, cert_file=cert, key_file=key)
+    def get():
+        r = pm.request("GET", url)
+        assert r.status == 200, r.status
+        return len(r.data)
+elif kind == "crate":
+    from crate.client.http import Client
+    client = Client(servers=[url.rstrip("/")], verify_ssl_cert=True, ca_cert=ca, cert_file=cert, key_file=key)
+    def get():
+        r = client._request("GET", "/")
+        assert r.status == 200, r.status
+        return len(r.data)
+else:
+    sys.exit("unknown peer " + kind)
+if n > 1:
+    get()
+c0, t0 = time.thread_time_ns(), time.perf_counter_ns()
+size = sum(get() for _ in range(n))
+print(f"n={n} wall_ns={time.perf_counter_ns() - t0} cpu_ns={time.thread_time_ns() - c0} bytes={size}")
+EOF
+if [ "$PY_OK" = 1 ]; then
+  for kind in urllib3 crate; do
+    "$PY" "$WORK/peers.py" "$kind" "$URL" 2 "$FIX/ca.pem" "$FIX/client.pem" "$FIX/client.key" >/dev/null || { log "$kind peer fails"; PY_OK=0; }
+  done
+fi
+
+# ---------------------------------------------------------------- throughput rounds
+field() { sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
+now_ns() { date +%s%N; }
+URLS=()
+for _ in $(seq "$N"); do URLS+=("$URL"); done
+curl_wall() { # n -> wall ns of one curl process fetching n URLs
+  local t0 t1
+  t0=$(now_ns)
+  curl "${CURLARGS[@]}" "${URLS[@]:0:$1}" >/dev/null
+  t1=$(now_ns)
+  echo $((t1 - t0))
+}
+LOAD_BEFORE=$(wait_quiet)
+log "throughput: N=$N, $ROUNDS rounds, load average $LOAD_BEFORE"
+TSV=$WORK/rounds.tsv
+: >"$TSV"
+for r in $(seq "$ROUNDS"); do
+  out=$("$LOOP" "$URI" "$N")
+  echo -e "httpdb\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
+  out=$("$BARE" "$URL" "$N" "${TLSARGS[@]}")
+  echo -e "bare ureq\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
+  # The same with httpdb's timeouts: with a resolve timeout ureq looks the
+  # host up in a new thread on every request.
+  out=$("$BARE" "$URL" "$N" "${TLSARGS[@]}" --timeouts)
+  echo -e "bare ureq + httpdb's timeouts\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
+  out=$("$BARE" "$URL" "$N" "${TLSARGS[@]}" --timeouts-except-resolve)
+  echo -e "bare ureq + timeouts but resolve\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
+  one=$(curl_wall 1)
+  all=$(curl_wall "$N")
+  echo -e "curl\t$r\t$(((all - one) * N / (N - 1)))\t" >>"$TSV"
+  if [ "$PY_OK" = 1 ]; then
+    for kind in urllib3 crate; do
+      out=$("$PY" "$WORK/peers.py" "$kind" "$URL" "$N" "$FIX/ca.pem" "$FIX/client.pem" "$FIX/client.key")
+      label=$kind
+      [ "$kind" = crate ] && label=crate-python
+      echo -e "$label\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
+    done
+  fi
+  log "round $r of $ROUNDS done (load $(load1))"
+done
+LOAD_AFTER=$(load1)
+
+# ---------------------------------------------------------------- callgrind
+CG_TSV=$WORK/callgrind.tsv
+: >"$CG_TSV"
+ir() { # outfile cmd... -> total instructions (every thread)
+  local out=$1
+  shift
+  valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >/dev/null 2>>"$WORK/valgrind.log"
+  sed -n 's/^summary: *\([0-9]*\).*/\1/p; s/^totals: *\([0-9]*\).*/\1/p' "$out" | head -1
+}
+reused_since() { # line number -> "reused of total" in the access log since then
+  sleep 1.5
+  tail -n +"$(($1 + 1))" "$WORK/nginx/access.log" | awk '{t++} /"r"/{r++} END{printf "%d of %d", r, t}'
+}
+log_lines() { sleep 1.5; wc -l <"$WORK/nginx/access.log"; }
+if command -v valgrind >/dev/null 2>&1; then
+  log "callgrind: $CG_N requests per run"
+  a=$(ir "$WORK/cg.httpdb.1" "$LOOP" "$URI" 1)
+  b=$(ir "$OUT/callgrind.httpdb.out" "$LOOP" "$URI" "$CG_N")
+  echo -e "httpdb keep-alive GET\t$(((b - a) / CG_N))\t$a\t$b" >>"$CG_TSV"
+  a=$(ir "$WORK/cg.bare.1" "$BARE" "$URL" 1 "${TLSARGS[@]}")
+  b=$(ir "$OUT/callgrind.bare-ureq.out" "$BARE" "$URL" "$CG_N" "${TLSARGS[@]}")
+  echo -e "bare ureq keep-alive GET\t$(((b - a) / CG_N))\t$a\t$b" >>"$CG_TSV"
+  for variant in --timeouts --timeouts-except-resolve; do
+    a=$(ir "$WORK/cg.bare.v1" "$BARE" "$URL" 1 "${TLSARGS[@]}" "$variant")
+    b=$(ir "$WORK/cg.bare.vn" "$BARE" "$URL" "$CG_N" "${TLSARGS[@]}" "$variant")
+    echo -e "bare ureq $variant keep-alive GET\t$(((b - a) / CG_N))\t$a\t$b" >>"$CG_TSV"
+  done
+  a=$(ir "$WORK/cg.curl.1" curl "${CURLARGS[@]}" "${URLS[@]:0:1}")
+  b=$(ir "$WORK/cg.curl.n" curl "${CURLARGS[@]}" "${URLS[@]:0:$((CG_N + 1))}")
+  echo -e "curl keep-alive GET\t$(((b - a) / CG_N))\t$a\t$b" >>"$CG_TSV"
+  # Reconnects: pool_size=0 resumes the session of the connection before;
+  # a fresh client per request does a full handshake (its build subtracted).
+  l0=$(log_lines)
+  a=$(ir "$WORK/cg.resume.1" "$LOOP" "$URI&pool_size=0" 1)
+  b=$(ir "$WORK/cg.resume.k" "$LOOP" "$URI&pool_size=0" "$CG_K")
+  RESUMED=$(reused_since "$l0")
+  echo -e "httpdb reconnect + GET, resumed session (pool_size=0)\t$(((b - a) / CG_K))\t$a\t$b" >>"$CG_TSV"
+  l0=$(log_lines)
+  a=$(ir "$WORK/cg.build.k" "$LOOP" "$URI&pool_size=0" "$CG_K" build)
+  b=$(ir "$WORK/cg.fresh.k" "$LOOP" "$URI&pool_size=0" "$CG_K" fresh)
+  FULL_RESUMED=$(reused_since "$l0")
+  echo -e "httpdb new client + GET, full handshake (build subtracted)\t$(((b - a) / CG_K))\t$a\t$b" >>"$CG_TSV"
+  echo -e "httpdb Client build (CA file + client cert)\t$((a / CG_K))\t\t" >>"$CG_TSV"
+  # Per request, per function: (Ir(N) - Ir(1)) / N, self and inclusive, so
+  # that start-up and the handshake drop out of the keep-alive profile.
+  for who in httpdb bare-ureq; do
+    one=$WORK/cg.${who%-ureq}.1
+    callgrind_annotate --auto=no --inclusive=no --threshold=100 "$one" >"$WORK/ann.$who.1" 2>/dev/null || true
+    callgrind_annotate --auto=no --inclusive=no --threshold=100 "$OUT/callgrind.$who.out" >"$WORK/ann.$who.n" 2>/dev/null || true
+    python3 - "$WORK/ann.$who.1" "$WORK/ann.$who.n" "$CG_N" "$who" >"$OUT/callgrind-$who-per-request.txt" <<'PY'
+import re, sys
+one_self, n_self, n, who = sys.argv[1:5]
+n = int(n)
+line = re.compile(r"^\s*([\d,]+) \([^)]*\)\s+(?:\*\s+)?(.*?)(?: \[[^\]]*\])?$")
+def load(path):
+    out = {}
+    for l in open(path, errors="replace"):
+        m = line.match(l)
+        if not m or "PROGRAM TOTALS" in l:
+            continue
+        name = m.group(2)
+        name = name.split(":", 1)[1] if ":" in name and not name.startswith("0x") else name
+        out[name] = out.get(name, 0) + int(m.group(1).replace(",", ""))
+    return out
+# Self cost only: callgrind_annotate's inclusive costs count the lookup
+# threads' cycles many times over (see callgrind-attribution.txt instead).
+x, y = load(one_self), load(n_self)
+d = sorted(((y.get(k, 0) - x.get(k, 0)) / n, k) for k in set(x) | set(y))
+d.reverse()
+total = sum(v for v, _ in d)
+print(f"== {who}: instructions per keep-alive request by function (self cost), (Ir(N) - Ir(1)) / N, N = {n}")
+print(f"   sum: {total:,.0f} per request")
+for v, k in d[:60]:
+    if v < 20:
+        break
+    print(f"{v:>10,.0f} {100 * v / total:5.1f}%  {k}")
+PY
+  done
+  # Where httpdb's extra instructions go: callgrind counting only inside the
+  # named functions (--toggle-collect; a nested toggle switches counting off
+  # again), (Ir(K) - Ir(1)) / K per request.
+  log "callgrind attribution: $CG_K requests per run"
+  part() { # label binary-kind toggles...
+    local label=$1 kind=$2 a b
+    shift 2
+    local t=()
+    for f in "$@"; do t+=("--toggle-collect=$f"); done
+    if [ "$kind" = httpdb ]; then
+      set -- "$LOOP" "$URI"
+      a=$(ir "$WORK/t.1" --collect-atstart=no "${t[@]}" "$@" 1)
+      b=$(ir "$WORK/t.k" --collect-atstart=no "${t[@]}" "$@" "$CG_K")
+    else
+      a=$(ir "$WORK/t.1" --collect-atstart=no "${t[@]}" "$BARE" "$URL" 1 "${TLSARGS[@]}")
+      b=$(ir "$WORK/t.k" --collect-atstart=no "${t[@]}" "$BARE" "$URL" "$CG_K" "${TLSARGS[@]}")
+    fi
+    printf '%8d  %-10s %s\n' "$(((b - a) / CG_K))" "$kind" "$label" >>"$OUT/callgrind-attribution.txt"
+  }
+  : >"$OUT/callgrind-attribution.txt"
+  part "name resolution (resolver on the calling thread + the lookup thread it spawns)" httpdb '*HostResolver*resolve*' 'start_thread'
+  part "name resolution (DefaultResolver, synchronous getaddrinfo)" bare '*DefaultResolver*resolve*'
+  part "Client::get outside Agent::run and read_to_vec (Request, host plan, URL, http::Request, Response)" httpdb 'httpdb::client::Client::get' 'ureq::agent::Agent::run' 'ureq::body::BodyWithConfig::read_to_vec'
+  part "RequestBuilder::new + call outside run_via_middleware" bare 'ureq::request::RequestBuilder<ureq::request::WithoutBody>::new' 'ureq::request::RequestBuilder<ureq::request::WithoutBody>::call' 'ureq::agent::Agent::run_via_middleware'
+  part "  of which HostTable::plan" httpdb 'httpdb::hosts::HostTable::plan'
+  part "  of which HostTable::mark_alive" httpdb 'httpdb::hosts::HostTable::mark_alive'
+  part "ureq::run::run minus name resolution" httpdb 'ureq::run::run' '*HostResolver*resolve*'
+  part "ureq::run::run minus name resolution" bare 'ureq::run::run' '*DefaultResolver*resolve*'
+  part "  of which ureq CallTimings (timeouts)" httpdb 'ureq::timings::CallTimings::*'
+  part "  of which ureq CallTimings (timeouts)" bare 'ureq::timings::CallTimings::*'
+  part "body read_to_vec" httpdb 'ureq::body::BodyWithConfig::read_to_vec'
+  part "body read_to_vec" bare 'ureq::body::Body::read_to_vec'
+else
+  log "valgrind not installed: no instruction counts"
+  RESUMED="-"
+  FULL_RESUMED="-"
+fi
+
+# ---------------------------------------------------------------- cold CLI
+COLD_TSV=$WORK/cold.tsv
+: >"$COLD_TSV"
+export HTTPDB_URL="$URI"
+COLD_CMDS=("$CLI get /" "$BARE $URL 1 --ca $FIX/ca.pem --cert $FIX/client.pem --key $FIX/client.key --print" "curl ${CURLARGS[*]} $URL")
+COLD_NAMES=("httpdb get /" "bare ureq (1 GET)" "curl (1 GET)")
+"$CLI" get / >/dev/null || log "httpdb get / fails"
+COLD_LOAD=$(wait_quiet)
+log "cold CLI: $COLD_RUNS runs each, load average $COLD_LOAD"
+for i in 0 1 2; do
+  # shellcheck disable=SC2086
+  if command -v hyperfine >/dev/null 2>&1; then
+    hyperfine -N --warmup 3 --runs "$COLD_RUNS" --export-json "$WORK/cold.$i.json" "${COLD_CMDS[$i]}" >/dev/null 2>"$WORK/hyperfine.log" || { log "hyperfine: $(tail -2 "$WORK/hyperfine.log")"; exit 1; }
+    wall=$(python3 -c "import json; r = json.load(open('$WORK/cold.$i.json'))['results'][0]; print(round(r['median'] * 1e6))")
+  else
+    ts=()
+    for _ in $(seq "$COLD_RUNS"); do
+      t0=$(now_ns)
+      ${COLD_CMDS[$i]} >/dev/null
+      ts+=($((($(now_ns) - t0) / 1000)))
+    done
+    wall=$(printf '%s\n' "${ts[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  fi
+  rss=()
+  for _ in 1 2 3 4 5; do
+    rss+=("$(/usr/bin/time -f '%M' ${COLD_CMDS[$i]} 2>&1 >/dev/null | tail -1)")
+  done
+  rss=$(printf '%s\n' "${rss[@]}" | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+  echo -e "${COLD_NAMES[$i]}\t$wall\t$rss" >>"$COLD_TSV"
+done
+TRUST_OPENS="-"
+if command -v strace >/dev/null 2>&1; then
+  strace -f -e trace=open,openat,stat,newfstatat,statx -o "$WORK/strace.txt" "$CLI" get / >/dev/null 2>&1 || true
+  TRUST_OPENS=$(grep -cE '/etc/ssl|ca-certificates|/usr/lib/ssl|/etc/pki' "$WORK/strace.txt" || true)
+fi
+
+# ---------------------------------------------------------------- report
+ver() { sed -n "/^name = \"$1\"$/{n;s/version = \"\(.*\)\"/\1/p;q}" "$ROOT/Cargo.lock"; }
+PYV=""
+[ "$PY_OK" = 1 ] && PYV="$("$PY" --version 2>&1 | cut -d' ' -f2), crate $("$PY" -c 'import crate.client as c; print(c.__version__)' 2>/dev/null), urllib3 $("$PY" -c 'import urllib3; print(urllib3.__version__)'), $("$PY" -c 'import ssl; print(ssl.OPENSSL_VERSION)')"
+export N ROUNDS CG_N CG_K LOAD_BEFORE LOAD_AFTER COLD_LOAD RESUMED FULL_RESUMED TRUST_OPENS PYV
+export DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+export MACHINE="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+export VERSIONS="httpdb $(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1) ($(git rev-parse --short HEAD 2>/dev/null)+worktree), $(rustc --version), ureq $(ver ureq), rustls $(ver rustls), ring $(ver ring); nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'); $(curl --version | head -1 | cut -d' ' -f1-2,5); Python $PYV; $(valgrind --version 2>/dev/null); $(hyperfine --version 2>/dev/null)"
+python3 - "$TSV" "$CG_TSV" "$COLD_TSV" "$OUT" <<'EOF'
+import os, sys, statistics as st
+tsv, cg_tsv, cold_tsv, out = sys.argv[1:5]
+E = os.environ
+N, rounds = int(E["N"]), int(E["ROUNDS"])
+rows = {}
+for line in open(tsv):
+    name, r, wall, cpu = (line.rstrip("\n").split("\t") + [""])[:4]
+    d = rows.setdefault(name, {"rps": [], "cpu": []})
+    d["rps"].append(N / (int(wall) / 1e9))
+    if cpu:
+        d["cpu"].append(int(cpu) / N / 1000)
+med = {k: st.median(v["rps"]) for k, v in rows.items()}
+cpu = {k: st.median(v["cpu"]) for k, v in rows.items() if v["cpu"]}
+cg = [l.rstrip("\n").split("\t") for l in open(cg_tsv)] if os.path.getsize(cg_tsv) else []
+cgd = {c[0]: int(c[1]) for c in cg}
+cold = [l.rstrip("\n").split("\t") for l in open(cold_tsv)]
+h = med.get("httpdb", float("nan"))
+provisional = float(E["LOAD_BEFORE"]) > 1.5
+def ok(b):
+    return "met" if b else "**not met**"
+L = []
+L.append("# httpdb against its peers")
+L.append("")
+L.append(f"- date: {E['DATE']}")
+L.append(f"- machine: {E['MACHINE']}")
+L.append(f"- versions: {E['VERSIONS']}")
+L.append(f"- workload: {N} sequential keep-alive `GET /` per round over loopback TLS to nginx (1 worker, `ssl_verify_client on`), CA file + client certificate, {rounds} rounds interleaved httpdb, bare ureq, curl, urllib3, crate-python; medians")
+L.append(f"- load average (1 min) before {E['LOAD_BEFORE']}, after {E['LOAD_AFTER']}, before the cold-CLI runs {E['COLD_LOAD']}" + (" — **above 1.5: the timings are PROVISIONAL**" if provisional else ""))
+L.append("")
+L.append("## Throughput")
+L.append("")
+L.append("| client | req/s (median) | per round | httpdb / client | client CPU us/req | target | |")
+L.append("|---|---:|---|---:|---:|---|---|")
+targets = {"bare ureq": (0.95, "httpdb >= 0.95x its req/s"), "curl": (2.0, "httpdb >= 2x"), "urllib3": (5.0, "httpdb >= 5x"), "crate-python": (5.0, "httpdb >= 5x")}
+for name in ["httpdb", "bare ureq", "curl", "urllib3", "crate-python", "bare ureq + httpdb's timeouts", "bare ureq + timeouts but resolve"]:
+    if name not in med:
+        continue
+    m = med[name]
+    r = h / m
+    per = " ".join(f"{x:.0f}" for x in rows[name]["rps"])
+    c = f"{cpu[name]:.1f}" if name in cpu else "-"
+    if name == "httpdb":
+        L.append(f"| httpdb | {m:.0f} | {per} | 1 | {c} | | |")
+    elif name not in targets:
+        L.append(f"| {name} | {m:.0f} | {per} | {r:.2f} | {c} | (diagnosis, no target) | |")
+    else:
+        need, text = targets[name]
+        L.append(f"| {name} | {m:.0f} | {per} | {r:.2f} | {c} | {text} | {ok(r >= need)} |")
+L.append("")
+L.append("curl: one process fetching N URLs, minus one fetching 1 URL (start-up not counted). Python: `time.perf_counter_ns` around the loop; CPU is the calling thread's. The last two rows are the bare-ureq baseline with the timeouts httpdb configures (`--timeouts`: with `timeout_resolve` set, ureq's default resolver looks the host up in a new thread on every request, pooled connection or not) and with all of them but the resolve timeout.")
+if cg:
+    L.append("")
+    L.append(f"## Instructions (callgrind, every thread of the client process; per request = (Ir(N) - Ir(1)) / N, N = {E['CG_N']})")
+    L.append("")
+    L.append("| what | instructions / request | Ir(1 or build) | Ir(N) |")
+    L.append("|---|---:|---:|---:|")
+    for c in cg:
+        L.append(f"| {c[0]} | {int(c[1]):,} | {c[2] and f'{int(c[2]):,}'} | {c[3] and f'{int(c[3]):,}'} |")
+    L.append("")
+    hk, bk = cgd.get("httpdb keep-alive GET"), cgd.get("bare ureq keep-alive GET")
+    if hk and bk:
+        L.append(f"- httpdb / bare ureq instructions per request: **{hk / bk:.2f}** (target <= 1.10: {ok(hk / bk <= 1.10)})")
+    rs = cgd.get("httpdb reconnect + GET, resumed session (pool_size=0)")
+    fl = cgd.get("httpdb new client + GET, full handshake (build subtracted)")
+    if rs and fl:
+        L.append(f"- resumed reconnect / full handshake, client instructions: **{rs / fl:.2f}** (target <= 0.5: {ok(rs / fl <= 0.5)}); nginx logged {E['RESUMED']} connections of the two pool_size=0 runs as resumed (the first connection of each run is a full handshake), and {E['FULL_RESUMED']} of the fresh-client and build runs")
+attr = os.path.join(out, "callgrind-attribution.txt")
+if os.path.exists(attr) and os.path.getsize(attr):
+    L.append("")
+    L.append(f"### Where the instructions of one keep-alive request go (callgrind --toggle-collect, K = {E['CG_K']})")
+    L.append("")
+    L.append("| Ir / request | client | part |")
+    L.append("|---:|---|---|")
+    for l in open(attr):
+        v, who, label = l.rstrip("\n").split(None, 2)
+        L.append(f"| {int(v):,} | {who} | {label} |")
+L.append("")
+L.append(f"## Cold CLI (one process, one GET; wall median of hyperfine runs, peak RSS median of 5; load {E['COLD_LOAD']})")
+L.append("")
+L.append("| command | wall ms | peak RSS MiB |")
+L.append("|---|---:|---:|")
+for name, wall, rss in cold:
+    L.append(f"| {name} | {int(wall) / 1000:.2f} | {int(rss) / 1024:.1f} |")
+cw = {c[0]: (int(c[1]), int(c[2])) for c in cold}
+hw, hr = cw.get("httpdb get /", (0, 0))
+bw = cw.get("bare ureq (1 GET)", (0, 0))[0]
+uw = cw.get("curl (1 GET)", (0, 0))[0]
+L.append("")
+if bw and uw:
+    L.append(f"- httpdb / bare ureq wall: **{hw / bw:.2f}** (target <= 1.3: {ok(hw / bw <= 1.3)}); httpdb / curl wall: **{hw / uw:.2f}** (target < 1: {ok(hw < uw)}); peak RSS {hr / 1024:.1f} MiB (target < 8 MB: {ok(hr * 1024 < 8e6)})")
+L.append(f"- trust-store files (/etc/ssl, ca-certificates, /usr/lib/ssl) opened or stat'ed by `httpdb get /` with a CA file (strace): {E['TRUST_OPENS']}")
+open(os.path.join(out, "results.md"), "w").write("\n".join(L) + "\n")
+
+# The chart: requests/s per client, horizontal bars.
+names = [n for n in ["httpdb", "bare ureq", "curl", "urllib3", "crate-python"] if n in med]
+W, bar, gap, left, top = 820, 28, 12, 130, 50
+H = top + len(names) * (bar + gap) + 40
+mx = max(med[n] for n in names) * 1.15
+colors = {"httpdb": "#2b6cb0", "bare ureq": "#718096"}
+svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="13">',
+       f'<rect width="{W}" height="{H}" fill="white"/>',
+       f'<text x="{W / 2}" y="24" text-anchor="middle" font-size="15" font-weight="bold">Requests/s: sequential keep-alive GET / over TLS + client cert (nginx, loopback)</text>',
+       f'<text x="{W / 2}" y="40" text-anchor="middle" font-size="11" fill="#555">median of {rounds} rounds of {N}; {E["DATE"]}; load {E["LOAD_BEFORE"]}{" (provisional)" if provisional else ""}</text>']
+for i, n in enumerate(names):
+    y = top + i * (bar + gap)
+    w = (W - left - 90) * med[n] / mx
+    svg.append(f'<text x="{left - 8}" y="{y + bar * 0.68}" text-anchor="end">{n}</text>')
+    svg.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar}" fill="{colors.get(n, "#a0aec0")}"/>')
+    svg.append(f'<text x="{left + w + 6:.1f}" y="{y + bar * 0.68}">{med[n]:,.0f}</text>')
+svg.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{H - 36}" stroke="#333"/>')
+svg.append("</svg>")
+open(os.path.join(out, "requests.svg"), "w").write("\n".join(svg) + "\n")
+print("\n".join(L))
+EOF
+log "wrote $OUT/results.md and $OUT/requests.svg"
