@@ -9,8 +9,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use ureq::unversioned::transport::{Connector, TcpConnector};
 
-use ureq::http::HeaderValue;
 pub use ureq::http::Method;
+use ureq::http::uri::{Authority, PathAndQuery, Scheme};
+use ureq::http::{HeaderName, HeaderValue, Uri};
 
 use crate::connector::TlsConnector;
 use crate::error::{Cause, Error, Result};
@@ -48,7 +49,9 @@ struct Inner {
     settings: Settings,
     agent: ureq::Agent,
     /// `scheme://host:port/base` for each host, built once.
-    bases: Vec<String>,
+    targets: Vec<(Scheme, Authority)>,
+    /// The URI's base path without its trailing slash (`` or `/db`).
+    base: String,
     /// `host:port` for each host, for errors and logs.
     names: Vec<String>,
     /// Marked sensitive, so that ureq's debug log of the request headers
@@ -129,13 +132,22 @@ impl Client {
             ().chain(TcpConnector::default())
                 .chain(TlsConnector { config: tls_config });
         let agent = ureq::Agent::with_parts(config, connector, HostResolver::default());
-        let scheme = if settings.tls() { "https" } else { "http" };
-        let base = settings.path().trim_end_matches('/');
+        let scheme = if settings.tls() {
+            Scheme::HTTPS
+        } else {
+            Scheme::HTTP
+        };
+        let base = settings.path().trim_end_matches('/').to_string();
         let names: Vec<String> = settings.hosts().iter().map(ToString::to_string).collect();
-        let bases = names
+        let targets = names
             .iter()
-            .map(|h| format!("{scheme}://{h}{base}"))
-            .collect();
+            .map(|name| {
+                let authority = Authority::try_from(name.as_str()).map_err(|e| {
+                    Error::config("host", format!("host {name} cannot be used in a URL: {e}"))
+                })?;
+                Ok((scheme.clone(), authority))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let authorization = match (settings.token(), settings.username()) {
             (Some(token), _) => Some(Secret::new(format!("Bearer {}", token.expose()))),
             (None, Some(user)) => {
@@ -166,7 +178,8 @@ impl Client {
             inner: Arc::new(Inner {
                 settings,
                 agent,
-                bases,
+                targets,
+                base,
                 names,
                 authorization,
                 hosts,
@@ -316,6 +329,8 @@ impl Client {
                     inner.hosts.mark_alive(i);
                     return request.finish(response);
                 }
+                // The request itself is malformed: no host is to blame.
+                Err((error @ Error::Config { .. }, _)) => return Err(error),
                 Err((error, stage)) => {
                     if stage != Stage::Certificate {
                         inner.hosts.mark_dead(i);
@@ -357,30 +372,17 @@ impl Client {
     ) -> std::result::Result<Response, (Error, Stage)> {
         let inner = &*self.inner;
         let host = &inner.names[i];
-        let url = join(&inner.bases[i], &request.path);
-        let mut builder = ureq::http::Request::builder()
-            .method(request.method.clone())
-            .uri(&url);
-        if let Some(auth) = &inner.authorization {
-            builder = builder.header(ureq::http::header::AUTHORIZATION, auth.clone());
-        }
-        for (name, value) in &request.headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
+        let (scheme, authority) = &inner.targets[i];
         let result = match &request.body {
-            Some(body) => builder.body(body.as_slice()).map(|r| inner.agent.run(r)),
-            None => builder.body(()).map(|r| inner.agent.run(r)),
+            Some(body) => self
+                .http_request(scheme, authority, request, body.as_slice())
+                .map(|r| inner.agent.run(r)),
+            None => self
+                .http_request(scheme, authority, request, ())
+                .map(|r| inner.agent.run(r)),
         };
         let response = result
-            .map_err(|e| {
-                (
-                    Error::config(
-                        "request",
-                        format!("cannot build the request {} {url}: {e}", request.method),
-                    ),
-                    Stage::BeforeSend,
-                )
-            })?
+            .map_err(|e| (e, Stage::BeforeSend))?
             .map_err(|e| failure::classify(e, host, &inner.settings))?;
         log::debug!(
             "{} {} -> {} from {host}",
@@ -407,6 +409,54 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The request for one attempt: the URL from the pre-parsed scheme and
+    /// host, the base path and the request path; our headers and the user's.
+    fn http_request<B>(
+        &self,
+        scheme: &Scheme,
+        authority: &Authority,
+        request: &Request<'_>,
+        body: B,
+    ) -> Result<ureq::http::Request<B>> {
+        let bad = |what: &str, e: &dyn std::fmt::Display| {
+            Error::config(
+                "request",
+                format!(
+                    "cannot send {} {}: {what}: {e}",
+                    request.method, request.path
+                ),
+            )
+        };
+        let path = PathAndQuery::try_from(join(&self.inner.base, &request.path)).map_err(|e| {
+            bad(
+                "invalid path (percent-encode spaces and other special characters)",
+                &e,
+            )
+        })?;
+        let mut parts = ureq::http::uri::Parts::default();
+        parts.scheme = Some(scheme.clone());
+        parts.authority = Some(authority.clone());
+        parts.path_and_query = Some(path);
+        let uri = Uri::from_parts(parts).map_err(|e| bad("invalid URL", &e))?;
+        let mut http = ureq::http::Request::new(body);
+        *http.method_mut() = request.method.clone();
+        *http.uri_mut() = uri;
+        let headers = http.headers_mut();
+        if let Some(auth) = &self.inner.authorization {
+            headers.insert(ureq::http::header::AUTHORIZATION, auth.clone());
+        }
+        for (name, value) in &request.headers {
+            let name = HeaderName::from_bytes(name.as_bytes())
+                .map_err(|e| bad("invalid header name", &e))?;
+            let value =
+                HeaderValue::from_str(value).map_err(|e| bad("invalid header value", &e))?;
+            headers.append(name, value);
+        }
+        Ok(http)
+    }
+}
+
 fn version_name(version: ureq::http::Version) -> &'static str {
     match version {
         ureq::http::Version::HTTP_09 => "HTTP/0.9",
@@ -417,15 +467,15 @@ fn version_name(version: ureq::http::Version) -> &'static str {
     }
 }
 
-/// `base` (no trailing slash) joined with a request path.
+/// The base path (no trailing slash) joined with a request path.
 fn join(base: &str, path: &str) -> String {
-    let mut url = String::with_capacity(base.len() + path.len() + 1);
-    url.push_str(base);
+    let mut joined = String::with_capacity(base.len() + path.len() + 1);
+    joined.push_str(base);
     if !path.starts_with('/') {
-        url.push('/');
+        joined.push('/');
     }
-    url.push_str(path);
-    url
+    joined.push_str(path);
+    joined
 }
 
 /// One error for a request whose every attempt failed.
@@ -511,9 +561,9 @@ mod tests {
 
     #[test]
     fn joins_paths() {
-        assert_eq!(join("https://h:1", "/"), "https://h:1/");
-        assert_eq!(join("https://h:1", "_sql"), "https://h:1/_sql");
-        assert_eq!(join("https://h:1/db", "/x?y=1"), "https://h:1/db/x?y=1");
+        assert_eq!(join("", "/"), "/");
+        assert_eq!(join("", "_sql"), "/_sql");
+        assert_eq!(join("/db", "/x?y=1"), "/db/x?y=1");
     }
 
     #[test]

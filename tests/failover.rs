@@ -318,3 +318,18 @@ fn threads_share_one_pool() {
         server.connections()
     );
 }
+
+#[test]
+fn a_malformed_request_blames_no_host() {
+    let a = TestServer::https();
+    let b = TestServer::https();
+    let c = cluster(&[a.port(), b.port()], "");
+    let error = c.get("/a path with spaces").unwrap_err();
+    assert!(
+        matches!(&error, Error::Config { option, .. } if option == "request"),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("percent-encode"), "{error}");
+    assert!(c.dead_hosts().is_empty());
+    assert_eq!(a.requests().len() + b.requests().len(), 0);
+}
