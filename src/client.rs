@@ -13,7 +13,7 @@ pub use ureq::http::Method;
 use ureq::http::uri::{Authority, PathAndQuery, Scheme};
 use ureq::http::{HeaderName, HeaderValue, Uri};
 
-use crate::connector::TlsConnector;
+use crate::connector::{self, TlsConnector};
 use crate::error::{Cause, Error, Result};
 use crate::failure::{self, Stage};
 use crate::hosts::HostTable;
@@ -373,6 +373,7 @@ impl Client {
         let inner = &*self.inner;
         let host = &inner.names[i];
         let (scheme, authority) = &inner.targets[i];
+        let opened = connector::connections_opened();
         let result = match &request.body {
             Some(body) => self
                 .http_request(scheme, authority, request, body.as_slice())
@@ -385,10 +386,15 @@ impl Client {
             .map_err(|e| (e, Stage::BeforeSend))?
             .map_err(|e| failure::classify(e, host, &inner.settings))?;
         log::debug!(
-            "{} {} -> {} from {host}",
+            "{} {} -> {} from {host} ({} connection)",
             request.method,
             request.path,
-            response.status().as_u16()
+            response.status().as_u16(),
+            if connector::connections_opened() == opened {
+                "reused"
+            } else {
+                "new"
+            }
         );
         let (parts, body) = response.into_parts();
         let body = if request.method == Method::HEAD {

@@ -15,6 +15,18 @@ use ureq::unversioned::transport::{
     TransportAdapter,
 };
 
+thread_local! {
+    /// Connections opened by this thread. ureq connects on the thread that
+    /// sends the request, so comparing this before and after a request
+    /// tells whether it opened a connection or reused a pooled one.
+    static NEW_CONNECTIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many connections this thread has opened so far.
+pub(crate) fn connections_opened() -> u64 {
+    NEW_CONNECTIONS.with(|n| n.get())
+}
+
 /// Wraps every https connection in TLS with one shared `ClientConfig`.
 /// Plain http passes through; https without a config is refused, so an
 /// https URI never sends a byte in plain text.
@@ -41,6 +53,7 @@ impl<In: Transport> Connector<In> for TlsConnector {
         let Some(transport) = chained else {
             return Ok(None);
         };
+        NEW_CONNECTIONS.with(|n| n.set(n.get() + 1));
         if !details.needs_tls() || transport.is_tls() {
             return Ok(Some(Either::A(transport)));
         }

@@ -473,3 +473,32 @@ fn secret_formats_as_stars() {
     assert_eq!(s.expose(), PW);
     assert_eq!(Secret::from(TOK.to_string()), Secret::new(TOK));
 }
+
+/// Each attempt is logged at debug level with whether it opened a
+/// connection or reused a pooled one (what `httpdb -vv` shows).
+#[test]
+fn attempts_say_whether_the_connection_was_new_or_reused() {
+    capture();
+    let server = TestServer::https();
+    let c = Client::new(&format!(
+        "https://admin:{PW}@localhost:{}/?ssl_ca_certs={}",
+        server.port(),
+        fx("ca.pem")
+    ))
+    .unwrap();
+    c.get("/first").unwrap();
+    c.get("/second").unwrap();
+    let host = format!("from localhost:{}", server.port());
+    let attempts: Vec<String> = lines()
+        .into_iter()
+        .filter(|l| l.starts_with("DEBUG") && l.contains(&host))
+        .collect();
+    assert_eq!(attempts.len(), 2, "{attempts:#?}");
+    assert!(attempts[0].contains("(new connection)"), "{}", attempts[0]);
+    assert!(
+        attempts[1].contains("(reused connection)"),
+        "{}",
+        attempts[1]
+    );
+    assert_logs_clean();
+}
