@@ -419,47 +419,7 @@ fn sslmode_require_verifies_only_with_a_ca_file() {
 fn every_client_key_form() {
     let nginx = Nginx::start();
     let ca = fx("ca.pem");
-    let cases = [
-        format!(
-            "ssl_certfile={}&ssl_keyfile={}",
-            fx("client.pem"),
-            fx("client.key")
-        ),
-        format!(
-            "cert_file={}&key_file={}",
-            fx("client.pem"),
-            fx("client-pkcs1.key")
-        ),
-        format!(
-            "sslcert={}&sslkey={}",
-            fx("client-ec.pem"),
-            fx("client-ec-sec1.key")
-        ),
-        format!(
-            "client_cert={}&client_key={}",
-            fx("client-ec.pem"),
-            fx("client-ec-pkcs8.key")
-        ),
-        format!(
-            "ssl_certfile={}&ssl_keyfile={}",
-            fx("client-ed25519.pem"),
-            fx("client-ed25519.key")
-        ),
-        format!("tlsCertificateKeyFile={}", fx("client-combined.pem")),
-        format!(
-            "ssl_certfile={}&ssl_keyfile={}&ssl_pem_passphrase=correct%20horse",
-            fx("client.pem"),
-            fx("client-encrypted.key")
-        ),
-        format!(
-            "ssl_certfile={}&ssl_pem_passphrase=p12%20secret",
-            fx("client.p12")
-        ),
-        format!(
-            "ssl_certfile={}&sslpassword=p12%20secret",
-            fx("client-legacy.p12")
-        ),
-    ];
+    let cases = support::identities::client_key_forms();
     for query in &cases {
         let c = client(
             &nginx,
