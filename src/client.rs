@@ -13,6 +13,7 @@ pub use ureq::http::Method;
 use ureq::http::uri::{Authority, PathAndQuery, Scheme};
 use ureq::http::{HeaderName, HeaderValue, Uri};
 
+use crate::builder::SettingsBuilder;
 use crate::connector::{self, TlsConnector};
 use crate::error::{Cause, Error, Result};
 use crate::failure::{self, Stage};
@@ -21,7 +22,7 @@ use crate::resolver::HostResolver;
 use crate::response::Response;
 use crate::secret::Secret;
 use crate::server_info::ServerInfo;
-use crate::settings::{Settings, SettingsBuilder};
+use crate::settings::Settings;
 use crate::tls;
 
 /// The largest response body read into memory.

@@ -20,6 +20,7 @@
 //! where credentials matter (the `httpdb` CLI drops those records).
 #![warn(missing_docs)]
 
+mod builder;
 pub mod check;
 mod client;
 mod connector;
@@ -36,6 +37,7 @@ mod settings;
 mod tls;
 mod uri;
 
+pub use builder::SettingsBuilder;
 pub use check::{Report, check};
 pub use client::{Client, Method, Request};
 pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
@@ -44,5 +46,5 @@ pub use secret::Secret;
 pub use server_info::ServerInfo;
 pub use settings::{
     CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_SIZE, DEFAULT_RETRY_INTERVAL,
-    DEFAULT_TIMEOUT, Host, HostOrder, Settings, SettingsBuilder,
+    DEFAULT_TIMEOUT, Host, HostOrder, Settings,
 };
