@@ -38,6 +38,8 @@
 //! noisy: the load average before and after is printed, and numbers taken
 //! above 1.5 are marked provisional.
 
+#[path = "../tests/support/binary.rs"]
+mod binary;
 #[path = "../tests/support/nginx.rs"]
 mod nginx;
 #[path = "../tests/support/server.rs"]

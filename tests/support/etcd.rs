@@ -381,18 +381,7 @@ impl Drop for EtcdCluster {
 }
 
 fn etcd_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("HTTPDB_ETCD").filter(|p| !p.is_empty()) {
-        return PathBuf::from(path);
-    }
-    if let Some(paths) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&paths) {
-            let candidate = dir.join("etcd");
-            if candidate.is_file() {
-                return candidate;
-            }
-        }
-    }
-    PathBuf::from("/usr/bin/etcd")
+    super::binary::find("HTTPDB_ETCD", "etcd", "/usr/bin/etcd")
 }
 
 fn loud(error: &str) -> ! {

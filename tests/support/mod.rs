@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests.
 
+pub mod binary;
 pub mod etcd;
 pub mod identities;
 pub mod nginx;

@@ -280,18 +280,7 @@ impl Drop for Nginx {
 }
 
 fn nginx_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("HTTPDB_NGINX").filter(|p| !p.is_empty()) {
-        return PathBuf::from(path);
-    }
-    if let Some(paths) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&paths) {
-            let candidate = dir.join("nginx");
-            if candidate.is_file() {
-                return candidate;
-            }
-        }
-    }
-    PathBuf::from("/usr/sbin/nginx")
+    super::binary::find("HTTPDB_NGINX", "nginx", "/usr/sbin/nginx")
 }
 
 fn spawn(binary: &Path, dir: &Path) -> io::Result<Child> {
