@@ -2,6 +2,7 @@
 //! that never sends a write twice.
 
 use std::fmt;
+use std::io::Read;
 use std::sync::Arc;
 
 use base64::Engine;
@@ -401,10 +402,16 @@ impl Client {
         let body = if request.method == Method::HEAD {
             Vec::new()
         } else {
+            // Sized from Content-Length (up to 1 MiB, whatever a server
+            // claims), so a typical answer is read without regrowing.
+            let hint = body.content_length().unwrap_or(0).min(1 << 20) as usize;
+            let mut buf = Vec::with_capacity(hint);
             body.into_with_config()
                 .limit(MAX_BODY)
-                .read_to_vec()
-                .map_err(|e| failure::classify(e, host, &inner.settings))?
+                .reader()
+                .read_to_end(&mut buf)
+                .map_err(|e| failure::classify(ureq::Error::from(e), host, &inner.settings))?;
+            buf
         };
         Ok(Response {
             host: host.clone(),
