@@ -150,27 +150,7 @@ impl Client {
                 Ok((scheme.clone(), authority))
             })
             .collect::<Result<Vec<_>>>()?;
-        let authorization = match (settings.token(), settings.username()) {
-            (Some(token), _) => Some(Secret::new(format!("Bearer {}", token.expose()))),
-            (None, Some(user)) => {
-                let pair = format!("{user}:{}", settings.password().map_or("", |p| p.expose()));
-                let encoded = Secret::new(
-                    base64::engine::general_purpose::STANDARD.encode(Secret::new(pair).expose()),
-                );
-                Some(Secret::new(format!("Basic {}", encoded.expose())))
-            }
-            (None, None) => None,
-        };
-        let authorization = authorization
-            .map(|value| {
-                let mut header = HeaderValue::from_str(value.expose()).map_err(|_| {
-                    let option = if settings.token().is_some() { "token" } else { "username" };
-                    Error::config(option, format!("the {option} (or password) holds a character that cannot go into an HTTP header (a control character or line break); remove it"))
-                })?;
-                header.set_sensitive(true);
-                Ok::<_, Error>(header)
-            })
-            .transpose()?;
+        let authorization = authorization(&settings)?;
         let hosts = HostTable::new(
             settings.hosts().len(),
             settings.host_order(),
@@ -479,6 +459,34 @@ fn version_name(version: ureq::http::Version) -> &'static str {
         ureq::http::Version::HTTP_3 => "HTTP/3.0",
         _ => "HTTP/1.1",
     }
+}
+
+/// The `Authorization` header of `settings`: `Bearer` for a token, `Basic`
+/// for a user name; marked sensitive, so that the engine's debug log of the
+/// request headers shows `Sensitive` rather than the credentials.
+fn authorization(settings: &Settings) -> Result<Option<HeaderValue>> {
+    let value = match (settings.token(), settings.username()) {
+        (Some(token), _) => Secret::new(format!("Bearer {}", token.expose())),
+        (None, Some(user)) => {
+            let pair = Secret::new(format!(
+                "{user}:{}",
+                settings.password().map_or("", |p| p.expose())
+            ));
+            let encoded =
+                Secret::new(base64::engine::general_purpose::STANDARD.encode(pair.expose()));
+            Secret::new(format!("Basic {}", encoded.expose()))
+        }
+        (None, None) => return Ok(None),
+    };
+    // Base64 is always a valid header value; a token may not be.
+    let mut header = HeaderValue::from_str(value.expose()).map_err(|_| {
+        Error::config(
+            "token",
+            "the token holds a character that cannot go into an HTTP header (a control character or line break); remove it",
+        )
+    })?;
+    header.set_sensitive(true);
+    Ok(Some(header))
 }
 
 /// The base path (no trailing slash) joined with a request path.
