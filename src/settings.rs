@@ -383,30 +383,6 @@ pub(crate) fn env_uri(var: &str) -> Result<String> {
     })
 }
 
-/// Characters escaped in user names and passwords.
-const USERINFO: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'%')
-    .add(b'@')
-    .add(b':')
-    .add(b'/')
-    .add(b'?')
-    .add(b'#')
-    .add(b'[')
-    .add(b']')
-    .add(b'&')
-    .add(b'=')
-    .add(b',')
-    .add(b'"')
-    .add(b'<')
-    .add(b'>')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
-
 /// Characters escaped in option values.
 const QUERY_VALUE: &AsciiSet = &CONTROLS
     .add(b' ')
@@ -423,6 +399,17 @@ const QUERY_VALUE: &AsciiSet = &CONTROLS
     .add(b'{')
     .add(b'|')
     .add(b'}');
+
+/// Characters escaped in user names and passwords: those of option values
+/// and the ones that delimit the authority.
+const USERINFO: &AsciiSet = &QUERY_VALUE
+    .add(b'@')
+    .add(b':')
+    .add(b'/')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b',');
 
 impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
