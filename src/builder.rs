@@ -10,8 +10,8 @@ use crate::error::{Error, Result};
 use crate::options::{self, Layer, Slot};
 use crate::secret::Secret;
 use crate::settings::{
-    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_SIZE, DEFAULT_RETRY_INTERVAL,
-    DEFAULT_TIMEOUT, Host, HostOrder, Settings,
+    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_SIZE,
+    DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host, HostOrder, Settings,
 };
 use crate::uri;
 
@@ -182,9 +182,22 @@ impl SettingsBuilder {
     pub fn connect_timeout(self, d: Duration) -> Self {
         self.option("connect_timeout", &duration::format(d))
     }
-    /// The request timeout. Defaults to 30 s. Zero is an error.
+    /// The budget of a whole call: connect, send, wait and read the whole
+    /// answer, moving on to other hosts included. Defaults to 30 s. Zero
+    /// is an error.
     pub fn timeout(self, d: Duration) -> Self {
         self.option("timeout", &duration::format(d))
+    }
+    /// The longest silence allowed while waiting for the server: each read
+    /// from the socket. Defaults to 30 s. Zero is an error.
+    pub fn read_timeout(self, d: Duration) -> Self {
+        self.option("read_timeout", &duration::format(d))
+    }
+    /// How long an idle keep-alive connection is kept for reuse. Defaults
+    /// to 4 s, below the 5 s after which many servers close idle
+    /// connections. Zero is an error (use `pool_size(0)` for no pooling).
+    pub fn pool_idle_timeout(self, d: Duration) -> Self {
+        self.option("pool_idle_timeout", &duration::format(d))
     }
     /// How long a failed host is skipped. Defaults to 30 s.
     pub fn retry_interval(self, d: Duration) -> Self {
@@ -376,6 +389,10 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
             .connect_timeout
             .map_or(DEFAULT_CONNECT_TIMEOUT, |s| s.value),
         timeout: l.timeout.map_or(DEFAULT_TIMEOUT, |s| s.value),
+        read_timeout: l.read_timeout.map_or(DEFAULT_READ_TIMEOUT, |s| s.value),
+        pool_idle_timeout: l
+            .pool_idle_timeout
+            .map_or(DEFAULT_POOL_IDLE_TIMEOUT, |s| s.value),
         retry_interval: l.retry_interval.map_or(DEFAULT_RETRY_INTERVAL, |s| s.value),
         pool_size: l.pool_size.map_or(DEFAULT_POOL_SIZE, |s| s.value),
         host_order: l.host_order.map_or(HostOrder::RoundRobin, |s| s.value),

@@ -4,27 +4,27 @@
 use std::fmt;
 use std::io::Read;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use ureq::unversioned::transport::{Connector, TcpConnector};
 
 pub use ureq::http::Method;
 use ureq::http::uri::{Authority, PathAndQuery, Scheme};
 use ureq::http::{HeaderName, HeaderValue, Uri};
 
 use crate::builder::SettingsBuilder;
-use crate::connector::{self, TlsConnector};
-use crate::error::{Cause, Error, Result};
-use crate::failure::{self, Stage};
+use crate::error::{Cause, Error, Result, TimeoutPhase};
+use crate::failover;
+use crate::failure;
 use crate::hosts::HostTable;
-use crate::resolver::HostResolver;
 use crate::response::Response;
-use crate::secret::Secret;
+use crate::secret::{Scrubber, Secret};
 use crate::server_info::ServerInfo;
 use crate::settings::Settings;
 use crate::tls;
+use crate::transport::{self, wire};
 
 /// The largest response body read into memory.
 const MAX_BODY: u64 = 1 << 30;
@@ -59,6 +59,8 @@ struct Inner {
     /// Marked sensitive, so that ureq's debug log of the request headers
     /// shows `Sensitive` rather than the credentials.
     authorization: Option<HeaderValue>,
+    /// Masks this client's credentials in what servers send back.
+    scrubber: Scrubber,
     hosts: HostTable,
 }
 
@@ -110,30 +112,7 @@ impl Client {
                     .join(", ")
             );
         }
-        let connect = Some(settings.connect_timeout());
-        let timeout = Some(settings.timeout());
-        let pool = settings.pool_size();
-        let config = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .https_only(settings.tls())
-            .proxy(None)
-            .max_redirects(0)
-            // CouchDB's COPY, WebDAV's PROPFIND: any method the user names.
-            .allow_non_standard_methods(true)
-            .user_agent(concat!("httpdb/", env!("CARGO_PKG_VERSION")))
-            .timeout_resolve(connect)
-            .timeout_connect(connect)
-            .timeout_send_request(timeout)
-            .timeout_send_body(timeout)
-            .timeout_recv_response(timeout)
-            .timeout_recv_body(timeout)
-            .max_idle_connections(pool.saturating_mul(settings.hosts().len()))
-            .max_idle_connections_per_host(pool)
-            .build();
-        let connector =
-            ().chain(TcpConnector::default())
-                .chain(TlsConnector { config: tls_config });
-        let agent = ureq::Agent::with_parts(config, connector, HostResolver::default());
+        let agent = transport::agent(&settings, tls_config);
         let scheme = if settings.tls() {
             Scheme::HTTPS
         } else {
@@ -151,6 +130,7 @@ impl Client {
             })
             .collect::<Result<Vec<_>>>()?;
         let authorization = authorization(&settings)?;
+        let scrubber = scrubber(&settings);
         let hosts = HostTable::new(
             settings.hosts().len(),
             settings.host_order(),
@@ -164,6 +144,7 @@ impl Client {
                 base,
                 names,
                 authorization,
+                scrubber,
                 hosts,
             }),
         })
@@ -260,7 +241,7 @@ impl Client {
                 return Ok(info);
             }
         }
-        if let Some(error) = root.status_error() {
+        if let Some(error) = root.status_error(&self.inner.scrubber) {
             return Err(error);
         }
         Ok(ServerInfo {
@@ -280,17 +261,13 @@ impl Client {
         format!("{scheme}://{host}")
     }
 
+    /// Sends `request` over the plan of hosts, within one `timeout` for
+    /// the whole call; [`failover`] decides after each attempt what may be
+    /// tried again.
     fn send(&self, request: &Request<'_>) -> Result<Response> {
         let inner = &*self.inner;
-        let idempotent = matches!(
-            request.method,
-            Method::GET
-                | Method::HEAD
-                | Method::PUT
-                | Method::DELETE
-                | Method::OPTIONS
-                | Method::TRACE
-        );
+        let deadline = Instant::now() + inner.settings.timeout();
+        let prepared = self.prepare(request)?;
         let plan = inner.hosts.plan();
         let allowed = plan
             .len()
@@ -300,28 +277,64 @@ impl Client {
         for (n, &i) in plan.iter().take(allowed).enumerate() {
             let host = &inner.names[i];
             let last = n + 1 == allowed;
-            let (error, may_move_on) = match self.attempt(i, request) {
-                Ok(response) if matches!(response.status, 502..=504) => {
-                    inner.hosts.mark_dead(i);
-                    let error = response.status_error();
-                    unavailable = Some(response);
-                    (error, idempotent)
-                }
-                Ok(response) => {
-                    inner.hosts.mark_alive(i);
-                    return request.finish(response);
-                }
-                // The request itself is malformed: no host is to blame.
-                Err((error @ Error::Config { .. }, _)) => return Err(error),
-                Err((error, stage)) => {
-                    if stage != Stage::Certificate {
-                        inner.hosts.mark_dead(i);
+            let mut fresh = false;
+            let (error, verdict) = loop {
+                let Some(budget) = remaining(deadline) else {
+                    // Spent: the last attempt's error says why. A host
+                    // that was never tried is not listed.
+                    if attempts.is_empty() {
+                        attempts.push((
+                            host.clone(),
+                            Error::Timeout {
+                                host: host.clone(),
+                                phase: TimeoutPhase::Connect,
+                                after: inner.settings.timeout(),
+                            },
+                        ));
                     }
-                    (Some(error), stage != Stage::AfterSend || idempotent)
+                    return Err(final_error(attempts));
+                };
+                // The agent's own global timeout is the whole budget: only
+                // a later attempt needs a narrower one.
+                let narrowed = (n > 0 || fresh).then_some(budget);
+                wire::begin();
+                let result = self.attempt(i, request, &prepared, narrowed, fresh);
+                let wire = wire::take();
+                match result {
+                    Ok(response) => {
+                        let verdict = failover::after_answer(&request.method, response.status);
+                        if !verdict.move_on {
+                            inner.hosts.mark_alive(i);
+                            return request.finish(response, &inner.scrubber);
+                        }
+                        let error = response.status_error(&inner.scrubber);
+                        unavailable = Some(response);
+                        break (error, verdict);
+                    }
+                    Err(e) => {
+                        let error = failure::classify(e, host, &inner.settings, wire);
+                        let error = error.scrubbed(&inner.scrubber);
+                        let verdict = failover::after_failure(&request.method, wire, &error, fresh);
+                        if verdict.fresh_retry {
+                            log::debug!(
+                                "{host}: {} on a pooled connection; sending again on a new one",
+                                Cause(&error)
+                            );
+                            fresh = true;
+                            continue;
+                        }
+                        if let Error::Config { .. } = error {
+                            return Err(error);
+                        }
+                        break (Some(error), verdict);
+                    }
                 }
             };
+            if verdict.mark_dead {
+                inner.hosts.mark_dead(i);
+            }
             let Some(error) = error else { continue };
-            if !last && may_move_on {
+            if !last && verdict.move_on {
                 log::info!(
                     "{host}: {}; trying {} (attempt {} of at most {allowed})",
                     Cause(&error),
@@ -333,11 +346,11 @@ impl Client {
             }
             let is_unavailable = matches!(error, Error::Status { .. });
             attempts.push((host.clone(), error));
-            if !may_move_on || last {
+            if !verdict.move_on || last {
                 if is_unavailable {
                     if let Some(response) = unavailable.take() {
                         return request
-                            .finish(response)
+                            .finish(response, &inner.scrubber)
                             .map_err(|e| with_history(e, attempts));
                     }
                 }
@@ -347,36 +360,40 @@ impl Client {
         Err(final_error(attempts))
     }
 
+    /// One attempt on host `i`: the request sent and the whole answer
+    /// read. `budget` narrows the agent's global timeout to what is left
+    /// of the call; `fresh` takes a new connection rather than a pooled one.
     fn attempt(
         &self,
         i: usize,
         request: &Request<'_>,
-    ) -> std::result::Result<Response, (Error, Stage)> {
+        prepared: &Prepared,
+        budget: Option<Duration>,
+        fresh: bool,
+    ) -> std::result::Result<Response, ureq::Error> {
         let inner = &*self.inner;
         let host = &inner.names[i];
         let (scheme, authority) = &inner.targets[i];
-        let opened = connector::connections_opened();
-        let result = match &request.body {
-            Some(body) => self
-                .http_request(scheme, authority, request, body.as_slice())
-                .map(|r| inner.agent.run(r)),
-            None => self
-                .http_request(scheme, authority, request, ())
-                .map(|r| inner.agent.run(r)),
-        };
-        let response = result
-            .map_err(|e| (e, Stage::BeforeSend))?
-            .map_err(|e| failure::classify(e, host, &inner.settings))?;
+        let mut parts = ureq::http::uri::Parts::default();
+        parts.scheme = Some(scheme.clone());
+        parts.authority = Some(authority.clone());
+        parts.path_and_query = Some(prepared.path.clone());
+        let uri = Uri::from_parts(parts).map_err(|e| ureq::Error::BadUri(e.to_string()))?;
+        let response = match &request.body {
+            Some(body) => self.run(prepared, uri, body.as_slice(), budget, fresh),
+            // A method that carries a body gets an empty one, sent with
+            // `Content-Length: 0` rather than as an empty chunked body.
+            None if matches!(request.method, Method::POST | Method::PUT | Method::PATCH) => {
+                self.run(prepared, uri, &[][..], budget, fresh)
+            }
+            None => self.run(prepared, uri, (), budget, fresh),
+        }?;
         log::debug!(
             "{} {} -> {} from {host} ({} connection)",
             request.method,
             request.path,
             response.status().as_u16(),
-            if connector::connections_opened() == opened {
-                "reused"
-            } else {
-                "new"
-            }
+            if wire::peek().opened { "new" } else { "reused" }
         );
         let (parts, body) = response.into_parts();
         let body = if request.method == Method::HEAD {
@@ -389,8 +406,7 @@ impl Client {
             body.into_with_config()
                 .limit(MAX_BODY)
                 .reader()
-                .read_to_end(&mut buf)
-                .map_err(|e| failure::classify(ureq::Error::from(e), host, &inner.settings))?;
+                .read_to_end(&mut buf)?;
             buf
         };
         Ok(Response {
@@ -401,18 +417,34 @@ impl Client {
             body,
         })
     }
-}
 
-impl Client {
-    /// The request for one attempt: the URL from the pre-parsed scheme and
-    /// host, the base path and the request path; our headers and the user's.
-    fn http_request<B>(
+    fn run<B: ureq::AsSendBody>(
         &self,
-        scheme: &Scheme,
-        authority: &Authority,
-        request: &Request<'_>,
+        prepared: &Prepared,
+        uri: Uri,
         body: B,
-    ) -> Result<ureq::http::Request<B>> {
+        budget: Option<Duration>,
+        fresh: bool,
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+        let agent = &self.inner.agent;
+        let mut http = ureq::http::Request::new(body);
+        *http.method_mut() = prepared.method.clone();
+        *http.uri_mut() = uri;
+        *http.headers_mut() = prepared.headers.clone();
+        let Some(budget) = budget else {
+            return agent.run(http);
+        };
+        let mut config = agent.configure_request(http).timeout_global(Some(budget));
+        if fresh {
+            // Skips (and so drops) the pooled connections to this host.
+            config = config.max_idle_age(Duration::ZERO);
+        }
+        agent.run(config.build())
+    }
+
+    /// What every attempt of `request` sends: checked once, before the
+    /// first host is tried, so that a malformed request blames no host.
+    fn prepare(&self, request: &Request<'_>) -> Result<Prepared> {
         let bad = |what: &str, e: &dyn std::fmt::Display| {
             Error::config(
                 "request",
@@ -422,33 +454,85 @@ impl Client {
                 ),
             )
         };
-        let path = PathAndQuery::try_from(join(&self.inner.base, &request.path)).map_err(|e| {
-            bad(
-                "invalid path (percent-encode spaces and other special characters)",
-                &e,
-            )
-        })?;
-        let mut parts = ureq::http::uri::Parts::default();
-        parts.scheme = Some(scheme.clone());
-        parts.authority = Some(authority.clone());
-        parts.path_and_query = Some(path);
-        let uri = Uri::from_parts(parts).map_err(|e| bad("invalid URL", &e))?;
-        let mut http = ureq::http::Request::new(body);
-        *http.method_mut() = request.method.clone();
-        *http.uri_mut() = uri;
-        let headers = http.headers_mut();
+        let path = PathAndQuery::try_from(join(&self.inner.base, checked_path(&request.path)?))
+            .map_err(|e| {
+                bad(
+                    "invalid path (percent-encode spaces and other special characters)",
+                    &e,
+                )
+            })?;
+        let mut headers = ureq::http::HeaderMap::new();
         if let Some(auth) = &self.inner.authorization {
             headers.insert(ureq::http::header::AUTHORIZATION, auth.clone());
         }
         for (name, value) in &request.headers {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|e| bad("invalid header name", &e))?;
-            let value =
+            let mut value =
                 HeaderValue::from_str(value).map_err(|e| bad("invalid header value", &e))?;
-            headers.append(name, value);
+            if name == ureq::http::header::AUTHORIZATION {
+                // The user's own credentials replace the URI's, never
+                // travel beside them.
+                value.set_sensitive(true);
+                headers.insert(name, value);
+            } else {
+                headers.append(name, value);
+            }
         }
-        Ok(http)
+        Ok(Prepared {
+            method: request.method.clone(),
+            path,
+            headers,
+        })
     }
+}
+
+/// The parts of a request that are the same for every attempt.
+struct Prepared {
+    method: Method,
+    path: PathAndQuery,
+    headers: ureq::http::HeaderMap,
+}
+
+/// What is left of the call's budget, if anything.
+fn remaining(deadline: Instant) -> Option<Duration> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
+}
+
+/// `path`, refused where sending it would name another resource than the
+/// one written: a `#` (everything after it would be cut as a fragment) or
+/// `..` segments that climb above the base path.
+fn checked_path(path: &str) -> Result<&str> {
+    if path.contains('#') {
+        return Err(Error::config(
+            "path",
+            format!(
+                "the request path {path:?} holds '#', which would cut the path there (a URL fragment never reaches the server); write %23 for a literal '#'"
+            ),
+        ));
+    }
+    let route = path.split('?').next().unwrap_or(path);
+    let mut depth: usize = 0;
+    for segment in route.split('/') {
+        let dots = segment.to_ascii_lowercase().replace("%2e", ".");
+        match dots.as_str() {
+            "" | "." => {}
+            ".." => {
+                depth = depth.checked_sub(1).ok_or_else(|| {
+                    Error::config(
+                        "path",
+                        format!(
+                            "the request path {path:?} climbs above the URI's base path with '..'; name the resource inside the base path"
+                        ),
+                    )
+                })?;
+            }
+            _ => depth += 1,
+        }
+    }
+    Ok(path)
 }
 
 fn version_name(version: ureq::http::Version) -> &'static str {
@@ -487,6 +571,30 @@ fn authorization(settings: &Settings) -> Result<Option<HeaderValue>> {
     })?;
     header.set_sensitive(true);
     Ok(Some(header))
+}
+
+/// The scrubber for the credentials of `settings`: password, token, key
+/// passphrase, and the base64 of `user:password` as the Basic header has it.
+fn scrubber(settings: &Settings) -> Scrubber {
+    let mut secrets: Vec<Secret> = [
+        settings.password(),
+        settings.token(),
+        settings.ssl_pem_passphrase(),
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    if let Some(user) = settings.username() {
+        let pair = Secret::new(format!(
+            "{user}:{}",
+            settings.password().map_or("", |p| p.expose())
+        ));
+        secrets.push(Secret::new(
+            base64::engine::general_purpose::STANDARD.encode(pair.expose()),
+        ));
+    }
+    Scrubber::new(secrets)
 }
 
 /// The base path (no trailing slash) joined with a request path.
@@ -569,8 +677,8 @@ impl Request<'_> {
         self.client.send(&self)
     }
 
-    fn finish(&self, response: Response) -> Result<Response> {
-        match response.status_error() {
+    fn finish(&self, response: Response, scrubber: &Scrubber) -> Result<Response> {
+        match response.status_error(scrubber) {
             Some(error) if self.error_for_status => Err(error),
             _ => Ok(response),
         }

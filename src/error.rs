@@ -142,6 +142,9 @@ pub enum TlsErrorKind {
     ClientCertRejected,
     /// The handshake failed for another reason (protocol, alert, cipher).
     Handshake,
+    /// After the handshake, the server's TLS records were broken: a corrupt
+    /// record, a plaintext alert, an alert that is not about certificates.
+    Record,
 }
 
 impl TlsErrorKind {
@@ -164,6 +167,7 @@ impl fmt::Display for TlsErrorKind {
             Self::ClientCertRequired => "client certificate required",
             Self::ClientCertRejected => "client certificate rejected",
             Self::Handshake => "handshake failed",
+            Self::Record => "TLS record error after the request was sent",
         })
     }
 }
@@ -174,8 +178,11 @@ impl fmt::Display for TlsErrorKind {
 pub enum TimeoutPhase {
     /// Resolving the name, the TCP connect and the TLS handshake.
     Connect,
-    /// Sending the request or waiting for and reading the response.
+    /// Sending the request or waiting for and reading the response: the
+    /// whole call's `timeout` ran out.
     Response,
+    /// No byte came for `read_timeout`.
+    Read,
 }
 
 impl fmt::Display for TimeoutPhase {
@@ -183,6 +190,7 @@ impl fmt::Display for TimeoutPhase {
         f.write_str(match self {
             Self::Connect => "connecting to",
             Self::Response => "waiting for",
+            Self::Read => "with no data from",
         })
     }
 }
@@ -228,9 +236,10 @@ impl fmt::Display for Cause<'_> {
                         crate::duration::format(*after)
                     )
                 }
-                TimeoutPhase::Response => {
-                    write!(f, "timed out after {}", crate::duration::format(*after))
+                TimeoutPhase::Read => {
+                    write!(f, "no data for {}", crate::duration::format(*after))
                 }
+                _ => write!(f, "timed out after {}", crate::duration::format(*after)),
             },
             Error::Status { status, .. } => write!(f, "HTTP {status}"),
             other => write!(f, "{other}"),
@@ -252,6 +261,24 @@ pub(crate) fn io_cause(error: &std::io::Error) -> String {
 }
 
 impl Error {
+    /// This error with the client's credentials masked in the text that
+    /// came from the server.
+    pub(crate) fn scrubbed(self, scrubber: &crate::secret::Scrubber) -> Self {
+        match self {
+            Error::Protocol {
+                host,
+                message,
+                source,
+            } => Error::Protocol {
+                host,
+                message: scrubber.scrub(&message),
+                // The source may quote the server too: keep only our text.
+                source: source.filter(|_| scrubber.scrub(&message) == message),
+            },
+            other => other,
+        }
+    }
+
     /// Shorthand for a [`Error::Config`] without a source.
     pub(crate) fn config(option: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Config {

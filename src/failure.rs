@@ -1,145 +1,145 @@
-//! What a failed attempt means: the user-facing [`Error`], and whether the
-//! request may have reached the server, which decides whether it may be
-//! sent again to another host.
+//! What to tell the user about a failed attempt: ureq's error and the
+//! attempt's [`Wire`] facts turned into our [`Error`], saying truthfully at
+//! which moment it happened. Whether the request may be sent again is not
+//! decided here but in [`crate::failover`], from the facts alone.
 
 use std::io;
 
 use crate::error::{Error, TimeoutPhase};
 use crate::settings::Settings;
 use crate::tls;
-
-/// How far an attempt got before it failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Stage {
-    /// Nothing reached the server (refused, unresolvable, connect timeout,
-    /// TLS handshake broken): any method may move on; the host is dead.
-    BeforeSend,
-    /// The server's certificate, or ours, was refused. Nothing was
-    /// processed; the host is not dead, the configuration is wrong.
-    Certificate,
-    /// The request may have reached the server: only idempotent methods
-    /// may be sent again; the host is dead.
-    AfterSend,
-}
+use crate::transport::wire::Wire;
 
 /// Turns ureq's error for an attempt on `host` into ours.
-pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings) -> (Error, Stage) {
+pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings, wire: Wire) -> Error {
     let host_s = host.to_string();
     match error {
-        ureq::Error::Io(e) => io_failure(e, host, settings),
-        ureq::Error::Timeout(t) => {
-            use ureq::Timeout::*;
-            let (phase, after, stage) = match t {
-                Resolve | Connect => (
-                    TimeoutPhase::Connect,
-                    settings.connect_timeout(),
-                    Stage::BeforeSend,
-                ),
-                _ => (TimeoutPhase::Response, settings.timeout(), Stage::AfterSend),
-            };
-            (
-                Error::Timeout {
-                    host: host_s,
-                    phase,
-                    after,
-                },
-                stage,
-            )
-        }
-        ureq::Error::HostNotFound => (
-            Error::Connect {
-                host: host_s,
-                source: io::Error::new(io::ErrorKind::NotFound, "the host name does not resolve"),
-            },
-            Stage::BeforeSend,
+        ureq::Error::Io(e) => io_failure(e, host, settings, wire),
+        ureq::Error::Timeout(t) => timeout(t, host_s, settings, wire),
+        ureq::Error::BodyStalled => timeout(ureq::Timeout::Global, host_s, settings, wire),
+        ureq::Error::HostNotFound => Error::Connect {
+            host: host_s,
+            source: io::Error::new(io::ErrorKind::NotFound, "the host name does not resolve"),
+        },
+        ureq::Error::ConnectionFailed => Error::Connect {
+            host: host_s,
+            source: io::Error::new(io::ErrorKind::ConnectionRefused, "connection failed"),
+        },
+        ureq::Error::Tls(msg) => Error::Tls {
+            host: host_s,
+            kind: crate::TlsErrorKind::Handshake,
+            detail: msg.into(),
+            hint: "check the host name and TLS settings".into(),
+            source: None,
+        },
+        e @ (ureq::Error::Http(_) | ureq::Error::BadUri(_)) => Error::config(
+            "request",
+            format!("the request cannot be sent as given: {e}"),
         ),
-        ureq::Error::ConnectionFailed => (
-            Error::Connect {
-                host: host_s,
-                source: io::Error::new(io::ErrorKind::ConnectionRefused, "connection failed"),
-            },
-            Stage::BeforeSend,
-        ),
-        ureq::Error::BodyStalled => (
-            Error::Timeout {
-                host: host_s,
-                phase: TimeoutPhase::Response,
-                after: settings.timeout(),
-            },
-            Stage::AfterSend,
-        ),
-        ureq::Error::Tls(msg) => (
-            Error::Tls {
-                host: host_s,
-                kind: crate::TlsErrorKind::Handshake,
-                detail: msg.into(),
-                hint: "check the host name and TLS settings".into(),
-                source: None,
-            },
-            Stage::BeforeSend,
-        ),
-        e @ (ureq::Error::Http(_) | ureq::Error::BadUri(_)) => (
-            Error::config(
-                "request",
-                format!("the request cannot be sent as given: {e}"),
-            ),
-            Stage::BeforeSend,
-        ),
-        other => (
-            Error::Protocol {
-                host: host_s,
-                message: other.to_string(),
-                source: Some(Box::new(other)),
-            },
-            Stage::AfterSend,
-        ),
+        other => Error::Protocol {
+            host: host_s,
+            message: format!("{other}{}", moment(wire)),
+            source: Some(Box::new(other)),
+        },
     }
 }
 
-fn io_failure(e: io::Error, host: &str, settings: &Settings) -> (Error, Stage) {
+/// Which limit ran out, told from ureq's reason and how far the attempt got.
+fn timeout(reason: ureq::Timeout, host: String, settings: &Settings, wire: Wire) -> Error {
+    use ureq::Timeout::*;
+    let (phase, after) = match reason {
+        Resolve | Connect => (TimeoutPhase::Connect, settings.connect_timeout()),
+        PerRead => (TimeoutPhase::Read, settings.read_timeout()),
+        // The whole call's budget ran out before the request was on a
+        // connection: it ran out while connecting.
+        _ if wire.sent == 0 => (TimeoutPhase::Connect, settings.timeout()),
+        _ => (TimeoutPhase::Response, settings.timeout()),
+    };
+    Error::Timeout { host, phase, after }
+}
+
+/// The moment a failure happened, for messages: ` after the request was
+/// sent, before any answer`, ` after 1234 bytes of the answer`, or nothing
+/// when nothing was sent.
+fn moment(wire: Wire) -> String {
+    match (wire.sent, wire.received) {
+        (0, _) => String::new(),
+        (_, 0) => " (after the request was sent, before any answer)".into(),
+        (_, n) => format!(" (after the request was sent and {n} bytes of the answer arrived)"),
+    }
+}
+
+fn io_failure(e: io::Error, host: &str, settings: &Settings, wire: Wire) -> Error {
     use io::ErrorKind::*;
     if let Some(rustls_error) = e
         .get_ref()
         .and_then(|inner| inner.downcast_ref::<rustls::Error>())
     {
-        let error = tls::error(rustls_error.clone(), host, settings);
-        let stage = match &error {
-            Error::Tls {
-                kind: crate::TlsErrorKind::Handshake,
-                ..
-            } => Stage::BeforeSend,
-            _ => Stage::Certificate,
-        };
-        return (error, stage);
+        // Our connector hands the connection on only once the handshake is
+        // done: a TLS error on a connection that carried request bytes came
+        // after the handshake.
+        return tls::error(rustls_error.clone(), host, settings, wire.sent > 0);
     }
     let host = host.to_string();
     match e.kind() {
         ConnectionRefused | HostUnreachable | NetworkUnreachable | AddrNotAvailable | NotFound => {
-            (Error::Connect { host, source: e }, Stage::BeforeSend)
+            Error::Connect { host, source: e }
         }
-        TimedOut | WouldBlock => (
-            Error::Timeout {
-                host,
-                phase: TimeoutPhase::Response,
-                after: settings.timeout(),
-            },
-            Stage::AfterSend,
-        ),
-        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => (
-            Error::Protocol {
-                host,
-                message: format!("{} before a complete response", crate::error::io_cause(&e)),
-                source: Some(Box::new(e)),
-            },
-            Stage::AfterSend,
-        ),
-        _ => (
-            Error::Protocol {
-                host,
-                message: e.to_string(),
-                source: Some(Box::new(e)),
-            },
-            Stage::AfterSend,
-        ),
+        TimedOut | WouldBlock => timeout(ureq::Timeout::Global, host, settings, wire),
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe if wire.sent == 0 => {
+            Error::Connect { host, source: e }
+        }
+        UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => Error::Protocol {
+            host,
+            message: format!(
+                "{} before a complete response{}",
+                crate::error::io_cause(&e),
+                moment(wire)
+            ),
+            source: Some(Box::new(e)),
+        },
+        _ => Error::Protocol {
+            host,
+            message: format!("{e}{}", moment(wire)),
+            source: Some(Box::new(e)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_moment_is_told_from_the_wire() {
+        let wire = |sent, received| Wire {
+            opened: true,
+            sent,
+            received,
+        };
+        assert_eq!(moment(wire(0, 0)), "");
+        assert!(moment(wire(10, 0)).contains("before any answer"));
+        assert!(moment(wire(10, 7)).contains("7 bytes of the answer"));
+    }
+
+    #[test]
+    fn a_reset_before_anything_was_sent_is_a_connect_failure() {
+        let settings = Settings::from_uri("http://h:1").unwrap();
+        let reset = || io::Error::from(io::ErrorKind::ConnectionReset);
+        let before = classify(reset().into(), "h:1", &settings, Wire::default());
+        assert!(matches!(before, Error::Connect { .. }), "{before:?}");
+        let after = classify(reset().into(), "h:1", &settings, wire_sent());
+        assert!(
+            matches!(&after, Error::Protocol { message, .. } if message.contains("after the request was sent")),
+            "{after:?}"
+        );
+    }
+
+    fn wire_sent() -> Wire {
+        Wire {
+            opened: false,
+            sent: 100,
+            received: 0,
+        }
     }
 }

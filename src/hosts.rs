@@ -34,26 +34,26 @@ impl HostTable {
 
     /// The hosts to try for one request, in order: the live ones (a host
     /// whose mark is older than `retry_interval` is live again), starting
-    /// at the round-robin cursor or at the first; when none is live, the
-    /// one dead longest.
+    /// at the round-robin cursor or at the first; then, as a last resort,
+    /// the dead ones, the one marked longest ago first. A request fails
+    /// only once every host was tried (or `max_retries` is spent).
     pub fn plan(&self) -> Vec<usize> {
         let n = self.len;
         let start = match self.order {
             HostOrder::RoundRobin if n > 1 => self.next.fetch_add(1, Ordering::Relaxed) % n,
             _ => 0,
         };
+        let mut plan: Vec<usize> = (0..n).map(|k| (start + k) % n).collect();
         if self.marked.load(Ordering::Acquire) == 0 {
-            return (0..n).map(|k| (start + k) % n).collect();
+            return plan;
         }
         let dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        let live =
-            |i: &usize| dead[*i].is_none_or(|t| now.duration_since(t) >= self.retry_interval);
-        let plan: Vec<usize> = (0..n).map(|k| (start + k) % n).filter(live).collect();
-        if !plan.is_empty() {
-            return plan;
-        }
-        (0..n).min_by_key(|i| dead[*i]).into_iter().collect()
+        let marked = |i: usize| dead[i].filter(|t| now.duration_since(*t) < self.retry_interval);
+        // Stable: live hosts keep their order and come first (None sorts
+        // before Some), dead ones follow by the age of their mark.
+        plan.sort_by_key(|&i| marked(i));
+        plan
     }
 
     /// Skips host `i` for the next `retry_interval`.
@@ -95,9 +95,9 @@ mod tests {
         assert_eq!(t.plan(), vec![0, 1, 2]);
         assert_eq!(t.plan(), vec![1, 2, 0]);
         t.mark_dead(2);
-        assert_eq!(t.plan(), vec![0, 1]);
-        assert_eq!(t.plan(), vec![0, 1]);
-        assert_eq!(t.plan(), vec![1, 0]);
+        assert_eq!(t.plan(), vec![0, 1, 2]);
+        assert_eq!(t.plan(), vec![0, 1, 2]);
+        assert_eq!(t.plan(), vec![1, 0, 2]);
     }
 
     #[test]
@@ -106,19 +106,20 @@ mod tests {
         assert_eq!(t.plan(), vec![0, 1, 2]);
         assert_eq!(t.plan(), vec![0, 1, 2]);
         t.mark_dead(0);
-        assert_eq!(t.plan(), vec![1, 2]);
+        assert_eq!(t.plan(), vec![1, 2, 0]);
         t.mark_alive(0);
         assert_eq!(t.plan(), vec![0, 1, 2]);
     }
 
     #[test]
-    fn all_dead_tries_the_one_dead_longest() {
+    fn dead_hosts_come_last_marked_longest_ago_first() {
         let t = HostTable::new(3, HostOrder::Ordered, Duration::from_secs(60));
         t.mark_dead(1);
         std::thread::sleep(Duration::from_millis(2));
         t.mark_dead(0);
+        assert_eq!(t.plan(), vec![2, 1, 0]);
         t.mark_dead(2);
-        assert_eq!(t.plan(), vec![1]);
+        assert_eq!(t.plan(), vec![1, 0, 2]);
     }
 
     #[test]
@@ -126,7 +127,7 @@ mod tests {
         let t = HostTable::new(2, HostOrder::Ordered, Duration::from_millis(20));
         t.mark_dead(0);
         assert!(t.is_dead(0));
-        assert_eq!(t.plan(), vec![1]);
+        assert_eq!(t.plan(), vec![1, 0]);
         std::thread::sleep(Duration::from_millis(30));
         assert!(!t.is_dead(0));
         assert_eq!(t.plan(), vec![0, 1]);

@@ -23,18 +23,18 @@
 mod builder;
 pub mod check;
 mod client;
-mod connector;
 mod duration;
 mod error;
+mod failover;
 mod failure;
 mod hosts;
 mod options;
-mod resolver;
 mod response;
 mod secret;
 mod server_info;
 mod settings;
 mod tls;
+mod transport;
 mod uri;
 
 pub use builder::SettingsBuilder;
@@ -45,6 +45,6 @@ pub use response::{Response, status_text};
 pub use secret::Secret;
 pub use server_info::ServerInfo;
 pub use settings::{
-    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_SIZE, DEFAULT_RETRY_INTERVAL,
-    DEFAULT_TIMEOUT, Host, HostOrder, Settings,
+    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_SIZE,
+    DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host, HostOrder, Settings,
 };

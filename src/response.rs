@@ -4,6 +4,7 @@ use serde::de::DeserializeOwned;
 use ureq::http::HeaderMap;
 
 use crate::error::{Error, Result};
+use crate::secret::Scrubber;
 
 /// A status code with its standard reason phrase: `404 Not Found`, or just
 /// `599` for a code that has none.
@@ -72,15 +73,15 @@ impl Response {
         })
     }
 
-    /// The [`Error::Status`] for this response if its status is 4xx or 5xx.
-    pub(crate) fn status_error(&self) -> Option<Error> {
+    /// The [`Error::Status`] for this response if its status is 4xx or 5xx,
+    /// its body with the client's credentials masked.
+    pub(crate) fn status_error(&self, scrubber: &Scrubber) -> Option<Error> {
         if self.status < 400 {
             return None;
         }
         const SHOWN: usize = 1024;
-        let mut body = String::from_utf8_lossy(&self.body[..self.body.len().min(SHOWN)])
-            .trim_end()
-            .to_string();
+        let mut body = scrubber
+            .scrub(String::from_utf8_lossy(&self.body[..self.body.len().min(SHOWN)]).trim_end());
         if self.body.len() > SHOWN {
             body.push_str("...");
         }

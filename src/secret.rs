@@ -58,3 +58,69 @@ impl From<String> for Secret {
         Secret::new(text)
     }
 }
+
+/// Masks the credentials of one client in text that a server sent back
+/// (an error body that echoes the request, a proxy's diagnostic page):
+/// each secret, and the base64 of `user:password` that the `Basic` header
+/// carries, becomes `***`. Control characters are escaped too, so that a
+/// server's text cannot drive the terminal it is shown on.
+#[derive(Default)]
+pub(crate) struct Scrubber {
+    secrets: Vec<Secret>,
+}
+
+impl Scrubber {
+    /// A scrubber for these secrets; empty ones are left out.
+    pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
+        let mut secrets: Vec<Secret> = secrets
+            .into_iter()
+            .filter(|s| !s.expose().is_empty())
+            .collect();
+        // The longest first, so that a secret holding another is masked whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
+        Scrubber { secrets }
+    }
+
+    /// `text` with every secret masked and control characters (but line
+    /// breaks and tabs) escaped.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c.is_control() && c != '\n' && c != '\t' {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        for secret in &self.secrets {
+            if out.contains(secret.expose()) {
+                out = out.replace(secret.expose(), "***");
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Scrubber({} secrets)", self.secrets.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_every_secret_and_escapes_controls() {
+        let s = Scrubber::new([
+            Secret::new("pw"),
+            Secret::new("YWRtaW46cHc="),
+            Secret::new(""),
+        ]);
+        assert_eq!(
+            s.scrub("Authorization: Basic YWRtaW46cHc=\npassword=pw\x1b[2J"),
+            "Authorization: Basic ***\npassword=***\\u{1b}[2J"
+        );
+    }
+}

@@ -14,8 +14,14 @@ use crate::secret::Secret;
 
 /// Default connect timeout (name resolution, TCP connect and TLS handshake).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default timeout for sending a request and receiving its response.
+/// Default budget of a whole call (connect, send, receive, failover).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default of `read_timeout`: the longest silence allowed between bytes.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default of `pool_idle_timeout`: below the 5 s after which Node-based
+/// servers (and many others) close an idle keep-alive connection, so that
+/// the client stops reusing a connection before the server drops it.
+pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// Default time a failed host is skipped before it is tried again.
 pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(30);
 /// Default number of idle keep-alive connections kept per host.
@@ -144,6 +150,8 @@ pub struct Settings {
     pub(crate) token: Option<Secret>,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) read_timeout: Duration,
+    pub(crate) pool_idle_timeout: Duration,
     pub(crate) retry_interval: Duration,
     pub(crate) pool_size: usize,
     pub(crate) host_order: HostOrder,
@@ -219,9 +227,19 @@ impl Settings {
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
     }
-    /// Limit for sending a request and receiving its response. Defaults to 30 s.
+    /// The budget of a whole call: connect, send, wait and read the whole
+    /// answer, failover included. Defaults to 30 s.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+    /// The longest silence allowed on a socket read. Defaults to 30 s.
+    pub fn read_timeout(&self) -> Duration {
+        self.read_timeout
+    }
+    /// How long an idle keep-alive connection is kept for reuse. Defaults
+    /// to 4 s.
+    pub fn pool_idle_timeout(&self) -> Duration {
+        self.pool_idle_timeout
     }
     /// How long a failed host is skipped. Defaults to 30 s.
     pub fn retry_interval(&self) -> Duration {
@@ -309,6 +327,12 @@ impl Settings {
                 DEFAULT_CONNECT_TIMEOUT,
             ),
             ("timeout", self.timeout, DEFAULT_TIMEOUT),
+            ("read_timeout", self.read_timeout, DEFAULT_READ_TIMEOUT),
+            (
+                "pool_idle_timeout",
+                self.pool_idle_timeout,
+                DEFAULT_POOL_IDLE_TIMEOUT,
+            ),
             (
                 "retry_interval",
                 self.retry_interval,
@@ -361,8 +385,12 @@ impl Settings {
             "ssl_pem_passphrase": masked(&self.passphrase),
             "connect_timeout_ms": millis(self.connect_timeout),
             "timeout_ms": millis(self.timeout),
+            "read_timeout_ms": millis(self.read_timeout),
+            "pool_idle_timeout_ms": millis(self.pool_idle_timeout),
             "retry_interval_ms": millis(self.retry_interval),
             "pool_size": self.pool_size,
+            "host_order": self.host_order.as_str(),
+            "max_retries": self.max_retries(),
             "uri": self.to_uri(),
         })
     }
@@ -428,6 +456,8 @@ impl fmt::Debug for Settings {
             .field("token", &self.token)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("pool_idle_timeout", &self.pool_idle_timeout)
             .field("retry_interval", &self.retry_interval)
             .field("pool_size", &self.pool_size)
             .field("host_order", &self.host_order)

@@ -118,6 +118,7 @@ struct Files {
     legacy_encrypted: PathBuf,
     big: PathBuf,
     missing: PathBuf,
+    fifo: PathBuf,
 }
 
 fn files() -> &'static Files {
@@ -154,6 +155,15 @@ fn files() -> &'static Files {
             big: write("big.pem", &big),
             missing: dir.join("no-such-file.pem"),
             dir: dir.join("a-directory.pem"),
+            fifo: {
+                let fifo = dir.join("a-fifo.pem");
+                let status = std::process::Command::new("mkfifo")
+                    .arg(&fifo)
+                    .status()
+                    .expect("mkfifo runs");
+                assert!(status.success(), "mkfifo {}", fifo.display());
+                fifo
+            },
         }
     })
 }
@@ -301,7 +311,8 @@ fn cases() -> Vec<Case> {
         uri(format!("https://h/?ssl_certfile=/c.pem&sslpassword={PP}&ssl_pem_passphrase=0th3r-PP"), "ssl_pem_passphrase", &["sslpassword=***", "ssl_pem_passphrase=***"]).hiding(&[PP, "0th3r-PP"]),
         uri("https://h/?sslmode=require&sslmode=verify-full", "sslmode", &["conflicting", "sslmode=require", "sslmode=verify-full"]),
         uri("https://h/?connect_timeout=1s&connectTimeoutMS=2000", "connectTimeoutMS", &["connect_timeout=1s", "connectTimeoutMS=2000"]),
-        uri("https://h/?timeout=60s&socketTimeoutMS=1000", "socketTimeoutMS", &["timeout=60s", "socketTimeoutMS=1000"]),
+        uri("https://h/?read_timeout=60s&socketTimeoutMS=1000", "socketTimeoutMS", &["read_timeout=60s", "socketTimeoutMS=1000"]),
+        uri("https://h/?pool_idle_timeout=2s&maxIdleTimeMS=1000", "maxIdleTimeMS", &["pool_idle_timeout=2s", "maxIdleTimeMS=1000"]),
         uri("https://h/?sslcert=/a.pem&tlsCertificateKeyFile=/b.pem", "tlsCertificateKeyFile", &["sslcert=/a.pem", "tlsCertificateKeyFile=/b.pem"]),
         uri("https://h/?ssl_certfile=/c.pem&sslkey=/a.key&key_file=/b.key", "key_file", &["sslkey=/a.key", "key_file=/b.key"]),
         kw("https://h", &[("max_retries", "1"), ("max_retries", "2")], "max_retries", &["max_retries=1", "max_retries=2"]),
@@ -357,6 +368,11 @@ fn cases() -> Vec<Case> {
         client(format!("https://h/?ssl_ca_certs={}", p(&f.missing)), "ssl_ca_certs", &["ssl_ca_certs=", "no such file", "check the path"]).naming(&f.missing),
         client("https://h/?tlsCAFile=relative/ca.pem", "ssl_ca_certs", &["ssl_ca_certs=relative/ca.pem", "no such file", "relative paths start at the working directory"]),
         client(format!("https://h/?ssl_ca_certs={}", p(&f.dir)), "ssl_ca_certs", &["is a directory", "name a PEM file"]).naming(&f.dir),
+        // Not files at all: a device that never ends, a FIFO that would block the open forever.
+        client("https://h/?ssl_ca_certs=/dev/zero", "ssl_ca_certs", &["ssl_ca_certs=/dev/zero", "not a regular file", "name a PEM file"]),
+        client(format!("https://h/?ssl_ca_certs={}", p(&f.fifo)), "ssl_ca_certs", &["not a regular file"]).naming(&f.fifo),
+        client(format!("https://h/?ssl_certfile={}", p(&f.fifo)), "ssl_certfile", &["not a regular file"]).naming(&f.fifo),
+        client(format!("https://h/?ssl_certfile={}&ssl_keyfile=/dev/urandom", fx("client.pem")), "ssl_keyfile", &["ssl_keyfile=/dev/urandom", "not a regular file"]),
         client(format!("https://h/?ssl_ca_certs={}", p(&f.empty)), "ssl_ca_certs", &["the file is empty", PEM_CERTS]).naming(&f.empty),
         client(format!("https://h/?ssl_ca_certs={}", p(&f.blank)), "ssl_ca_certs", &["the file is empty", PEM_CERTS]).naming(&f.blank),
         client(format!("https://h/?ssl_ca_certs={}", fx("not-pem.txt")), "ssl_ca_certs", &["holds no PEM certificate", PEM_CERTS]).naming(&fixture("not-pem.txt")),

@@ -316,7 +316,7 @@ fn flags_are_checked_like_uri_options() {
     let out = run(&[
         "--uri",
         "https://h",
-        "--timeout",
+        "--read-timeout",
         "5s",
         "-o",
         "socketTimeoutMS=6000",
@@ -384,6 +384,10 @@ fn config_prints_exactly_the_documented_keys() {
         "ssl_pem_passphrase",
         "connect_timeout_ms",
         "timeout_ms",
+        "read_timeout_ms",
+        "pool_idle_timeout_ms",
+        "host_order",
+        "max_retries",
         "retry_interval_ms",
         "pool_size",
         "uri",
@@ -845,25 +849,57 @@ fn a_timeout_exits_4() {
         started.elapsed()
     );
 
-    // Every host timing out is a timeout too.
+    // `timeout` is the budget of the whole call: once the first host has
+    // spent it, no other host is tried.
     let other = TestServer::https();
     let both = format!(
         "https://localhost:{},localhost:{}",
         server.port(),
         other.port()
     );
+    let started = Instant::now();
     let out = run(&[
         "--uri",
         &both,
         "--ssl-ca-certs",
         &path("ca.pem"),
+        "-o",
+        "host_order=ordered",
         "--timeout",
         "300ms",
         "get",
         "/slow/3000",
     ])
     .expect(4);
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+    assert_eq!(
+        other.requests().len(),
+        0,
+        "no budget was left for the second host"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A read timeout leaves the rest of the budget to the next host; every
+    // host timing out is a timeout too.
+    let out = run(&[
+        "--uri",
+        &both,
+        "--ssl-ca-certs",
+        &path("ca.pem"),
+        "-o",
+        "host_order=ordered",
+        "--read-timeout",
+        "300ms",
+        "get",
+        "/slow/3000",
+    ])
+    .expect(4);
     assert!(out.stderr.contains("no host available"), "{}", out.stderr);
+    assert!(out.stderr.contains("no data for 300ms"), "{}", out.stderr);
     assert_eq!(other.requests().len(), 1, "the second host was tried");
 }
 
@@ -1142,7 +1178,7 @@ fn a_password_is_never_printed() {
 // ------------------------------------------------------------------ pipes
 
 #[test]
-fn a_closed_stdout_pipe_ends_quietly() {
+fn a_closed_stdout_pipe_ends_quietly_with_141() {
     let server = TestServer::https();
     let mut child = httpdb()
         .args([
@@ -1173,6 +1209,36 @@ fn a_closed_stdout_pipe_ends_quietly() {
         .read_to_string(&mut stderr)
         .expect("read stderr");
     let status = child.wait().expect("wait");
-    assert_eq!(status.code(), Some(0), "{stderr}");
+    // 128 + SIGPIPE, as `cat` would end: a script can tell a cut output.
+    assert_eq!(status.code(), Some(141), "{stderr}");
     assert!(stderr.is_empty(), "{stderr}");
+}
+
+#[test]
+fn post_without_data_sends_content_length_0() {
+    let server = TestServer::https();
+    run_at(&server, &["post", "/write"]).expect(0);
+    let sent = server.last_request().unwrap();
+    assert_eq!(
+        sent.header("content-length"),
+        Some("0"),
+        "{:?}",
+        sent.headers
+    );
+    assert_eq!(sent.header("transfer-encoding"), None, "{:?}", sent.headers);
+}
+
+#[test]
+fn a_closed_stdout_is_a_failure() {
+    let server = TestServer::https();
+    let mut cmd = httpdb();
+    cmd.args(["--uri", &server.url(), "--ssl-ca-certs", &path("ca.pem")])
+        .args(["get", "/bytes/1000000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    // Nobody reads: close our end of the pipe before the body is written.
+    drop(child.stdout.take());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(141), "{status:?}");
 }

@@ -476,7 +476,8 @@ fn https_never_talks_plain_http() {
     // ever appear.
     let plain = Client::new(&nginx.url(nginx.plain)).unwrap();
     assert_eq!(plain.get("/echo").unwrap().status(), 200);
-    let entries = wait_for_port_entries(&nginx, nginx.plain, 1);
+    // Both lines: the 400 for the ClientHello and our plain GET.
+    let entries = wait_for_port_entries(&nginx, nginx.plain, 2);
     let ours: Vec<_> = entries
         .iter()
         .filter(|e| e.request.starts_with("GET /"))

@@ -2,6 +2,7 @@
 //! keys in PEM (plain or encrypted PKCS#8) and PKCS#12 bundles. Every error
 //! names the option and the file.
 
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -49,19 +50,50 @@ fn read(option: &str, path: &Path) -> Result<Vec<u8>> {
             None,
         ));
     }
+    // A FIFO would block the open forever and a device such as /dev/zero
+    // never ends: only regular files are read.
+    if !meta.is_file() {
+        return Err(file_error(
+            option,
+            path,
+            "is not a regular file (a pipe, socket or device); name a PEM file".into(),
+            None,
+        ));
+    }
+    let too_big = |len: u64| {
+        file_error(
+            option,
+            path,
+            format!(
+                "is {len} bytes, more than the {MAX_FILE}-byte limit for certificate and key files; is it the right file?"
+            ),
+            None,
+        )
+    };
     if meta.len() > MAX_FILE {
+        return Err(too_big(meta.len()));
+    }
+    let cannot =
+        |e: std::io::Error| file_error(option, path, format!("cannot read the file: {e}"), Some(e));
+    // The size was only reported: the read itself stops past the cap, in
+    // case the file grew (or was swapped) since.
+    let mut data = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .map_err(cannot)?
+        .take(MAX_FILE + 1)
+        .read_to_end(&mut data)
+        .map_err(cannot)?;
+    if data.len() as u64 > MAX_FILE {
         return Err(file_error(
             option,
             path,
             format!(
-                "is {} bytes, more than the {MAX_FILE}-byte limit for certificate and key files; is it the right file?",
-                meta.len()
+                "grew past the {MAX_FILE}-byte limit for certificate and key files while it was read; is it the right file?"
             ),
             None,
         ));
     }
-    std::fs::read(path)
-        .map_err(|e| file_error(option, path, format!("cannot read the file: {e}"), Some(e)))
+    Ok(data)
 }
 
 /// The CAs of `option=path`: every certificate in the file, strictly.

@@ -172,9 +172,22 @@ pub(crate) fn classify(
     }
 }
 
-/// The [`Error::Tls`] for a rustls failure talking to `host`.
-pub(crate) fn error(error: rustls::Error, host: &str, settings: &Settings) -> Error {
-    let (kind, hint) = classify(&error, host, settings);
+/// The [`Error::Tls`] for a rustls failure talking to `host`;
+/// `after_handshake` when the connection had already carried request bytes.
+pub(crate) fn error(
+    error: rustls::Error,
+    host: &str,
+    settings: &Settings,
+    after_handshake: bool,
+) -> Error {
+    let (kind, hint) = match classify(&error, host, settings) {
+        // Not a certificate matter: the records broke after the handshake.
+        (TlsErrorKind::Handshake, _) if after_handshake => (
+            TlsErrorKind::Record,
+            "the server broke the TLS connection after the request was sent; it may have processed the request, so it was not sent anywhere else".into(),
+        ),
+        other => other,
+    };
     Error::Tls {
         host: host.to_string(),
         kind,

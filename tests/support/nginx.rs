@@ -113,6 +113,17 @@ impl Nginx {
     /// Panics (loudly, with the error log) if nginx is missing or does not
     /// come up within 10 s.
     pub fn start() -> Nginx {
+        Nginx::start_with(None)
+    }
+
+    /// Like [`Nginx::start`], and every server also passes `/backend/...`
+    /// on to `http://127.0.0.1:BACKEND/...` (nginx's defaults: a request
+    /// that is not idempotent is never passed to another upstream).
+    pub fn start_proxying_to(backend: u16) -> Nginx {
+        Nginx::start_with(Some(backend))
+    }
+
+    fn start_with(backend: Option<u16>) -> Nginx {
         let binary = nginx_binary();
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("httpdb-nginx-{}-{n}", std::process::id()));
@@ -126,7 +137,7 @@ impl Nginx {
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
             let ports = pick_ports(6, ipv6);
-            let config = config(&dir, &ports, ipv6);
+            let config = config(&dir, &ports, ipv6, backend);
             fs::write(dir.join("nginx.conf"), config).expect("cannot write nginx.conf");
             let log_start = file_len(&dir.join("error.log"));
             let mut child = match spawn(&binary, &dir) {
@@ -378,7 +389,7 @@ fn fail(binary: &Path, dir: &Path, error: &str) -> ! {
     )
 }
 
-fn config(dir: &Path, ports: &[u16], ipv6: bool) -> String {
+fn config(dir: &Path, ports: &[u16], ipv6: bool, backend: Option<u16>) -> String {
     let d = dir.display();
     let fixture = |name: &str| format!("{FIXTURES}/{name}");
     let mut out = String::new();
@@ -447,6 +458,12 @@ fn config(dir: &Path, ports: &[u16], ipv6: bool) -> String {
             let _ = writeln!(out, "        {extra}");
         }
         out.push_str(&routes());
+        if let Some(backend) = backend {
+            let _ = writeln!(
+                out,
+                "        location /backend/ {{\n            proxy_pass http://127.0.0.1:{backend}/;\n        }}"
+            );
+        }
         out.push_str("    }\n");
     }
     out.push_str("}\n");

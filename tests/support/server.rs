@@ -3,7 +3,8 @@
 //!
 //! Used by the integration tests and by `examples/quickstart.rs` (through
 //! `#[path = "../tests/support/server.rs"] mod server;`), so this file is
-//! self-contained: it only uses std, rustls and serde_json.
+//! self-contained: it only uses std, rustls, serde_json and libc (for a
+//! TCP reset).
 //!
 //! Real threads and real sockets: one accept thread, one thread per
 //! connection, every socket with 30 s read/write timeouts. Dropping the
@@ -15,6 +16,9 @@
 //! - `/status/NNN`: status NNN, body `status NNN` (no body for 204 and 304).
 //! - `/bytes/N`: N bytes `0, 1, .., 255, 0, 1, ..`, `application/octet-stream`.
 //! - `/slow/MS`: sleeps MS milliseconds, then 200 `slow`.
+//! - `/echo-error/NNN`: status NNN, a text body quoting the request's
+//!   `Authorization` header verbatim and holding an ANSI escape sequence,
+//!   as careless servers and proxies do.
 //! - anything else: 200, a JSON echo
 //!   `{"method":..,"path":..,"body":..,"authorization":..}`.
 //!
@@ -87,6 +91,32 @@ pub enum Behaviour {
     /// Answer every request with `503 Service Unavailable`, as a cluster
     /// member that is shutting down does.
     Unavailable,
+    /// Read (and record) the request, then break the connection instead of
+    /// answering, as `Fault` says.
+    FailAfterRequest(Fault),
+    /// Answer each request normally (keep-alive), then close the connection
+    /// (close_notify and FIN) right away.
+    CloseAfterAnswer,
+    /// Answer the first request of each connection normally; a later
+    /// request on the same connection is recorded, then the connection is
+    /// closed unanswered: the keep-alive race, where a server gives up an
+    /// idle connection just as the client reuses it.
+    DropReused,
+    /// Send each answer one byte at a time, this many milliseconds apart.
+    Drip(u64),
+}
+
+/// How [`Behaviour::FailAfterRequest`] breaks the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Bytes that are not a TLS record (nor HTTP), written on the raw TCP
+    /// socket, then close.
+    CorruptRecord,
+    /// A plaintext TLS fatal alert (handshake_failure) on the raw TCP
+    /// socket, then close.
+    PlainAlert,
+    /// A TCP reset (SO_LINGER 0, then close).
+    Reset,
 }
 
 /// Configuration of a [`TestServer`]; build it from `ServerOptions::default()`
@@ -429,8 +459,33 @@ fn tls_config(opts: &ServerOptions) -> Arc<ServerConfig> {
     Arc::new(config)
 }
 
+/// SO_LINGER with a zero timeout: closing the socket sends a TCP reset.
+fn reset_on_close(tcp: &TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
+    // SAFETY: a valid socket descriptor and a correctly sized linger struct.
+    let rc = unsafe {
+        libc::setsockopt(
+            tcp.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "test server: SO_LINGER: {}",
+        io::Error::last_os_error()
+    );
+}
+
 fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    let mut open: Vec<(Option<TcpStream>, JoinHandle<()>)> = Vec::new();
+    let mut open: Vec<(std::sync::Weak<TcpStream>, JoinHandle<()>)> = Vec::new();
     for incoming in listener.incoming() {
         if shared.stopped() {
             break;
@@ -447,7 +502,8 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         let _ = sock.set_read_timeout(Some(SOCKET_TIMEOUT));
         let _ = sock.set_write_timeout(Some(SOCKET_TIMEOUT));
         let _ = sock.set_nodelay(true);
-        let clone = sock.try_clone().ok();
+        let sock = Arc::new(sock);
+        let weak = Arc::downgrade(&sock);
         let conn_shared = Arc::clone(&shared);
         let spawned = thread::Builder::new()
             .name(format!("test-server-conn-{id}"))
@@ -457,11 +513,11 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             });
         open.retain(|(_, handle)| !handle.is_finished());
         if let Ok(handle) = spawned {
-            open.push((clone, handle));
+            open.push((weak, handle));
         }
     }
     for (sock, _) in &open {
-        if let Some(sock) = sock {
+        if let Some(sock) = sock.upgrade() {
             let _ = sock.shutdown(Shutdown::Both);
         }
     }
@@ -470,18 +526,60 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
+/// A connection's socket, shared with the accept loop only weakly (so it
+/// can shut it down on stop), so that dropping it really closes it.
+struct Sock(Arc<TcpStream>);
+
+impl Read for Sock {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self.0).read(buf)
+    }
+}
+
+impl Write for Sock {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&*self.0).flush()
+    }
+}
+
 /// A server-side connection, plain or TLS.
 enum Io {
-    Plain(TcpStream),
-    Tls(Box<StreamOwned<ServerConnection, TcpStream>>),
+    Plain(Sock),
+    Tls(Box<StreamOwned<ServerConnection, Sock>>),
 }
 
 impl Io {
     fn tcp(&self) -> &TcpStream {
         match self {
-            Io::Plain(s) => s,
-            Io::Tls(s) => &s.sock,
+            Io::Plain(s) => &s.0,
+            Io::Tls(s) => &s.sock.0,
         }
+    }
+
+    /// Breaks the connection as `fault` says, bypassing TLS.
+    fn fail(self, fault: Fault) {
+        let mut tcp: &TcpStream = self.tcp();
+        match fault {
+            Fault::CorruptRecord => {
+                let _ = tcp.write_all(b"\x00\x01 this is no TLS record and no HTTP\r\n\r\n");
+            }
+            Fault::PlainAlert => {
+                // Content type 21 (alert), TLS 1.2, length 2: fatal (2),
+                // handshake_failure (40), never encrypted.
+                let _ = tcp.write_all(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28]);
+            }
+            Fault::Reset => {
+                reset_on_close(tcp);
+                // Dropping the last reference closes the socket: an RST.
+                return;
+            }
+        }
+        let _ = tcp.flush();
+        let _ = tcp.shutdown(Shutdown::Both);
     }
 
     /// Ends the connection: TLS close_notify (if TLS), then TCP FIN.
@@ -520,7 +618,8 @@ impl Write for Io {
     }
 }
 
-fn serve_connection(mut tcp: TcpStream, id: usize, shared: &Shared) -> io::Result<()> {
+fn serve_connection(tcp: Arc<TcpStream>, id: usize, shared: &Shared) -> io::Result<()> {
+    let mut tcp = Sock(tcp);
     let (io, cert_der) = match &shared.tls {
         Some(config) => {
             let mut conn = ServerConnection::new(Arc::clone(config)).map_err(io::Error::other)?;
@@ -549,6 +648,7 @@ fn serve_connection(mut tcp: TcpStream, id: usize, shared: &Shared) -> io::Resul
     let cert_cn = cert_der.as_deref().and_then(common_name);
 
     let mut reader = BufReader::new(io);
+    let mut served = 0usize;
     loop {
         let request = match read_request(&mut reader) {
             Ok(Some(request)) => request,
@@ -575,9 +675,22 @@ fn serve_connection(mut tcp: TcpStream, id: usize, shared: &Shared) -> io::Resul
         };
         shared.requests().push(recorded.clone());
 
+        if let Behaviour::FailAfterRequest(fault) = shared.behaviour {
+            reader.into_inner().fail(fault);
+            return Ok(());
+        }
         let io = reader.get_mut();
         match shared.behaviour {
-            Behaviour::Normal | Behaviour::CloseAfterHandshake => {}
+            Behaviour::Normal
+            | Behaviour::CloseAfterHandshake
+            | Behaviour::FailAfterRequest(_)
+            | Behaviour::CloseAfterAnswer
+            | Behaviour::Drip(_) => {}
+            Behaviour::DropReused if served == 0 => {}
+            Behaviour::DropReused => {
+                io.close();
+                return Ok(());
+            }
             Behaviour::Unavailable => {
                 let response = Response::text(503, "unavailable");
                 write_response(io, &response, head, !keep_alive)?;
@@ -612,8 +725,25 @@ fn serve_connection(mut tcp: TcpStream, id: usize, shared: &Shared) -> io::Resul
         }
 
         let response = route(&recorded, shared);
-        write_response(io, &response, head, !keep_alive)?;
-        if !keep_alive {
+        let bytes = response_bytes(&response, head, !keep_alive);
+        match shared.behaviour {
+            Behaviour::Drip(ms) => {
+                for byte in bytes.chunks(1) {
+                    if shared.stopped() {
+                        return Ok(());
+                    }
+                    io.write_all(byte)?;
+                    io.flush()?;
+                    thread::sleep(Duration::from_millis(ms));
+                }
+            }
+            _ => {
+                io.write_all(&bytes)?;
+                io.flush()?;
+            }
+        }
+        served += 1;
+        if !keep_alive || shared.behaviour == Behaviour::CloseAfterAnswer {
             io.close();
             return Ok(());
         }
@@ -856,6 +986,18 @@ fn route(request: &Recorded, shared: &Shared) -> Response {
             _ => Response::text(400, "bad status code"),
         };
     }
+    if let Some(code) = path.strip_prefix("/echo-error/") {
+        let status = code.parse::<u16>().unwrap_or(500);
+        return Response::text(
+            status,
+            format!(
+                "\x1b[31merror\x1b[0m for {} {}\nauthorization: {}\n",
+                request.method,
+                request.path,
+                request.header("authorization").unwrap_or("-")
+            ),
+        );
+    }
     if let Some(n) = path.strip_prefix("/bytes/") {
         return match n.parse::<usize>() {
             Ok(n) if n <= MAX_BODY => Response {
@@ -919,6 +1061,12 @@ fn reason(status: u16) -> &'static str {
 }
 
 fn write_response(io: &mut Io, response: &Response, head: bool, close: bool) -> io::Result<()> {
+    io.write_all(&response_bytes(response, head, close))?;
+    io.flush()
+}
+
+/// The bytes of `response` on the wire: status line, headers and body.
+fn response_bytes(response: &Response, head: bool, close: bool) -> Vec<u8> {
     let status = response.status;
     // 1xx, 204 and 304 responses never carry a body.
     let bodyless = status < 200 || status == 204 || status == 304;
@@ -941,8 +1089,7 @@ fn write_response(io: &mut Io, response: &Response, head: bool, close: bool) -> 
     if !head && !bodyless {
         bytes.extend_from_slice(&response.body);
     }
-    io.write_all(&bytes)?;
-    io.flush()
+    bytes
 }
 
 /// One DER TLV: (tag, contents, rest).

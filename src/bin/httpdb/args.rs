@@ -17,7 +17,8 @@ Exit status:
      not set, unreadable --data file, CA or client certificate
   3  connection or TLS failure: refused, unresolvable host, certificate
      verify failed, broken or non-HTTP response
-  4  timeout: no answer within connect_timeout or timeout
+  4  timeout: no answer within connect_timeout, read_timeout or timeout
+  141 standard output was closed before all was written (as SIGPIPE ends cat)
 
 Options given as flags (and with -o) override the same option in the URI
 and are checked exactly like it; see the option table in README.md.
@@ -145,9 +146,13 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "DURATION", global = true)]
     pub connect_timeout: Option<String>,
 
-    /// Limit for sending a request and receiving its answer, e.g. 30s (timeout)
+    /// Budget of the whole call (connect, send, receive the whole answer, other hosts), e.g. 30s (timeout)
     #[arg(long, value_name = "DURATION", global = true)]
     pub timeout: Option<String>,
+
+    /// Longest silence allowed while reading from the server, e.g. 10s (read_timeout)
+    #[arg(long, value_name = "DURATION", global = true)]
+    pub read_timeout: Option<String>,
 
     /// User name for basic auth (username)
     #[arg(long, value_name = "USER", global = true)]

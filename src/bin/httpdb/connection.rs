@@ -42,6 +42,7 @@ fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
             args.no_match_hostname.then_some("false"),
         ),
         ("connect_timeout", args.connect_timeout.as_deref()),
+        ("read_timeout", args.read_timeout.as_deref()),
         ("timeout", args.timeout.as_deref()),
         ("username", args.username.as_deref()),
         ("password", args.password.as_deref()),

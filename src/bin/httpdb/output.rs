@@ -1,8 +1,9 @@
 //! Everything the binary prints, and the exit status it ends with.
 //!
 //! Standard output gets the payload only (a body, JSON, a script), written as
-//! bytes; a reader that goes away (`httpdb get /big | head`) ends the output
-//! quietly. Standard error gets `httpdb: <message>` lines, with every known
+//! bytes; a reader that goes away (`httpdb get /big | head`) ends the
+//! command quietly with status 141, as SIGPIPE ends `cat`, so that a script
+//! (with `set -o pipefail`) can tell a cut output from a whole one. Standard error gets `httpdb: <message>` lines, with every known
 //! secret scrubbed.
 
 use httpdb::status_text;
@@ -26,6 +27,8 @@ pub enum Exit {
     Connection,
     /// 4: timeout.
     Timeout,
+    /// 141 (128 + SIGPIPE): standard output was closed before all was written.
+    ClosedOutput,
 }
 
 impl From<Exit> for ExitCode {
@@ -36,6 +39,7 @@ impl From<Exit> for ExitCode {
             Exit::Usage => 2,
             Exit::Connection => 3,
             Exit::Timeout => 4,
+            Exit::ClosedOutput => 141,
         })
     }
 }
@@ -56,6 +60,8 @@ pub enum CliError {
     },
     /// Writing to standard output failed (other than a closed pipe).
     Output(io::Error),
+    /// Standard output was closed (the reader went away): nothing to say.
+    ClosedOutput,
 }
 
 impl From<Error> for CliError {
@@ -71,6 +77,7 @@ impl CliError {
             CliError::Lib(error) => exit_of(error),
             CliError::Usage(_) => Exit::Usage,
             CliError::HttpStatus { .. } | CliError::Output(_) => Exit::HttpStatus,
+            CliError::ClosedOutput => Exit::ClosedOutput,
         }
     }
 }
@@ -116,6 +123,7 @@ pub fn report(error: &CliError) -> Exit {
             lines.push(format!("httpdb: HTTP {} from {host}", status_text(*status)));
         }
         CliError::Output(e) => lines.push(format!("httpdb: cannot write to standard output: {e}")),
+        CliError::ClosedOutput => {}
     }
     let mut stderr = io::stderr().lock();
     for line in lines {
@@ -143,28 +151,20 @@ pub fn head(response: &Response) -> Vec<u8> {
     out
 }
 
-/// Standard output, where a closed pipe silently ends the output.
-pub struct Stdout {
-    closed: bool,
-}
+/// Standard output, where a closed pipe quietly ends the command.
+pub struct Stdout;
 
 impl Stdout {
     pub fn new() -> Stdout {
-        Stdout { closed: false }
+        Stdout
     }
 
     /// Writes `bytes` exactly, and flushes them.
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), CliError> {
-        if self.closed {
-            return Ok(());
-        }
         let mut out = io::stdout().lock();
         match out.write_all(bytes).and_then(|()| out.flush()) {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-                self.closed = true;
-                Ok(())
-            }
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(CliError::ClosedOutput),
             Err(e) => Err(CliError::Output(e)),
         }
     }

@@ -1,4 +1,4 @@
-//! The ureq connector that runs our rustls `ClientConfig` over ureq's TCP
+//! The connector that runs our rustls `ClientConfig` over ureq's TCP
 //! transport. ureq's own `TlsConfig` cannot carry a custom verifier, so TLS
 //! is done here and that config is ignored.
 
@@ -14,18 +14,6 @@ use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
     TransportAdapter,
 };
-
-thread_local! {
-    /// Connections opened by this thread. ureq connects on the thread that
-    /// sends the request, so comparing this before and after a request
-    /// tells whether it opened a connection or reused a pooled one.
-    static NEW_CONNECTIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-/// How many connections this thread has opened so far.
-pub(crate) fn connections_opened() -> u64 {
-    NEW_CONNECTIONS.with(|n| n.get())
-}
 
 /// Wraps every https connection in TLS with one shared `ClientConfig`.
 /// Plain http passes through; https without a config is refused, so an
@@ -53,7 +41,6 @@ impl<In: Transport> Connector<In> for TlsConnector {
         let Some(transport) = chained else {
             return Ok(None);
         };
-        NEW_CONNECTIONS.with(|n| n.set(n.get() + 1));
         if !details.needs_tls() || transport.is_tls() {
             return Ok(Some(Either::A(transport)));
         }
@@ -126,6 +113,32 @@ impl fmt::Debug for TlsTransport {
     }
 }
 
+impl TlsTransport {
+    /// The reason behind a failed write or read: a server that refused us after
+    /// the handshake (TLS 1.3 judges the client certificate then) sent an
+    /// alert before it closed, and that alert, not the broken pipe, says
+    /// why. The socket is closed or closing, so these reads do not wait.
+    fn alert_behind(&mut self, error: std::io::Error) -> std::io::Error {
+        use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
+        if !matches!(
+            error.kind(),
+            BrokenPipe | ConnectionReset | ConnectionAborted
+        ) {
+            return error;
+        }
+        for _ in 0..4 {
+            match self.stream.conn.read_tls(&mut self.stream.sock) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            if let Err(tls) = self.stream.conn.process_new_packets() {
+                return std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+            }
+        }
+        error
+    }
+}
+
 impl Transport for TlsTransport {
     fn buffers(&mut self) -> &mut dyn Buffers {
         &mut self.buffers
@@ -134,22 +147,36 @@ impl Transport for TlsTransport {
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         self.stream.get_mut().set_timeout(timeout);
         let output = &self.buffers.output()[..amount];
-        self.stream.write_all(output)?;
+        if let Err(e) = self.stream.write_all(output) {
+            return Err(self.alert_behind(e).into());
+        }
         Ok(())
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         self.stream.get_mut().set_timeout(timeout);
         let input = self.buffers.input_append_buf();
-        let amount = self.stream.read(input)?;
+        let amount = match self.stream.read(input) {
+            Ok(amount) => amount,
+            // rustls sends what the writes left queued before it reads: a
+            // write that failed shows here.
+            Err(e) => return Err(self.alert_behind(e).into()),
+        };
         self.buffers.input_appended(amount);
         Ok(amount > 0)
     }
 
-    /// Asked of the TCP socket underneath, so that pooled connections the
-    /// server closed are noticed.
+    /// False once the server has said it is done: a close_notify or bytes
+    /// that rustls has already taken in, or anything (a FIN included) on
+    /// the TCP socket underneath. ureq asks before it reuses a pooled
+    /// connection.
     fn is_open(&mut self) -> bool {
-        self.stream.get_mut().get_mut().is_open()
+        match self.stream.conn.process_new_packets() {
+            Ok(state) if !state.peer_has_closed() && state.plaintext_bytes_to_read() == 0 => {
+                self.stream.get_mut().get_mut().is_open()
+            }
+            _ => false,
+        }
     }
 
     fn is_tls(&self) -> bool {

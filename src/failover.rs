@@ -1,0 +1,155 @@
+//! The failover rules, in one place: after an attempt, whether the request
+//! may be sent again (on a fresh connection to the same host, or to the
+//! next host) and whether the host is to be skipped for a while.
+//!
+//! The decision comes from what happened on the wire ([`Wire`]: a new or a
+//! pooled connection, request bytes sent, answer bytes received) and from
+//! the method, never from the kind of error. Error kinds only say what to
+//! tell the user, with two exceptions that concern the *host*, not the
+//! request: a certificate that failed verification does not make a host
+//! dead (the configuration is wrong, not the host), and a request that
+//! cannot be built is nobody's fault.
+//!
+//! The rule, as Go's HTTP transport has it:
+//! - a request of which no byte was sent may go anywhere again;
+//! - an idempotent request (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) may be
+//!   sent again after any failure, and after a 502, 503 or 504;
+//! - any other request (POST, PATCH, anything else) that was sent, even in
+//!   part, is never sent again: its error is the caller's to see.
+
+use ureq::http::Method;
+
+use crate::error::{Error, TlsErrorKind};
+use crate::transport::wire::Wire;
+
+/// Whether `method` may be sent twice with the effect of once (RFC 9110
+/// §9.2.2).
+pub(crate) fn idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
+    )
+}
+
+/// What to do after an attempt that did not end in a usable answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Verdict {
+    /// Send again to the same host, on a fresh connection: the pooled one
+    /// was found closed before any answer (the keep-alive race). Does not
+    /// count against `max_retries` and does not mark the host dead.
+    pub fresh_retry: bool,
+    /// Send to the next host of the plan.
+    pub move_on: bool,
+    /// Skip this host for `retry_interval`.
+    pub mark_dead: bool,
+}
+
+/// After an attempt that failed without a response head. `fresh_retried`:
+/// this attempt was already the retry on a fresh connection.
+pub(crate) fn after_failure(
+    method: &Method,
+    wire: Wire,
+    error: &Error,
+    fresh_retried: bool,
+) -> Verdict {
+    let repeatable = wire.sent == 0 || idempotent(method);
+    if matches!(error, Error::Config { .. }) {
+        return Verdict {
+            fresh_retry: false,
+            move_on: false,
+            mark_dead: false,
+        };
+    }
+    if wire.reused() && wire.received == 0 && !fresh_retried {
+        return Verdict {
+            fresh_retry: repeatable,
+            move_on: false,
+            mark_dead: false,
+        };
+    }
+    let certificate = matches!(error, Error::Tls { kind, .. }
+        if !matches!(kind, TlsErrorKind::Handshake | TlsErrorKind::Record));
+    Verdict {
+        fresh_retry: false,
+        move_on: repeatable,
+        mark_dead: !certificate,
+    }
+}
+
+/// After an answer with `status`. A host that answers is alive: a 503 for
+/// one path (Elasticsearch answers so for one sick index) says nothing of
+/// the others, so no status marks a host dead. A 502, 503 or 504 moves an
+/// idempotent request on; a request that is not idempotent was answered
+/// and is not sent again.
+pub(crate) fn after_answer(method: &Method, status: u16) -> Verdict {
+    Verdict {
+        fresh_retry: false,
+        move_on: matches!(status, 502..=504) && idempotent(method),
+        mark_dead: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(opened: bool, sent: u64, received: u64) -> Wire {
+        Wire {
+            opened,
+            sent,
+            received,
+        }
+    }
+
+    fn protocol() -> Error {
+        Error::Protocol {
+            host: "h:1".into(),
+            message: "reset".into(),
+            source: None,
+        }
+    }
+
+    #[test]
+    fn nothing_sent_goes_anywhere() {
+        let v = after_failure(&Method::POST, wire(false, 0, 0), &protocol(), false);
+        assert!(v.move_on && v.mark_dead && !v.fresh_retry);
+    }
+
+    #[test]
+    fn a_sent_post_stays_whatever_the_error() {
+        let tls = Error::Tls {
+            host: "h:1".into(),
+            kind: crate::TlsErrorKind::Handshake,
+            detail: String::new(),
+            hint: String::new(),
+            source: None,
+        };
+        for error in [protocol(), tls] {
+            for w in [wire(true, 1, 0), wire(true, 500, 10)] {
+                let v = after_failure(&Method::POST, w, &error, false);
+                assert!(!v.move_on && !v.fresh_retry, "{w:?} {error:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_stale_pooled_connection_is_retried_fresh_once() {
+        let stale = wire(false, 80, 0);
+        let get = after_failure(&Method::GET, stale, &protocol(), false);
+        assert!(get.fresh_retry && !get.mark_dead && !get.move_on);
+        let again = after_failure(&Method::GET, stale, &protocol(), true);
+        assert!(!again.fresh_retry && again.move_on && again.mark_dead);
+        let post = after_failure(&Method::POST, stale, &protocol(), false);
+        assert!(!post.fresh_retry && !post.move_on, "{post:?}");
+        let answered = after_failure(&Method::GET, wire(false, 80, 5), &protocol(), false);
+        assert!(!answered.fresh_retry && answered.move_on);
+    }
+
+    #[test]
+    fn answers_never_mark_dead() {
+        assert!(after_answer(&Method::GET, 503).move_on);
+        assert!(!after_answer(&Method::POST, 503).move_on);
+        assert!(!after_answer(&Method::GET, 500).move_on);
+        assert!(!after_answer(&Method::GET, 503).mark_dead);
+    }
+}

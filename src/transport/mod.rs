@@ -1,0 +1,45 @@
+//! The wire under a [`crate::Client`]: one ureq agent per [`Settings`],
+//! whose connector chain is TCP → our rustls TLS → [`wire::WatchConnector`]
+//! (which records what each attempt sent and received), with a caching
+//! resolver.
+
+pub(crate) mod resolver;
+pub(crate) mod tls;
+pub(crate) mod wire;
+
+use std::sync::Arc;
+
+use rustls::ClientConfig;
+use ureq::unversioned::transport::{Connector, TcpConnector};
+
+use crate::settings::Settings;
+
+/// The agent for `settings`. Timeouts: `connect_timeout` bounds resolve,
+/// TCP connect and handshake; `timeout` is the agent's global budget for
+/// one call (the client narrows it per attempt, so that failover stays
+/// within it); `read_timeout` bounds every single read.
+pub(crate) fn agent(settings: &Settings, tls: Option<Arc<ClientConfig>>) -> ureq::Agent {
+    let connect = Some(settings.connect_timeout());
+    let pool = settings.pool_size();
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .https_only(settings.tls())
+        .proxy(None)
+        .max_redirects(0)
+        // CouchDB's COPY, WebDAV's PROPFIND: any method the user names.
+        .allow_non_standard_methods(true)
+        .user_agent(concat!("httpdb/", env!("CARGO_PKG_VERSION")))
+        .timeout_resolve(connect)
+        .timeout_connect(connect)
+        .timeout_global(Some(settings.timeout()))
+        .timeout_per_read(Some(settings.read_timeout()))
+        .max_idle_age(settings.pool_idle_timeout())
+        .max_idle_connections(pool.saturating_mul(settings.hosts().len()))
+        .max_idle_connections_per_host(pool)
+        .build();
+    let connector =
+        ().chain(TcpConnector::default())
+            .chain(tls::TlsConnector { config: tls })
+            .chain(wire::WatchConnector);
+    ureq::Agent::with_parts(config, connector, resolver::HostResolver::default())
+}
