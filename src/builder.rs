@@ -322,6 +322,7 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
             ),
         ));
     }
+    weak_sslmode(&l)?;
     let ca_certs = l.ca_certs.map(|s| s.value).unwrap_or(CaCerts::System);
     let cert_reqs = match (&l.cert_reqs, &l.sslmode_require) {
         (Some(s), _) => s.value,
@@ -398,6 +399,52 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
         host_order: l.host_order.map_or(HostOrder::RoundRobin, |s| s.value),
         max_retries: l.max_retries.map(|s| s.value),
     })
+}
+
+/// libpq's refusals of weak modes, where our fields would otherwise read
+/// them as something weaker than what the user named:
+/// - `sslmode=require` with `sslrootcert=system`: `require` verifies only
+///   with a CA file, and `system` is not "no CA file given": the user
+///   asked for the public roots and would get no verification at all;
+/// - `sslmode=verify-ca` against the system's public roots (named, or by
+///   default): the chain without the host name lets any publicly issued
+///   certificate, for any name, pass.
+fn weak_sslmode(l: &Layer) -> Result<()> {
+    let Some(Slot { value: mode, from }) = &l.sslmode else {
+        return Ok(());
+    };
+    let ca = l.ca_certs.as_ref();
+    let system = ca.is_none_or(|s| s.value == CaCerts::System);
+    let named_system = ca.filter(|s| s.value == CaCerts::System);
+    if mode == "require" && l.cert_reqs.is_none() {
+        if let Some(ca) = named_system {
+            return Err(Error::config(
+                options::key_of(from),
+                format!(
+                    "weak {from} may not be used with {} (use sslmode=verify-full): require verifies the server only against a CA file, so with the system trust store it would verify nothing",
+                    ca.from
+                ),
+            ));
+        }
+    }
+    // The host-name check off by this sslmode, not by a later keyword.
+    let no_name_check = l
+        .match_hostname
+        .as_ref()
+        .is_some_and(|s| !s.value && s.from == *from);
+    if mode == "verify-ca" && system && no_name_check {
+        let roots = named_system.map_or_else(
+            || "no CA file (so the system trust store)".to_string(),
+            |s| s.from.clone(),
+        );
+        return Err(Error::config(
+            options::key_of(from),
+            format!(
+                "weak {from} may not be used with {roots}: it checks the chain but not the host name, so any publicly issued certificate for any name would pass; use sslmode=verify-full, or name your own CA with sslrootcert=FILE"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 impl SettingsBuilder {

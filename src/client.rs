@@ -562,13 +562,18 @@ fn authorization(settings: &Settings) -> Result<Option<HeaderValue>> {
         }
         (None, None) => return Ok(None),
     };
-    // Base64 is always a valid header value; a token may not be.
-    let mut header = HeaderValue::from_str(value.expose()).map_err(|_| {
-        Error::config(
-            "token",
-            "the token holds a character that cannot go into an HTTP header (a control character or line break); remove it",
-        )
-    })?;
+    // Base64 is always a valid header value; a token may not be. The
+    // engine sends visible ASCII only, so check that here, when the client
+    // is built, rather than fail every request.
+    let mut header = HeaderValue::from_str(value.expose())
+        .ok()
+        .filter(|h| h.to_str().is_ok())
+        .ok_or_else(|| {
+            Error::config(
+                "token",
+                "the token holds a character that cannot go into an HTTP header (a control character, a line break or a non-ASCII letter); tokens are printable ASCII, such as a JWT or base64",
+            )
+        })?;
     header.set_sensitive(true);
     Ok(Some(header))
 }

@@ -36,6 +36,12 @@ pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings, wire
             "request",
             format!("the request cannot be sent as given: {e}"),
         ),
+        // Nothing went out and nothing came in: the engine refused to
+        // write this request (a header it cannot send). No host is to blame.
+        ureq::Error::Protocol(e) if wire.sent == 0 && wire.received == 0 => Error::config(
+            "request",
+            format!("the request cannot be sent as given: {e}"),
+        ),
         other => Error::Protocol {
             host: host_s,
             message: format!("{other}{}", moment(wire)),

@@ -366,6 +366,9 @@ fn cases() -> Vec<Case> {
         kw("https://h", &[("timeout", "1h99999999999999999999m")], "timeout", &["(too large)"]),
         // ---------------------------------------------------- files: the CA
         client(format!("https://h/?ssl_ca_certs={}", p(&f.missing)), "ssl_ca_certs", &["ssl_ca_certs=", "no such file", "check the path"]).naming(&f.missing),
+        // A token the engine cannot send is refused when the client is built.
+        client(format!("https://h/?token={TOK}%C3%B6"), "token", &["cannot go into an HTTP header", "non-ASCII"]).hiding(&[TOK]),
+        client(format!("https://h/?token={TOK}%0D%0AX-Injected:%201"), "token", &["cannot go into an HTTP header"]).hiding(&[TOK]),
         client("https://h/?tlsCAFile=relative/ca.pem", "ssl_ca_certs", &["ssl_ca_certs=relative/ca.pem", "no such file", "relative paths start at the working directory"]),
         client(format!("https://h/?ssl_ca_certs={}", p(&f.dir)), "ssl_ca_certs", &["is a directory", "name a PEM file"]).naming(&f.dir),
         // Not files at all: a device that never ends, a FIFO that would block the open forever.

@@ -418,6 +418,45 @@ fn cert_none_is_a_warning_naming_the_hosts() {
     assert_logs_clean();
 }
 
+/// Public roots without the host-name check (the peers allow it:
+/// `ssl_match_hostname=false`, `tlsAllowInvalidHostnames=true`) is kept but
+/// logged, saying what it lets through; with a CA file of one's own it is
+/// not worth a warning.
+#[test]
+fn public_roots_without_host_names_are_a_warning() {
+    capture();
+    for (query, port) in [
+        ("ssl_match_hostname=false", refused_port()),
+        (
+            "tlsAllowInvalidHostnames=true&tlsCAFile=system",
+            refused_port(),
+        ),
+    ] {
+        Client::new(&format!("https://127.0.0.1:{port}/?{query}")).unwrap();
+        let host = format!("127.0.0.1:{port}");
+        assert!(
+            lines().iter().any(|l| l.starts_with("WARN")
+                && l.contains("host name is not checked")
+                && l.contains("any certificate a public CA issued, for any name")
+                && l.contains(&host)),
+            "no warning for {query} in {:#?}",
+            lines()
+        );
+    }
+    let port = refused_port();
+    Client::new(&format!(
+        "https://127.0.0.1:{port}/?ssl_match_hostname=false&ssl_ca_certs={}",
+        fixture("ca.pem").display()
+    ))
+    .unwrap();
+    assert!(
+        !lines()
+            .iter()
+            .any(|l| l.contains("host name is not checked") && l.contains(&format!(":{port}")))
+    );
+    assert_logs_clean();
+}
+
 /// Credentials over plain http are logged as a warning naming the hosts.
 #[test]
 fn credentials_over_plain_http_are_a_warning() {

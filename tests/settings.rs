@@ -481,10 +481,57 @@ fn sslmode_row() {
         with_ca,
         parse("https://h/?ssl_ca_certs=/ca.pem&ssl_match_hostname=false")
     );
-    // verify-ca: the chain, not the name.
-    let verify_ca = parse("http://h/?sslmode=verify-ca");
-    assert_eq!(verify_ca, parse("https://h/?ssl_match_hostname=false"));
-    assert_eq!(with("http://h", &[("sslmode", "verify-ca")]), verify_ca);
+    // verify-ca: the chain, not the name; only against a CA file of one's
+    // own, as libpq: against public roots any certificate for any name
+    // would pass.
+    let verify_ca = parse("http://h/?sslmode=verify-ca&sslrootcert=/ca.pem");
+    assert_eq!(
+        verify_ca,
+        parse("https://h/?ssl_match_hostname=false&ssl_ca_certs=/ca.pem")
+    );
+    assert_eq!(
+        with("http://h/?sslrootcert=/ca.pem", &[("sslmode", "verify-ca")]),
+        verify_ca
+    );
+    for weak in [
+        "https://h/?sslmode=verify-ca",
+        "https://h/?sslmode=verify-ca&sslrootcert=system",
+        "https://h/?sslmode=verify-ca&tlsCAFile=SYSTEM",
+    ] {
+        let (option, message) = config_error(Settings::from_uri(weak));
+        assert_eq!(option, "sslmode", "{weak}");
+        assert_contains(
+            &message,
+            &[
+                "weak sslmode=verify-ca",
+                "not the host name",
+                "any publicly issued certificate",
+                "sslmode=verify-full",
+                "sslrootcert=FILE",
+            ],
+        );
+    }
+    // require with the system store named: libpq refuses it; it would
+    // verify nothing.
+    let (option, message) = config_error(Settings::from_uri(
+        "https://h/?sslrootcert=system&sslmode=require",
+    ));
+    assert_eq!(option, "sslmode");
+    assert_contains(
+        &message,
+        &[
+            "weak sslmode=require may not be used with sslrootcert=system",
+            "use sslmode=verify-full",
+        ],
+    );
+    // A later keyword that asks for the host name makes verify-ca strong.
+    assert!(
+        with(
+            "https://h/?sslmode=verify-ca",
+            &[("ssl_match_hostname", "true")]
+        )
+        .ssl_match_hostname()
+    );
     // verify-full: everything (the default of https).
     check("http://h/?sslmode=verify-full", parse("https://h"));
     check("http://h/?sslmode=VERIFY-FULL", parse("https://h"));
@@ -540,14 +587,26 @@ fn timeout_rows() {
     );
     check(
         "https://h/?socketTimeoutMS=2500",
-        build(uri("https://h").timeout(ms(2_500))),
+        build(uri("https://h").read_timeout(ms(2_500))),
+    );
+    check(
+        "https://h/?read_timeout=2.5s",
+        build(uri("https://h").read_timeout(ms(2_500))),
+    );
+    check(
+        "https://h/?maxIdleTimeMS=1500",
+        build(uri("https://h").pool_idle_timeout(ms(1_500))),
+    );
+    check(
+        "https://h/?pool_idle_timeout=1.5s",
+        build(uri("https://h").pool_idle_timeout(ms(1_500))),
     );
     assert_eq!(
         with("https://h", &[("connectTimeoutMS", "1")]).connect_timeout(),
         ms(1)
     );
     assert_eq!(
-        with("https://h", &[("socketTimeoutMS", "60000")]).timeout(),
+        with("https://h", &[("socketTimeoutMS", "60000")]).read_timeout(),
         secs(60)
     );
 }
@@ -771,7 +830,20 @@ fn every_alias_equals_its_canonical_option() {
             "5s",
         ),
         ("https://h", "timeout.query_timeout", "45", "timeout", "45s"),
-        ("https://h", "socketTimeoutMS", "45000", "timeout", "45s"),
+        (
+            "https://h",
+            "socketTimeoutMS",
+            "45000",
+            "read_timeout",
+            "45s",
+        ),
+        (
+            "https://h",
+            "maxIdleTimeMS",
+            "2000",
+            "pool_idle_timeout",
+            "2s",
+        ),
         ("https://h", "jwt", "tok", "token", "tok"),
         ("https://h", "jwt_token", "tok", "token", "tok"),
         ("https://h", "maxPoolSize", "3", "pool_size", "3"),
@@ -846,7 +918,14 @@ fn alias_accessor_values() {
         parse("https://h/?connectTimeoutMS=250").connect_timeout(),
         ms(250)
     );
-    assert_eq!(parse("https://h/?socketTimeoutMS=250").timeout(), ms(250));
+    assert_eq!(
+        parse("https://h/?socketTimeoutMS=250").read_timeout(),
+        ms(250)
+    );
+    assert_eq!(
+        parse("https://h/?maxIdleTimeMS=250").pool_idle_timeout(),
+        ms(250)
+    );
     assert_eq!(expose(parse("https://h/?jwt=a.b.c").token()), Some("a.b.c"));
     assert_eq!(parse("https://h/?maxPoolSize=0").pool_size(), 0);
     assert!(parse("http://h/?use_ssl=on").tls());
@@ -871,8 +950,8 @@ fn option_names_are_case_insensitive() {
         parse("https://h/?ssl_ca_certs=/ca.pem"),
     );
     check(
-        "https://h/?SslMode=verify-ca",
-        parse("https://h/?sslmode=verify-ca"),
+        "https://h/?SslMode=verify-ca&sslrootcert=/ca.pem",
+        parse("https://h/?sslmode=verify-ca&sslrootcert=/ca.pem"),
     );
     assert_eq!(
         with("https://h", &[("HOST_ORDER", "ordered")]).host_order(),
@@ -982,10 +1061,10 @@ fn keyword_beats_uri_for_tls_settings() {
     );
     assert_eq!(
         with(
-            "https://h/?ssl_cert_reqs=CERT_NONE",
+            "https://h/?ssl_cert_reqs=CERT_NONE&sslrootcert=/ca.pem",
             &[("sslmode", "verify-ca")]
         ),
-        parse("https://h/?sslmode=verify-ca")
+        parse("https://h/?sslmode=verify-ca&sslrootcert=/ca.pem")
     );
     // Client files.
     let s = with(
@@ -1271,7 +1350,7 @@ fn to_uri_is_canonical_and_redacted() {
         s.to_uri(),
         "https://Us%20r@[::1]:9,h:443/db?ssl_match_hostname=false&ssl_ca_certs=/my%20ca.pem\
          &ssl_certfile=/c.pem&ssl_keyfile=/k.pem&ssl_pem_passphrase=***&token=***\
-         &connect_timeout=1500ms&timeout=1m&retry_interval=0s&pool_size=2&host_order=ordered&max_retries=3"
+         &connect_timeout=1500ms&read_timeout=1m&retry_interval=0s&pool_size=2&host_order=ordered&max_retries=3"
     );
     assert_eq!(parse(&s.to_uri_with_secrets()), s);
     assert_eq!(s.to_string(), s.to_uri());

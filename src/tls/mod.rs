@@ -66,6 +66,12 @@ pub(crate) fn server_verifier(settings: &Settings) -> Result<Arc<dyn ServerCertV
         if settings.ssl_match_hostname() {
             webpki
         } else {
+            if *settings.ssl_ca_certs() == CaCerts::System {
+                log::warn!(
+                    "the host name is not checked (ssl_match_hostname=false) and the system trust store is used: any certificate a public CA issued, for any name, is accepted from {}; name your CA with ssl_ca_certs=FILE, or check the host name",
+                    host_list(settings)
+                );
+            }
             Arc::new(verifier::ChainOnly(webpki))
         }
     } else {
@@ -74,13 +80,17 @@ pub(crate) fn server_verifier(settings: &Settings) -> Result<Arc<dyn ServerCertV
         if let CaCerts::File(path) = settings.ssl_ca_certs() {
             files::ca_file("ssl_ca_certs", path)?;
         }
-        let hosts: Vec<String> = settings.hosts().iter().map(ToString::to_string).collect();
         log::warn!(
             "TLS certificate verification is off (ssl_cert_reqs=CERT_NONE) for {}: any server can pose as these hosts",
-            hosts.join(", ")
+            host_list(settings)
         );
         Arc::new(NoVerification(provider.clone()))
     })
+}
+
+fn host_list(settings: &Settings) -> String {
+    let hosts: Vec<String> = settings.hosts().iter().map(ToString::to_string).collect();
+    hosts.join(", ")
 }
 
 /// The client identity of `settings` (certificate chain and key), if one is
