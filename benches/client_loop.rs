@@ -38,7 +38,13 @@ fn main() {
     let path = args.get(3).map(String::as_str).unwrap_or("/");
     let get = |client: &httpdb::Client| -> usize {
         match client.get(path) {
-            Ok(response) => response.body().len(),
+            Ok(response) => match response.bytes() {
+                Ok(body) => body.len(),
+                Err(e) => {
+                    eprintln!("client_loop: GET {path}: {e}");
+                    std::process::exit(1);
+                }
+            },
             Err(e) => {
                 eprintln!("client_loop: GET {path}: {e}");
                 std::process::exit(1);

@@ -330,7 +330,8 @@ fn httpdb_loop_with(uri: &str, n: usize, after_warmup: impl FnOnce(&httpdb::Clie
         bytes += client
             .get("/")
             .unwrap_or_else(|e| panic!("GET: {e}"))
-            .body()
+            .bytes()
+            .unwrap_or_else(|e| panic!("body: {e}"))
             .len();
     }
     let wall = t0.elapsed();

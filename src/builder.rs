@@ -10,8 +10,9 @@ use crate::error::{Error, Result};
 use crate::options::{self, Layer, Slot};
 use crate::secret::Secret;
 use crate::settings::{
-    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_SIZE,
-    DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host, HostOrder, Settings,
+    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host,
+    HostOrder, Settings,
 };
 use crate::uri;
 
@@ -224,6 +225,11 @@ impl SettingsBuilder {
     pub fn max_retries(self, n: usize) -> Self {
         self.option("max_retries", &n.to_string())
     }
+    /// The largest body `Response::bytes`, `text` and `json` read into
+    /// memory. Defaults to 1 GiB. Zero is an error.
+    pub fn max_body_size(self, bytes: u64) -> Self {
+        self.option("max_body_size", &bytes.to_string())
+    }
 
     /// Parses the URI, layers the keyword options over it, checks the
     /// result and fills in defaults.
@@ -398,6 +404,7 @@ fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
         pool_size: l.pool_size.map_or(DEFAULT_POOL_SIZE, |s| s.value),
         host_order: l.host_order.map_or(HostOrder::RoundRobin, |s| s.value),
         max_retries: l.max_retries.map(|s| s.value),
+        max_body_size: l.max_body_size.map_or(DEFAULT_MAX_BODY_SIZE, |s| s.value),
     })
 }
 

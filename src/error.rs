@@ -113,6 +113,42 @@ pub enum Error {
         attempts: Vec<(String, Error)>,
     },
 
+    /// The body of an answer broke off after its status and headers had
+    /// arrived (a reset, a server that closed early, a read timeout). The
+    /// request is not sent again: the answer was being read.
+    #[error("{error}; the answer's body broke off after {received} bytes{}", expected.map(|n| format!(" of {n}")).unwrap_or_default())]
+    Incomplete {
+        /// `host:port` of the server.
+        host: String,
+        /// Body bytes that had arrived.
+        received: u64,
+        /// The length the server announced (`Content-Length`), if any.
+        expected: Option<u64>,
+        /// What broke: a [`Error::Timeout`], [`Error::Protocol`] or [`Error::Tls`].
+        #[source]
+        error: Box<Error>,
+    },
+
+    /// An answer's body is larger than `max_body_size` allows to read into
+    /// memory. Nothing was retried and no host is blamed: stream it instead.
+    #[error("the answer from {host} is {}, more than max_body_size={} allows in memory; raise max_body_size, or read it as a stream (Response implements Read and copy_to; the CLI streams)", length.map(|n| format!("{n} bytes")).unwrap_or_else(|| "larger".into()), crate::options::format_size(*limit))]
+    TooLarge {
+        /// `host:port` of the server.
+        host: String,
+        /// The `max_body_size` in force.
+        limit: u64,
+        /// The length the server announced, if it did.
+        length: Option<u64>,
+    },
+
+    /// Writing an answer out (`Response::copy_to`) failed.
+    #[error("cannot write the answer out: {source}")]
+    Write {
+        /// The I/O error of the writer.
+        #[source]
+        source: std::io::Error,
+    },
+
     /// Reading a request body from a file or standard input failed.
     #[error("cannot read the request body from {what}: {source}")]
     Body {

@@ -25,11 +25,9 @@ pub mod check;
 mod client;
 mod duration;
 mod error;
-mod failover;
 mod failure;
 mod hosts;
 mod options;
-mod response;
 mod secret;
 mod server_info;
 mod settings;
@@ -39,12 +37,12 @@ mod uri;
 
 pub use builder::SettingsBuilder;
 pub use check::{Report, check};
-pub use client::{Client, Method, Request};
+pub use client::{Client, Lines, Method, Request, Response, status_text};
 pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
-pub use response::{Response, status_text};
 pub use secret::Secret;
 pub use server_info::ServerInfo;
 pub use settings::{
-    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_SIZE,
-    DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host, HostOrder, Settings,
+    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host,
+    HostOrder, Settings,
 };

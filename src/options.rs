@@ -47,6 +47,7 @@ pub(crate) struct Layer {
     pub pool_size: Option<Slot<usize>>,
     pub host_order: Option<Slot<HostOrder>>,
     pub max_retries: Option<Slot<usize>>,
+    pub max_body_size: Option<Slot<u64>>,
 }
 
 /// Sets `slot` unless this source already set it to something else, which
@@ -103,6 +104,7 @@ impl Layer {
             pool_size: top.pool_size.or(self.pool_size),
             host_order: top.host_order.or(self.host_order),
             max_retries: top.max_retries.or(self.max_retries),
+            max_body_size: top.max_body_size.or(self.max_body_size),
         }
     }
 
@@ -369,7 +371,28 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         secret: false,
         apply: |l, g| set(&mut l.max_retries, g.count(100)?, g.shown()),
     },
+    OptionSpec {
+        names: &["max_body_size"],
+        canonical: "max_body_size",
+        accepts: SIZE_FORMS,
+        secret: false,
+        apply: |l, g| set(&mut l.max_body_size, g.size()?, g.shown()),
+    },
 ];
+
+const SIZE_FORMS: &str =
+    "a number of bytes greater than 0, optionally with KiB, MiB or GiB (65536, 512MiB, 1GiB)";
+
+/// `n` bytes as [`Given::size`] reads them back: with the largest binary
+/// unit that divides it.
+pub(crate) fn format_size(n: u64) -> String {
+    for (unit, factor) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if n >= factor && n % factor == 0 {
+            return format!("{}{unit}", n / factor);
+        }
+    }
+    n.to_string()
+}
 
 fn sslmode(l: &mut Layer, g: &Given) -> Result<()> {
     let from = g.shown();
@@ -593,6 +616,25 @@ impl Given<'_> {
         }
     }
 
+    fn size(&self) -> Result<u64> {
+        let value = self.value.trim();
+        let digits = value.bytes().take_while(u8::is_ascii_digit).count();
+        let (number, unit) = value.split_at(digits);
+        let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "k" | "kib" => 1 << 10,
+            "m" | "mib" => 1 << 20,
+            "g" | "gib" => 1 << 30,
+            _ => return Err(self.bad("")),
+        };
+        match number.parse::<u64>().ok().map(|n| n.checked_mul(factor)) {
+            Some(Some(0)) => Err(self.bad(" (must be greater than 0)")),
+            Some(Some(n)) => Ok(n),
+            Some(None) => Err(self.bad(" (too large)")),
+            None => Err(self.bad("")),
+        }
+    }
+
     fn host_order(&self) -> Result<HostOrder> {
         match self.value.to_ascii_lowercase().as_str() {
             "round_robin" | "roundrobin" | "round-robin" => Ok(HostOrder::RoundRobin),
@@ -644,6 +686,25 @@ mod tests {
         assert_eq!(closest("tlscafil"), Some("tlsCAFile"));
         assert_eq!(closest("connect_timout"), Some("connect_timeout"));
         assert_eq!(closest("zzzzzzzz"), None);
+    }
+
+    #[test]
+    fn sizes_read_back() {
+        for n in [1, 1000, 1 << 10, 3 << 20, 1 << 30, (1 << 30) + 1] {
+            let mut l = Layer::default();
+            l.apply("max_body_size", &format_size(n)).unwrap();
+            assert_eq!(l.max_body_size.unwrap().value, n);
+        }
+        assert_eq!(format_size(1 << 30), "1GiB");
+        let mut l = Layer::default();
+        l.apply("max_body_size", "512 MiB").unwrap();
+        assert_eq!(l.max_body_size.unwrap().value, 512 << 20);
+        for bad in ["", "0", "1TB", "MiB", "-1", "99999999999999GiB"] {
+            assert!(
+                Layer::default().apply("max_body_size", bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -24,6 +24,9 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// Default time a failed host is skipped before it is tried again.
 pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(30);
+/// Default of `max_body_size`: the largest body that `bytes()`, `text()`
+/// and `json()` read into memory (streamed reads have no limit).
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 1 << 30;
 /// Default number of idle keep-alive connections kept per host.
 pub const DEFAULT_POOL_SIZE: usize = 8;
 
@@ -156,6 +159,7 @@ pub struct Settings {
     pub(crate) pool_size: usize,
     pub(crate) host_order: HostOrder,
     pub(crate) max_retries: Option<usize>,
+    pub(crate) max_body_size: u64,
 }
 
 impl Settings {
@@ -258,6 +262,11 @@ impl Settings {
     pub fn max_retries(&self) -> usize {
         self.max_retries.unwrap_or(self.hosts.len())
     }
+    /// The largest body read whole into memory by `Response::bytes`,
+    /// `text` and `json`. Defaults to 1 GiB.
+    pub fn max_body_size(&self) -> u64 {
+        self.max_body_size
+    }
 
     /// The canonical URI of these settings, secrets shown as `***`.
     /// Options at their defaults are left out.
@@ -353,6 +362,12 @@ impl Settings {
         if let Some(n) = self.max_retries {
             query.push(("max_retries", n.to_string()));
         }
+        if self.max_body_size != DEFAULT_MAX_BODY_SIZE {
+            query.push((
+                "max_body_size",
+                crate::options::format_size(self.max_body_size),
+            ));
+        }
         for (i, (key, value)) in query.iter().enumerate() {
             out.push(if i == 0 { '?' } else { '&' });
             out.push_str(key);
@@ -391,6 +406,7 @@ impl Settings {
             "pool_size": self.pool_size,
             "host_order": self.host_order.as_str(),
             "max_retries": self.max_retries(),
+            "max_body_size": self.max_body_size,
             "uri": self.to_uri(),
         })
     }
@@ -461,6 +477,7 @@ impl fmt::Debug for Settings {
             .field("retry_interval", &self.retry_interval)
             .field("pool_size", &self.pool_size)
             .field("host_order", &self.host_order)
+            .field("max_body_size", &self.max_body_size)
             .field("max_retries", &self.max_retries())
             .finish()
     }

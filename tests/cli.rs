@@ -388,6 +388,7 @@ fn config_prints_exactly_the_documented_keys() {
         "pool_idle_timeout_ms",
         "host_order",
         "max_retries",
+        "max_body_size",
         "retry_interval_ms",
         "pool_size",
         "uri",

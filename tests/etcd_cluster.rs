@@ -94,10 +94,9 @@ fn post(client: &Client, prefix: &str, path: &str, body: &Value) -> httpdb::Resu
         .send()
 }
 
-fn json_of(response: &Response) -> Value {
-    response
-        .json()
-        .unwrap_or_else(|e| panic!("{e}: {}", response.text()))
+fn json_of(response: Response) -> Value {
+    let body = response.text().unwrap_or_else(|e| panic!("body: {e}"));
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
 }
 
 /// The single key-value of a range answer.
@@ -116,8 +115,9 @@ fn members(client: &Client, prefix: &str) -> (BTreeMap<String, String>, String) 
     let mut leaders = BTreeSet::new();
     for _ in 0..3 {
         let response = post(client, prefix, "/maintenance/status", &json!({})).unwrap();
-        let status = json_of(&response);
-        id_of.insert(response.host().to_string(), member_id(&status));
+        let host = response.host().to_string();
+        let status = json_of(response);
+        id_of.insert(host, member_id(&status));
         leaders.insert(int(&status["leader"]).to_string());
     }
     assert_eq!(
@@ -309,21 +309,17 @@ fn a_killed_member_is_skipped_and_no_write_is_lost_or_doubled() {
         )
         .unwrap_or_else(|e| panic!("put {k} (request {}): {e}", watch.requests + 1));
         watch.after(&client, started, put.host());
-        let doc = json_of(&put);
-        ids_by_host
-            .entry(put.host().to_string())
-            .or_default()
-            .insert(member_id(&doc));
+        let host = put.host().to_string();
+        let doc = json_of(put);
+        ids_by_host.entry(host).or_default().insert(member_id(&doc));
 
         let started = Instant::now();
         let read = post(&client, &prefix, "/kv/range", &json!({"key": b64(&k)}))
             .unwrap_or_else(|e| panic!("range {k} (request {}): {e}", watch.requests + 1));
         watch.after(&client, started, read.host());
-        let doc = json_of(&read);
-        ids_by_host
-            .entry(read.host().to_string())
-            .or_default()
-            .insert(member_id(&doc));
+        let host = read.host().to_string();
+        let doc = json_of(read);
+        ids_by_host.entry(host).or_default().insert(member_id(&doc));
         let kv = single_kv(&doc);
         assert_eq!(unb64(kv["key"].as_str().unwrap()), k, "{doc}");
         assert_eq!(unb64(kv["value"].as_str().unwrap()), v, "{doc}");
@@ -342,7 +338,7 @@ fn a_killed_member_is_skipped_and_no_write_is_lost_or_doubled() {
         let read = post(&client, &prefix, "/kv/range", &json!({"key": b64(&key(i))}))
             .unwrap_or_else(|e| panic!("range {} (request {}): {e}", key(i), watch.requests + 1));
         watch.after(&client, started, read.host());
-        let doc = json_of(&read);
+        let doc = json_of(read);
         assert_eq!(unb64(single_kv(&doc)["value"].as_str().unwrap()), value(i));
         extra_reads += 1;
         thread::sleep(Duration::from_millis(10));
@@ -386,7 +382,7 @@ fn a_killed_member_is_skipped_and_no_write_is_lost_or_doubled() {
     // Every write is there exactly once: version 1 means one put per key.
     for i in 0..N {
         let (k, v) = (key(i), value(i));
-        let doc = json_of(&post(&client, &prefix, "/kv/range", &json!({"key": b64(&k)})).unwrap());
+        let doc = json_of(post(&client, &prefix, "/kv/range", &json!({"key": b64(&k)})).unwrap());
         let kv = single_kv(&doc);
         assert_eq!(unb64(kv["value"].as_str().unwrap()), v, "{doc}");
         assert_eq!(
@@ -401,13 +397,13 @@ fn a_killed_member_is_skipped_and_no_write_is_lost_or_doubled() {
         );
     }
     let all = json!({"key": b64("k"), "range_end": b64("l"), "count_only": true});
-    let doc = json_of(&post(&client, &prefix, "/kv/range", &all).unwrap());
+    let doc = json_of(post(&client, &prefix, "/kv/range", &all).unwrap());
     assert_eq!(int(&doc["count"]), N as u64, "{doc}");
     // Every put got its own revision: N puts, N revisions after the first.
     let first =
-        json_of(&post(&client, &prefix, "/kv/range", &json!({"key": b64(&key(0))})).unwrap());
+        json_of(post(&client, &prefix, "/kv/range", &json!({"key": b64(&key(0))})).unwrap());
     let last = json_of(
-        &post(
+        post(
             &client,
             &prefix,
             "/kv/range",
@@ -434,18 +430,16 @@ fn a_killed_member_is_skipped_and_no_write_is_lost_or_doubled() {
         let k = key(n % N);
         let read = post(&client, &prefix, "/kv/range", &json!({"key": b64(&k)}))
             .unwrap_or_else(|e| panic!("range {k} after the restart: {e}"));
-        let doc = json_of(&read);
+        let host = read.host().to_string();
+        let doc = json_of(read);
         assert_eq!(
             unb64(single_kv(&doc)["value"].as_str().unwrap()),
             value(n % N)
         );
-        if read.host() == victim_host {
+        if host == victim_host {
             answered_by_victim += 1;
         }
-        after
-            .entry(read.host().to_string())
-            .or_default()
-            .insert(member_id(&doc));
+        after.entry(host).or_default().insert(member_id(&doc));
         assert!(client.dead_hosts().is_empty(), "{:?}", client.dead_hosts());
     }
     assert!(
@@ -571,7 +565,7 @@ fn the_cli_writes_and_reads_through_the_same_uri() {
     );
     // Written once, by the put's one attempt that reached a server.
     for k in ["cli-key", "cli-key-2"] {
-        let doc = json_of(&post(&client, &prefix, "/kv/range", &json!({"key": b64(k)})).unwrap());
+        let doc = json_of(post(&client, &prefix, "/kv/range", &json!({"key": b64(k)})).unwrap());
         assert_eq!(
             int(&single_kv(&doc)["version"]),
             1,

@@ -83,7 +83,10 @@ fn a_post_is_never_sent_twice() {
         let flaky = TestServer::start(ServerOptions::default().behaviour(behaviour));
         let good = TestServer::https();
         let c = cluster(&[flaky.port(), good.port()], "host_order=ordered");
-        let error = c.post("/write", b"once".to_vec()).unwrap_err();
+        let error = c
+            .post("/write", b"once".to_vec())
+            .and_then(httpdb::Response::bytes)
+            .unwrap_err();
         assert_eq!(flaky.requests().len(), 1, "{behaviour:?}");
         assert_eq!(
             good.requests().len(),
@@ -92,7 +95,15 @@ fn a_post_is_never_sent_twice() {
         );
         match (behaviour, &error) {
             (Behaviour::Unavailable, Error::Status { status: 503, .. }) => {}
-            (Behaviour::CloseMidBody | Behaviour::Garbage, Error::Protocol { .. }) => {}
+            (Behaviour::Garbage, Error::Protocol { .. }) => {}
+            (
+                Behaviour::CloseMidBody,
+                Error::Incomplete {
+                    received: 10,
+                    expected: Some(1000),
+                    ..
+                },
+            ) => {}
             _ => panic!("{behaviour:?}: unexpected {error:?}"),
         }
     }
@@ -101,7 +112,6 @@ fn a_post_is_never_sent_twice() {
 #[test]
 fn an_idempotent_request_moves_on_after_a_fault() {
     for behaviour in [
-        Behaviour::CloseMidBody,
         Behaviour::Garbage,
         Behaviour::Unavailable,
         Behaviour::CloseAfterHandshake,

@@ -45,9 +45,8 @@ fn echo(client: &Client) -> serde_json::Value {
         .get("/echo")
         .unwrap_or_else(|e| panic!("GET /echo: {e}"));
     assert_eq!(response.status(), 200);
-    response
-        .json()
-        .unwrap_or_else(|e| panic!("/echo is not JSON: {e}: {}", response.text()))
+    let body = response.text().unwrap_or_else(|e| panic!("GET /echo: {e}"));
+    serde_json::from_str(&body).unwrap_or_else(|e| panic!("/echo is not JSON: {e}: {body}"))
 }
 
 /// Asserts that nginx logged no request on `port` before now: sends one

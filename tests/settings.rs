@@ -1525,6 +1525,7 @@ fn to_json_has_exactly_the_documented_keys() {
         "pool_idle_timeout_ms",
         "host_order",
         "max_retries",
+        "max_body_size",
         "retry_interval_ms",
         "pool_size",
         "uri",

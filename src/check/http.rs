@@ -1,7 +1,7 @@
 //! `GET /` through an ordinary [`Client`] built for one host alone, with
 //! the same settings: the request (and the credentials) a real call sends.
 
-use crate::response::status_text;
+use crate::client::status_text;
 use std::time::Instant;
 
 use serde_json::Value;
@@ -9,7 +9,6 @@ use serde_json::Value;
 use super::{ClientCert, Context, Failure, HttpReport, Problem, TlsReport, explain, millis};
 use crate::client::{Client, Method};
 use crate::error::{Error, Result, TlsErrorKind};
-use crate::response::Response;
 use crate::secret::Secret;
 use crate::server_info::ServerInfo;
 use crate::settings::{Host, Settings};
@@ -102,8 +101,9 @@ pub(super) fn get(
     let status = response.status();
     report.status = Some(status);
     let url = format!("{}://{host}", if settings.tls() { "https" } else { "http" });
-    report.server = response
-        .json::<Value>()
+    // The body, read once: the server's document, or the words of an error.
+    let body = response.bytes().unwrap_or_default();
+    report.server = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|doc| ServerInfo::from_document(url.clone(), &doc));
     if report.server.is_none() && !matches!(status, 401 | 403) {
@@ -127,24 +127,24 @@ pub(super) fn get(
             report.request
         ));
     }
-    let failure = status_failure(cx, &response, &report.request, tls);
+    let failure = status_failure(cx, status, &body, &report.request, tls);
     (report, failure)
 }
 
 fn status_failure(
     cx: &Context<'_>,
-    response: &Response,
+    status: u16,
+    body: &[u8],
     request: &str,
     tls: Option<&mut TlsReport>,
 ) -> Option<Failure> {
-    let status = response.status();
     if status < 400 || status == 404 {
         return None;
     }
     let answered = format!("{request} answered {}", status_text(status));
     if status == 400 {
         // nginx's words when `ssl_verify_client on` is not satisfied.
-        let body = response.text();
+        let body = String::from_utf8_lossy(body);
         let verdict = if body.contains("No required SSL certificate was sent") {
             Some(ClientCert::Required)
         } else if body.contains("The SSL certificate error") {

@@ -10,14 +10,15 @@ pub(crate) mod wire;
 use std::sync::Arc;
 
 use rustls::ClientConfig;
-use ureq::unversioned::transport::{Connector, TcpConnector};
+use ureq::unversioned::transport::Connector;
 
 use crate::settings::Settings;
 
 /// The agent for `settings`. Timeouts: `connect_timeout` bounds resolve,
-/// TCP connect and handshake; `timeout` is the agent's global budget for
-/// one call (the client narrows it per attempt, so that failover stays
-/// within it); `read_timeout` bounds every single read.
+/// TCP connect and handshake; `read_timeout` bounds every single read. The
+/// call's `timeout` is not the engine's: the client puts its thread under a
+/// deadline ([`wire::deadline`]) that the connectors and transports obey,
+/// so that it spans failover and whole-body reads but not streamed ones.
 pub(crate) fn agent(settings: &Settings, tls: Option<Arc<ClientConfig>>) -> ureq::Agent {
     let connect = Some(settings.connect_timeout());
     let pool = settings.pool_size();
@@ -31,14 +32,13 @@ pub(crate) fn agent(settings: &Settings, tls: Option<Arc<ClientConfig>>) -> ureq
         .user_agent(concat!("httpdb/", env!("CARGO_PKG_VERSION")))
         .timeout_resolve(connect)
         .timeout_connect(connect)
-        .timeout_global(Some(settings.timeout()))
         .timeout_per_read(Some(settings.read_timeout()))
         .max_idle_age(settings.pool_idle_timeout())
         .max_idle_connections(pool.saturating_mul(settings.hosts().len()))
         .max_idle_connections_per_host(pool)
         .build();
     let connector =
-        ().chain(TcpConnector::default())
+        ().chain(wire::DeadlineTcp::default())
             .chain(tls::TlsConnector { config: tls })
             .chain(wire::WatchConnector);
     ureq::Agent::with_parts(config, connector, resolver::HostResolver::default())

@@ -58,8 +58,9 @@ impl<In: Transport> Connector<In> for TlsConnector {
         .map_err(|_| ureq::Error::Tls("the host is not a valid TLS server name"))?;
         let mut conn = ClientConnection::new(config.clone(), name).map_err(io_error)?;
         let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
-        // The handshake gets what is left of the connect timeout, not a fresh one.
-        sock.set_timeout(remaining(details));
+        // The handshake gets what is left of the connect timeout (and of
+        // the call's deadline), not a fresh one.
+        sock.set_timeout(super::wire::clamp(remaining(details))?);
         while conn.is_handshaking() {
             conn.complete_io(&mut sock)?;
         }

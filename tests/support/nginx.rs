@@ -183,6 +183,15 @@ impl Nginx {
         )
     }
 
+    /// The directory of `/files/...` on every server: a file written to
+    /// `www_files().join("a.bin")` is served as `/files/a.bin`.
+    pub fn www_files(&self) -> PathBuf {
+        let files = self.dir.join("www").join("files");
+        fs::create_dir_all(&files)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", files.display()));
+        files
+    }
+
     /// The base URL of the server on `port`: `https://localhost:PORT`, or
     /// `http://localhost:PORT` for [`Nginx::plain`].
     pub fn url(&self, port: u16) -> String {
@@ -492,6 +501,8 @@ fn routes() -> String {
             "        location = /status/{status} {{\n            return {status} '{{\"status\":{status}}}';\n        }}"
         );
     }
+    // Static files, as nginx serves them: from www/files/ of its directory.
+    out.push_str("        location /files/ {\n            default_type application/octet-stream;\n        }\n");
     let _ = writeln!(
         out,
         "        location / {{\n            return 404 '{{\"error\":\"not found\"}}';\n        }}"

@@ -194,9 +194,17 @@ pub struct RequestArgs {
     #[arg(value_name = "PATH")]
     pub path: String,
 
-    /// The request body: a string, @FILE for a file's bytes, or - for stdin
+    /// The request body: a string, @FILE for a file, or - for stdin (files and stdin are streamed)
     #[arg(short, long, value_name = "DATA")]
     pub data: Option<String>,
+
+    /// Write the body to FILE instead of stdout; it appears under that name only once complete
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// No progress bar (shown on a terminal's stderr for long transfers)
+    #[arg(short, long)]
+    pub silent: bool,
 
     /// An extra request header; repeatable
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]

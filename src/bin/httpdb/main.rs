@@ -5,7 +5,8 @@
 //! - `commands`: which subcommand does what;
 //! - `request`: the request subcommands;
 //! - `check`: `httpdb check`, printed;
-//! - `body`: the body of `--data`;
+//! - `body`: the body of `--data`, streamed from files and stdin;
+//! - `progress`: the progress bar of long downloads on a terminal;
 //! - `output`: stdout, stderr messages and exit statuses;
 //! - `logging`: the stderr logger of -v;
 //! - `redact`: the secret scrubber for stderr.
@@ -17,6 +18,7 @@ mod commands;
 mod connection;
 mod logging;
 mod output;
+mod progress;
 mod redact;
 mod request;
 

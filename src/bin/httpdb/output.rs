@@ -87,6 +87,10 @@ fn exit_of(error: &Error) -> Exit {
         Error::Config { .. } | Error::Body { .. } => Exit::Usage,
         Error::Status { .. } => Exit::HttpStatus,
         Error::Timeout { .. } => Exit::Timeout,
+        // Its class: a timeout mid-body exits 4, a reset 3.
+        Error::Incomplete { error, .. } => exit_of(error),
+        Error::Write { source } if source.kind() == io::ErrorKind::BrokenPipe => Exit::ClosedOutput,
+        Error::Write { .. } => Exit::HttpStatus,
         Error::NoHost { attempts }
             if !attempts.is_empty()
                 && attempts
@@ -104,6 +108,7 @@ fn exit_of(error: &Error) -> Exit {
 pub fn report(error: &CliError) -> Exit {
     let mut lines = Vec::new();
     match error {
+        CliError::Lib(Error::Write { source }) if source.kind() == io::ErrorKind::BrokenPipe => {}
         CliError::Lib(error) => {
             let mut shown = error.to_string();
             lines.push(format!("httpdb: {shown}"));

@@ -2,11 +2,16 @@
 //! the request from the arguments, send it, print the answer, and decide
 //! what an HTTP error status means for the exit status.
 
-use httpdb::Method;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use httpdb::{Error, Method, Response};
 
 use crate::args::{ConnectionArgs, RequestArgs};
+use crate::body::Data;
+use crate::connection;
 use crate::output::{self, CliError, Exit, Stdout};
-use crate::{body, connection};
+use crate::progress::Progress;
 
 /// The method named `name`, upper-cased: a standard one (GET, PATCH...) or
 /// any other HTTP token (CouchDB's COPY, WebDAV's PROPFIND).
@@ -25,8 +30,8 @@ pub fn method(name: &str) -> Result<Method, CliError> {
         .map_err(|e| CliError::Usage(format!("invalid method \"{name}\": {e}")))
 }
 
-/// Sends `method args.path` and prints the answer. `head` prints the status
-/// line and headers even without -i, as there is no body.
+/// Sends `method args.path` and prints the answer as it arrives. `head`
+/// prints the status line and headers even without -i, as there is no body.
 pub fn run(
     connection: &ConnectionArgs,
     method: Method,
@@ -45,14 +50,14 @@ pub fn run(
             }
         }
     }
-    let body = args.data.as_deref().map(body::read).transpose()?;
+    let data = args.data.as_deref().map(Data::open).transpose()?;
     let client = connection::client(connection)?;
 
     let shown_path = args.path.split(['?', '#']).next().unwrap_or_default();
     log::info!(
         "{method} {shown_path}{}",
-        body.as_ref()
-            .map(|b| format!(" ({} body bytes)", b.len()))
+        data.as_ref()
+            .map(|d| format!(" ({})", d.describe()))
             .unwrap_or_default()
     );
     let mut request = client
@@ -61,16 +66,20 @@ pub fn run(
     for (name, value) in &headers {
         request = request.header(name, value);
     }
-    if let Some(body) = body {
-        request = request.body(body);
+    if let Some(data) = data {
+        request = data.attach(request);
     }
-    let response = request.send()?;
+    let mut response = request.send()?;
 
-    let mut out = Stdout::new();
+    let mut sink = Sink::open(args.output.as_deref())?;
     if args.include || method == Method::HEAD {
-        out.write(&output::head(&response))?;
+        sink.write(&output::head(&response))?;
     }
-    out.write(response.body())?;
+    let progress = Progress::new(args.silent, response.content_length());
+    let copied = copy(&mut response, &mut sink, &progress);
+    progress.finish();
+    copied?;
+    sink.finish()?;
     if response.status() >= 400 && !args.no_fail {
         return Err(CliError::HttpStatus {
             status: response.status(),
@@ -78,6 +87,104 @@ pub fn run(
         });
     }
     Ok(Exit::Ok)
+}
+
+/// The body, from `response` to `sink` as it arrives: each chunk written
+/// and flushed at once, so that a continuous feed shows each change as it
+/// comes and an error leaves what arrived in place.
+fn copy(response: &mut Response, sink: &mut Sink, progress: &Progress) -> Result<(), CliError> {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match response.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CliError::Lib(body_error(e))),
+        };
+        sink.write(&buf[..n])?;
+        progress.advance(n as u64);
+    }
+}
+
+/// The library's error inside an I/O error of the body reader.
+fn body_error(error: io::Error) -> Error {
+    let kind = error.kind();
+    match error.into_inner().map(|e| e.downcast::<Error>()) {
+        Some(Ok(ours)) => *ours,
+        Some(Err(other)) => Error::Write {
+            source: io::Error::new(kind, other),
+        },
+        None => Error::Write {
+            source: kind.into(),
+        },
+    }
+}
+
+/// Where the body goes: standard output, or `--output FILE` through a
+/// temporary file beside it that takes the final name only when complete.
+enum Sink {
+    Stdout(Stdout),
+    File {
+        file: std::fs::File,
+        part: PathBuf,
+        path: PathBuf,
+        done: bool,
+    },
+}
+
+impl Sink {
+    fn open(path: Option<&Path>) -> Result<Sink, CliError> {
+        let Some(path) = path else {
+            return Ok(Sink::Stdout(Stdout::new()));
+        };
+        let mut name = path.file_name().unwrap_or_default().to_os_string();
+        name.push(".httpdb-part");
+        let part = path.with_file_name(name);
+        let file = std::fs::File::create(&part).map_err(|e| {
+            CliError::Usage(format!("--output: cannot create {}: {e}", part.display()))
+        })?;
+        Ok(Sink::File {
+            file,
+            part,
+            path: path.to_path_buf(),
+            done: false,
+        })
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), CliError> {
+        match self {
+            Sink::Stdout(out) => out.write(bytes),
+            Sink::File { file, .. } => file.write_all(bytes).map_err(CliError::Output),
+        }
+    }
+
+    /// The whole body is in: the file takes its final name.
+    fn finish(&mut self) -> Result<(), CliError> {
+        if let Sink::File {
+            file,
+            part,
+            path,
+            done,
+        } = self
+        {
+            file.sync_all().map_err(CliError::Output)?;
+            std::fs::rename(&*part, &*path).map_err(CliError::Output)?;
+            *done = true;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Sink {
+    /// Not finished: a partial file never stays behind.
+    fn drop(&mut self) {
+        if let Sink::File {
+            part, done: false, ..
+        } = self
+        {
+            let _ = std::fs::remove_file(part);
+        }
+    }
 }
 
 /// A path, not a URL: the scheme and host come from the URI.

@@ -1,8 +1,20 @@
 //! [`Client`]: requests over the hosts of one [`Settings`], with failover
 //! that never sends a write twice.
+//!
+//! - `request`: [`Request`], what to send;
+//! - `payload`: request bodies (bytes, files, readers);
+//! - `failover`: after an attempt, what may be sent again;
+//! - `response`: [`Response`], the answer, its body read as it arrives.
+
+mod failover;
+mod payload;
+mod request;
+mod response;
+
+pub use request::Request;
+pub use response::{Lines, Response, status_text};
 
 use std::fmt;
-use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,18 +28,14 @@ use ureq::http::{HeaderName, HeaderValue, Uri};
 
 use crate::builder::SettingsBuilder;
 use crate::error::{Cause, Error, Result, TimeoutPhase};
-use crate::failover;
 use crate::failure;
 use crate::hosts::HostTable;
-use crate::response::Response;
 use crate::secret::{Scrubber, Secret};
 use crate::server_info::ServerInfo;
 use crate::settings::Settings;
 use crate::tls;
 use crate::transport::{self, wire};
-
-/// The largest response body read into memory.
-const MAX_BODY: u64 = 1 << 30;
+use payload::Payload;
 
 /// A connection to one database or cluster, as its [`Settings`] describe.
 ///
@@ -168,14 +176,7 @@ impl Client {
     /// A request to send with [`Request::send`]; `path` is relative to the
     /// URI's base path.
     pub fn request(&self, method: Method, path: &str) -> Request<'_> {
-        Request {
-            client: self,
-            method,
-            path: path.to_string(),
-            headers: Vec::new(),
-            body: None,
-            error_for_status: true,
-        }
+        Request::new(self, method, path)
     }
 
     /// `GET path`. An HTTP error status is an [`Error::Status`].
@@ -214,12 +215,13 @@ impl Client {
     /// Who answers: the root document of CrateDB, Elasticsearch, OpenSearch
     /// or CouchDB (`GET /`), or etcd's `GET /version`.
     pub fn server_info(&self) -> Result<ServerInfo> {
-        let root = self
+        let mut root = self
             .request(Method::GET, "/")
             .error_for_status(false)
             .send()?;
         let url = self.url_of(root.host());
-        if root.status() < 400 {
+        let root_error = root.status_error();
+        if root_error.is_none() {
             if let Some(info) = root
                 .json::<serde_json::Value>()
                 .ok()
@@ -241,7 +243,7 @@ impl Client {
                 return Ok(info);
             }
         }
-        if let Some(error) = root.status_error(&self.inner.scrubber) {
+        if let Some(error) = root_error {
             return Err(error);
         }
         Ok(ServerInfo {
@@ -262,11 +264,14 @@ impl Client {
     }
 
     /// Sends `request` over the plan of hosts, within one `timeout` for
-    /// the whole call; [`failover`] decides after each attempt what may be
-    /// tried again.
-    fn send(&self, request: &Request<'_>) -> Result<Response> {
+    /// the call (up to the answer's headers here, and the whole body when
+    /// it is read with `bytes`, `text` or `json`); [`failover`] decides
+    /// after each attempt, from the status line and headers at most, what
+    /// may be tried again.
+    fn send(&self, request: &mut Request<'_>) -> Result<Response> {
         let inner = &*self.inner;
         let deadline = Instant::now() + inner.settings.timeout();
+        let _deadline = wire::deadline(Some(deadline));
         let prepared = self.prepare(request)?;
         let plan = inner.hosts.plan();
         let allowed = plan
@@ -279,7 +284,7 @@ impl Client {
             let last = n + 1 == allowed;
             let mut fresh = false;
             let (error, verdict) = loop {
-                let Some(budget) = remaining(deadline) else {
+                if Instant::now() >= deadline {
                     // Spent: the last attempt's error says why. A host
                     // that was never tried is not listed.
                     if attempts.is_empty() {
@@ -293,28 +298,41 @@ impl Client {
                         ));
                     }
                     return Err(final_error(attempts));
-                };
-                // The agent's own global timeout is the whole budget: only
-                // a later attempt needs a narrower one.
-                let narrowed = (n > 0 || fresh).then_some(budget);
+                }
+                let replayable = request.payload.rewind();
                 wire::begin();
-                let result = self.attempt(i, request, &prepared, narrowed, fresh);
+                let result = self.attempt(i, &prepared, &mut request.payload, fresh, deadline);
                 let wire = wire::take();
                 match result {
-                    Ok(response) => {
+                    Ok(mut response) => {
                         let verdict = failover::after_answer(&request.method, response.status);
                         if !verdict.move_on {
                             inner.hosts.mark_alive(i);
-                            return request.finish(response, &inner.scrubber);
+                            return request.finish(response);
                         }
-                        let error = response.status_error(&inner.scrubber);
+                        let error = response.status_error();
                         unavailable = Some(response);
                         break (error, verdict);
                     }
                     Err(e) => {
+                        if let Payload::Reader(reader) = &request.payload {
+                            if let Some(source) = reader.failure() {
+                                return Err(Error::Body {
+                                    what: "the body's reader".into(),
+                                    source,
+                                });
+                            }
+                        }
                         let error = failure::classify(e, host, &inner.settings, wire);
                         let error = error.scrubbed(&inner.scrubber);
-                        let verdict = failover::after_failure(&request.method, wire, &error, fresh);
+                        let replayable = replayable && request.payload.rewind();
+                        let verdict = failover::after_failure(
+                            &request.method,
+                            wire,
+                            &error,
+                            fresh,
+                            replayable,
+                        );
                         if verdict.fresh_retry {
                             log::debug!(
                                 "{host}: {} on a pooled connection; sending again on a new one",
@@ -350,7 +368,7 @@ impl Client {
                 if is_unavailable {
                     if let Some(response) = unavailable.take() {
                         return request
-                            .finish(response, &inner.scrubber)
+                            .finish(response)
                             .map_err(|e| with_history(e, attempts));
                     }
                 }
@@ -360,16 +378,15 @@ impl Client {
         Err(final_error(attempts))
     }
 
-    /// One attempt on host `i`: the request sent and the whole answer
-    /// read. `budget` narrows the agent's global timeout to what is left
-    /// of the call; `fresh` takes a new connection rather than a pooled one.
+    /// One attempt on host `i`, up to the answer's status and headers;
+    /// `fresh` takes a new connection rather than a pooled one.
     fn attempt(
         &self,
         i: usize,
-        request: &Request<'_>,
         prepared: &Prepared,
-        budget: Option<Duration>,
+        payload: &mut Payload,
         fresh: bool,
+        deadline: Instant,
     ) -> std::result::Result<Response, ureq::Error> {
         let inner = &*self.inner;
         let host = &inner.names[i];
@@ -379,43 +396,32 @@ impl Client {
         parts.authority = Some(authority.clone());
         parts.path_and_query = Some(prepared.path.clone());
         let uri = Uri::from_parts(parts).map_err(|e| ureq::Error::BadUri(e.to_string()))?;
-        let response = match &request.body {
-            Some(body) => self.run(prepared, uri, body.as_slice(), budget, fresh),
+        let answer = match payload {
+            Payload::Bytes(body) => self.run(prepared, uri, body.as_slice(), fresh),
+            Payload::File(file) => self.run(prepared, uri, &*file, fresh),
+            Payload::Reader(reader) => self.run(
+                prepared,
+                uri,
+                ureq::SendBody::from_owned_reader(reader.clone()),
+                fresh,
+            ),
             // A method that carries a body gets an empty one, sent with
             // `Content-Length: 0` rather than as an empty chunked body.
-            None if matches!(request.method, Method::POST | Method::PUT | Method::PATCH) => {
-                self.run(prepared, uri, &[][..], budget, fresh)
+            Payload::Empty
+                if matches!(prepared.method, Method::POST | Method::PUT | Method::PATCH) =>
+            {
+                self.run(prepared, uri, &[][..], fresh)
             }
-            None => self.run(prepared, uri, (), budget, fresh),
+            Payload::Empty => self.run(prepared, uri, (), fresh),
         }?;
         log::debug!(
             "{} {} -> {} from {host} ({} connection)",
-            request.method,
-            request.path,
-            response.status().as_u16(),
+            prepared.method,
+            prepared.path,
+            answer.status().as_u16(),
             if wire::peek().opened { "new" } else { "reused" }
         );
-        let (parts, body) = response.into_parts();
-        let body = if request.method == Method::HEAD {
-            Vec::new()
-        } else {
-            // Sized from Content-Length (up to 1 MiB, whatever a server
-            // claims), so a typical answer is read without regrowing.
-            let hint = body.content_length().unwrap_or(0).min(1 << 20) as usize;
-            let mut buf = Vec::with_capacity(hint);
-            body.into_with_config()
-                .limit(MAX_BODY)
-                .reader()
-                .read_to_end(&mut buf)?;
-            buf
-        };
-        Ok(Response {
-            host: host.clone(),
-            status: parts.status.as_u16(),
-            version: version_name(parts.version),
-            headers: parts.headers,
-            body,
-        })
+        Ok(Response::new(self.clone(), host.clone(), answer, deadline))
     }
 
     fn run<B: ureq::AsSendBody>(
@@ -423,7 +429,6 @@ impl Client {
         prepared: &Prepared,
         uri: Uri,
         body: B,
-        budget: Option<Duration>,
         fresh: bool,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
         let agent = &self.inner.agent;
@@ -431,15 +436,15 @@ impl Client {
         *http.method_mut() = prepared.method.clone();
         *http.uri_mut() = uri;
         *http.headers_mut() = prepared.headers.clone();
-        let Some(budget) = budget else {
+        if !fresh {
             return agent.run(http);
-        };
-        let mut config = agent.configure_request(http).timeout_global(Some(budget));
-        if fresh {
-            // Skips (and so drops) the pooled connections to this host.
-            config = config.max_idle_age(Duration::ZERO);
         }
-        agent.run(config.build())
+        // Skips (and so drops) the pooled connections to this host.
+        let config = agent
+            .configure_request(http)
+            .max_idle_age(Duration::ZERO)
+            .build();
+        agent.run(config)
     }
 
     /// What every attempt of `request` sends: checked once, before the
@@ -494,13 +499,6 @@ struct Prepared {
     headers: ureq::http::HeaderMap,
 }
 
-/// What is left of the call's budget, if anything.
-fn remaining(deadline: Instant) -> Option<Duration> {
-    deadline
-        .checked_duration_since(Instant::now())
-        .filter(|d| !d.is_zero())
-}
-
 /// `path`, refused where sending it would name another resource than the
 /// one written: a `#` (everything after it would be cut as a fragment) or
 /// `..` segments that climb above the base path.
@@ -533,16 +531,6 @@ fn checked_path(path: &str) -> Result<&str> {
         }
     }
     Ok(path)
-}
-
-fn version_name(version: ureq::http::Version) -> &'static str {
-    match version {
-        ureq::http::Version::HTTP_09 => "HTTP/0.9",
-        ureq::http::Version::HTTP_10 => "HTTP/1.0",
-        ureq::http::Version::HTTP_2 => "HTTP/2.0",
-        ureq::http::Version::HTTP_3 => "HTTP/3.0",
-        _ => "HTTP/1.1",
-    }
 }
 
 /// The `Authorization` header of `settings`: `Bearer` for a token, `Basic`
@@ -631,62 +619,6 @@ fn with_history(error: Error, attempts: Vec<(String, Error)>) -> Error {
         error
     } else {
         Error::NoHost { attempts }
-    }
-}
-
-/// A request being prepared; send it with [`Request::send`].
-#[derive(Debug)]
-pub struct Request<'c> {
-    client: &'c Client,
-    method: Method,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Option<Vec<u8>>,
-    error_for_status: bool,
-}
-
-impl Request<'_> {
-    /// Adds a header.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_string(), value.to_string()));
-        self
-    }
-
-    /// Sets a raw body.
-    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
-        self.body = Some(body.into());
-        self
-    }
-
-    /// Sets `value` as a JSON body, with `Content-Type: application/json`.
-    pub fn json<B: Serialize + ?Sized>(self, value: &B) -> Result<Self> {
-        let body = serde_json::to_vec(value).map_err(|e| {
-            Error::config(
-                "body",
-                format!("cannot encode the request body as JSON: {e}"),
-            )
-        })?;
-        Ok(self.header("content-type", "application/json").body(body))
-    }
-
-    /// Whether a 4xx or 5xx answer is an [`Error::Status`]. Defaults to
-    /// true; with false it is returned as a [`Response`].
-    pub fn error_for_status(mut self, on: bool) -> Self {
-        self.error_for_status = on;
-        self
-    }
-
-    /// Sends the request, moving on to other hosts as the failover rules
-    /// allow (README, "Clusters and failover").
-    pub fn send(self) -> Result<Response> {
-        self.client.send(&self)
-    }
-
-    fn finish(&self, response: Response, scrubber: &Scrubber) -> Result<Response> {
-        match response.status_error(scrubber) {
-            Some(error) if self.error_for_status => Err(error),
-            _ => Ok(response),
-        }
     }
 }
 

@@ -15,7 +15,11 @@
 //! - an idempotent request (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) may be
 //!   sent again after any failure, and after a 502, 503 or 504;
 //! - any other request (POST, PATCH, anything else) that was sent, even in
-//!   part, is never sent again: its error is the caller's to see.
+//!   part, is never sent again: its error is the caller's to see;
+//! - a body that cannot be sent again from its start (a reader that gave
+//!   away bytes) keeps any request where it is;
+//! - once the status line and headers are in, nothing is sent again: the
+//!   body is the caller's to read.
 
 use ureq::http::Method;
 
@@ -45,14 +49,17 @@ pub(crate) struct Verdict {
 }
 
 /// After an attempt that failed without a response head. `fresh_retried`:
-/// this attempt was already the retry on a fresh connection.
+/// this attempt was already the retry on a fresh connection; `replayable`:
+/// the body can be sent again from its start (bytes, a file; a reader only
+/// while none of it was read).
 pub(crate) fn after_failure(
     method: &Method,
     wire: Wire,
     error: &Error,
     fresh_retried: bool,
+    replayable: bool,
 ) -> Verdict {
-    let repeatable = wire.sent == 0 || idempotent(method);
+    let repeatable = replayable && (wire.sent == 0 || idempotent(method));
     if matches!(error, Error::Config { .. }) {
         return Verdict {
             fresh_retry: false,
@@ -111,7 +118,7 @@ mod tests {
 
     #[test]
     fn nothing_sent_goes_anywhere() {
-        let v = after_failure(&Method::POST, wire(false, 0, 0), &protocol(), false);
+        let v = after_failure(&Method::POST, wire(false, 0, 0), &protocol(), false, true);
         assert!(v.move_on && v.mark_dead && !v.fresh_retry);
     }
 
@@ -126,7 +133,7 @@ mod tests {
         };
         for error in [protocol(), tls] {
             for w in [wire(true, 1, 0), wire(true, 500, 10)] {
-                let v = after_failure(&Method::POST, w, &error, false);
+                let v = after_failure(&Method::POST, w, &error, false, true);
                 assert!(!v.move_on && !v.fresh_retry, "{w:?} {error:?}");
             }
         }
@@ -135,14 +142,22 @@ mod tests {
     #[test]
     fn a_stale_pooled_connection_is_retried_fresh_once() {
         let stale = wire(false, 80, 0);
-        let get = after_failure(&Method::GET, stale, &protocol(), false);
+        let get = after_failure(&Method::GET, stale, &protocol(), false, true);
         assert!(get.fresh_retry && !get.mark_dead && !get.move_on);
-        let again = after_failure(&Method::GET, stale, &protocol(), true);
+        let again = after_failure(&Method::GET, stale, &protocol(), true, true);
         assert!(!again.fresh_retry && again.move_on && again.mark_dead);
-        let post = after_failure(&Method::POST, stale, &protocol(), false);
+        let post = after_failure(&Method::POST, stale, &protocol(), false, true);
         assert!(!post.fresh_retry && !post.move_on, "{post:?}");
-        let answered = after_failure(&Method::GET, wire(false, 80, 5), &protocol(), false);
+        let answered = after_failure(&Method::GET, wire(false, 80, 5), &protocol(), false, true);
         assert!(!answered.fresh_retry && answered.move_on);
+    }
+
+    #[test]
+    fn a_consumed_reader_keeps_even_a_get_in_place() {
+        let v = after_failure(&Method::PUT, wire(true, 0, 0), &protocol(), false, false);
+        assert!(!v.move_on && !v.fresh_retry);
+        let stale = after_failure(&Method::PUT, wire(false, 10, 0), &protocol(), false, false);
+        assert!(!stale.move_on && !stale.fresh_retry);
     }
 
     #[test]
