@@ -2,7 +2,7 @@
 //! benches/compare.sh (wall time, callgrind instructions per request) and
 //! for profiling the request hot path.
 //!
-//!     client_loop URI N [keepalive|fresh|build] [PATH]
+//!     client_loop URI N [keepalive|fresh|build|stream] [PATH]
 //!
 //! - `keepalive` (default): one client; one warm-up GET (connect and
 //!   handshake), then N timed GETs over the pooled connection. With
@@ -11,6 +11,8 @@
 //! - `fresh`: a new client for every GET: a full handshake each time (the
 //!   client build is inside the timed loop; subtract a `build` run).
 //! - `build`: N client builds from the URI, nothing sent.
+//! - `stream`: one GET of PATH, its body copied to stdout as it arrives
+//!   (`Response::copy_to`), for benches/download.sh; prints nothing else.
 //!
 //! Prints one line: `n=N wall_ns=... cpu_ns=... bytes=...` (`cpu_ns`: this
 //! thread's CPU time over the timed loop). Run by `cargo bench` without
@@ -25,7 +27,7 @@ fn main() {
         .collect();
     if args.is_empty() {
         println!(
-            "client_loop: a helper of benches/compare.sh; usage: client_loop URI N [keepalive|fresh|build] [PATH]"
+            "client_loop: a helper of benches/compare.sh; usage: client_loop URI N [keepalive|fresh|build|stream] [PATH]"
         );
         return;
     }
@@ -58,6 +60,17 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if mode == "stream" {
+        let client = build();
+        let copied = client
+            .get(path)
+            .and_then(|mut response| response.copy_to(&mut std::io::stdout().lock()));
+        if let Err(e) = copied {
+            eprintln!("client_loop: GET {path}: {e}");
+            std::process::exit(1);
+        }
+        return;
+    }
     let mut bytes = 0;
     let (cpu0, t0);
     match mode {

@@ -21,6 +21,8 @@
 #   cold CLI    `httpdb get /` as a whole process against bare ureq (N=1) and
 #               curl: wall time (hyperfine, else a date loop) and peak RSS
 #               (/usr/bin/time)
+#   downloads   benches/download.sh: a 1 GiB file through httpdb's CLI and
+#               library, bare ureq and curl (SKIP_DOWNLOAD=1 skips it)
 # Writes benches/results/results.md (the tables), requests.svg (req/s per
 # client), callgrind-attribution.txt (where one request's instructions go),
 # callgrind-{httpdb,bare-ureq}-per-request.txt (self cost per function per
@@ -503,3 +505,9 @@ open(os.path.join(out, "requests.svg"), "w").write("\n".join(svg) + "\n")
 print("\n".join(L))
 EOF
 log "wrote $OUT/results.md and $OUT/requests.svg"
+
+# ---------------------------------------------------------------- large downloads
+# Its own nginx and a 1 GiB file; SKIP_DOWNLOAD=1 leaves it out.
+if [ "${SKIP_DOWNLOAD:-0}" != 1 ]; then
+  bash "$ROOT/benches/download.sh"
+fi

@@ -12,7 +12,9 @@
 //!
 //! `cpu_ns` is this thread's CPU time over the timed loop
 //! (/proc/thread-self/schedstat). With `--print` the last body goes to
-//! stdout instead (for the cold-CLI comparison) and nothing is timed.
+//! stdout instead (for the cold-CLI comparison) and nothing is timed. With
+//! `--stream` one body is copied to stdout as it arrives, through ureq's
+//! body reader (for benches/download.sh).
 //!
 //! `--timeouts` sets the timeouts httpdb sets by default (10 s to resolve
 //! and connect, 30 s for each send and receive phase); with a resolve timeout
@@ -34,7 +36,7 @@ fn main() {
 fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let (mut url, mut n) = (None, None);
-    let (mut ca, mut cert, mut key, mut print) = (None, None, None, false);
+    let (mut ca, mut cert, mut key, mut print, mut stream) = (None, None, None, false, false);
     let (mut timeouts, mut resolve_timeout) = (false, false);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -42,6 +44,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--cert" => cert = args.next(),
             "--key" => key = args.next(),
             "--print" => print = true,
+            "--stream" => stream = true,
             "--timeouts" => (timeouts, resolve_timeout) = (true, true),
             "--timeouts-except-resolve" => (timeouts, resolve_timeout) = (true, false),
             _ if url.is_none() => url = Some(arg),
@@ -94,6 +97,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let config = config.build();
     let agent: ureq::Agent = config.into();
+
+    if stream {
+        let mut response = agent.get(&url).call()?;
+        let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
+        std::io::copy(&mut reader, &mut std::io::stdout().lock())?;
+        return Ok(());
+    }
 
     if print {
         let mut last = Vec::new();

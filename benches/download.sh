@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Large downloads: a 1 GiB static file over loopback TLS from nginx (client
+# certificate required), through each peer to its standard output, read by
+# one measuring reader (benches/ttfb.py): time to first byte, throughput and
+# peak RSS (/usr/bin/time), ROUNDS rounds interleaved, medians.
+#
+#   bash benches/download.sh                 # 1 GiB, 3 rounds
+#   SIZE_MIB=256 ROUNDS=5 bash benches/download.sh
+#
+# Peers:
+#   httpdb CLI      httpdb get /files/big.bin
+#   httpdb library  benches/client_loop.rs `stream` (Client::get + copy_to)
+#   bare ureq       benches/baseline --stream (ureq's body reader, its own rustls)
+#   curl            curl -s URL
+# Writes benches/results/download.md. Also run at the end of compare.sh.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SIZE_MIB=${SIZE_MIB:-1024}
+ROUNDS=${ROUNDS:-3}
+OUT=$ROOT/benches/results
+FIX=$ROOT/fixtures
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/httpdb-download.XXXXXX)
+NGINX_PID=""
+cleanup() {
+  if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+log() { echo "download: $*" >&2; }
+
+need=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+[ -x /usr/bin/time ] || need+=(time)
+if ((${#need[@]})); then
+  log "installing ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+log "building httpdb (release), benches/client_loop and benches/baseline"
+cargo build --release --quiet --bin httpdb
+LOOP=$(cargo bench --no-run --bench client_loop --message-format=json 2>/dev/null |
+  python3 -c 'import sys, json
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("target", {}).get("name") == "client_loop" and m.get("executable"):
+        print(m["executable"])')
+[ -x "$LOOP" ] || { log "could not build benches/client_loop.rs"; exit 1; }
+cargo build --release --quiet --manifest-path benches/baseline/Cargo.toml
+BARE=$ROOT/benches/baseline/target/release/bare-ureq
+CLI=$ROOT/target/release/httpdb
+
+mkdir -p "$WORK/nginx/tmp" "$WORK/nginx/www/files"
+log "writing a ${SIZE_MIB} MiB file"
+head -c "$((SIZE_MIB * 1048576))" /dev/urandom >"$WORK/nginx/www/files/big.bin"
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$WORK/nginx/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+lock_file $WORK/nginx/nginx.lock;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/tmp/client_body;
+    proxy_temp_path $WORK/nginx/tmp/proxy;
+    fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+    uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+    scgi_temp_path $WORK/nginx/tmp/scgi;
+    default_type application/octet-stream;
+    server_tokens off;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    server {
+        listen 127.0.0.1:$PORT ssl;
+        server_name localhost;
+        root $WORK/nginx/www;
+        ssl_certificate $FIX/server.pem;
+        ssl_certificate_key $FIX/server.key;
+        ssl_client_certificate $FIX/ca.pem;
+        ssl_verify_client on;
+    }
+}
+CONF
+"$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" </dev/null >"$WORK/nginx/stderr.log" 2>&1 &
+NGINX_PID=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  sleep 0.1
+done
+URL="https://localhost:$PORT/files/big.bin"
+URI="https://localhost:$PORT/?ssl_ca_certs=$FIX/ca.pem&ssl_certfile=$FIX/client.pem&ssl_keyfile=$FIX/client.key"
+NAMES=("httpdb CLI" "httpdb library" "bare ureq" "curl")
+CMDS=(
+  "$CLI --uri $URI get /files/big.bin"
+  "$LOOP $URI 1 stream /files/big.bin"
+  "$BARE $URL 1 --ca $FIX/ca.pem --cert $FIX/client.pem --key $FIX/client.key --stream"
+  "curl -s --fail --cacert $FIX/ca.pem --cert $FIX/client.pem --key $FIX/client.key $URL"
+)
+TSV=$WORK/download.tsv
+: >"$TSV"
+EXPECT=$((SIZE_MIB * 1048576))
+for r in $(seq "$ROUNDS"); do
+  for i in "${!NAMES[@]}"; do
+    # shellcheck disable=SC2086
+    line=$(python3 "$ROOT/benches/ttfb.py" /usr/bin/time -f '%M' ${CMDS[$i]})
+    bytes=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' <<<"$line")
+    [ "$bytes" = "$EXPECT" ] || { log "${NAMES[$i]}: $line (expected $EXPECT bytes)"; exit 1; }
+    echo -e "${NAMES[$i]}\t$r\t$line" >>"$TSV"
+    log "round $r ${NAMES[$i]}: $line"
+  done
+done
+
+export SIZE_MIB ROUNDS
+export DATE="$(date -u '+%Y-%m-%d %H:%M UTC')"
+export MACHINE="$(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
+export VERSIONS="httpdb $(git rev-parse --short HEAD 2>/dev/null), $(rustc --version), nginx $("$NGINX" -v 2>&1 | sed 's/.*\///'), $(curl --version | head -1 | cut -d' ' -f1-2,5)"
+python3 - "$TSV" "$OUT/download.md" <<'PY'
+import os, re, sys, statistics as st
+tsv, out = sys.argv[1:3]
+E = os.environ
+rows = {}
+order = []
+for line in open(tsv):
+    name, _, fields = line.rstrip("\n").split("\t", 2)
+    v = dict(re.findall(r"(\w+)=([0-9.]+)", fields))
+    if name not in rows:
+        order.append(name)
+    d = rows.setdefault(name, {"mibs": [], "ttfb": [], "rss": []})
+    d["mibs"].append(int(v["bytes"]) / 1048576 / float(v["total_s"]))
+    d["ttfb"].append(float(v["ttfb_ms"]))
+    d["rss"].append(int(v["rss_kib"]) / 1024)
+med = {n: {k: st.median(x) for k, x in d.items()} for n, d in rows.items()}
+curl = med["curl"]
+L = ["# Large downloads", "",
+     f"- date: {E['DATE']}; machine: {E['MACHINE']}",
+     f"- versions: {E['VERSIONS']}",
+     f"- workload: one {E['SIZE_MIB']} MiB static file over loopback TLS from nginx (1 worker, client certificate required), each peer writing it to its stdout, read by benches/ttfb.py; {E['ROUNDS']} rounds interleaved, medians",
+     "",
+     "| peer | MiB/s | / curl | time to first byte (ms) | / curl | peak RSS (MiB) |",
+     "|---|---:|---:|---:|---:|---:|"]
+for n in order:
+    m = med[n]
+    L.append(f"| {n} | {m['mibs']:.0f} | {m['mibs'] / curl['mibs']:.2f} | {m['ttfb']:.1f} | {m['ttfb'] / curl['ttfb']:.2f} | {m['rss']:.1f} |")
+c = med["httpdb CLI"]
+L += ["", "Targets (issue: throughput >= 1.0x curl, time to first byte <= 1.2x curl, CLI peak RSS <= 16 MiB):",
+      f"- throughput {c['mibs'] / curl['mibs']:.2f}x curl: {'met' if c['mibs'] >= curl['mibs'] else '**not met**'}",
+      f"- time to first byte {c['ttfb'] / curl['ttfb']:.2f}x curl: {'met' if c['ttfb'] <= 1.2 * curl['ttfb'] else '**not met**'}",
+      f"- CLI peak RSS {c['rss']:.1f} MiB: {'met' if c['rss'] <= 16 else '**not met**'}"]
+open(out, "w").write("\n".join(L) + "\n")
+print("\n".join(L))
+PY
