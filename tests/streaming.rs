@@ -92,6 +92,7 @@ fn two_gib_downloads_through_the_cli_in_constant_memory() {
         let received = received.join().unwrap();
         let stderr = String::from_utf8_lossy(&stderr.join().unwrap()).into_owned();
         assert_eq!(ended.code, Some(0), "{route}: {stderr}");
+        assert!(stderr.is_empty(), "a pipe sees no progress: {stderr:?}");
         results.push((route, received, ended.max_rss_kib, started.elapsed()));
     }
     let expected = expected.join().unwrap();
@@ -260,6 +261,39 @@ fn a_continuous_feed_reaches_the_cli_line_by_line_until_interrupted() {
         .collect();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
     eprintln!("first line after {first_after:?}");
+}
+
+/// On a terminal (a pty from `script`, util-linux), a transfer that runs
+/// over a second shows its progress on stderr; `-s` hides it.
+#[test]
+fn a_terminal_sees_progress_unless_silent() {
+    let server = TestServer::https();
+    let dir = std::env::temp_dir().join(format!("httpdb-progress-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shown = |extra: &str| {
+        let command = format!(
+            "timeout -s INT 2.5 {} --uri {} --ssl-ca-certs {} get /feed/50 --output {} {extra}",
+            env!("CARGO_BIN_EXE_httpdb"),
+            server.url(),
+            ca(),
+            dir.join("feed.out").display()
+        );
+        let out = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("HTTPDB_URL")
+            .stdin(Stdio::null())
+            .output()
+            .expect("script (util-linux) runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let terminal = shown("");
+    assert!(
+        terminal.contains("B/s"),
+        "no progress on the terminal: {terminal:?}"
+    );
+    let silent = shown("-s");
+    assert!(!silent.contains("B/s"), "-s still drew: {silent:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
