@@ -63,6 +63,8 @@ wait_quiet() {
 }
 
 # ---------------------------------------------------------------- tools
+# shellcheck source=benches/common.sh
+. "$ROOT/benches/common.sh"
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v curl >/dev/null 2>&1 || need+=(curl)
@@ -70,31 +72,14 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
 command -v strace >/dev/null 2>&1 || need+=(strace)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need+=(python3-venv)
-if ((${#need[@]})); then
-  log "installing ${need[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq || true
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null || log "could not install some of ${need[*]}; going on without"
-fi
+install_missing "${need[@]}"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 # ---------------------------------------------------------------- builds
-log "building httpdb (release), benches/client_loop and benches/baseline"
-cargo build --release --quiet --bin httpdb
-LOOP=$(cargo bench --no-run --bench client_loop --message-format=json 2>/dev/null |
-  python3 -c 'import sys, json
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("target", {}).get("name") == "client_loop" and m.get("executable"):
-        print(m["executable"])')
-[ -x "$LOOP" ] || { log "could not build benches/client_loop.rs"; exit 1; }
-cargo build --release --quiet --manifest-path benches/baseline/Cargo.toml
-BARE=$ROOT/benches/baseline/target/release/bare-ureq
-CLI=$ROOT/target/release/httpdb
+build_peers
 
 # ---------------------------------------------------------------- nginx
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 mkdir -p "$WORK/nginx/tmp"
 ROOT_DOC='{"ok":true,"status":200,"name":"nginx","cluster_name":"httpdb-nginx","version":{"number":"5.8.3"}}'
 cat >"$WORK/nginx/nginx.conf" <<EOF
@@ -133,10 +118,7 @@ http {
 EOF
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" </dev/null >"$WORK/nginx/stderr.log" 2>&1 &
 NGINX_PID=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.1
-done
+wait_port "$PORT" || { log "nginx did not come up"; cat "$WORK/nginx/error.log" >&2; exit 1; }
 URL="https://localhost:$PORT/"
 URI="https://localhost:$PORT/?ssl_cert_reqs=CERT_REQUIRED&ssl_ca_certs=$FIX/ca.pem&ssl_certfile=$FIX/client.pem&ssl_keyfile=$FIX/client.key"
 TLSARGS=(--ca "$FIX/ca.pem" --cert "$FIX/client.pem" --key "$FIX/client.key")

@@ -30,36 +30,20 @@ cleanup() {
 trap cleanup EXIT
 log() { echo "download: $*" >&2; }
 
+# shellcheck source=benches/common.sh
+. "$ROOT/benches/common.sh"
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 [ -x /usr/bin/time ] || need+=(time)
-if ((${#need[@]})); then
-  log "installing ${need[*]}"
-  sudo=""
-  [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq || true
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+install_missing "${need[@]}"
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-log "building httpdb (release), benches/client_loop and benches/baseline"
-cargo build --release --quiet --bin httpdb
-LOOP=$(cargo bench --no-run --bench client_loop --message-format=json 2>/dev/null |
-  python3 -c 'import sys, json
-for line in sys.stdin:
-    m = json.loads(line)
-    if m.get("reason") == "compiler-artifact" and m.get("target", {}).get("name") == "client_loop" and m.get("executable"):
-        print(m["executable"])')
-[ -x "$LOOP" ] || { log "could not build benches/client_loop.rs"; exit 1; }
-cargo build --release --quiet --manifest-path benches/baseline/Cargo.toml
-BARE=$ROOT/benches/baseline/target/release/bare-ureq
-CLI=$ROOT/target/release/httpdb
+build_peers
 
 mkdir -p "$WORK/nginx/tmp" "$WORK/nginx/www/files"
 log "writing a ${SIZE_MIB} MiB file"
 head -c "$((SIZE_MIB * 1048576))" /dev/urandom >"$WORK/nginx/www/files/big.bin"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 cat >"$WORK/nginx/nginx.conf" <<CONF
 daemon off;
 master_process off;
@@ -91,10 +75,7 @@ http {
 CONF
 "$NGINX" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log" </dev/null >"$WORK/nginx/stderr.log" 2>&1 &
 NGINX_PID=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.1
-done
+wait_port "$PORT" || { log "nginx did not come up"; cat "$WORK/nginx/error.log" >&2; exit 1; }
 URL="https://localhost:$PORT/files/big.bin"
 URI="https://localhost:$PORT/?ssl_ca_certs=$FIX/ca.pem&ssl_certfile=$FIX/client.pem&ssl_keyfile=$FIX/client.key"
 NAMES=("httpdb CLI" "httpdb library" "bare ureq" "curl")

@@ -297,6 +297,97 @@ pub(crate) fn io_cause(error: &std::io::Error) -> String {
 }
 
 impl Error {
+    /// The errors this one stands for: the attempt's error of each host for
+    /// [`Error::NoHost`], the cause of an [`Error::Incomplete`], itself
+    /// otherwise.
+    fn each(&self) -> Box<dyn Iterator<Item = &Error> + '_> {
+        match self {
+            Error::NoHost { attempts } => Box::new(attempts.iter().flat_map(|(_, e)| e.each())),
+            Error::Incomplete { error, .. } => error.each(),
+            other => Box::new(std::iter::once(other)),
+        }
+    }
+
+    /// True when a time limit ran out: every host's, when every host was
+    /// tried.
+    ///
+    /// ```
+    /// let error = httpdb::Error::Timeout {
+    ///     host: "db1:4200".into(),
+    ///     phase: httpdb::TimeoutPhase::Response,
+    ///     after: std::time::Duration::from_secs(30),
+    /// };
+    /// assert!(error.is_timeout() && !error.is_connect());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        self.all(|e| matches!(e, Error::Timeout { .. }))
+    }
+
+    /// True when no connection could be made (refused, unreachable, the
+    /// name does not resolve): every host's, when every host was tried.
+    pub fn is_connect(&self) -> bool {
+        self.all(|e| matches!(e, Error::Connect { .. }))
+    }
+
+    /// True when TLS failed (a certificate, the handshake, a broken
+    /// record), for every host tried.
+    pub fn is_tls(&self) -> bool {
+        self.all(|e| matches!(e, Error::Tls { .. }))
+    }
+
+    /// True when the server answered with an HTTP error status.
+    pub fn is_status(&self) -> bool {
+        self.status().is_some()
+    }
+
+    /// The HTTP error status the server answered with, if that is what
+    /// this error is (the last host's, when several were tried).
+    pub fn status(&self) -> Option<u16> {
+        self.each()
+            .filter_map(|e| match e {
+                Error::Status { status, .. } => Some(*status),
+                _ => None,
+            })
+            .last()
+    }
+
+    /// The kind of TLS failure, if TLS failed (the first host's, when
+    /// several were tried).
+    pub fn tls_kind(&self) -> Option<TlsErrorKind> {
+        self.each().find_map(|e| match e {
+            Error::Tls { kind, .. } => Some(*kind),
+            _ => None,
+        })
+    }
+
+    /// `host:port` of the server the error is about: the last one tried.
+    pub fn host(&self) -> Option<&str> {
+        self.each()
+            .filter_map(|e| match e {
+                Error::Tls { host, .. }
+                | Error::Connect { host, .. }
+                | Error::Timeout { host, .. }
+                | Error::Status { host, .. }
+                | Error::Protocol { host, .. }
+                | Error::Decode { host, .. }
+                | Error::TooLarge { host, .. }
+                | Error::Incomplete { host, .. } => Some(host.as_str()),
+                _ => None,
+            })
+            .last()
+    }
+
+    fn all(&self, test: impl Fn(&Error) -> bool) -> bool {
+        let mut any = false;
+        for e in self.each() {
+            if !test(e) {
+                return false;
+            }
+            any = true;
+        }
+        any
+    }
+
     /// This error with the client's credentials masked in the text that
     /// came from the server.
     pub(crate) fn scrubbed(self, scrubber: &crate::secret::Scrubber) -> Self {

@@ -287,7 +287,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         apply: |l, g| set(&mut l.connect_timeout, g.millis()?, g.shown()),
     },
     OptionSpec {
-        names: &["timeout", "timeout.query_timeout"],
+        names: &["timeout", "timeout.query_timeout", "request_timeout"],
         canonical: "timeout",
         accepts: duration::FORMS,
         secret: false,

@@ -209,6 +209,7 @@ const BAD_VALUES: &[(&str, &str, &str, &str)] = &[
     ("connectTimeoutMS", "2s", MILLIS, "\"2s\""),
     ("timeout", "", DURATION, "invalid value \"\""),
     ("timeout.query_timeout", "0ms", "greater than 0", "which sets timeout"),
+    ("request_timeout", "-1", DURATION, "which sets timeout"),
     ("socketTimeoutMS", "0", MILLIS, "greater than 0"),
     ("username", "", "a user name", "(empty)"),
     ("token", "", "a bearer token (JWT)", "invalid value \"\""),

@@ -349,3 +349,43 @@ fn a_malformed_request_blames_no_host() {
     assert!(c.dead_hosts().is_empty());
     assert_eq!(a.requests().len() + b.requests().len(), 0);
 }
+
+/// `is_timeout()`, `is_connect()`, `is_tls()`, `status()`, `tls_kind()`
+/// and `host()` look through the every-host-failed case.
+#[test]
+fn error_helpers_look_through_every_host() {
+    let (p1, p2) = (refused_port(), refused_port());
+    let error = cluster(&[p1, p2], "host_order=ordered")
+        .get("/")
+        .unwrap_err();
+    assert!(matches!(error, Error::NoHost { .. }));
+    assert!(error.is_connect() && !error.is_timeout() && !error.is_tls());
+    assert_eq!(error.host(), Some(format!("localhost:{p2}").as_str()));
+    assert_eq!(error.status(), None);
+
+    let silent = TestServer::start(ServerOptions::default().behaviour(Behaviour::NeverAnswer));
+    let silent2 = TestServer::start(ServerOptions::default().behaviour(Behaviour::NeverAnswer));
+    let error = cluster(&[silent.port(), silent2.port()], "read_timeout=200ms")
+        .get("/")
+        .unwrap_err();
+    assert!(error.is_timeout() && !error.is_connect(), "{error:?}");
+
+    let wrong = TestServer::start(ServerOptions::default().cert("server-other-ca"));
+    let error = cluster(&[wrong.port()], "").get("/").unwrap_err();
+    assert!(error.is_tls());
+    assert_eq!(error.tls_kind(), Some(TlsErrorKind::UnknownIssuer));
+
+    let good = TestServer::https();
+    let error = cluster(&[good.port()], "").get("/status/503").unwrap_err();
+    assert!(error.is_status() && !error.is_timeout());
+    assert_eq!(error.status(), Some(503));
+    // A mixed failure is neither a timeout nor a connect failure.
+    let dead = refused_port();
+    let error = cluster(
+        &[dead, silent.port()],
+        "host_order=ordered&read_timeout=200ms",
+    )
+    .get("/")
+    .unwrap_err();
+    assert!(!error.is_timeout() && !error.is_connect(), "{error:?}");
+}

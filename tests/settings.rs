@@ -830,6 +830,7 @@ fn every_alias_equals_its_canonical_option() {
             "5s",
         ),
         ("https://h", "timeout.query_timeout", "45", "timeout", "45s"),
+        ("https://h", "request_timeout", "45", "timeout", "45s"),
         (
             "https://h",
             "socketTimeoutMS",

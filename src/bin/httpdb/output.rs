@@ -86,19 +86,10 @@ fn exit_of(error: &Error) -> Exit {
     match error {
         Error::Config { .. } | Error::Body { .. } => Exit::Usage,
         Error::Status { .. } => Exit::HttpStatus,
-        Error::Timeout { .. } => Exit::Timeout,
-        // Its class: a timeout mid-body exits 4, a reset 3.
-        Error::Incomplete { error, .. } => exit_of(error),
         Error::Write { source } if source.kind() == io::ErrorKind::BrokenPipe => Exit::ClosedOutput,
         Error::Write { .. } => Exit::HttpStatus,
-        Error::NoHost { attempts }
-            if !attempts.is_empty()
-                && attempts
-                    .iter()
-                    .all(|(_, e)| matches!(e, Error::Timeout { .. })) =>
-        {
-            Exit::Timeout
-        }
+        // A timeout mid-body, or on every host tried, exits 4.
+        e if e.is_timeout() => Exit::Timeout,
         // Connect, Tls, Protocol, Decode, NoHost, and variants added later.
         _ => Exit::Connection,
     }
