@@ -266,7 +266,7 @@ fn check_client(file: &Path, keywords: &[(&str, &str)], options: &[&str]) {
     for (key, value) in keywords {
         builder = builder.option(key, value);
     }
-    match builder.build_client() {
+    match builder.build() {
         Ok(_) => {}
         Err(Error::Config {
             option, message, ..

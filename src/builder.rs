@@ -32,6 +32,7 @@ use crate::uri;
 /// assert_eq!(s.ssl_ca_certs(), &CaCerts::File("/tmp/other.pem".into()));
 /// ```
 #[derive(Default, Clone)]
+#[must_use = "a builder does nothing until build() is called"]
 pub struct SettingsBuilder {
     uri: Option<String>,
     keywords: Layer,
@@ -233,6 +234,11 @@ impl SettingsBuilder {
 
     /// Parses the URI, layers the keyword options over it, checks the
     /// result and fills in defaults.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a URI, option or combination of options that cannot be used: the
+    /// message names it, its value (secrets masked) and the accepted forms.
     pub fn build(self) -> Result<Settings> {
         if let Some(message) = self.error {
             return Err(Error::config(self.error_option, message));

@@ -2,22 +2,17 @@
 //! whose whole connection comes from one URI.
 //!
 //! ```
-//! let settings = httpdb::Settings::from_uri(
-//!     "https://admin:pw@db1:4200,db2:4200/?ssl_cert_reqs=CERT_REQUIRED&tlsCAFile=/etc/db/ca.pem",
-//! )?;
+//! let settings: httpdb::Settings =
+//!     "https://admin:pw@db1:4200,db2:4200/?ssl_cert_reqs=CERT_REQUIRED&tlsCAFile=/etc/db/ca.pem"
+//!         .parse()?;
 //! assert_eq!(settings.hosts().len(), 2);
 //! # Ok::<(), httpdb::Error>(())
 //! ```
 //!
-//! # Logging
+//! The user guide follows: it is README.md, included here whole (so its
+//! Rust examples are compiled as doctests and cannot drift from the code).
 //!
-//! httpdb logs through the `log` facade: retries at info level, each
-//! attempt at debug. Its own records never hold a secret, and the
-//! `Authorization` header is marked sensitive, so the engine's debug log
-//! of request headers shows `Sensitive`. One exception to know about: at
-//! **trace** level, the engine's `ureq_proto` target dumps the raw bytes of
-//! every request, headers included. Do not enable trace for `ureq_proto`
-//! where credentials matter (the `httpdb` CLI drops those records).
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
 mod builder;
@@ -37,8 +32,10 @@ mod uri;
 
 pub use builder::SettingsBuilder;
 pub use check::{Report, check};
-pub use client::{Client, Lines, Method, Request, Response, status_text};
+pub use client::{Client, ClientBuilder, Lines, Method, Request, Response, status_text};
 pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
+/// The rustls version httpdb runs on, for [`Client::tls_config`].
+pub use rustls;
 pub use secret::Secret;
 pub use server_info::ServerInfo;
 pub use settings::{
@@ -46,3 +43,6 @@ pub use settings::{
     DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host,
     HostOrder, Settings,
 };
+/// The ureq version httpdb runs on, for [`Client::agent`] and
+/// [`Settings::agent`].
+pub use ureq;

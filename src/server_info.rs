@@ -12,6 +12,7 @@ use serde_json::Value;
 /// (`GET /version`): name `etcd`, its server and cluster versions. Fields
 /// a server does not give are `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct ServerInfo {
     /// The URL of the server that answered, such as `https://db1:4200`.
     pub url: String,

@@ -32,6 +32,7 @@ pub const DEFAULT_POOL_SIZE: usize = 8;
 
 /// How much the server's certificate is checked (Python's `ssl_cert_reqs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CertReqs {
     /// No verification at all: any certificate is accepted. Handshake
     /// signatures are still checked.
@@ -76,6 +77,7 @@ impl fmt::Display for CertReqs {
 
 /// Where trusted CA certificates come from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CaCerts {
     /// The operating system's trust store (honouring `SSL_CERT_FILE` and
     /// `SSL_CERT_DIR`), or Mozilla's roots when that store is empty.
@@ -86,6 +88,7 @@ pub enum CaCerts {
 
 /// In which order hosts are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HostOrder {
     /// Spread requests over the live hosts in turn.
     RoundRobin,
@@ -105,11 +108,27 @@ impl HostOrder {
 
 /// One server: a name (DNS name, IPv4 or IPv6 address without brackets) and a port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Host {
     /// The name or address.
     pub name: String,
     /// The TCP port.
     pub port: u16,
+}
+
+impl Host {
+    /// A host by name (DNS name, or IP address without brackets) and port.
+    ///
+    /// ```
+    /// let h = httpdb::Host::new("::1", 4200);
+    /// assert_eq!(h.to_string(), "[::1]:4200");
+    /// ```
+    pub fn new(name: impl Into<String>, port: u16) -> Host {
+        Host {
+            name: name.into(),
+            port,
+        }
+    }
 }
 
 impl fmt::Display for Host {
@@ -162,13 +181,55 @@ pub struct Settings {
     pub(crate) max_body_size: u64,
 }
 
+impl std::str::FromStr for Settings {
+    type Err = Error;
+
+    /// Parses a connection URI, as [`Settings::from_uri`].
+    ///
+    /// ```
+    /// let s: httpdb::Settings = "https://db1:4200,db2:4200".parse()?;
+    /// assert_eq!(s.hosts().len(), 2);
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    fn from_str(uri: &str) -> Result<Settings> {
+        Settings::from_uri(uri)
+    }
+}
+
+impl TryFrom<&str> for Settings {
+    type Error = Error;
+
+    fn try_from(uri: &str) -> Result<Settings> {
+        Settings::from_uri(uri)
+    }
+}
+
+impl TryFrom<String> for Settings {
+    type Error = Error;
+
+    fn try_from(uri: String) -> Result<Settings> {
+        Settings::from_uri(&uri)
+    }
+}
+
 impl Settings {
     /// Parses a connection URI.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a URI, option or file that cannot be used: the
+    /// message names it, its value (secrets masked) and the accepted forms.
     pub fn from_uri(uri: &str) -> Result<Settings> {
         Settings::builder().uri(uri).build()
     }
 
     /// Parses the connection URI held in the environment variable `var`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a URI, option or file that cannot be used: the
+    /// message names it, its value (secrets masked) and the accepted forms.
+    /// A variable that is not set is an [`Error::Config`] naming it.
     pub fn from_env(var: &str) -> Result<Settings> {
         Settings::builder().uri(env_uri(var)?).build()
     }
@@ -266,6 +327,29 @@ impl Settings {
     /// `text` and `json`. Defaults to 1 GiB.
     pub fn max_body_size(&self) -> u64 {
         self.max_body_size
+    }
+
+    /// A plain ureq agent with these settings' TLS (our rustls
+    /// configuration and verifiers), timeouts (`connect_timeout`,
+    /// `read_timeout`), pool and resolver, for code that already speaks
+    /// ureq. What a [`crate::Client`] adds on top is not in it: failover,
+    /// the base path, the credentials, the whole-call deadline.
+    ///
+    /// ```no_run
+    /// let settings: httpdb::Settings = std::env::var("HTTPDB_URL")?.parse()?;
+    /// let agent: httpdb::ureq::Agent = settings.agent()?;
+    /// let body = agent.get("https://db1:4200/").call()?.body_mut().read_to_string()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when a CA, certificate or key file cannot be used.
+    pub fn agent(&self) -> Result<ureq::Agent> {
+        Ok(crate::transport::agent(
+            self,
+            crate::tls::client_config(self)?,
+        ))
     }
 
     /// The canonical URI of these settings, secrets shown as `***`.

@@ -451,8 +451,10 @@ fn run(input: &Input) -> Result<Error, String> {
             .build()
             .map(|s| format!("accepted as {s:?}")),
         Input::Client(text) => Client::new(text).map(|c| format!("accepted as {c:?}")),
-        Input::ClientKw(text, options) => apply(Client::builder().uri(text), options)
-            .build_client()
+        Input::ClientKw(text, options) => options
+            .iter()
+            .fold(Client::builder().uri(text), |b, (k, v)| b.option(k, v))
+            .build()
             .map(|c| format!("accepted as {c:?}")),
     }
     .map_or_else(Ok, Err)

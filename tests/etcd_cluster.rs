@@ -90,7 +90,7 @@ fn member_id(doc: &Value) -> String {
 fn post(client: &Client, prefix: &str, path: &str, body: &Value) -> httpdb::Result<Response> {
     client
         .request(Method::POST, &format!("{prefix}{path}"))
-        .json(body)?
+        .json(body)
         .send()
 }
 

@@ -259,12 +259,12 @@ fn config_errors() {
         Client::builder()
             .uri(format!("https://admin:{PW}@h"))
             .option("sslpassword", WRONG_PP)
-            .build_client(),
+            .build(),
         Client::builder()
             .uri("https://h")
             .token(TOK)
             .option("password", PW)
-            .build_client(),
+            .build(),
         // Files: a wrong passphrase, a missing passphrase, a missing file.
         Client::new(&format!(
             "https://admin:{PW}@h/?ssl_certfile={}&ssl_keyfile={}&ssl_pem_passphrase={WRONG_PP}",

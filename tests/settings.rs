@@ -72,10 +72,7 @@ fn assert_contains(haystack: &str, needles: &[&str]) {
 }
 
 fn host(name: &str, port: u16) -> Host {
-    Host {
-        name: name.into(),
-        port,
-    }
+    Host::new(name, port)
 }
 
 fn ms(n: u64) -> Duration {

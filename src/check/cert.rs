@@ -20,6 +20,7 @@ const DAY: i64 = 86_400;
 
 /// One certificate of the chain the server sent.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct CertificateInfo {
     /// The subject, such as `CN=localhost`.
     pub subject: String,

@@ -43,6 +43,7 @@ pub use cert::CertificateInfo;
 
 /// What `httpdb check` found: one [`HostReport`] per host, in URI order.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The connection URI checked, secrets as `***`.
     pub uri: String,
@@ -56,6 +57,7 @@ pub struct Report {
 /// (`None` or empty), except that a recorded certificate chain is always
 /// shown and verified.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct HostReport {
     /// `host:port`, as in the URI.
     pub host: String,
@@ -84,6 +86,7 @@ pub struct HostReport {
 
 /// Name resolution of a host.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Resolve {
     /// How long it took, in milliseconds.
     pub ms: f64,
@@ -95,6 +98,7 @@ pub struct Resolve {
 
 /// One TCP connect attempt.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ConnectAttempt {
     /// The address, such as `127.0.0.1:4200` or `[::1]:4200`.
     pub address: String,
@@ -108,6 +112,7 @@ pub struct ConnectAttempt {
 /// still checks the handshake signatures) so that the chain is recorded
 /// whatever it holds. Nothing but the handshake is sent on this connection.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct TlsReport {
     /// How long the handshake took (or ran until it failed), in milliseconds.
     pub ms: f64,
@@ -158,6 +163,7 @@ impl fmt::Display for ClientCert {
 
 /// The configured verifier run on the recorded chain.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Verification {
     /// What is checked: `CERT_REQUIRED, host name checked` and so on.
     pub mode: String,
@@ -173,6 +179,7 @@ pub struct Verification {
 
 /// `GET /` on one host.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct HttpReport {
     /// The request, such as `GET /` (the URI's base path included).
     pub request: String,
@@ -221,6 +228,7 @@ pub enum Problem {
 
 /// A failed step: what it was, why, and what to change.
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Failure {
     /// What failed.
     pub problem: Problem,

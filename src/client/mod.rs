@@ -6,11 +6,13 @@
 //! - `failover`: after an attempt, what may be sent again;
 //! - `response`: [`Response`], the answer, its body read as it arrives.
 
+mod builder;
 mod failover;
 mod payload;
 mod request;
 mod response;
 
+pub use builder::ClientBuilder;
 pub use request::Request;
 pub use response::{Lines, Response, status_text};
 
@@ -24,9 +26,8 @@ use serde::de::DeserializeOwned;
 
 pub use ureq::http::Method;
 use ureq::http::uri::{Authority, PathAndQuery, Scheme};
-use ureq::http::{HeaderName, HeaderValue, Uri};
+use ureq::http::{HeaderValue, Uri};
 
-use crate::builder::SettingsBuilder;
 use crate::error::{Cause, Error, Result, TimeoutPhase};
 use crate::failure;
 use crate::hosts::HostTable;
@@ -58,6 +59,7 @@ pub struct Client {
 struct Inner {
     settings: Settings,
     agent: ureq::Agent,
+    tls: Option<Arc<rustls::ClientConfig>>,
     /// `scheme://host:port/base` for each host, built once.
     targets: Vec<(Scheme, Authority)>,
     /// The URI's base path without its trailing slash (`` or `/db`).
@@ -82,31 +84,79 @@ impl fmt::Debug for Client {
 
 impl Client {
     /// A client for the connection URI `uri`.
+    ///
+    /// ```no_run
+    /// let client = httpdb::Client::new("https://admin:pw@db1:4200,db2:4200/?tlsCAFile=/etc/db/ca.pem")?;
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a URI, option or file that cannot be used: the
+    /// message names it, its value (secrets masked) and the accepted forms.
     pub fn new(uri: &str) -> Result<Client> {
         Client::from_settings(Settings::from_uri(uri)?)
     }
 
     /// A client for the connection URI in the environment variable `var`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a URI, option or file that cannot be used: the
+    /// message names it, its value (secrets masked) and the accepted forms.
+    /// A variable that is not set is an [`Error::Config`] naming it.
     pub fn from_env(var: &str) -> Result<Client> {
         Client::from_settings(Settings::from_env(var)?)
     }
 
-    /// A settings builder (URI plus keyword overrides); finish it with
-    /// [`SettingsBuilder::build_client`].
+    /// A client builder: a URI, keyword options and typed setters, then
+    /// [`ClientBuilder::build`].
     ///
     /// ```no_run
     /// let client = httpdb::Client::builder()
     ///     .uri("https://db1:4200,db2:4200")
     ///     .option("tlsCAFile", "/etc/db/ca.pem")
-    ///     .build_client()?;
+    ///     .build()?;
     /// # Ok::<(), httpdb::Error>(())
     /// ```
-    pub fn builder() -> SettingsBuilder {
-        Settings::builder()
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The ureq agent under this client, with its TLS (our rustls
+    /// configuration and verifiers), timeouts, pool and resolver, for code
+    /// that already speaks ureq. Requests sent through it skip what the
+    /// client adds: failover, the base path, the credentials, the
+    /// whole-call deadline.
+    ///
+    /// ```no_run
+    /// let client = httpdb::Client::from_env("HTTPDB_URL")?;
+    /// let health = client
+    ///     .agent()
+    ///     .get("https://db1:4200/_cluster/health")
+    ///     .call()?
+    ///     .body_mut()
+    ///     .read_to_string()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn agent(&self) -> &ureq::Agent {
+        &self.inner.agent
+    }
+
+    /// The rustls configuration every connection of this client uses
+    /// (`None` without TLS): the CA, client identity and verifier the
+    /// settings call for.
+    pub fn tls_config(&self) -> Option<&Arc<rustls::ClientConfig>> {
+        self.inner.tls.as_ref()
     }
 
     /// A client for `settings`. Reads the CA, certificate and key files
     /// now, once; nothing is sent until the first request.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a CA, certificate or key file that cannot be
+    /// used, or a token that cannot go into a header.
     pub fn from_settings(settings: Settings) -> Result<Client> {
         let tls_config = tls::client_config(&settings)?;
         if !settings.tls() && (settings.password().is_some() || settings.token().is_some()) {
@@ -120,7 +170,7 @@ impl Client {
                     .join(", ")
             );
         }
-        let agent = transport::agent(&settings, tls_config);
+        let agent = transport::agent(&settings, tls_config.clone());
         let scheme = if settings.tls() {
             Scheme::HTTPS
         } else {
@@ -148,6 +198,7 @@ impl Client {
             inner: Arc::new(Inner {
                 settings,
                 agent,
+                tls: tls_config,
                 targets,
                 base,
                 names,
@@ -180,6 +231,10 @@ impl Client {
     }
 
     /// `GET path`. An HTTP error status is an [`Error::Status`].
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::send`].
     pub fn get(&self, path: &str) -> Result<Response> {
         self.request(Method::GET, path).send()
     }
@@ -209,7 +264,7 @@ impl Client {
         path: &str,
         body: &B,
     ) -> Result<T> {
-        self.request(Method::POST, path).json(body)?.send()?.json()
+        self.request(Method::POST, path).json(body).send()?.json()
     }
 
     /// Who answers: the root document of CrateDB, Elasticsearch, OpenSearch
@@ -270,7 +325,7 @@ impl Client {
     /// may be tried again.
     fn send(&self, request: &mut Request<'_>) -> Result<Response> {
         let inner = &*self.inner;
-        let deadline = Instant::now() + inner.settings.timeout();
+        let deadline = Instant::now() + request.timeout.unwrap_or(inner.settings.timeout());
         let _deadline = wire::deadline(Some(deadline));
         let prepared = self.prepare(request)?;
         let plan = inner.hosts.plan();
@@ -471,18 +526,21 @@ impl Client {
             headers.insert(ureq::http::header::AUTHORIZATION, auth.clone());
         }
         for (name, value) in &request.headers {
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| bad("invalid header name", &e))?;
-            let mut value =
-                HeaderValue::from_str(value).map_err(|e| bad("invalid header value", &e))?;
             if name == ureq::http::header::AUTHORIZATION {
                 // The user's own credentials replace the URI's, never
                 // travel beside them.
+                let mut value = value.clone();
                 value.set_sensitive(true);
                 headers.insert(name, value);
             } else {
-                headers.append(name, value);
+                headers.append(name, value.clone());
             }
+        }
+        if request.json && !headers.contains_key(ureq::http::header::CONTENT_TYPE) {
+            headers.insert(
+                ureq::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
         }
         Ok(Prepared {
             method: request.method.clone(),

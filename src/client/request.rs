@@ -1,14 +1,40 @@
 //! [`Request`]: a request being prepared: method, path, headers and body.
 
+use std::fmt;
 use std::fs::File;
 use std::io::Read;
+use std::time::Duration;
 
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
-use ureq::http::Method;
+use ureq::http::{HeaderName, HeaderValue, Method};
 
 use super::payload::{Payload, Shared};
 use super::{Client, Response};
 use crate::error::{Error, Result};
+
+/// What `query` percent-encodes in a name or value: everything but
+/// unreserved characters and the sub-delimiters that are safe inside a
+/// query pair.
+const QUERY_PAIR: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'=')
+    .add(b'>')
+    .add(b'?')
+    .add(b'[')
+    .add(b']')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
 
 /// A request being prepared; send it with [`Request::send`].
 ///
@@ -22,12 +48,19 @@ use crate::error::{Error, Result};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
+#[must_use = "a request is sent by send()"]
 pub struct Request<'c> {
     client: &'c Client,
     pub(super) method: Method,
     pub(super) path: String,
-    pub(super) headers: Vec<(String, String)>,
+    pub(super) headers: Vec<(HeaderName, HeaderValue)>,
     pub(super) payload: Payload,
+    /// Set `Content-Type: application/json` unless a header sets one.
+    pub(super) json: bool,
+    /// This call's budget, instead of the settings' `timeout`.
+    pub(super) timeout: Option<Duration>,
+    /// A mistake found while building, reported by `send`.
+    pub(super) invalid: Option<Error>,
     error_for_status: bool,
 }
 
@@ -39,15 +72,72 @@ impl<'c> Request<'c> {
             path: path.to_string(),
             headers: Vec::new(),
             payload: Payload::Empty,
+            json: false,
+            timeout: None,
+            invalid: None,
             error_for_status: true,
         }
     }
 
-    /// Adds a header. An `Authorization` header replaces the URI's
-    /// credentials for this request.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        self.headers.push((name.to_string(), value.to_string()));
+    /// Adds a header, from anything that converts to a header name and
+    /// value (`&str`, `String`, `HeaderName`...). An `Authorization` header
+    /// replaces the URI's credentials for this request. A name or value
+    /// that is not valid is reported by [`send`](Request::send), naming the
+    /// header but never showing its value.
+    pub fn header<K, V>(mut self, name: K, value: V) -> Self
+    where
+        HeaderName: TryFrom<K>,
+        <HeaderName as TryFrom<K>>::Error: fmt::Display,
+        HeaderValue: TryFrom<V>,
+    {
+        match HeaderName::try_from(name) {
+            Ok(name) => match HeaderValue::try_from(value) {
+                Ok(value) => self.headers.push((name, value)),
+                Err(_) => self.fail(format!(
+                    "the value of header {name} is not a valid header value (a control character or line break)"
+                )),
+            },
+            Err(e) => self.fail(format!("invalid header name: {e}")),
+        }
         self
+    }
+
+    /// Appends `name=value` to the path's query string, percent-encoded.
+    ///
+    /// ```no_run
+    /// let client = httpdb::Client::from_env("HTTPDB_URL")?;
+    /// let rows = client
+    ///     .request(httpdb::Method::POST, "/")
+    ///     .query("query", "SELECT 1 FORMAT JSON")
+    ///     .query("database", "analytics")
+    ///     .send()?
+    ///     .text()?;
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn query(mut self, name: &str, value: &str) -> Self {
+        self.path
+            .push(if self.path.contains('?') { '&' } else { '?' });
+        self.path
+            .extend(utf8_percent_encode(name, QUERY_PAIR).chain(["="]));
+        self.path.extend(utf8_percent_encode(value, QUERY_PAIR));
+        self
+    }
+
+    /// This call's whole budget (connect, send, the answer's head and a
+    /// whole-body read, failover included), instead of the settings'
+    /// `timeout`.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    fn fail(&mut self, message: String) {
+        if self.invalid.is_none() {
+            self.invalid = Some(Error::config(
+                "request",
+                format!("cannot send {} {}: {message}", self.method, self.path),
+            ));
+        }
     }
 
     /// Sets a body held in memory, sent with `Content-Length`.
@@ -73,15 +163,25 @@ impl<'c> Request<'c> {
         self
     }
 
-    /// Sets `value` as a JSON body, with `Content-Type: application/json`.
-    pub fn json<B: Serialize + ?Sized>(self, value: &B) -> Result<Self> {
-        let body = serde_json::to_vec(value).map_err(|e| {
-            Error::config(
-                "body",
-                format!("cannot encode the request body as JSON: {e}"),
-            )
-        })?;
-        Ok(self.header("content-type", "application/json").body(body))
+    /// Sets `value` as a JSON body, with `Content-Type: application/json`
+    /// unless a header sets another. A value that cannot be encoded is
+    /// reported by [`send`](Request::send).
+    pub fn json<B: Serialize + ?Sized>(mut self, value: &B) -> Self {
+        match serde_json::to_vec(value) {
+            Ok(body) => {
+                self.json = true;
+                self.body(body)
+            }
+            Err(e) => {
+                if self.invalid.is_none() {
+                    self.invalid = Some(Error::config(
+                        "body",
+                        format!("cannot encode the request body as JSON: {e}"),
+                    ));
+                }
+                self
+            }
+        }
     }
 
     /// Whether a 4xx or 5xx answer is an [`Error::Status`]. Defaults to
@@ -95,7 +195,19 @@ impl<'c> Request<'c> {
     /// allow (README, "Clusters and failover"), and returns once the
     /// answer's status and headers are in; read the body from the
     /// [`Response`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a request that cannot be sent as built (a bad
+    /// header, path or JSON body; nothing is sent); [`Error::Status`] for a
+    /// 4xx or 5xx answer unless [`error_for_status(false)`](Request::error_for_status);
+    /// otherwise the failure of the last host tried, or [`Error::NoHost`]
+    /// listing each. [`Error::is_timeout`] and its siblings look through
+    /// all of them.
     pub fn send(mut self) -> Result<Response> {
+        if let Some(invalid) = self.invalid.take() {
+            return Err(invalid);
+        }
         self.client.send(&mut self)
     }
 

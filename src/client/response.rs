@@ -132,6 +132,11 @@ impl Response {
     /// a longer body is an [`Error::TooLarge`], told from `Content-Length`
     /// before anything is read when the server sends one. Finishes within
     /// the call's `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TooLarge`] beyond `max_body_size`; [`Error::Incomplete`]
+    /// when the body breaks off (a reset, a timeout), holding the cause.
     pub fn bytes(mut self) -> Result<Vec<u8>> {
         let limit = self.client.inner.settings.max_body_size();
         if let Some(length) = self.content_length().filter(|n| *n > limit) {
@@ -171,6 +176,11 @@ impl Response {
     /// Streams the rest of the body into `out` as it arrives, in constant
     /// memory; returns how many bytes were written. Each read waits at most
     /// `read_timeout`; there is no limit on the total size or time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Incomplete`] when the body breaks off; [`Error::Write`]
+    /// when `out` fails.
     pub fn copy_to<W: Write + ?Sized>(&mut self, out: &mut W) -> Result<u64> {
         let mut buf = vec![0u8; 64 * 1024];
         let mut written = 0u64;

@@ -279,7 +279,7 @@ fn encrypted_key(
             None,
         )
     })?;
-    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes()).map_err(|e| {
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(doc.as_bytes()).map_err(|e| {
         file_error(
             option,
             path,
