@@ -15,22 +15,17 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-mod builder;
 pub mod check;
 mod client;
-mod duration;
 mod error;
 mod failure;
 mod hosts;
-mod options;
 mod secret;
 mod server_info;
 mod settings;
 mod tls;
 mod transport;
-mod uri;
 
-pub use builder::SettingsBuilder;
 pub use check::{Report, check};
 pub use client::{Client, ClientBuilder, Lines, Method, Request, Response, status_text};
 pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
@@ -38,6 +33,7 @@ pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
 pub use rustls;
 pub use secret::Secret;
 pub use server_info::ServerInfo;
+pub use settings::builder::SettingsBuilder;
 pub use settings::{
     CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host,

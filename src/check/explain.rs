@@ -40,7 +40,7 @@ pub(super) fn connect(
     error: &std::io::Error,
     settings: &Settings,
 ) -> Failure {
-    let timeout = crate::duration::format(settings.connect_timeout());
+    let timeout = crate::settings::duration::format(settings.connect_timeout());
     if matches!(error.kind(), ErrorKind::TimedOut | ErrorKind::WouldBlock) {
         return Failure::new(
             Problem::Connect,
@@ -94,7 +94,7 @@ pub(super) fn handshake(error: &HandshakeError, host: &Host, settings: &Settings
             Problem::Handshake,
             format!(
                 "no TLS handshake within connect_timeout={}",
-                crate::duration::format(*after)
+                crate::settings::duration::format(*after)
             ),
             "check that this port serves TLS (for plain http use an http:// URI), or raise connect_timeout",
         ),

@@ -275,7 +275,10 @@ pub(super) fn handshake(
             HandshakeError::Tls(e) => e.to_string(),
             HandshakeError::Io(e) => crate::error::io_cause(e),
             HandshakeError::Timeout(after) => {
-                format!("timed out after {}", crate::duration::format(*after))
+                format!(
+                    "timed out after {}",
+                    crate::settings::duration::format(*after)
+                )
             }
         });
     }

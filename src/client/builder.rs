@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::Client;
-use crate::builder::SettingsBuilder;
 use crate::error::Result;
 use crate::secret::Secret;
+use crate::settings::builder::SettingsBuilder;
 use crate::settings::{CaCerts, CertReqs, HostOrder};
 
 /// Builds a [`Client`]: the same setters as [`SettingsBuilder`], and

@@ -1,5 +1,9 @@
 //! [`Settings`]: the normalized, validated connection settings, their
-//! defaults, and their canonical URI. [`crate::builder`] makes them.
+//! defaults, and their canonical URI. The flow, one file a step:
+//! `uri` (the grammar: raw parts) → `options` (the vocabulary: each name's
+//! parser into a layer of fields) → `resolve` (layers, precedence,
+//! cross-field checks, defaults) → [`Settings`]; `builder` is the API over
+//! it, `types` the value types, `duration` the duration grammar.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -7,10 +11,17 @@ use std::time::Duration;
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
-use crate::builder::SettingsBuilder;
-use crate::duration;
+pub(crate) mod builder;
+pub(crate) mod duration;
+pub(crate) mod options;
+mod resolve;
+mod types;
+pub(crate) mod uri;
+
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use builder::SettingsBuilder;
+pub use types::{CaCerts, CertReqs, Host, HostOrder};
 
 /// Default connect timeout (name resolution, TCP connect and TLS handshake).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -29,118 +40,6 @@ pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 1 << 30;
 /// Default number of idle keep-alive connections kept per host.
 pub const DEFAULT_POOL_SIZE: usize = 8;
-
-/// How much the server's certificate is checked (Python's `ssl_cert_reqs`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CertReqs {
-    /// No verification at all: any certificate is accepted. Handshake
-    /// signatures are still checked.
-    None,
-    /// As in Python's `ssl` module in client mode: the same as
-    /// [`CertReqs::Required`]. A client cannot make verification optional.
-    Optional,
-    /// Full verification of the chain (and, with `ssl_match_hostname`, the name).
-    Required,
-}
-
-impl CertReqs {
-    /// `Required` when `verify` is true, else `None`.
-    pub fn verify(verify: bool) -> Self {
-        if verify {
-            CertReqs::Required
-        } else {
-            CertReqs::None
-        }
-    }
-
-    /// The name as written in a URI: `CERT_NONE`, `CERT_OPTIONAL`, `CERT_REQUIRED`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CertReqs::None => "CERT_NONE",
-            CertReqs::Optional => "CERT_OPTIONAL",
-            CertReqs::Required => "CERT_REQUIRED",
-        }
-    }
-
-    /// True unless this is [`CertReqs::None`].
-    pub fn verifies(self) -> bool {
-        self != CertReqs::None
-    }
-}
-
-impl fmt::Display for CertReqs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Where trusted CA certificates come from.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CaCerts {
-    /// The operating system's trust store (honouring `SSL_CERT_FILE` and
-    /// `SSL_CERT_DIR`), or Mozilla's roots when that store is empty.
-    System,
-    /// Exactly the certificates in this PEM file, and nothing else.
-    File(PathBuf),
-}
-
-/// In which order hosts are tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum HostOrder {
-    /// Spread requests over the live hosts in turn.
-    RoundRobin,
-    /// Always start with the first live host in URI order.
-    Ordered,
-}
-
-impl HostOrder {
-    /// The name as written in a URI: `round_robin` or `ordered`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HostOrder::RoundRobin => "round_robin",
-            HostOrder::Ordered => "ordered",
-        }
-    }
-}
-
-/// One server: a name (DNS name, IPv4 or IPv6 address without brackets) and a port.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct Host {
-    /// The name or address.
-    pub name: String,
-    /// The TCP port.
-    pub port: u16,
-}
-
-impl Host {
-    /// A host by name (DNS name, or IP address without brackets) and port.
-    ///
-    /// ```
-    /// let h = httpdb::Host::new("::1", 4200);
-    /// assert_eq!(h.to_string(), "[::1]:4200");
-    /// ```
-    pub fn new(name: impl Into<String>, port: u16) -> Host {
-        Host {
-            name: name.into(),
-            port,
-        }
-    }
-}
-
-impl fmt::Display for Host {
-    /// `name:port`, with IPv6 addresses in brackets.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.name.contains(':') {
-            write!(f, "[{}]:{}", self.name, self.port)
-        } else {
-            write!(f, "{}:{}", self.name, self.port)
-        }
-    }
-}
 
 /// The whole connection, normalized: hosts, TLS, credentials, timeouts.
 ///
@@ -449,7 +348,7 @@ impl Settings {
         if self.max_body_size != DEFAULT_MAX_BODY_SIZE {
             query.push((
                 "max_body_size",
-                crate::options::format_size(self.max_body_size),
+                crate::settings::options::format_size(self.max_body_size),
             ));
         }
         for (i, (key, value)) in query.iter().enumerate() {

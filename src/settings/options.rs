@@ -7,9 +7,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::duration::{self, DurationError};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::settings::duration::{self, DurationError};
 use crate::settings::{CaCerts, CertReqs, HostOrder};
 
 /// One field as set by one source, with the option that set it as the user
@@ -664,7 +664,7 @@ mod tests {
     /// canonical option, so the documentation cannot drift from the table.
     #[test]
     fn readme_table_matches_the_vocabulary() {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         for spec in OPTIONS {
             let row = readme
                 .lines()

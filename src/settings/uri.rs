@@ -2,7 +2,7 @@
 //! `scheme://[user[:password]@]host[:port][,host[:port]...][/path][?key=value&...]`.
 //!
 //! This module only splits and decodes; what the options mean is
-//! [`crate::options`]' job, and defaults and cross-checks are
+//! [`crate::settings::options`]' job, and defaults and cross-checks are
 //! [`crate::settings`]'.
 
 use std::net::Ipv6Addr;
@@ -10,7 +10,7 @@ use std::net::Ipv6Addr;
 use percent_encoding::percent_decode_str;
 
 use crate::error::{Error, Result};
-use crate::options::{self, Layer};
+use crate::settings::options::{self, Layer};
 
 /// A URI taken apart.
 #[derive(Debug)]

@@ -1,0 +1,219 @@
+//! Resolution: the URI's layer and the keyword layer merged (the keyword
+//! wins, also where fields interact), checked across fields, defaults
+//! filled in: [`Settings`].
+
+use crate::error::{Error, Result};
+use crate::settings::options::{self, Layer, Slot};
+use crate::settings::uri;
+use crate::settings::{
+    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
+    DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host,
+    HostOrder, Settings,
+};
+
+/// The settings of a parsed URI with the keyword options on top.
+pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
+    if parsed.https {
+        if let Some(Slot { value: false, from }) = &keywords.tls {
+            return Err(Error::config(
+                options::key_of(from),
+                format!(
+                    "{from} contradicts the URI's https:// scheme: an https URI never goes out as plain http; use an http:// URI for plain text"
+                ),
+            ));
+        }
+    }
+    let mut uri_layer = parsed.layer;
+    // Across sources the keyword wins, also where fields interact: a keyword
+    // sslmode=require states the whole verification mode, and a keyword that
+    // turns verification off drops the URI's host-name check with it.
+    if keywords.sslmode_require.is_some() && keywords.cert_reqs.is_none() {
+        uri_layer.cert_reqs = None;
+        if keywords.match_hostname.is_none() {
+            uri_layer.match_hostname = None;
+        }
+    }
+    if keywords
+        .cert_reqs
+        .as_ref()
+        .is_some_and(|s| s.value == CertReqs::None)
+        && keywords.match_hostname.is_none()
+    {
+        uri_layer.match_hostname = None;
+    }
+    // A token and a password both fill the Authorization header: the one
+    // given as a keyword replaces the other from the URI.
+    if keywords.token.is_some() && keywords.password.is_none() {
+        uri_layer.password = None;
+    }
+    if keywords.password.is_some() && keywords.token.is_none() {
+        uri_layer.token = None;
+    }
+    let l = uri_layer.overlaid_by(keywords);
+    let tls = l.tls.as_ref().is_some_and(|s| s.value);
+    if !tls {
+        if let Some(option) = l.first_tls_option() {
+            let why = match &l.tls {
+                Some(Slot { from, .. }) => format!("{from} turns TLS off"),
+                None => "the URI is http:// without ssl=true".into(),
+            };
+            return Err(Error::config(
+                options::key_of(option),
+                format!(
+                    "{option} is a TLS option but TLS is off ({why}); use an https:// URI or ssl=true, or remove {option}"
+                ),
+            ));
+        }
+    }
+    if let (Some(key), None) = (&l.keyfile, &l.certfile) {
+        return Err(Error::config(
+            options::key_of(&key.from),
+            format!(
+                "{} is given without ssl_certfile; a client key needs its certificate: add ssl_certfile=CERT.pem",
+                key.from
+            ),
+        ));
+    }
+    if let (Some(p), None) = (&l.passphrase, &l.certfile) {
+        return Err(Error::config(
+            options::key_of(&p.from),
+            format!(
+                "{} is given without a client certificate or key; add ssl_certfile (and ssl_keyfile) or remove it",
+                p.from
+            ),
+        ));
+    }
+    if let (Some(token), Some(password)) = (&l.token, &l.password) {
+        return Err(Error::config(
+            options::key_of(&token.from),
+            format!(
+                "conflicting options: {} and {} both set the Authorization header; use a token or a password, not both",
+                token.from, password.from
+            ),
+        ));
+    }
+    weak_sslmode(&l)?;
+    let ca_certs = l.ca_certs.map(|s| s.value).unwrap_or(CaCerts::System);
+    let cert_reqs = match (&l.cert_reqs, &l.sslmode_require) {
+        (Some(s), _) => s.value,
+        // libpq: `require` verifies the chain only when a CA file is given.
+        (None, Some(_)) if ca_certs == CaCerts::System => CertReqs::None,
+        _ => CertReqs::Required,
+    };
+    let match_hostname = match (&l.match_hostname, cert_reqs) {
+        (Some(Slot { value: true, from }), CertReqs::None) => {
+            let none_from = l.cert_reqs.as_ref().map_or("sslmode=require", |s| &s.from);
+            return Err(Error::config(
+                options::key_of(from),
+                format!(
+                    "conflicting options: {from} asks for a host-name check, but {none_from} turns verification off; keep one of them"
+                ),
+            ));
+        }
+        (_, CertReqs::None) => false,
+        (Some(s), _) => s.value,
+        (None, _) if l.sslmode_require.is_some() && l.cert_reqs.is_none() => false,
+        (None, _) => true,
+    };
+    let default_port = if tls { 443 } else { 80 };
+    let mut hosts: Vec<Host> = Vec::with_capacity(parsed.hosts.len());
+    for (name, port) in parsed.hosts {
+        let host = Host {
+            name,
+            port: port.unwrap_or(default_port),
+        };
+        // IPv6 addresses compare as addresses: [::1] is [0:0::1].
+        let same = |other: &&Host| {
+            other.port == host.port
+                && (other.name == host.name
+                    || matches!((other.name.parse::<std::net::Ipv6Addr>(), host.name.parse::<std::net::Ipv6Addr>()), (Ok(a), Ok(b)) if a == b))
+        };
+        if let Some(other) = hosts.iter().find(same) {
+            let also = if other.name == host.name {
+                String::new()
+            } else {
+                format!(", also as {other}")
+            };
+            return Err(Error::config(
+                "host",
+                format!(
+                    "host {host} is listed twice{also} (a port left out is {default_port}); list each host once"
+                ),
+            ));
+        }
+        hosts.push(host);
+    }
+    Ok(Settings {
+        hosts,
+        tls,
+        path: parsed.path,
+        cert_reqs,
+        match_hostname,
+        ca_certs,
+        certfile: l.certfile.map(|s| s.value),
+        keyfile: l.keyfile.map(|s| s.value),
+        passphrase: l.passphrase.map(|s| s.value),
+        username: l.username.map(|s| s.value),
+        password: l.password.map(|s| s.value),
+        token: l.token.map(|s| s.value),
+        connect_timeout: l
+            .connect_timeout
+            .map_or(DEFAULT_CONNECT_TIMEOUT, |s| s.value),
+        timeout: l.timeout.map_or(DEFAULT_TIMEOUT, |s| s.value),
+        read_timeout: l.read_timeout.map_or(DEFAULT_READ_TIMEOUT, |s| s.value),
+        pool_idle_timeout: l
+            .pool_idle_timeout
+            .map_or(DEFAULT_POOL_IDLE_TIMEOUT, |s| s.value),
+        retry_interval: l.retry_interval.map_or(DEFAULT_RETRY_INTERVAL, |s| s.value),
+        pool_size: l.pool_size.map_or(DEFAULT_POOL_SIZE, |s| s.value),
+        host_order: l.host_order.map_or(HostOrder::RoundRobin, |s| s.value),
+        max_retries: l.max_retries.map(|s| s.value),
+        max_body_size: l.max_body_size.map_or(DEFAULT_MAX_BODY_SIZE, |s| s.value),
+    })
+}
+
+/// libpq's refusals of weak modes, where our fields would otherwise read
+/// them as something weaker than what the user named:
+/// - `sslmode=require` with `sslrootcert=system`: `require` verifies only
+///   with a CA file, and `system` is not "no CA file given": the user
+///   asked for the public roots and would get no verification at all;
+/// - `sslmode=verify-ca` against the system's public roots (named, or by
+///   default): the chain without the host name lets any publicly issued
+///   certificate, for any name, pass.
+fn weak_sslmode(l: &Layer) -> Result<()> {
+    let Some(Slot { value: mode, from }) = &l.sslmode else {
+        return Ok(());
+    };
+    let ca = l.ca_certs.as_ref();
+    let system = ca.is_none_or(|s| s.value == CaCerts::System);
+    let named_system = ca.filter(|s| s.value == CaCerts::System);
+    if mode == "require" && l.cert_reqs.is_none() {
+        if let Some(ca) = named_system {
+            return Err(Error::config(
+                options::key_of(from),
+                format!(
+                    "weak {from} may not be used with {} (use sslmode=verify-full): require verifies the server only against a CA file, so with the system trust store it would verify nothing",
+                    ca.from
+                ),
+            ));
+        }
+    }
+    // The host-name check off by this sslmode, not by a later keyword.
+    let no_name_check = l
+        .match_hostname
+        .as_ref()
+        .is_some_and(|s| !s.value && s.from == *from);
+    if mode == "verify-ca" && system && no_name_check {
+        let roots = named_system.map_or_else(
+            || "no CA file (so the system trust store)".to_string(),
+            |s| s.from.clone(),
+        );
+        return Err(Error::config(
+            options::key_of(from),
+            format!(
+                "weak {from} may not be used with {roots}: it checks the chain but not the host name, so any publicly issued certificate for any name would pass; use sslmode=verify-full, or name your own CA with sslrootcert=FILE"
+            ),
+        ));
+    }
+    Ok(())
+}
