@@ -8,8 +8,7 @@ use serde_json::Value;
 
 use super::{ClientCert, Context, Failure, HttpReport, Problem, TlsReport, explain, millis};
 use crate::client::{Client, Method};
-use crate::error::{Error, Result, TlsErrorKind};
-use crate::secret::Secret;
+use crate::error::{Error, TlsErrorKind};
 use crate::server_info::ServerInfo;
 use crate::settings::{Host, Settings};
 
@@ -29,34 +28,12 @@ pub(super) fn skipped(settings: &Settings, why: &str) -> HttpReport {
     }
 }
 
-/// `settings` with `host` as the only host: the canonical URI, secrets
-/// included (held as a [`Secret`]), with its host list replaced.
-fn single_host(settings: &Settings, host: &Host) -> Result<Settings> {
-    let uri = Secret::new(settings.to_uri_with_secrets());
-    let text = uri.expose();
-    let all = settings
-        .hosts()
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    let mut start = text.find("://").map_or(0, |i| i + 3);
-    if settings.username().is_some() {
-        // The userinfo is percent-encoded: its only '@' ends it.
-        start += text[start..].find('@').map_or(0, |i| i + 1);
+/// `settings` with `host` as the only host: everything else as it is.
+fn single_host(settings: &Settings, host: &Host) -> Settings {
+    Settings {
+        hosts: vec![host.clone()],
+        ..settings.clone()
     }
-    if !text[start..].starts_with(&all) {
-        return Err(Error::config(
-            "uri",
-            format!("cannot single out {host} in the URI {}", settings.to_uri()),
-        ));
-    }
-    let one = Secret::new(format!(
-        "{}{host}{}",
-        &text[..start],
-        &text[start + all.len()..]
-    ));
-    Settings::from_uri(one.expose())
 }
 
 /// Sends `GET /` to `host` alone. `tls` is updated when the answer tells
@@ -70,7 +47,7 @@ pub(super) fn get(
     let settings = cx.settings;
     let mut report = skipped(settings, "");
     report.skipped = None;
-    let client = match single_host(settings, host).and_then(Client::from_settings) {
+    let client = match Client::from_settings(single_host(settings, host)) {
         Ok(client) => client,
         Err(e) => {
             report.error = Some(e.to_string());
@@ -228,9 +205,9 @@ mod tests {
             "https://ad%40min:p%40ss@db1:4200,db2:4201/base?timeout=5s&ssl_cert_reqs=CERT_NONE",
         )
         .unwrap();
-        let one = single_host(&settings, &settings.hosts()[1]).unwrap();
+        let one = single_host(&settings, &settings.hosts()[1]);
         assert_eq!(one.hosts(), &settings.hosts()[1..]);
-        assert_eq!(one.password().map(Secret::expose), Some("p@ss"));
+        assert_eq!(one.password().map(crate::Secret::expose), Some("p@ss"));
         assert_eq!(one.username(), Some("ad@min"));
         assert_eq!(
             (one.path(), one.timeout(), one.ssl_cert_reqs()),
@@ -241,7 +218,7 @@ mod tests {
             )
         );
         let plain = Settings::from_uri("http://[::1]:80,h2/?token=t").unwrap();
-        let one = single_host(&plain, &plain.hosts()[0]).unwrap();
+        let one = single_host(&plain, &plain.hosts()[0]);
         assert_eq!(one.to_uri(), "http://[::1]:80/?token=***");
     }
 }
