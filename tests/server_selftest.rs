@@ -108,12 +108,10 @@ fn exchange<S: Read + Write>(
         headers,
         body: Vec::new(),
     };
-    if !head {
-        if let Some(len) = response.header("content-length") {
-            let mut body = vec![0; len.parse().unwrap()];
-            stream.read_exact(&mut body)?;
-            response.body = body;
-        }
+    if !head && let Some(len) = response.header("content-length") {
+        let mut body = vec![0; len.parse().unwrap()];
+        stream.read_exact(&mut body)?;
+        response.body = body;
     }
     Ok(response)
 }

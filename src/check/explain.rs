@@ -250,17 +250,17 @@ fn unknown_issuer(cx: &Context<'_>, certs: &[&X509Certificate<'_>]) -> Failure {
             "add it to ssl_ca_certs if you trust it, or have the server use a certificate from a CA you trust",
         );
     }
-    if let CaCerts::File(path) = cx.settings.ssl_ca_certs() {
-        if cx.ca_subjects.contains(&issuer) || (self_signed && cx.ca_subjects.contains(&subject)) {
-            return Failure::new(
-                Problem::UnknownIssuer,
-                format!(
-                    "the chain ends at {issuer}, and ssl_ca_certs={} holds a CA of that name, but not the one that signed this chain (another key: an older or newer CA?)",
-                    path.display()
-                ),
-                "put the CA certificate the server's certificate was really issued from in ssl_ca_certs",
-            );
-        }
+    if let CaCerts::File(path) = cx.settings.ssl_ca_certs()
+        && (cx.ca_subjects.contains(&issuer) || (self_signed && cx.ca_subjects.contains(&subject)))
+    {
+        return Failure::new(
+            Problem::UnknownIssuer,
+            format!(
+                "the chain ends at {issuer}, and ssl_ca_certs={} holds a CA of that name, but not the one that signed this chain (another key: an older or newer CA?)",
+                path.display()
+            ),
+            "put the CA certificate the server's certificate was really issued from in ssl_ca_certs",
+        );
     }
     let end = if self_signed { subject } else { issuer };
     let fix = if self_signed {

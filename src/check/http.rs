@@ -89,13 +89,12 @@ pub(super) fn get(
             .request(Method::GET, "/version")
             .error_for_status(false)
             .send()
+            && version.status() < 400
         {
-            if version.status() < 400 {
-                report.server = version
-                    .json::<Value>()
-                    .ok()
-                    .and_then(|doc| ServerInfo::from_document(url, &doc));
-            }
+            report.server = version
+                .json::<Value>()
+                .ok()
+                .and_then(|doc| ServerInfo::from_document(url, &doc));
         }
     }
     if status == 404 && report.server.is_none() {

@@ -276,27 +276,25 @@ impl Client {
             .send()?;
         let url = self.url_of(root.host());
         let root_error = root.status_error();
-        if root_error.is_none() {
-            if let Some(info) = root
+        if root_error.is_none()
+            && let Some(info) = root
                 .json::<serde_json::Value>()
                 .ok()
                 .and_then(|doc| ServerInfo::from_document(url.clone(), &doc))
-            {
-                return Ok(info);
-            }
+        {
+            return Ok(info);
         }
         let version = self
             .request(Method::GET, "/version")
             .error_for_status(false)
             .send()?;
-        if version.status() < 400 {
-            if let Some(info) = version
+        if version.status() < 400
+            && let Some(info) = version
                 .json::<serde_json::Value>()
                 .ok()
                 .and_then(|doc| ServerInfo::from_document(url.clone(), &doc))
-            {
-                return Ok(info);
-            }
+        {
+            return Ok(info);
         }
         if let Some(error) = root_error {
             return Err(error);
@@ -370,13 +368,13 @@ impl Client {
                         break (error, verdict);
                     }
                     Err(e) => {
-                        if let Payload::Reader(reader) = &request.payload {
-                            if let Some(source) = reader.failure() {
-                                return Err(Error::Body {
-                                    what: "the body's reader".into(),
-                                    source,
-                                });
-                            }
+                        if let Payload::Reader(reader) = &request.payload
+                            && let Some(source) = reader.failure()
+                        {
+                            return Err(Error::Body {
+                                what: "the body's reader".into(),
+                                source,
+                            });
                         }
                         let error = failure::classify(e, host, &inner.settings, wire);
                         let error = error.scrubbed(&inner.scrubber);
@@ -420,12 +418,10 @@ impl Client {
             let is_unavailable = matches!(error, Error::Status { .. });
             attempts.push((host.clone(), error));
             if !verdict.move_on || last {
-                if is_unavailable {
-                    if let Some(response) = unavailable.take() {
-                        return request
-                            .finish(response)
-                            .map_err(|e| with_history(e, attempts));
-                    }
+                if is_unavailable && let Some(response) = unavailable.take() {
+                    return request
+                        .finish(response)
+                        .map_err(|e| with_history(e, attempts));
                 }
                 break;
             }

@@ -55,10 +55,10 @@ impl SettingsBuilder {
     /// value as text, exactly as it would be written in a URI (but not
     /// percent-encoded).
     pub fn option(mut self, key: &str, value: &str) -> Self {
-        if self.error.is_none() {
-            if let Err(e) = self.keywords.apply(key, value) {
-                self.fail(e);
-            }
+        if self.error.is_none()
+            && let Err(e) = self.keywords.apply(key, value)
+        {
+            self.fail(e);
         }
         self
     }
@@ -79,10 +79,10 @@ impl SettingsBuilder {
         value: T,
         shown: String,
     ) -> Self {
-        if self.error.is_none() {
-            if let Err(e) = options::set(pick(&mut self.keywords), value, shown) {
-                self.fail(e);
-            }
+        if self.error.is_none()
+            && let Err(e) = options::set(pick(&mut self.keywords), value, shown)
+        {
+            self.fail(e);
         }
         self
     }

@@ -304,10 +304,10 @@ impl Settings {
                 query.push(("ssl_pem_passphrase", show(p)));
             }
         }
-        if self.username.is_none() {
-            if let Some(pw) = &self.password {
-                query.push(("password", show(pw)));
-            }
+        if self.username.is_none()
+            && let Some(pw) = &self.password
+        {
+            query.push(("password", show(pw)));
         }
         if let Some(token) = &self.token {
             query.push(("token", show(token)));

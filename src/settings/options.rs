@@ -387,7 +387,7 @@ const SIZE_FORMS: &str =
 /// unit that divides it.
 pub(crate) fn format_size(n: u64) -> String {
     for (unit, factor) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if n >= factor && n % factor == 0 {
+        if n >= factor && n.is_multiple_of(factor) {
             return format!("{}{unit}", n / factor);
         }
     }

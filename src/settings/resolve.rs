@@ -13,15 +13,15 @@ use crate::settings::{
 
 /// The settings of a parsed URI with the keyword options on top.
 pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
-    if parsed.https {
-        if let Some(Slot { value: false, from }) = &keywords.tls {
-            return Err(Error::config(
-                options::key_of(from),
-                format!(
-                    "{from} contradicts the URI's https:// scheme: an https URI never goes out as plain http; use an http:// URI for plain text"
-                ),
-            ));
-        }
+    if parsed.https
+        && let Some(Slot { value: false, from }) = &keywords.tls
+    {
+        return Err(Error::config(
+            options::key_of(from),
+            format!(
+                "{from} contradicts the URI's https:// scheme: an https URI never goes out as plain http; use an http:// URI for plain text"
+            ),
+        ));
     }
     let mut uri_layer = parsed.layer;
     // Across sources the keyword wins, also where fields interact: a keyword
@@ -51,19 +51,17 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
     }
     let l = uri_layer.overlaid_by(keywords);
     let tls = l.tls.as_ref().is_some_and(|s| s.value);
-    if !tls {
-        if let Some(option) = l.first_tls_option() {
-            let why = match &l.tls {
-                Some(Slot { from, .. }) => format!("{from} turns TLS off"),
-                None => "the URI is http:// without ssl=true".into(),
-            };
-            return Err(Error::config(
-                options::key_of(option),
-                format!(
-                    "{option} is a TLS option but TLS is off ({why}); use an https:// URI or ssl=true, or remove {option}"
-                ),
-            ));
-        }
+    if !tls && let Some(option) = l.first_tls_option() {
+        let why = match &l.tls {
+            Some(Slot { from, .. }) => format!("{from} turns TLS off"),
+            None => "the URI is http:// without ssl=true".into(),
+        };
+        return Err(Error::config(
+            options::key_of(option),
+            format!(
+                "{option} is a TLS option but TLS is off ({why}); use an https:// URI or ssl=true, or remove {option}"
+            ),
+        ));
     }
     if let (Some(key), None) = (&l.keyfile, &l.certfile) {
         return Err(Error::config(
@@ -187,16 +185,17 @@ fn weak_sslmode(l: &Layer) -> Result<()> {
     let ca = l.ca_certs.as_ref();
     let system = ca.is_none_or(|s| s.value == CaCerts::System);
     let named_system = ca.filter(|s| s.value == CaCerts::System);
-    if mode == "require" && l.cert_reqs.is_none() {
-        if let Some(ca) = named_system {
-            return Err(Error::config(
-                options::key_of(from),
-                format!(
-                    "weak {from} may not be used with {} (use sslmode=verify-full): require verifies the server only against a CA file, so with the system trust store it would verify nothing",
-                    ca.from
-                ),
-            ));
-        }
+    if mode == "require"
+        && l.cert_reqs.is_none()
+        && let Some(ca) = named_system
+    {
+        return Err(Error::config(
+            options::key_of(from),
+            format!(
+                "weak {from} may not be used with {} (use sslmode=verify-full): require verifies the server only against a CA file, so with the system trust store it would verify nothing",
+                ca.from
+            ),
+        ));
     }
     // The host-name check off by this sslmode, not by a later keyword.
     let no_name_check = l

@@ -36,10 +36,10 @@ impl Resolver for HostResolver {
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let key = uri.authority().map(|a| a.as_str()).unwrap_or_default();
-        if let Some((at, addrs)) = self.lock().get(key) {
-            if at.elapsed() < LOOKUP_TTL {
-                return Ok(addrs.clone());
-            }
+        if let Some((at, addrs)) = self.lock().get(key)
+            && at.elapsed() < LOOKUP_TTL
+        {
+            return Ok(addrs.clone());
         }
         let addrs = self
             .inner

@@ -473,12 +473,12 @@ impl Drop for TestServer {
         // Wake the accept thread up; it sees the flag, shuts every open
         // connection down and joins their threads.
         let woke = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).is_ok();
-        if let Some(handle) = self.accept.take() {
-            if woke {
-                let _ = handle.join();
-            }
-            // Otherwise leave the thread detached rather than hang the test.
+        if let Some(handle) = self.accept.take()
+            && woke
+        {
+            let _ = handle.join();
         }
+        // Otherwise leave the thread detached rather than hang the test.
     }
 }
 
