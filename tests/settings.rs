@@ -1625,3 +1625,57 @@ fn the_same_host_twice_once_default_ports_are_filled_in() {
     );
     assert!(Settings::from_uri("http://h,h:443").is_ok());
 }
+
+/// Typed setters check typed values with the same checks (and words) as
+/// the text parsers, without going through text.
+#[test]
+fn typed_setters_check_like_their_options() {
+    let cases: Vec<(httpdb::SettingsBuilder, &str, &[&str])> = vec![
+        (
+            uri("https://h").timeout(Duration::ZERO),
+            "timeout",
+            &["\"0s\"", "greater than 0"],
+        ),
+        (
+            uri("https://h").read_timeout(Duration::ZERO),
+            "read_timeout",
+            &["greater than 0"],
+        ),
+        (
+            uri("https://h").pool_idle_timeout(Duration::ZERO),
+            "pool_idle_timeout",
+            &["greater than 0"],
+        ),
+        (
+            uri("https://h").connect_timeout(Duration::ZERO),
+            "connect_timeout",
+            &["greater than 0"],
+        ),
+        (
+            uri("https://h").pool_size(10_001),
+            "pool_size",
+            &["\"10001\"", "too large", "0 to 10000"],
+        ),
+        (
+            uri("https://h").max_retries(101),
+            "max_retries",
+            &["too large", "0 to 100"],
+        ),
+        (
+            uri("https://h").max_body_size(0),
+            "max_body_size",
+            &["greater than 0"],
+        ),
+        (uri("https://h").username(""), "username", &["(empty)"]),
+        (uri("https://h").token(""), "token", &["(empty)"]),
+    ];
+    for (builder, option, words) in cases {
+        let (got, message) = config_error(builder.build());
+        assert_eq!(got, option, "{message}");
+        assert_contains(&message, words);
+    }
+    // The same value as text gives the same words.
+    let (_, typed) = config_error(uri("https://h").timeout(Duration::ZERO).build());
+    let (_, text) = config_error(uri("https://h").option("timeout", "0s").build());
+    assert_eq!(typed, text);
+}

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::duration;
-use crate::settings::options::{self, Layer, Slot};
+use crate::settings::options::{self, Layer, Slot, check};
 use crate::settings::uri;
 use crate::settings::{CaCerts, CertReqs, HostOrder, Settings};
 
@@ -158,11 +158,9 @@ impl SettingsBuilder {
     /// The user name for basic auth. Defaults to the URI's.
     pub fn username(self, user: impl Into<String>) -> Self {
         let user = user.into();
-        if user.is_empty() {
-            return self.option("username", "");
-        }
         let shown = format!("username={user}");
-        self.set(|l| &mut l.username, user, shown)
+        let checked = check::non_empty("username", &user).map(str::to_string);
+        self.checked(|l| &mut l.username, checked, shown)
     }
     /// The password for basic auth. Defaults to the URI's.
     pub fn password(self, password: impl Into<Secret>) -> Self {
@@ -171,31 +169,29 @@ impl SettingsBuilder {
     /// A bearer token sent as `Authorization: Bearer`. Defaults to none.
     pub fn token(self, token: impl Into<Secret>) -> Self {
         let token = token.into();
-        if token.expose().is_empty() {
-            return self.option("token", "");
-        }
-        self.set(|l| &mut l.token, token, "token=***".into())
+        let checked = check::non_empty("token", token.expose()).map(|_| token.clone());
+        self.checked(|l| &mut l.token, checked, "token=***".into())
     }
     /// The connect timeout. Defaults to 10 s. Zero is an error.
     pub fn connect_timeout(self, d: Duration) -> Self {
-        self.option("connect_timeout", &duration::format(d))
+        self.timeout_field(|l| &mut l.connect_timeout, "connect_timeout", d)
     }
     /// The budget of a whole call: connect, send, wait and read the whole
     /// answer, moving on to other hosts included. Defaults to 30 s. Zero
     /// is an error.
     pub fn timeout(self, d: Duration) -> Self {
-        self.option("timeout", &duration::format(d))
+        self.timeout_field(|l| &mut l.timeout, "timeout", d)
     }
     /// The longest silence allowed while waiting for the server: each read
     /// from the socket. Defaults to 30 s. Zero is an error.
     pub fn read_timeout(self, d: Duration) -> Self {
-        self.option("read_timeout", &duration::format(d))
+        self.timeout_field(|l| &mut l.read_timeout, "read_timeout", d)
     }
     /// How long an idle keep-alive connection is kept for reuse. Defaults
     /// to 4 s, below the 5 s after which many servers close idle
     /// connections. Zero is an error (use `pool_size(0)` for no pooling).
     pub fn pool_idle_timeout(self, d: Duration) -> Self {
-        self.option("pool_idle_timeout", &duration::format(d))
+        self.timeout_field(|l| &mut l.pool_idle_timeout, "pool_idle_timeout", d)
     }
     /// How long a failed host is skipped. Defaults to 30 s.
     pub fn retry_interval(self, d: Duration) -> Self {
@@ -207,7 +203,8 @@ impl SettingsBuilder {
     }
     /// Idle keep-alive connections per host. Defaults to 8.
     pub fn pool_size(self, n: usize) -> Self {
-        self.option("pool_size", &n.to_string())
+        let checked = check::count("pool_size", n, options::MAX_POOL_SIZE);
+        self.checked(|l| &mut l.pool_size, checked, format!("pool_size={n}"))
     }
     /// The order hosts are tried in. Defaults to round robin.
     pub fn host_order(self, order: HostOrder) -> Self {
@@ -220,12 +217,48 @@ impl SettingsBuilder {
     /// How many times a request may move on to another host. Defaults to
     /// the number of hosts.
     pub fn max_retries(self, n: usize) -> Self {
-        self.option("max_retries", &n.to_string())
+        let checked = check::count("max_retries", n, options::MAX_RETRIES);
+        self.checked(|l| &mut l.max_retries, checked, format!("max_retries={n}"))
     }
     /// The largest body `Response::bytes`, `text` and `json` read into
     /// memory. Defaults to 1 GiB. Zero is an error.
     pub fn max_body_size(self, bytes: u64) -> Self {
-        self.option("max_body_size", &bytes.to_string())
+        let checked = check::size("max_body_size", bytes);
+        self.checked(
+            |l| &mut l.max_body_size,
+            checked,
+            format!("max_body_size={bytes}"),
+        )
+    }
+
+    /// A timeout field, checked as a typed value.
+    fn timeout_field(
+        self,
+        pick: impl FnOnce(&mut Layer) -> &mut Option<Slot<Duration>>,
+        key: &str,
+        d: Duration,
+    ) -> Self {
+        let shown = format!("{key}={}", duration::format(d));
+        self.checked(pick, check::timeout(key, d), shown)
+    }
+
+    /// Sets a field to a value its typed check passed, or records the
+    /// check's error for `build`.
+    fn checked<T: PartialEq>(
+        mut self,
+        pick: impl FnOnce(&mut Layer) -> &mut Option<Slot<T>>,
+        value: Result<T>,
+        shown: String,
+    ) -> Self {
+        match value {
+            Ok(value) => self.set(pick, value, shown),
+            Err(e) => {
+                if self.error.is_none() {
+                    self.fail(e);
+                }
+                self
+            }
+        }
     }
 
     /// Parses the URI, layers the keyword options over it, checks the

@@ -119,8 +119,6 @@ impl Layer {
             key,
             value,
             secret: spec.secret,
-            accepts: spec.accepts,
-            canonical: spec.canonical,
         };
         (spec.apply)(self, &given)
     }
@@ -156,6 +154,10 @@ pub(crate) struct OptionSpec {
 }
 
 const BOOL: &str = "true/false, 1/0, yes/no or on/off";
+/// The largest `pool_size`.
+pub(crate) const MAX_POOL_SIZE: usize = 10_000;
+/// The largest `max_retries`.
+pub(crate) const MAX_RETRIES: usize = 100;
 
 /// Every option httpdb understands. Rows with the same `canonical` set the
 /// same field with different value semantics (an inverted boolean, a number
@@ -341,7 +343,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "pool_size",
         accepts: "a whole number from 0 to 10000 (0 turns keep-alive pooling off)",
         secret: false,
-        apply: |l, g| set(&mut l.pool_size, g.count(10_000)?, g.shown()),
+        apply: |l, g| set(&mut l.pool_size, g.count(MAX_POOL_SIZE)?, g.shown()),
     },
     OptionSpec {
         names: &["pool_idle_timeout"],
@@ -369,7 +371,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "max_retries",
         accepts: "a whole number from 0 to 100",
         secret: false,
-        apply: |l, g| set(&mut l.max_retries, g.count(100)?, g.shown()),
+        apply: |l, g| set(&mut l.max_retries, g.count(MAX_RETRIES)?, g.shown()),
     },
     OptionSpec {
         names: &["max_body_size"],
@@ -505,13 +507,86 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// The typed checks: where a value is valid or not, whether it came as text
+/// (a URI, a keyword, a flag) or as a typed setter's argument. The text
+/// parsers below parse, then call these; the typed setters call them
+/// directly and never go through text.
+pub(crate) mod check {
+    use std::time::Duration;
+
+    use super::settings_error;
+    use crate::error::Result;
+    use crate::settings::duration;
+
+    /// A timeout: anything but zero.
+    pub fn timeout(key: &str, d: Duration) -> Result<Duration> {
+        match d {
+            Duration::ZERO => Err(settings_error(
+                key,
+                &duration::format(d),
+                " (a timeout must be greater than 0)",
+            )),
+            d => Ok(d),
+        }
+    }
+
+    /// A count up to `max`.
+    pub fn count(key: &str, n: usize, max: usize) -> Result<usize> {
+        if n <= max {
+            Ok(n)
+        } else {
+            Err(settings_error(key, &n.to_string(), " (too large)"))
+        }
+    }
+
+    /// A size in bytes: anything but zero.
+    pub fn size(key: &str, n: u64) -> Result<u64> {
+        if n == 0 {
+            Err(settings_error(key, "0", " (must be greater than 0)"))
+        } else {
+            Ok(n)
+        }
+    }
+
+    /// A value that must not be empty (a user name, a token).
+    pub fn non_empty<'a>(key: &str, value: &'a str) -> Result<&'a str> {
+        if value.is_empty() {
+            Err(settings_error(key, "", " (empty)"))
+        } else {
+            Ok(value)
+        }
+    }
+}
+
+/// The error for `key` given `value` (shown as `***` for a secret), with
+/// why and the accepted forms: the one wording of every bad value.
+pub(crate) fn settings_error(key: &str, value: &str, why: &str) -> Error {
+    let spec = lookup(key);
+    let secret = spec.is_some_and(|s| s.secret);
+    // An empty value gives nothing away.
+    let value = if secret && !value.is_empty() {
+        "***"
+    } else {
+        value
+    };
+    let canonical = spec.map_or(key, |s| s.canonical);
+    let alias = if key.eq_ignore_ascii_case(canonical) {
+        String::new()
+    } else {
+        format!(" (which sets {canonical})")
+    };
+    let accepts = spec.map_or("see the option table in README.md", |s| s.accepts);
+    Error::config(
+        key,
+        format!("invalid value \"{value}\" for option \"{key}\"{alias}{why}; accepted: {accepts}"),
+    )
+}
+
 /// An option as given: the key as written and its decoded value.
 struct Given<'a> {
     key: &'a str,
     value: &'a str,
     secret: bool,
-    accepts: &'static str,
-    canonical: &'static str,
 }
 
 impl Given<'_> {
@@ -525,24 +600,7 @@ impl Given<'_> {
     }
 
     fn bad(&self, why: &str) -> Error {
-        // An empty value gives nothing away.
-        let value = if self.secret && !self.value.is_empty() {
-            "***"
-        } else {
-            self.value
-        };
-        let alias = if self.key.eq_ignore_ascii_case(self.canonical) {
-            String::new()
-        } else {
-            format!(" (which sets {})", self.canonical)
-        };
-        Error::config(
-            self.key,
-            format!(
-                "invalid value \"{value}\" for option \"{}\"{alias}{why}; accepted: {}",
-                self.key, self.accepts
-            ),
-        )
+        settings_error(self.key, self.value, why)
     }
 
     fn boolean(&self) -> Result<bool> {
@@ -564,11 +622,7 @@ impl Given<'_> {
     }
 
     fn non_empty(&self) -> Result<&str> {
-        if self.value.is_empty() {
-            Err(self.bad(" (empty)"))
-        } else {
-            Ok(self.value)
-        }
+        check::non_empty(self.key, self.value).map_err(|_| self.bad(" (empty)"))
     }
 
     fn path(&self) -> Result<PathBuf> {
@@ -586,10 +640,9 @@ impl Given<'_> {
     }
 
     fn timeout(&self) -> Result<Duration> {
-        match self.duration()? {
-            Duration::ZERO => Err(self.bad(" (a timeout must be greater than 0)")),
-            d => Ok(d),
-        }
+        // The message shows the value as written, not as re-formatted.
+        check::timeout(self.key, self.duration()?)
+            .map_err(|_| self.bad(" (a timeout must be greater than 0)"))
     }
 
     fn millis(&self) -> Result<Duration> {
@@ -611,7 +664,7 @@ impl Given<'_> {
             return Err(self.bad(""));
         }
         match self.value.parse::<usize>() {
-            Ok(n) if n <= max => Ok(n),
+            Ok(n) => check::count(self.key, n, max).map_err(|_| self.bad(" (too large)")),
             _ => Err(self.bad(" (too large)")),
         }
     }
@@ -628,8 +681,9 @@ impl Given<'_> {
             _ => return Err(self.bad("")),
         };
         match number.parse::<u64>().ok().map(|n| n.checked_mul(factor)) {
-            Some(Some(0)) => Err(self.bad(" (must be greater than 0)")),
-            Some(Some(n)) => Ok(n),
+            Some(Some(n)) => {
+                check::size(self.key, n).map_err(|_| self.bad(" (must be greater than 0)"))
+            }
             Some(None) => Err(self.bad(" (too large)")),
             None => Err(self.bad("")),
         }
