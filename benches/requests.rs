@@ -38,11 +38,11 @@
 //! noisy: the load average before and after is printed, and numbers taken
 //! above 1.5 are marked provisional.
 
-#[path = "../tests/support/binary.rs"]
+#[path = "../tests/it/support/binary.rs"]
 mod binary;
-#[path = "../tests/support/nginx.rs"]
+#[path = "../tests/it/support/nginx.rs"]
 mod nginx;
-#[path = "../tests/support/server.rs"]
+#[path = "../tests/it/support/server.rs"]
 mod server;
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //!
 //!     cargo run --example quickstart
 
-#[path = "../tests/support/server.rs"]
+#[path = "../tests/it/support/server.rs"]
 mod server;
 
 use server::{ClientAuth, ServerOptions, TestServer, fixture};

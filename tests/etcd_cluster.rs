@@ -8,6 +8,7 @@
 //! first fails and for `retry_interval` after, only a handful of attempts
 //! ever go to it, and once restarted it answers again.
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,7 +22,7 @@ use base64::engine::general_purpose::STANDARD;
 use httpdb::{Client, Method, Response};
 use serde_json::{Value, json};
 use support::etcd::EtcdCluster;
-use support::server::fixture;
+use support::server::fx;
 
 /// Keys written (and read back) in the run.
 const N: usize = 200;
@@ -29,10 +30,6 @@ const N: usize = 200;
 const KILL_AFTER: usize = 100;
 /// `retry_interval` in the URI.
 const RETRY_INTERVAL: Duration = Duration::from_secs(2);
-
-fn fx(name: &str) -> String {
-    fixture(name).display().to_string()
-}
 
 /// The one URI naming every member.
 fn uri(cluster: &EtcdCluster) -> String {

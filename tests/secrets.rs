@@ -4,6 +4,7 @@
 //! Client, on succeeding and failing paths alike, over real TLS to the
 //! in-process server. And the two security warnings are logged.
 
+#[path = "it/support/mod.rs"]
 mod support;
 
 use std::net::TcpListener;

@@ -3,20 +3,14 @@
 //! and real nginx. Whatever fails, no request (and so no credentials) may
 //! reach a server whose certificate did not pass.
 
-mod support;
-
 use std::process::{Command, Output};
 
+use crate::support::nginx::Nginx;
+use crate::support::server::*;
 use httpdb::check::{ClientCert, HostReport, Problem, Report};
 use httpdb::{Settings, check};
-use support::nginx::Nginx;
-use support::server::*;
 
 const PASSWORD: &str = "s3cret-pw";
-
-fn fx(name: &str) -> String {
-    fixture(name).display().to_string()
-}
 
 /// `https://admin:PASSWORD@localhost:PORT/?query`.
 fn uri(server: &TestServer, query: &str) -> String {
@@ -591,7 +585,10 @@ fn against_nginx() {
         .as_ref()
         .and_then(|http| http.server.clone())
         .expect("server info");
-    assert_eq!(info.name.as_deref(), Some(support::nginx::NGINX_NAME));
+    assert_eq!(
+        info.name.as_deref(),
+        Some(crate::support::nginx::NGINX_NAME)
+    );
     assert_eq!(nginx.wait_for_access_log(1).len(), 1);
 
     let h = host(&url(nginx.expired, ""));

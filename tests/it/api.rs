@@ -3,24 +3,22 @@
 //! streamed body, `err.is_timeout()`, `client.agent()`, per-request
 //! `query`, `header`, `json` and `timeout`.
 
-mod support;
-
 use std::io::Read;
 use std::time::{Duration, Instant};
 
+use crate::support::server::*;
 use httpdb::{CaCerts, Client, Error, Method, Settings};
 use serde_json::{Value, json};
-use support::server::*;
-
-fn ca() -> std::path::PathBuf {
-    fixture("ca.pem")
-}
 
 #[test]
 fn a_program_written_the_reqwest_way() -> Result<(), Box<dyn std::error::Error>> {
     let server = TestServer::https();
-    let settings: Settings =
-        format!("{}/?ssl_ca_certs={}", server.url(), ca().display()).parse()?;
+    let settings: Settings = format!(
+        "{}/?ssl_ca_certs={}",
+        server.url(),
+        fixture("ca.pem").display()
+    )
+    .parse()?;
     assert_eq!(
         Settings::try_from(settings.to_uri_with_secrets())?,
         settings
@@ -28,7 +26,7 @@ fn a_program_written_the_reqwest_way() -> Result<(), Box<dyn std::error::Error>>
 
     let client = Client::builder()
         .uri(server.url())
-        .ssl_ca_certs(CaCerts::File(ca()))
+        .ssl_ca_certs(CaCerts::File(fixture("ca.pem")))
         .timeout(Duration::from_secs(5))
         .build()?;
     // A streamed body, read as it arrives.
@@ -67,7 +65,7 @@ fn query_header_and_json_as_a_request_builder() {
     let server = TestServer::https();
     let client = Client::builder()
         .uri(format!("{}/db", server.url()))
-        .ssl_ca_certs(CaCerts::File(ca()))
+        .ssl_ca_certs(CaCerts::File(fixture("ca.pem")))
         .build()
         .unwrap();
     let echo: Value = client
@@ -111,7 +109,7 @@ fn a_bad_header_or_json_is_reported_by_send_and_nothing_is_sent() {
     let server = TestServer::https();
     let client = Client::builder()
         .uri(server.url())
-        .ssl_ca_certs(CaCerts::File(ca()))
+        .ssl_ca_certs(CaCerts::File(fixture("ca.pem")))
         .build()
         .unwrap();
     let error = client
@@ -149,7 +147,7 @@ fn a_per_request_timeout_bounds_that_call_only() {
     let server = TestServer::https();
     let client = Client::builder()
         .uri(server.url())
-        .ssl_ca_certs(CaCerts::File(ca()))
+        .ssl_ca_certs(CaCerts::File(fixture("ca.pem")))
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();

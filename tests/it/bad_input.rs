@@ -13,6 +13,8 @@ use std::sync::OnceLock;
 
 use httpdb::{Client, Error, Settings};
 
+use crate::support::server::{fixture, fx};
+
 const PW: &str = "S3cr3t-PW";
 const TOK: &str = "S3cr3t-TOK";
 const PP: &str = "S3cr3t-PP";
@@ -94,17 +96,6 @@ fn client_kw(text: &str, options: &[(&str, &str)], option: &str, words: &[&str])
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     Case::new(Input::ClientKw(text.into(), options), option, words)
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-}
-
-/// `fixture(name)` as text, for URIs (the fixture paths need no escaping).
-fn fx(name: &str) -> String {
-    fixture(name).display().to_string()
 }
 
 /// Bad files, made once per test process in a fresh temporary directory.

@@ -1,14 +1,8 @@
 //! Every verification mode, CA source and client identity against the
 //! in-process rustls server, over real TLS on loopback.
 
-mod support;
-
+use crate::support::server::*;
 use httpdb::{Client, Error, TlsErrorKind};
-use support::server::*;
-
-fn fx(name: &str) -> String {
-    fixture(name).display().to_string()
-}
 
 /// A client for `server` with `query` appended to its URL.
 fn client(server: &TestServer, query: &str) -> Client {
@@ -313,7 +307,7 @@ fn sslmode_require_verifies_only_with_a_ca_file() {
 fn every_client_key_form() {
     let server = server_with_client_auth(ClientAuth::Required);
     let ca = fx("ca.pem");
-    let cases = support::identities::client_key_forms();
+    let cases = crate::support::identities::client_key_forms();
     for query in cases {
         let c = client(&server, &format!("{query}&ssl_ca_certs={ca}"));
         let response = c.get("/").unwrap_or_else(|e| panic!("{query}: {e}"));

@@ -1,10 +1,8 @@
-//! Checks the external test servers (`support::nginx`, `support::etcd`) with a
+//! Checks the external test servers (`crate::support::nginx`, `crate::support::etcd`) with a
 //! raw rustls client, independently of httpdb's own client.
 //!
 //! Needs Debian's `nginx` (or `nginx-light`), `etcd-server` and the `openssl`
 //! CLI; the tests panic loudly, never skip, when one is missing.
-
-mod support;
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -20,8 +18,8 @@ use rustls::{
 };
 use serde_json::Value;
 
-use support::etcd::EtcdCluster;
-use support::nginx::Nginx;
+use crate::support::etcd::EtcdCluster;
+use crate::support::nginx::Nginx;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
 

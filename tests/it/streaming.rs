@@ -3,30 +3,24 @@
 //! feeds read line by line, bodies that break off, and a large static file
 //! from real nginx. Every byte is checked by SHA-256 on both sides.
 
-mod support;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support::nginx::Nginx;
+use crate::support::server::*;
 use httpdb::{Client, Error, Method, TimeoutPhase};
-use support::nginx::Nginx;
-use support::server::*;
 
 const GIB: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;
 /// The CLI's peak RSS must stay under this, whatever the body's size.
 const RSS_LIMIT_KIB: u64 = 64 * 1024;
 
-fn ca() -> String {
-    fixture("ca.pem").display().to_string()
-}
-
 fn cli(server: &TestServer, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_httpdb"));
-    cmd.args(["--uri", &server.url(), "--ssl-ca-certs", &ca()])
+    cmd.args(["--uri", &server.url(), "--ssl-ca-certs", &fx("ca.pem")])
         .args(args)
         .env_remove("HTTPDB_URL")
         .stdin(Stdio::null())
@@ -112,7 +106,7 @@ fn two_gib_downloads_through_the_cli_in_constant_memory() {
 #[test]
 fn the_library_streams_with_copy_to_read_and_lines() {
     let server = TestServer::https();
-    let c = Client::new(&format!("{}/?ssl_ca_certs={}", server.url(), ca())).unwrap();
+    let c = Client::new(&format!("{}/?ssl_ca_certs={}", server.url(), fx("ca.pem"))).unwrap();
     let len = 300 * MIB;
     let mut response = c.get(&format!("/gen-chunked/{len}")).unwrap();
     assert_eq!(response.content_length(), None);
@@ -193,7 +187,7 @@ fn whole_body_reads_stop_at_max_body_size() {
     let c = Client::new(&format!(
         "{}/?ssl_ca_certs={}&max_body_size=1MiB",
         server.url(),
-        ca()
+        fx("ca.pem")
     ))
     .unwrap();
     // Told from Content-Length, before reading.
@@ -275,7 +269,7 @@ fn a_terminal_sees_progress_unless_silent() {
             "timeout -s INT 2.5 {} --uri {} --ssl-ca-certs {} get /feed/50 --output {} {extra}",
             env!("CARGO_BIN_EXE_httpdb"),
             server.url(),
-            ca(),
+            fx("ca.pem"),
             dir.join("feed.out").display()
         );
         let out = Command::new("script")
@@ -302,7 +296,7 @@ fn the_library_reads_a_feed_past_timeout_and_stops_at_read_timeout() {
     let c = Client::new(&format!(
         "{}/?ssl_ca_certs={}&timeout=1s&read_timeout=500ms",
         server.url(),
-        ca()
+        fx("ca.pem")
     ))
     .unwrap();
     // Streamed: `timeout` does not cut it; a line every 100 ms keeps it alive.
@@ -513,7 +507,7 @@ fn a_streamed_upload_moves_on_only_while_untouched() {
     let c = Client::new(&format!(
         "https://localhost:{refused},localhost:{}/?ssl_ca_certs={}&host_order=ordered",
         good.port(),
-        ca()
+        fx("ca.pem")
     ))
     .unwrap();
     // Nothing of it was read when the first host refused: it goes on whole.
@@ -536,7 +530,7 @@ fn a_streamed_upload_moves_on_only_while_untouched() {
         "https://localhost:{},localhost:{}/?ssl_ca_certs={}&host_order=ordered",
         flaky.port(),
         good.port(),
-        ca()
+        fx("ca.pem")
     ))
     .unwrap();
     let before = good.requests().len();
@@ -582,7 +576,7 @@ fn nginx_serves_a_large_static_file_byte_identical_over_client_tls() {
             "--uri",
             &nginx.url(nginx.client_cert_required),
             "--ssl-ca-certs",
-            &ca(),
+            &fx("ca.pem"),
             "--ssl-certfile",
             &fixture("client.pem").display().to_string(),
             "--ssl-keyfile",

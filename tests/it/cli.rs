@@ -1,8 +1,6 @@
 //! The `httpdb` binary, driven as a user would, against the in-process
 //! test server. Each test starts its own server, so they run in parallel.
 
-mod support;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -13,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use support::server::*;
+use crate::support::server::*;
 
 /// A password that must never be printed by any command.
 const PASSWORD: &str = "Pw-n3ver-shown-7Q";
@@ -31,13 +29,6 @@ fn httpdb() -> Command {
         .env_remove("RUST_LOG")
         .env_remove("RUST_LOG_STYLE");
     cmd
-}
-
-fn path(name: &str) -> String {
-    fixture(name)
-        .to_str()
-        .expect("a UTF-8 fixture path")
-        .to_string()
 }
 
 /// What one run of the binary gave.
@@ -149,7 +140,7 @@ fn run_at(server: &TestServer, args: &[&str]) -> Out {
 
 fn run_at_with(server: &TestServer, args: &[&str], stdin: Option<&[u8]>) -> Out {
     let mut cmd = httpdb();
-    cmd.args(["--uri", &server.url(), "--ssl-ca-certs", &path("ca.pem")])
+    cmd.args(["--uri", &server.url(), "--ssl-ca-certs", &fx("ca.pem")])
         .args(args);
     run_with(cmd, stdin)
 }
@@ -584,7 +575,7 @@ fn info_with_the_uri_from_httpdb_url() {
     let mut cmd = httpdb();
     cmd.env(
         "HTTPDB_URL",
-        format!("{}/?ssl_ca_certs={}", server.url(), path("ca.pem")),
+        format!("{}/?ssl_ca_certs={}", server.url(), fx("ca.pem")),
     )
     .arg("info");
     let json = run_with(cmd, None).expect(0).json();
@@ -863,7 +854,7 @@ fn a_timeout_exits_4() {
         "--uri",
         &both,
         "--ssl-ca-certs",
-        &path("ca.pem"),
+        &fx("ca.pem"),
         "-o",
         "host_order=ordered",
         "--timeout",
@@ -890,7 +881,7 @@ fn a_timeout_exits_4() {
         "--uri",
         &both,
         "--ssl-ca-certs",
-        &path("ca.pem"),
+        &fx("ca.pem"),
         "-o",
         "host_order=ordered",
         "--read-timeout",
@@ -911,9 +902,9 @@ fn a_client_certificate_from_flags() {
         &server,
         &[
             "--ssl-certfile",
-            &path("client.pem"),
+            &fx("client.pem"),
             "--ssl-keyfile",
-            &path("client.key"),
+            &fx("client.key"),
             "get",
             "/c",
         ],
@@ -978,7 +969,7 @@ fn verbose_logs_the_redacted_settings() {
         "--uri",
         &url,
         "--ssl-ca-certs",
-        &path("ca.pem"),
+        &fx("ca.pem"),
         "-v",
         "get",
         "/status/204",
@@ -1003,7 +994,7 @@ fn verbose_logs_the_redacted_settings() {
         "--uri",
         &url,
         "--ssl-ca-certs",
-        &path("ca.pem"),
+        &fx("ca.pem"),
         "-vvv",
         "get",
         "/status/204",
@@ -1019,7 +1010,7 @@ fn verbose_logs_the_redacted_settings() {
         "--uri",
         &server.url(),
         "--ssl-ca-certs",
-        &path("ca.pem"),
+        &fx("ca.pem"),
         "get",
         "/",
     ]);
@@ -1037,7 +1028,7 @@ fn verbose_logs_the_redacted_settings() {
 fn a_password_is_never_printed() {
     let server = TestServer::https();
     let slow = TestServer::https();
-    let ca = path("ca.pem");
+    let ca = fx("ca.pem");
     let in_uri = server
         .url()
         .replace("https://", &format!("https://admin:{PASSWORD}@"));
@@ -1186,7 +1177,7 @@ fn a_closed_stdout_pipe_ends_quietly_with_141() {
             "--uri",
             &server.url(),
             "--ssl-ca-certs",
-            &path("ca.pem"),
+            &fx("ca.pem"),
             "get",
             "/bytes/4000000",
         ])
@@ -1233,7 +1224,7 @@ fn post_without_data_sends_content_length_0() {
 fn a_closed_stdout_is_a_failure() {
     let server = TestServer::https();
     let mut cmd = httpdb();
-    cmd.args(["--uri", &server.url(), "--ssl-ca-certs", &path("ca.pem")])
+    cmd.args(["--uri", &server.url(), "--ssl-ca-certs", &fx("ca.pem")])
         .args(["get", "/bytes/1000000"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -1,7 +1,5 @@
 //! Checks the in-process test server itself with a raw rustls client.
 
-mod support;
-
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
@@ -12,7 +10,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use serde_json::Value;
 
-use support::server::*;
+use crate::support::server::*;
 
 fn client_config(client_cert: Option<&str>) -> Arc<ClientConfig> {
     let mut roots = RootCertStore::empty();

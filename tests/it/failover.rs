@@ -1,22 +1,16 @@
 //! Several hosts in one URI: dead hosts skipped, idempotent requests moved
 //! on, writes never sent twice, faults as typed errors, one shared pool.
 
-mod support;
-
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use crate::support::server::*;
 use httpdb::{Client, Error, Method, TimeoutPhase, TlsErrorKind};
-use support::server::*;
 
 /// A port with nothing listening: connecting to it is refused.
 fn refused_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
-}
-
-fn ca() -> String {
-    fixture("ca.pem").display().to_string()
 }
 
 /// A client for `hosts` (`localhost:PORT` each) with `query` appended.
@@ -25,7 +19,7 @@ fn cluster(ports: &[u16], query: &str) -> Client {
     Client::new(&format!(
         "https://{}/?ssl_ca_certs={}&{query}",
         hosts.join(","),
-        ca()
+        fx("ca.pem")
     ))
     .unwrap()
 }

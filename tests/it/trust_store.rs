@@ -2,11 +2,9 @@
 //! empty store falls back to Mozilla's roots with a log line saying so.
 //! Run through the binary, since the environment is per process.
 
-mod support;
-
 use std::process::{Command, Output};
 
-use support::server::*;
+use crate::support::server::*;
 
 fn httpdb(server: &TestServer, env: &[(&str, String)], args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_httpdb"));

@@ -1,19 +1,15 @@
 //! The TLS matrix of `tests/tls.rs` against a real nginx (OpenSSL on the
 //! server side), over loopback. Every test starts its own nginx
-//! (`support::nginx`), which panics loudly when nginx is missing.
-
-mod support;
+//! (`crate::support::nginx`), which panics loudly when nginx is missing.
 
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support::nginx::{
+    AccessLogEntry, NGINX_CLUSTER_NAME, NGINX_NAME, NGINX_VERSION_NUMBER, Nginx,
+};
+use crate::support::server::fx;
 use httpdb::{Client, Error, TlsErrorKind};
-use support::nginx::{AccessLogEntry, NGINX_CLUSTER_NAME, NGINX_NAME, NGINX_VERSION_NUMBER, Nginx};
-use support::server::fixture;
-
-fn fx(name: &str) -> String {
-    fixture(name).display().to_string()
-}
 
 /// A client for nginx's server on `port` with `query` appended to its URL.
 fn client(nginx: &Nginx, port: u16, query: &str) -> Client {
@@ -418,7 +414,7 @@ fn sslmode_require_verifies_only_with_a_ca_file() {
 fn every_client_key_form() {
     let nginx = Nginx::start();
     let ca = fx("ca.pem");
-    let cases = support::identities::client_key_forms();
+    let cases = crate::support::identities::client_key_forms();
     for query in &cases {
         let c = client(
             &nginx,

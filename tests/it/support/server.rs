@@ -66,6 +66,11 @@ pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(FIXTURES).join(name)
 }
 
+/// [`fixture`] as text, for URIs and command lines.
+pub fn fx(name: &str) -> String {
+    fixture(name).display().to_string()
+}
+
 /// The size of the block [`Generated`] repeats.
 pub const GENERATED_BLOCK: u64 = 64 * 1024;
 

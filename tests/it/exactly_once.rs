@@ -4,22 +4,16 @@
 //! idle keep-alive connection, while dripping an answer, behind nginx whose
 //! backend dies mid-request. Every count is taken on the server side.
 
-mod support;
-
 use std::net::TcpListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::support::nginx::Nginx;
+use crate::support::server::*;
 use httpdb::{Client, Error, Method, TimeoutPhase, TlsErrorKind};
-use support::nginx::Nginx;
-use support::server::*;
 
 const PW: &str = "pw-S3cr3t";
 const TOKEN: &str = "tok-S3cr3t";
-
-fn ca() -> String {
-    fixture("ca.pem").display().to_string()
-}
 
 fn refused_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -40,7 +34,7 @@ fn uri(servers: &[&TestServer], query: &str) -> String {
         .map(|s| format!("localhost:{}", s.port()))
         .collect();
     let ca = if scheme == "https" {
-        format!("ssl_ca_certs={}&", ca())
+        format!("ssl_ca_certs={}&", fx("ca.pem"))
     } else {
         String::new()
     };
@@ -390,7 +384,7 @@ fn a_503_does_not_kill_a_host_and_dead_hosts_are_a_last_resort() {
     let down = refused_port();
     let c = Client::new(&format!(
         "https://localhost:{port},localhost:{down}/?ssl_ca_certs={}&host_order=ordered&retry_interval=60s",
-        ca()
+        fx("ca.pem")
     ))
     .unwrap();
     let error = c.get("/status/503").unwrap_err();
@@ -410,14 +404,19 @@ fn a_503_does_not_kill_a_host_and_dead_hosts_are_a_last_resort() {
 #[test]
 fn paths_are_sent_as_written_or_refused() {
     let server = TestServer::https();
-    let c = Client::new(&format!("{}/db/?ssl_ca_certs={}", server.url(), ca())).unwrap();
+    let c = Client::new(&format!(
+        "{}/db/?ssl_ca_certs={}",
+        server.url(),
+        fx("ca.pem")
+    ))
+    .unwrap();
     for path in ["/index/_doc/a#b", "/../secret", "/a/../../b", "/%2e%2E/x"] {
         let error = c.delete(path).unwrap_err();
         assert!(matches!(error, Error::Config { .. }), "{path}: {error:?}");
         assert!(error.to_string().contains(path), "{path}: {error}");
         let out = Command::new(env!("CARGO_BIN_EXE_httpdb"))
             .args(["--uri", &format!("{}/db/", server.url())])
-            .args(["--ssl-ca-certs", &ca(), "delete", path])
+            .args(["--ssl-ca-certs", &fx("ca.pem"), "delete", path])
             .env_remove("HTTPDB_URL")
             .output()
             .unwrap();
@@ -440,7 +439,7 @@ fn servers_never_echo_credentials_into_errors() {
         let c = Client::new(&format!(
             "https://{creds}localhost:{}/?ssl_ca_certs={}{token}",
             server.port(),
-            ca()
+            fx("ca.pem")
         ))
         .unwrap();
         let error = c.get("/echo-error/500").unwrap_err();
@@ -469,7 +468,7 @@ fn a_users_authorization_header_replaces_the_uris() {
     let c = Client::new(&format!(
         "https://admin:{PW}@localhost:{}/?ssl_ca_certs={}",
         server.port(),
-        ca()
+        fx("ca.pem")
     ))
     .unwrap();
     c.request(Method::GET, "/echo")
@@ -501,7 +500,7 @@ fn nginx_502_after_the_backend_took_the_post() {
         "https://localhost:{},localhost:{}/?ssl_ca_certs={}&host_order=ordered",
         nginx.tls,
         good.port(),
-        ca()
+        fx("ca.pem")
     ))
     .unwrap();
     for k in 0..10 {

@@ -1,0 +1,26 @@
+//! The integration tests, one binary: behaviour through the public API and
+//! the `httpdb` binary, against the servers `support` starts (the
+//! in-process rustls server, nginx, etcd). One link instead of one per
+//! file. Two test files stay binaries of their own, for process-wide state:
+//! `tests/secrets.rs` installs a trace-level logger that captures every
+//! record, and `tests/etcd_cluster.rs` a logger of its own; and
+//! `tests/fuzz_corpus.rs` runs the fuzz seeds from `fuzz/`, which is not
+//! part of the published crate.
+
+mod support;
+
+mod api;
+mod bad_input;
+mod check;
+mod cli;
+mod exactly_once;
+mod failover;
+mod malformed;
+mod nginx;
+mod roundtrip;
+mod server_selftest;
+mod servers_selftest;
+mod settings;
+mod streaming;
+mod tls;
+mod trust_store;
