@@ -2,9 +2,10 @@
 //! provider) or plain TCP.
 //!
 //! Used by the integration tests and by `examples/quickstart.rs` (through
-//! `#[path = "../tests/support/server.rs"] mod server;`), so this file is
-//! self-contained: it only uses std, rustls, serde_json and libc (for a
-//! TCP reset).
+//! `#[path = "../tests/it/support/server.rs"] mod server;`), so this file is
+//! self-contained: it uses std, rustls, serde_json, libc (a TCP reset),
+//! httparse (request heads, chunk sizes) and x509-parser (client certificate
+//! names).
 //!
 //! Real threads and real sockets: one accept thread, one thread per
 //! connection, every socket with 30 s read/write timeouts. Dropping the
@@ -1027,52 +1028,57 @@ fn read_line(reader: &mut impl BufRead) -> Result<Option<String>, ReadError> {
 }
 
 fn read_request(reader: &mut BufReader<Io>) -> Result<Option<Request>, ReadError> {
-    // Request line; tolerate empty lines before it (RFC 9112 §2.2).
-    let line = loop {
-        match read_line(reader) {
-            Ok(None) => return Ok(None),
+    // The head, line by line, parsed by httparse after each line: garbage
+    // (a TLS ClientHello on the plain port) is refused at once rather than
+    // waited on. Empty lines before the request line are tolerated (RFC
+    // 9112 §2.2).
+    let mut head = Vec::new();
+    loop {
+        let before = head.len();
+        let n = match reader.take(MAX_LINE).read_until(b'\n', &mut head) {
+            Ok(n) => n,
             // A closed idle keep-alive connection (e.g. TLS EOF without
             // close_notify) is not an error.
-            Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-            Err(e) => return Err(e),
-            Ok(Some(line)) if line.is_empty() => continue,
-            Ok(Some(line)) => break line,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && before == 0 => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        if n == 0 {
+            if before == 0 {
+                return Ok(None);
+            }
+            return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
         }
-    };
-    let mut parts = line.split_whitespace();
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(ReadError::Bad("malformed request line"));
-    };
-    if !version.starts_with("HTTP/1.") {
-        return Err(ReadError::Bad("unsupported HTTP version"));
+        if head.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+            head.clear();
+            continue;
+        }
+        let mut probe = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        match httparse::Request::new(&mut probe).parse(&head) {
+            Ok(httparse::Status::Complete(_)) => break,
+            Ok(httparse::Status::Partial) if head.last() == Some(&b'\n') => {}
+            Ok(httparse::Status::Partial) => return Err(ReadError::Bad("line too long")),
+            Err(httparse::Error::TooManyHeaders) => return Err(ReadError::Bad("too many headers")),
+            Err(_) => return Err(ReadError::Bad("malformed request head")),
+        }
+    }
+    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut slots);
+    if parsed.parse(&head).is_err() {
+        return Err(ReadError::Bad("malformed request head"));
     }
     let mut request = Request {
-        method: method.to_string(),
-        target: target.to_string(),
-        version: version.to_string(),
+        method: parsed.method.unwrap_or_default().to_string(),
+        target: parsed.path.unwrap_or_default().to_string(),
+        version: format!("HTTP/1.{}", parsed.version.unwrap_or(1)),
         headers: Vec::new(),
         body: Vec::new(),
     };
-
-    loop {
-        let line = read_line(reader)?.ok_or(io::Error::from(io::ErrorKind::UnexpectedEof))?;
-        if line.is_empty() {
-            break;
-        }
-        if request.headers.len() >= MAX_HEADERS {
-            return Err(ReadError::Bad("too many headers"));
-        }
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(ReadError::Bad("malformed header"));
-        };
-        if name.is_empty() || name.ends_with(char::is_whitespace) {
-            return Err(ReadError::Bad("malformed header name"));
-        }
+    for header in parsed.headers.iter() {
+        let value = std::str::from_utf8(header.value)
+            .map_err(|_| ReadError::Bad("non-UTF-8 header value"))?;
         request
             .headers
-            .push((name.to_ascii_lowercase(), value.trim().to_string()));
+            .push((header.name.to_ascii_lowercase(), value.trim().to_string()));
     }
 
     let chunked = request.header("transfer-encoding").is_some_and(|te| {
@@ -1150,9 +1156,8 @@ impl<R: BufRead> Read for ChunkedReader<'_, R> {
         }
         if self.left == 0 {
             let line = self.line()?;
-            let size = line.split(';').next().unwrap_or("").trim();
-            self.left = usize::from_str_radix(size, 16)
-                .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "bad chunk size"))?;
+            self.left = chunk_size(&line)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "bad chunk size"))?;
             if self.left == 0 {
                 while !self.line()?.is_empty() {}
                 self.done = true;
@@ -1175,13 +1180,22 @@ impl<R: BufRead> Read for ChunkedReader<'_, R> {
     }
 }
 
+/// The size on a chunk-size line (its CRLF already taken off), as httparse
+/// reads it (extensions allowed).
+fn chunk_size(line: &str) -> Option<usize> {
+    let with_crlf = format!("{line}\r\n");
+    match httparse::parse_chunk_size(with_crlf.as_bytes()) {
+        Ok(httparse::Status::Complete((_, size))) => usize::try_from(size).ok(),
+        _ => None,
+    }
+}
+
 fn read_chunked(reader: &mut impl BufRead) -> Result<Vec<u8>, ReadError> {
     let eof = || io::Error::from(io::ErrorKind::UnexpectedEof);
     let mut body = Vec::new();
     loop {
         let line = read_line(reader)?.ok_or_else(eof)?;
-        let size = line.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size, 16).map_err(|_| ReadError::Bad("bad chunk size"))?;
+        let size = chunk_size(&line).ok_or(ReadError::Bad("bad chunk size"))?;
         if size == 0 {
             break;
         }
@@ -1362,72 +1376,9 @@ fn response_bytes(response: &Response, head: bool, close: bool) -> Vec<u8> {
     bytes
 }
 
-/// One DER TLV: (tag, contents, rest).
-fn der_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let len = if first < 0x80 {
-        usize::from(first)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
-        rest = &rest[n..];
-        len
-    };
-    if rest.len() < len {
-        return None;
-    }
-    Some((tag, &rest[..len], &rest[len..]))
-}
-
-/// The first common name (OID 2.5.4.3) of a certificate's subject.
+/// The first common name of a certificate's subject.
 fn common_name(cert: &[u8]) -> Option<String> {
-    let (0x30, certificate, _) = der_tlv(cert)? else {
-        return None;
-    };
-    let (0x30, mut tbs, _) = der_tlv(certificate)? else {
-        return None;
-    };
-    // Skip [0] version (optional), serial, signature, issuer, validity.
-    if tbs.first() == Some(&0xa0) {
-        tbs = der_tlv(tbs)?.2;
-    }
-    for _ in 0..4 {
-        tbs = der_tlv(tbs)?.2;
-    }
-    let (0x30, mut rdns, _) = der_tlv(tbs)? else {
-        return None;
-    };
-    while !rdns.is_empty() {
-        let (_, mut set, rest) = der_tlv(rdns)?;
-        rdns = rest;
-        while !set.is_empty() {
-            let (_, attribute, rest) = der_tlv(set)?;
-            set = rest;
-            let (0x06, oid, value) = der_tlv(attribute)? else {
-                continue;
-            };
-            if oid != [0x55, 0x04, 0x03] {
-                continue;
-            }
-            let (tag, text, _) = der_tlv(value)?;
-            return Some(match tag {
-                // BMPString: UTF-16BE.
-                0x1e => {
-                    let units: Vec<u16> = text
-                        .chunks(2)
-                        .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
-                        .collect();
-                    String::from_utf16_lossy(&units)
-                }
-                _ => String::from_utf8_lossy(text).into_owned(),
-            });
-        }
-    }
-    None
+    let (_, cert) = x509_parser::parse_x509_certificate(cert).ok()?;
+    let cn = cert.subject().iter_common_name().next()?;
+    cn.as_str().ok().map(str::to_string)
 }
