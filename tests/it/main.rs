@@ -23,4 +23,5 @@ mod servers_selftest;
 mod settings;
 mod streaming;
 mod tls;
+mod tls_matrix;
 mod trust_store;
