@@ -198,37 +198,31 @@ pub(super) fn plural(n: i64, unit: &str) -> String {
     }
 }
 
+/// The UTC date and time of `secs` since 1970 (the calendar is `time`'s).
+fn utc(secs: i64) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::from_unix_timestamp(secs).ok()
+}
+
 /// `YYYY-MM-DD`.
 pub(super) fn date(secs: i64) -> String {
-    let (y, m, d) = civil(secs.div_euclid(DAY));
-    format!("{y:04}-{m:02}-{d:02}")
+    match utc(secs) {
+        Some(t) => format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()),
+        None => format!("{secs} s after 1970"),
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
 fn timestamp(secs: i64) -> String {
-    let rem = secs.rem_euclid(DAY);
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        date(secs),
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`).
-fn civil(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    match utc(secs) {
+        Some(t) => format!(
+            "{}T{:02}:{:02}:{:02}Z",
+            date(secs),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        None => date(secs),
+    }
 }
 
 #[cfg(test)]

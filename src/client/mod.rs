@@ -239,26 +239,50 @@ impl Client {
         self.request(Method::GET, path).send()
     }
     /// `HEAD path`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::send`].
     pub fn head(&self, path: &str) -> Result<Response> {
         self.request(Method::HEAD, path).send()
     }
     /// `DELETE path`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::send`].
     pub fn delete(&self, path: &str) -> Result<Response> {
         self.request(Method::DELETE, path).send()
     }
     /// `POST path` with a raw body. Never sent twice.
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::send`].
     pub fn post(&self, path: &str, body: impl Into<Vec<u8>>) -> Result<Response> {
         self.request(Method::POST, path).body(body).send()
     }
     /// `PUT path` with a raw body.
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::send`].
     pub fn put(&self, path: &str, body: impl Into<Vec<u8>>) -> Result<Response> {
         self.request(Method::PUT, path).body(body).send()
     }
     /// `GET path`, the answer decoded from JSON.
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::send`], then [`Response::json`].
     pub fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
         self.get(path)?.json()
     }
     /// `POST path` with `body` as JSON, the answer decoded from JSON.
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::send`], then [`Response::json`].
     pub fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         path: &str,
@@ -269,6 +293,11 @@ impl Client {
 
     /// Who answers: the root document of CrateDB, Elasticsearch, OpenSearch
     /// or CouchDB (`GET /`), or etcd's `GET /version`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::send`]; an error status of `GET /` when neither
+    /// document names the server.
     pub fn server_info(&self) -> Result<ServerInfo> {
         let mut root = self
             .request(Method::GET, "/")

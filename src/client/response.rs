@@ -158,6 +158,10 @@ impl Response {
     }
 
     /// The whole body as text (invalid UTF-8 replaced), as [`bytes`](Response::bytes) reads it.
+    ///
+    /// # Errors
+    ///
+    /// As [`bytes`](Response::bytes).
     pub fn text(self) -> Result<String> {
         let bytes = self.bytes()?;
         Ok(match String::from_utf8(bytes) {
@@ -167,6 +171,11 @@ impl Response {
     }
 
     /// The whole body decoded from JSON, as [`bytes`](Response::bytes) reads it.
+    ///
+    /// # Errors
+    ///
+    /// As [`bytes`](Response::bytes); [`Error::Decode`] when it is not
+    /// the JSON asked for.
     pub fn json<T: DeserializeOwned>(self) -> Result<T> {
         let host = self.host.clone();
         let bytes = self.bytes()?;

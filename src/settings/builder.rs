@@ -31,6 +31,8 @@ use crate::settings::{CaCerts, CertReqs, HostOrder, Settings};
 #[must_use = "a builder does nothing until build() is called"]
 pub struct SettingsBuilder {
     uri: Option<String>,
+    /// Hosts given with `host()`: they replace the URI's.
+    hosts: Vec<(String, u16)>,
     keywords: Layer,
     error: Option<String>,
     error_option: String,
@@ -45,7 +47,28 @@ impl fmt::Debug for SettingsBuilder {
 }
 
 impl SettingsBuilder {
-    /// The connection URI. Required.
+    /// A host to connect to, by name (DNS name, IPv4 or IPv6 address
+    /// without brackets) and port; call it once per host. Hosts given so
+    /// replace the URI's; without a URI they are the whole list (TLS on,
+    /// unless `ssl(false)`; base path `/`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let s = httpdb::Settings::builder()
+    ///     .host("db1", 4200)
+    ///     .host("::1", 4200)
+    ///     .timeout(Duration::from_secs(5))
+    ///     .build()?;
+    /// assert_eq!(s.to_uri(), "https://db1:4200,[::1]:4200/?timeout=5s");
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn host(mut self, name: impl Into<String>, port: u16) -> Self {
+        self.hosts.push((name.into(), port));
+        self
+    }
+
+    /// The connection URI. Required unless hosts are given with
+    /// [`host`](SettingsBuilder::host).
     pub fn uri(mut self, uri: impl Into<String>) -> Self {
         self.uri = Some(uri.into());
         self
@@ -272,19 +295,47 @@ impl SettingsBuilder {
         if let Some(message) = self.error {
             return Err(Error::config(self.error_option, message));
         }
-        let Some(text) = self.uri else {
-            return Err(Error::config(
-                "uri",
-                "no connection URI was given; pass one (e.g. https://localhost:4200) or set HTTPDB_URL",
-            ));
+        let typed = self
+            .hosts
+            .iter()
+            .map(|(name, port)| uri::typed_host(name, *port))
+            .collect::<Result<Vec<_>>>()?;
+        let mut parsed = match self.uri {
+            Some(text) => uri::parse(&text)?,
+            None if !typed.is_empty() => {
+                // TLS on, as an https URI would say, unless ssl(false).
+                let https = !matches!(self.keywords.tls, Some(Slot { value: false, .. }));
+                let mut layer = Layer::default();
+                if https {
+                    options::set(&mut layer.tls, true, "https://".into())?;
+                }
+                uri::Parsed {
+                    https,
+                    hosts: Vec::new(),
+                    path: "/".into(),
+                    layer,
+                }
+            }
+            None => {
+                return Err(Error::config(
+                    "uri",
+                    "no connection URI was given; pass one (e.g. https://localhost:4200), set HTTPDB_URL, or name hosts with host(name, port)",
+                ));
+            }
         };
-        let parsed = uri::parse(&text)?;
+        if !typed.is_empty() {
+            parsed.hosts = typed;
+        }
         super::resolve::resolve(parsed, self.keywords)
     }
 }
 
 impl SettingsBuilder {
     /// Builds the settings and a [`crate::Client`] for them.
+    ///
+    /// # Errors
+    ///
+    /// As [`SettingsBuilder::build`] and [`crate::Client::from_settings`].
     pub fn build_client(self) -> Result<crate::Client> {
         crate::Client::from_settings(self.build()?)
     }

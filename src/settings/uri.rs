@@ -255,21 +255,51 @@ fn host(entry: &str, shown: &str) -> Result<(String, Option<u16>)> {
                 format!("host \"{entry}\" has a port but no name; write host:port"),
             ));
         }
-        if let Some(bad) = name
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        {
-            return Err(Error::config(
-                "host",
-                format!(
-                    "host name \"{name}\" contains {bad:?}; a host is a DNS name, an IPv4 address, or an IPv6 address in brackets"
-                ),
-            ));
-        }
+        check_name(name)?;
         (name.to_ascii_lowercase(), port)
     };
     let port = port.map(|p| self::port(p, entry)).transpose()?;
     Ok((name, port))
+}
+
+/// A DNS name or IPv4 address: letters, digits, `.`, `-`, `_`.
+fn check_name(name: &str) -> Result<()> {
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+    {
+        Some(bad) => Err(Error::config(
+            "host",
+            format!(
+                "host name \"{name}\" contains {bad:?}; a host is a DNS name, an IPv4 address, or an IPv6 address in brackets"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// A host given as a name and a port rather than URI text, under the same
+/// rules: a DNS name, an IPv4 address or an IPv6 address (without
+/// brackets), and a port from 1 to 65535.
+pub(crate) fn typed_host(name: &str, port: u16) -> Result<(String, Option<u16>)> {
+    if port == 0 {
+        return Err(Error::config(
+            "port",
+            format!(
+                "invalid port \"0\" for host \"{name}\" (0 is not a port); a port is a whole number from 1 to 65535"
+            ),
+        ));
+    }
+    if name.parse::<Ipv6Addr>().is_err() {
+        if name.is_empty() {
+            return Err(Error::config(
+                "host",
+                "empty host name; a host is a DNS name, an IPv4 address, or an IPv6 address",
+            ));
+        }
+        check_name(name)?;
+    }
+    Ok((name.to_ascii_lowercase(), Some(port)))
 }
 
 fn port(text: &str, entry: &str) -> Result<u16> {

@@ -1679,3 +1679,59 @@ fn typed_setters_check_like_their_options() {
     let (_, text) = config_error(uri("https://h").option("timeout", "0s").build());
     assert_eq!(typed, text);
 }
+
+/// Settings built from hosts, without any URI text, equal the parsed URI:
+/// the parser is checked against the typed API, not against itself.
+#[test]
+fn settings_from_hosts_equal_the_parsed_uri() {
+    let typed = Settings::builder()
+        .host("DB1", 4200)
+        .host("::1", 4201)
+        .username("admin")
+        .password("pw")
+        .ssl_ca_certs(CaCerts::File("/etc/db/ca.pem".into()))
+        .timeout(secs(5))
+        .build()
+        .unwrap();
+    assert_eq!(
+        typed,
+        parse("https://admin:pw@db1:4200,[::1]:4201/?ssl_ca_certs=/etc/db/ca.pem&timeout=5s")
+    );
+    let plain = Settings::builder()
+        .host("h", 80)
+        .ssl(false)
+        .build()
+        .unwrap();
+    assert_eq!(plain, parse("http://h:80"));
+    // Hosts given so replace the URI's.
+    assert_eq!(
+        build(uri("https://a:1,b:2/db?timeout=5s").host("c", 3)),
+        parse("https://c:3/db?timeout=5s")
+    );
+    for (builder, option, words) in [
+        (
+            Settings::builder().host("h", 0),
+            "port",
+            &["\"0\"", "1 to 65535"][..],
+        ),
+        (
+            Settings::builder().host("a b", 1),
+            "host",
+            &["contains ' '"][..],
+        ),
+        (
+            Settings::builder().host("", 1),
+            "host",
+            &["empty host name"][..],
+        ),
+        (
+            Settings::builder(),
+            "uri",
+            &["host(name, port)", "HTTPDB_URL"][..],
+        ),
+    ] {
+        let (got, message) = config_error(builder.build());
+        assert_eq!(got, option, "{message}");
+        assert_contains(&message, words);
+    }
+}
