@@ -18,8 +18,6 @@
 pub mod check;
 mod client;
 mod error;
-mod failure;
-mod hosts;
 mod secret;
 mod server_info;
 mod settings;

@@ -3,11 +3,15 @@
 //!
 //! - `request`: [`Request`], what to send;
 //! - `payload`: request bodies (bytes, files, readers);
+//! - `hosts`: the plan of hosts for a request, and the dead marks;
+//! - `failure`: a failed attempt told as our `Error`, with its moment;
 //! - `failover`: after an attempt, what may be sent again;
 //! - `response`: [`Response`], the answer, its body read as it arrives.
 
 mod builder;
 mod failover;
+mod failure;
+mod hosts;
 mod payload;
 mod request;
 mod response;
@@ -29,13 +33,12 @@ use ureq::http::uri::{Authority, PathAndQuery, Scheme};
 use ureq::http::{HeaderValue, Uri};
 
 use crate::error::{Cause, Error, Result, TimeoutPhase};
-use crate::failure;
-use crate::hosts::HostTable;
 use crate::secret::{Scrubber, Secret};
 use crate::server_info::ServerInfo;
 use crate::settings::Settings;
 use crate::tls;
 use crate::transport::{self, wire};
+use hosts::HostTable;
 use payload::Payload;
 
 /// A connection to one database or cluster, as its [`Settings`] describe.
@@ -347,7 +350,7 @@ impl Client {
 
     /// Sends `request` over the plan of hosts, within one `timeout` for
     /// the call (up to the answer's headers here, and the whole body when
-    /// it is read with `bytes`, `text` or `json`); [`failover`] decides
+    /// it is read with `bytes`, `text` or `json`); `failover` decides
     /// after each attempt, from the status line and headers at most, what
     /// may be tried again.
     fn send(&self, request: &mut Request<'_>) -> Result<Response> {

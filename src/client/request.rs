@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Read;
 use std::time::Duration;
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
 use serde::Serialize;
 use ureq::http::{HeaderName, HeaderValue, Method};
 
@@ -13,28 +13,14 @@ use super::payload::{Payload, Shared};
 use super::{Client, Response};
 use crate::error::{Error, Result};
 
-/// What `query` percent-encodes in a name or value: everything but
-/// unreserved characters and the sub-delimiters that are safe inside a
-/// query pair.
-const QUERY_PAIR: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
+/// What `query` percent-encodes in a name or value: what option values of
+/// the URI escape, and `+` (many servers read it as a space), `?`, `[`
+/// and `]`.
+const QUERY_PAIR: &AsciiSet = &crate::settings::QUERY_VALUE
     .add(b'+')
-    .add(b'<')
-    .add(b'=')
-    .add(b'>')
     .add(b'?')
     .add(b'[')
-    .add(b']')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
+    .add(b']');
 
 /// A request being prepared; send it with [`Request::send`].
 ///

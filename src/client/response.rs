@@ -9,8 +9,8 @@ use serde::de::DeserializeOwned;
 use ureq::http::HeaderMap;
 
 use super::Client;
+use super::failure;
 use crate::error::{Error, Result};
-use crate::failure;
 use crate::transport::wire::{self, Wire};
 
 /// A status code with its standard reason phrase: `404 Not Found`, or just

@@ -411,7 +411,7 @@ pub(crate) fn env_uri(var: &str) -> Result<String> {
 }
 
 /// Characters escaped in option values.
-const QUERY_VALUE: &AsciiSet = &CONTROLS
+pub(crate) const QUERY_VALUE: &AsciiSet = &CONTROLS
     .add(b' ')
     .add(b'%')
     .add(b'&')

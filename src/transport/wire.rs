@@ -1,7 +1,7 @@
 //! What the wire saw during one attempt: whether a connection was opened or
 //! taken from the pool, whether its handshake finished, whether any byte of
 //! the request was handed to the socket and whether any byte of the answer
-//! came back. [`crate::failover`] decides from these facts alone what may
+//! came back. `client::failover` decides from these facts alone what may
 //! be tried again.
 //!
 //! ureq runs a blocking request on the calling thread, connector and

@@ -1,7 +1,7 @@
 //! What to tell the user about a failed attempt: ureq's error and the
 //! attempt's [`Wire`] facts turned into our [`Error`], saying truthfully at
 //! which moment it happened. Whether the request may be sent again is not
-//! decided here but in [`crate::failover`], from the facts alone.
+//! decided here but in `failover`, from the facts alone.
 
 use std::io;
 
