@@ -16,6 +16,7 @@ pub(crate) mod duration;
 pub(crate) mod options;
 mod resolve;
 mod types;
+mod unsupported;
 pub(crate) mod uri;
 
 use crate::error::{Error, Result};

@@ -114,7 +114,7 @@ impl Layer {
         if key.trim().is_empty() {
             return Err(empty_name(key));
         }
-        let spec = lookup(key).ok_or_else(|| unknown(key))?;
+        let spec = lookup(key).ok_or_else(|| not_an_option(key))?;
         let given = Given {
             key,
             value,
@@ -185,7 +185,10 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         apply: |l, g| set(&mut l.cert_reqs, CertReqs::verify(g.boolean()?), g.shown()),
     },
     OptionSpec {
-        names: &["tlsAllowInvalidCertificates"],
+        names: &[
+            "tlsAllowInvalidCertificates",
+            "security.disable_server_certificate_verification",
+        ],
         canonical: "ssl_cert_reqs",
         accepts: BOOL,
         secret: false,
@@ -223,6 +226,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             "ca_certs",
             "tlsCAFile",
             "sslrootcert",
+            "security.trust_only_pem_file",
         ],
         canonical: "ssl_ca_certs",
         accepts: "a path to a PEM file of CA certificates, or `system` for the OS trust store",
@@ -243,6 +247,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             "client_cert",
             "tlsCertificateKeyFile",
             "sslcert",
+            "cert_path",
         ],
         canonical: "ssl_certfile",
         accepts: "a path to a PEM file (certificate chain, optionally with its key) or a PKCS#12 bundle (.p12/.pfx)",
@@ -250,7 +255,13 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         apply: |l, g| set(&mut l.certfile, g.path()?, g.shown()),
     },
     OptionSpec {
-        names: &["ssl_keyfile", "key_file", "client_key", "sslkey"],
+        names: &[
+            "ssl_keyfile",
+            "key_file",
+            "client_key",
+            "sslkey",
+            "key_path",
+        ],
         canonical: "ssl_keyfile",
         accepts: "a path to a PEM private key (PKCS#8, PKCS#1 or SEC1)",
         secret: false,
@@ -261,6 +272,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             "ssl_pem_passphrase",
             "tlsCertificateKeyFilePassword",
             "sslpassword",
+            "cert_password",
         ],
         canonical: "ssl_pem_passphrase",
         accepts: "the passphrase of an encrypted key or PKCS#12 bundle",
@@ -295,6 +307,14 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         secret: false,
         apply: |l, g| set(&mut l.timeout, g.timeout()?, g.shown()),
     },
+    // pymongo's timeoutMS bounds the whole operation (CSOT).
+    OptionSpec {
+        names: &["timeoutMS"],
+        canonical: "timeout",
+        accepts: "a whole number of milliseconds greater than 0",
+        secret: false,
+        apply: |l, g| set(&mut l.timeout, g.millis()?, g.shown()),
+    },
     OptionSpec {
         names: &["read_timeout"],
         canonical: "read_timeout",
@@ -311,11 +331,27 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         apply: |l, g| set(&mut l.read_timeout, g.millis()?, g.shown()),
     },
     OptionSpec {
-        names: &["username"],
+        names: &["username", "user"],
         canonical: "username",
         accepts: "a user name",
         secret: false,
         apply: |l, g| set(&mut l.username, g.non_empty()?.to_string(), g.shown()),
+    },
+    // elasticsearch-py's basic_auth / http_auth: "user:password".
+    OptionSpec {
+        names: &["basic_auth", "http_auth"],
+        canonical: "username",
+        accepts: "user:password",
+        secret: true,
+        apply: |l, g| {
+            let (user, password) = g
+                .value
+                .split_once(':')
+                .filter(|(user, _)| !user.is_empty())
+                .ok_or_else(|| g.bad(" (no user name before ':')"))?;
+            set(&mut l.username, user.to_string(), g.shown())?;
+            set(&mut l.password, Secret::new(password), g.shown())
+        },
     },
     OptionSpec {
         names: &["password"],
@@ -325,7 +361,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         apply: |l, g| set(&mut l.password, Secret::new(g.value), g.shown()),
     },
     OptionSpec {
-        names: &["token", "jwt", "jwt_token"],
+        names: &["token", "jwt", "jwt_token", "bearer_auth"],
         canonical: "token",
         accepts: "a bearer token (JWT)",
         secret: true,
@@ -339,7 +375,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         apply: |l, g| set(&mut l.retry_interval, g.duration()?, g.shown()),
     },
     OptionSpec {
-        names: &["pool_size", "maxPoolSize"],
+        names: &["pool_size", "maxPoolSize", "connections_per_node"],
         canonical: "pool_size",
         accepts: "a whole number from 0 to 10000 (0 turns keep-alive pooling off)",
         secret: false,
@@ -455,6 +491,21 @@ pub(crate) fn no_value(key: &str) -> Error {
                 spec.accepts
             ),
         ),
+        None => not_an_option(key),
+    }
+}
+
+/// The error for a name that is not an option: the reason, for a peer's
+/// name httpdb knows but does not honour; else the unknown-option error.
+fn not_an_option(key: &str) -> Error {
+    match super::unsupported::lookup(key) {
+        Some(known) => Error::config(
+            key,
+            format!(
+                "option \"{key}\" ({}) is not honoured by httpdb: {}",
+                known.peer, known.reason
+            ),
+        ),
         None => unknown(key),
     }
 }
@@ -474,18 +525,29 @@ fn empty_name(key: &str) -> Error {
 }
 
 fn unknown(key: &str) -> Error {
-    let hint = closest(key)
-        .map(|name| format!("; did you mean \"{name}\"?"))
-        .unwrap_or_else(|| "; see the option table in README.md".into());
+    let hint = match closest(key) {
+        // A typo of a name httpdb knows but refuses: say so, rather than
+        // send the user to an option with another meaning.
+        Some(name) => match super::unsupported::lookup(name) {
+            Some(known) => format!(
+                "; did you mean \"{name}\"? ({} ; not honoured by httpdb: {})",
+                known.peer, known.reason
+            ),
+            None => format!("; did you mean \"{name}\"?"),
+        },
+        None => "; see the option table in README.md".into(),
+    };
     Error::config(key, format!("unknown option \"{key}\"{hint}"))
 }
 
-/// The known name nearest to `key`, if it is near enough to be a typo.
+/// The known name nearest to `key`, if it is near enough to be a typo: an
+/// option, or a peer's name that is refused with a reason.
 fn closest(key: &str) -> Option<&'static str> {
     let key = key.to_ascii_lowercase();
     OPTIONS
         .iter()
         .flat_map(|spec| spec.names.iter().copied())
+        .chain(super::unsupported::UNSUPPORTED.iter().map(|u| u.name))
         .map(|name| (edit_distance(&key, &name.to_ascii_lowercase()), name))
         .filter(|(d, name)| *d <= (name.len() / 3).max(2))
         .min_by_key(|(d, _)| *d)
@@ -701,6 +763,13 @@ impl Given<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_refused_name_is_an_option() {
+        for known in super::super::unsupported::UNSUPPORTED {
+            assert!(lookup(known.name).is_none(), "{} is both", known.name);
+        }
+    }
 
     #[test]
     fn every_name_is_unique() {

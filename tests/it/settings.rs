@@ -1735,3 +1735,90 @@ fn settings_from_hosts_equal_the_parsed_uri() {
         assert_contains(&message, words);
     }
 }
+
+/// The peers' names added with their meaning: each equals the canonical
+/// option it maps to.
+#[test]
+fn peer_aliases_with_their_meaning() {
+    let same = |alias: &str, canonical: &str| {
+        assert_eq!(
+            parse(&format!("https://h/?{alias}")),
+            parse(&format!("https://h/?{canonical}")),
+            "{alias}"
+        );
+    };
+    same("timeoutMS=2500", "timeout=2.5s");
+    same("user=admin", "username=admin");
+    same("connections_per_node=3", "pool_size=3");
+    same("bearer_auth=tok", "token=tok");
+    same(
+        "security.trust_only_pem_file=/ca.pem",
+        "ssl_ca_certs=/ca.pem",
+    );
+    same(
+        "cert_path=/c.pem&key_path=/k.pem&cert_password=pp",
+        "ssl_certfile=/c.pem&ssl_keyfile=/k.pem&ssl_pem_passphrase=pp",
+    );
+    same(
+        "security.disable_server_certificate_verification=true",
+        "ssl_cert_reqs=CERT_NONE",
+    );
+    same("basic_auth=admin:p%3Ass", "username=admin&password=p:ss");
+    same("http_auth=admin:", "username=admin&password=");
+    let (option, message) =
+        config_error(Settings::from_uri("https://h/?basic_auth=S3CRET-no-colon"));
+    assert_eq!(option, "basic_auth");
+    assert_contains(&message, &["user:password", "\"***\""]);
+    assert!(!message.contains("S3CRET"), "{message}");
+}
+
+/// A peer's name httpdb knows but does not honour is refused with its
+/// reason, never as unknown; a typo of one is not sent to an option with
+/// another meaning.
+#[test]
+fn refused_peer_names_say_why() {
+    for (uri, option, words) in [
+        (
+            "https://h/?retryWrites=true",
+            "retryWrites",
+            &["pymongo", "never resends a write"][..],
+        ),
+        (
+            "https://h/?tlsCRLFile=/crl.pem",
+            "tlsCRLFile",
+            &["revocation", "not supported yet"][..],
+        ),
+        (
+            "https://h/?minPoolSize=2",
+            "minPoolSize",
+            &["no minimum", "maxPoolSize"][..],
+        ),
+        (
+            "https://h/?sslcrl=/x",
+            "sslcrl",
+            &["libpq", "revocation"][..],
+        ),
+        (
+            "https://h/?node_selector_class=x",
+            "node_selector_class",
+            &["Python class"][..],
+        ),
+        (
+            "https://h/?backoff_factor=0.1",
+            "backoff_factor",
+            &["crate-python"][..],
+        ),
+    ] {
+        let (got, message) = config_error(Settings::from_uri(uri));
+        assert_eq!(got, option, "{message}");
+        assert_contains(&message, words);
+        assert!(!message.contains("unknown option"), "{message}");
+        assert!(!message.contains("did you mean"), "{message}");
+    }
+    // Typos: the nearest name is the refused one, with its reason.
+    let (_, message) = config_error(Settings::from_uri("https://h/?tlsCRLFil=/crl.pem"));
+    assert_contains(&message, &["did you mean \"tlsCRLFile\"", "revocation"]);
+    assert!(!message.contains("tlsCAFile"), "{message}");
+    let (_, message) = config_error(Settings::from_uri("https://h/?minPoolSiz=2"));
+    assert_contains(&message, &["did you mean \"minPoolSize\""]);
+}
