@@ -119,6 +119,11 @@ impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+    /// Where a redirect (3xx) points: the `Location` header, as sent.
+    /// Redirects are not followed; this says where the answer went.
+    pub fn location(&self) -> Option<&str> {
+        self.header("location")
+    }
     /// The body's length as the server announced it (`Content-Length`).
     pub fn content_length(&self) -> Option<u64> {
         self.header("content-length")?.trim().parse().ok()

@@ -1234,3 +1234,25 @@ fn a_closed_stdout_is_a_failure() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(141), "{status:?}");
 }
+
+/// A redirect is not followed, and not silently a success: its Location
+/// goes to stderr.
+#[test]
+fn a_redirect_is_reported_with_its_location() {
+    let server = TestServer::https();
+    let out = run_at(&server, &["get", "/redirect/301"]).expect(0);
+    assert_eq!(out.stdout_text(), "moved");
+    assert!(
+        out.stderr.contains("301 Moved Permanently") && out.stderr.contains("/moved/here"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(server.requests().len(), 1, "not followed");
+    let client =
+        httpdb::Client::new(&format!("{}/?ssl_ca_certs={}", server.url(), fx("ca.pem"))).unwrap();
+    let response = client.get("/redirect/307").unwrap();
+    assert_eq!(
+        (response.status(), response.location()),
+        (307, Some("/moved/here"))
+    );
+}

@@ -70,6 +70,15 @@ pub fn run(
         request = data.attach(request);
     }
     let mut response = request.send()?;
+    if (300..400).contains(&response.status()) {
+        // Not followed: say so, where a script's reader looks for trouble.
+        eprintln!(
+            "httpdb: {} from {}: the answer points to {}; redirects are not followed",
+            httpdb::status_text(response.status()),
+            response.host(),
+            response.location().unwrap_or("(no Location header)")
+        );
+    }
 
     let mut sink = Sink::open(args.output.as_deref())?;
     if args.include || method == Method::HEAD {

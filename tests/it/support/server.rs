@@ -17,6 +17,7 @@
 //! - `/status/NNN`: status NNN, body `status NNN` (no body for 204 and 304).
 //! - `/bytes/N`: N bytes `0, 1, .., 255, 0, 1, ..`, `application/octet-stream`.
 //! - `/slow/MS`: sleeps MS milliseconds, then 200 `slow`.
+//! - `/redirect/NNN`: status NNN with `Location: /moved/here`.
 //! - `/echo-error/NNN`: status NNN, a text body quoting the request's
 //!   `Authorization` header verbatim and holding an ANSI escape sequence,
 //!   as careless servers and proxies do.
@@ -1223,6 +1224,8 @@ struct Response {
     status: u16,
     content_type: &'static str,
     body: Vec<u8>,
+    /// A `Location` header, for redirects.
+    location: Option<String>,
 }
 
 impl Response {
@@ -1231,6 +1234,7 @@ impl Response {
             status,
             content_type: "text/plain; charset=utf-8",
             body: body.into().into_bytes(),
+            location: None,
         }
     }
 
@@ -1239,6 +1243,7 @@ impl Response {
             status,
             content_type: "application/json; charset=utf-8",
             body: body.into_bytes(),
+            location: None,
         }
     }
 }
@@ -1261,6 +1266,13 @@ fn route(request: &Recorded, shared: &Shared) -> Response {
     let path = request.path.split(['?', '#']).next().unwrap_or("");
     if path == "/" && (request.method == "GET" || request.method == "HEAD") {
         return Response::json(200, root_document());
+    }
+    if let Some(code) = path.strip_prefix("/redirect/") {
+        let status = code.parse::<u16>().unwrap_or(302);
+        return Response {
+            location: Some("/moved/here".into()),
+            ..Response::text(status, "moved")
+        };
     }
     if let Some(code) = path.strip_prefix("/status/") {
         return match code.parse::<u16>() {
@@ -1288,6 +1300,7 @@ fn route(request: &Recorded, shared: &Shared) -> Response {
                 status: 200,
                 content_type: "application/octet-stream",
                 body: (0..n).map(|i| (i % 256) as u8).collect(),
+                location: None,
             },
             _ => Response::text(400, "bad byte count"),
         };
@@ -1367,6 +1380,9 @@ fn response_bytes(response: &Response, head: bool, close: bool) -> Vec<u8> {
     }
     if close {
         out.push_str("Connection: close\r\n");
+    }
+    if let Some(location) = &response.location {
+        out.push_str(&format!("Location: {location}\r\n"));
     }
     out.push_str("\r\n");
     let mut bytes = out.into_bytes();
