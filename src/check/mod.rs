@@ -384,6 +384,7 @@ fn check_host(cx: &Context<'_>, host: &Host) -> HostReport {
     let handshake = probe::handshake(
         stream,
         host,
+        &tls::protocol_versions(settings),
         cx.identity.clone(),
         deadline,
         settings.connect_timeout(),

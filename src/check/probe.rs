@@ -205,6 +205,7 @@ impl ResolvesClientCert for ClientAuthProbe {
 pub(super) fn handshake(
     mut tcp: TcpStream,
     host: &Host,
+    versions: &[&'static rustls::SupportedProtocolVersion],
     identity: Option<Arc<CertifiedKey>>,
     deadline: Instant,
     limit: Duration,
@@ -234,6 +235,7 @@ pub(super) fn handshake(
     let result = run(
         &mut tcp,
         host,
+        versions,
         recorder.clone(),
         auth.clone(),
         deadline,
@@ -292,13 +294,14 @@ pub(super) fn handshake(
 fn run(
     tcp: &mut TcpStream,
     host: &Host,
+    versions: &[&'static rustls::SupportedProtocolVersion],
     recorder: Arc<Recorder>,
     auth: Arc<ClientAuthProbe>,
     deadline: Instant,
     limit: Duration,
 ) -> Result<ClientConnection, HandshakeError> {
     let mut config = ClientConfig::builder_with_provider(tls::provider())
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .map_err(HandshakeError::Tls)?
         .dangerous()
         .with_custom_certificate_verifier(recorder)

@@ -8,7 +8,7 @@ use super::Client;
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::settings::builder::SettingsBuilder;
-use crate::settings::{CaCerts, CertReqs, HostOrder};
+use crate::settings::{CaCerts, CertReqs, HostOrder, TlsVersion};
 
 /// Builds a [`Client`]: the same setters as [`SettingsBuilder`], and
 /// [`build`](ClientBuilder::build) gives the client.
@@ -52,6 +52,10 @@ impl ClientBuilder {
         ssl_cert_reqs(reqs: CertReqs);
         /// See [`SettingsBuilder::ssl_match_hostname`].
         ssl_match_hostname(on: bool);
+        /// See [`SettingsBuilder::ssl_min_protocol_version`].
+        ssl_min_protocol_version(v: TlsVersion);
+        /// See [`SettingsBuilder::ssl_max_protocol_version`].
+        ssl_max_protocol_version(v: TlsVersion);
         /// See [`SettingsBuilder::ssl_ca_certs`].
         ssl_ca_certs(ca: CaCerts);
         /// See [`SettingsBuilder::ssl_certfile`].

@@ -10,7 +10,7 @@ use crate::secret::Secret;
 use crate::settings::duration;
 use crate::settings::options::{self, Layer, Slot, check};
 use crate::settings::uri;
-use crate::settings::{CaCerts, CertReqs, HostOrder, Settings};
+use crate::settings::{CaCerts, CertReqs, HostOrder, Settings, TlsVersion};
 
 /// Builds [`Settings`] from a URI with keyword options on top.
 ///
@@ -125,6 +125,22 @@ impl SettingsBuilder {
             |l| &mut l.match_hostname,
             on,
             format!("ssl_match_hostname={on}"),
+        )
+    }
+    /// The oldest TLS version to offer. Defaults to TLS 1.2.
+    pub fn ssl_min_protocol_version(self, v: TlsVersion) -> Self {
+        self.set(
+            |l| &mut l.min_tls,
+            v,
+            format!("ssl_min_protocol_version={v}"),
+        )
+    }
+    /// The newest TLS version to offer. Defaults to TLS 1.3.
+    pub fn ssl_max_protocol_version(self, v: TlsVersion) -> Self {
+        self.set(
+            |l| &mut l.max_tls,
+            v,
+            format!("ssl_max_protocol_version={v}"),
         )
     }
     /// The trusted CAs. Defaults to [`CaCerts::System`].

@@ -22,7 +22,7 @@ pub(crate) mod uri;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use builder::SettingsBuilder;
-pub use types::{CaCerts, CertReqs, Host, HostOrder};
+pub use types::{CaCerts, CertReqs, Host, HostOrder, TlsVersion};
 
 /// Default connect timeout (name resolution, TCP connect and TLS handshake).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -79,6 +79,8 @@ pub struct Settings {
     pub(crate) host_order: HostOrder,
     pub(crate) max_retries: Option<usize>,
     pub(crate) max_body_size: u64,
+    pub(crate) min_tls: TlsVersion,
+    pub(crate) max_tls: TlsVersion,
 }
 
 impl std::str::FromStr for Settings {
@@ -223,6 +225,14 @@ impl Settings {
     pub fn max_retries(&self) -> usize {
         self.max_retries.unwrap_or(self.hosts.len())
     }
+    /// The oldest TLS version offered. Defaults to TLS 1.2.
+    pub fn ssl_min_protocol_version(&self) -> TlsVersion {
+        self.min_tls
+    }
+    /// The newest TLS version offered. Defaults to TLS 1.3.
+    pub fn ssl_max_protocol_version(&self) -> TlsVersion {
+        self.max_tls
+    }
     /// The largest body read whole into memory by `Response::bytes`,
     /// `text` and `json`. Defaults to 1 GiB.
     pub fn max_body_size(&self) -> u64 {
@@ -303,6 +313,12 @@ impl Settings {
             }
             if let Some(p) = &self.passphrase {
                 query.push(("ssl_pem_passphrase", show(p)));
+            }
+            if self.min_tls != TlsVersion::Tls12 {
+                query.push(("ssl_min_protocol_version", self.min_tls.as_str().into()));
+            }
+            if self.max_tls != TlsVersion::Tls13 {
+                query.push(("ssl_max_protocol_version", self.max_tls.as_str().into()));
             }
         }
         if self.username.is_none()
@@ -391,6 +407,8 @@ impl Settings {
             "host_order": self.host_order.as_str(),
             "max_retries": self.max_retries(),
             "max_body_size": self.max_body_size,
+            "ssl_min_protocol_version": self.min_tls.as_str(),
+            "ssl_max_protocol_version": self.max_tls.as_str(),
             "uri": self.to_uri(),
         })
     }
@@ -462,6 +480,8 @@ impl fmt::Debug for Settings {
             .field("pool_size", &self.pool_size)
             .field("host_order", &self.host_order)
             .field("max_body_size", &self.max_body_size)
+            .field("min_tls", &self.min_tls)
+            .field("max_tls", &self.max_tls)
             .field("max_retries", &self.max_retries())
             .finish()
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::duration::{self, DurationError};
-use crate::settings::{CaCerts, CertReqs, HostOrder};
+use crate::settings::{CaCerts, CertReqs, HostOrder, TlsVersion};
 
 /// One field as set by one source, with the option that set it as the user
 /// wrote it (`tlsCAFile=/ca.pem`, `password=***`), for conflict messages.
@@ -48,6 +48,8 @@ pub(crate) struct Layer {
     pub host_order: Option<Slot<HostOrder>>,
     pub max_retries: Option<Slot<usize>>,
     pub max_body_size: Option<Slot<u64>>,
+    pub min_tls: Option<Slot<TlsVersion>>,
+    pub max_tls: Option<Slot<TlsVersion>>,
 }
 
 /// Sets `slot` unless this source already set it to something else, which
@@ -105,6 +107,8 @@ impl Layer {
             host_order: top.host_order.or(self.host_order),
             max_retries: top.max_retries.or(self.max_retries),
             max_body_size: top.max_body_size.or(self.max_body_size),
+            min_tls: top.min_tls.or(self.min_tls),
+            max_tls: top.max_tls.or(self.max_tls),
         }
     }
 
@@ -132,6 +136,8 @@ impl Layer {
             self.certfile.as_ref().map(|s| &s.from),
             self.keyfile.as_ref().map(|s| &s.from),
             self.passphrase.as_ref().map(|s| &s.from),
+            self.min_tls.as_ref().map(|s| &s.from),
+            self.max_tls.as_ref().map(|s| &s.from),
         ]
         .into_iter()
         .flatten()
@@ -154,6 +160,7 @@ pub(crate) struct OptionSpec {
 }
 
 const BOOL: &str = "true/false, 1/0, yes/no or on/off";
+const TLS_VERSIONS: &str = "TLSv1.2 or TLSv1.3 (also written 1.2, TLSv1_2)";
 /// The largest `pool_size`.
 pub(crate) const MAX_POOL_SIZE: usize = 10_000;
 /// The largest `max_retries`.
@@ -278,6 +285,20 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         accepts: "the passphrase of an encrypted key or PKCS#12 bundle",
         secret: true,
         apply: |l, g| set(&mut l.passphrase, Secret::new(g.value), g.shown()),
+    },
+    OptionSpec {
+        names: &["ssl_min_protocol_version", "ssl_version"],
+        canonical: "ssl_min_protocol_version",
+        accepts: TLS_VERSIONS,
+        secret: false,
+        apply: |l, g| set(&mut l.min_tls, g.tls_version()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["ssl_max_protocol_version"],
+        canonical: "ssl_max_protocol_version",
+        accepts: TLS_VERSIONS,
+        secret: false,
+        apply: |l, g| set(&mut l.max_tls, g.tls_version()?, g.shown()),
     },
     OptionSpec {
         names: &["sslmode"],
@@ -748,6 +769,18 @@ impl Given<'_> {
             }
             Some(None) => Err(self.bad(" (too large)")),
             None => Err(self.bad("")),
+        }
+    }
+
+    fn tls_version(&self) -> Result<TlsVersion> {
+        let v = self.value.to_ascii_lowercase().replace('_', ".");
+        match v.strip_prefix("tlsv").unwrap_or(&v) {
+            "1.2" => Ok(TlsVersion::Tls12),
+            "1.3" => Ok(TlsVersion::Tls13),
+            "1" | "1.0" | "1.1" => {
+                Err(self.bad(" (TLS 1.0 and 1.1 are insecure and rustls does not speak them)"))
+            }
+            _ => Err(self.bad("")),
         }
     }
 

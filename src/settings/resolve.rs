@@ -8,7 +8,7 @@ use crate::settings::uri;
 use crate::settings::{
     CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host,
-    HostOrder, Settings,
+    HostOrder, Settings, TlsVersion,
 };
 
 /// The settings of a parsed URI with the keyword options on top.
@@ -91,6 +91,17 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         ));
     }
     weak_sslmode(&l)?;
+    if let (Some(min), Some(max)) = (&l.min_tls, &l.max_tls)
+        && min.value > max.value
+    {
+        return Err(Error::config(
+            options::key_of(&max.from),
+            format!(
+                "conflicting options: {} and {} leave no TLS version to speak; the minimum must not be above the maximum",
+                min.from, max.from
+            ),
+        ));
+    }
     let ca_certs = l.ca_certs.map(|s| s.value).unwrap_or(CaCerts::System);
     let cert_reqs = match (&l.cert_reqs, &l.sslmode_require) {
         (Some(s), _) => s.value,
@@ -167,6 +178,8 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         host_order: l.host_order.map_or(HostOrder::RoundRobin, |s| s.value),
         max_retries: l.max_retries.map(|s| s.value),
         max_body_size: l.max_body_size.map_or(DEFAULT_MAX_BODY_SIZE, |s| s.value),
+        min_tls: l.min_tls.map_or(TlsVersion::Tls12, |s| s.value),
+        max_tls: l.max_tls.map_or(TlsVersion::Tls13, |s| s.value),
     })
 }
 

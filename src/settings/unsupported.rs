@@ -38,8 +38,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "sslsni", "libpq", "turning SNI off is not supported yet";
     "sslcertmode", "libpq", "a configured client certificate is always offered (ssl_certfile); sslcertmode is not supported yet";
     "sslcompression", "libpq", "TLS compression is insecure (CRIME) and rustls never does it";
-    "ssl_min_protocol_version", "libpq", "TLS version bounds are not supported yet; httpdb speaks TLS 1.2 and 1.3";
-    "ssl_max_protocol_version", "libpq", "TLS version bounds are not supported yet; httpdb speaks TLS 1.2 and 1.3";
     "keepalives", "libpq", "TCP keep-alive settings are not supported yet";
     "keepalives_idle", "libpq", "TCP keep-alive settings are not supported yet";
     "keepalives_interval", "libpq", "TCP keep-alive settings are not supported yet";
@@ -55,7 +53,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "socket_tcp_keepcnt", "crate-python", "TCP keep-alive settings are not supported yet";
     "compress", "crate-python", "compression is not supported yet";
     "ssl_assert_fingerprint", "elasticsearch-py", "certificate pinning is not supported yet";
-    "ssl_version", "elasticsearch-py", "TLS version bounds are not supported yet; httpdb speaks TLS 1.2 and 1.3";
     "ssl_show_warn", "elasticsearch-py", "httpdb's warnings go through the log facade; filter them there";
     "http_compress", "elasticsearch-py", "compression is not supported yet";
     "headers", "elasticsearch-py", "default headers in the URI are not supported yet; set them per request";

@@ -16,13 +16,28 @@ use rustls::sign::SingleCertAndKey;
 use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
 
 use crate::error::{Error, Result, TlsErrorKind};
-use crate::settings::{CaCerts, Settings};
+use crate::settings::{CaCerts, Settings, TlsVersion};
 
 pub(crate) use verifier::NoVerification;
 
 /// The crypto provider every config uses: ring, named explicitly.
 pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The TLS versions `settings` allow, oldest first.
+pub(crate) fn protocol_versions(
+    settings: &Settings,
+) -> Vec<&'static rustls::SupportedProtocolVersion> {
+    let allowed = settings.ssl_min_protocol_version()..=settings.ssl_max_protocol_version();
+    [
+        (TlsVersion::Tls12, &rustls::version::TLS12),
+        (TlsVersion::Tls13, &rustls::version::TLS13),
+    ]
+    .into_iter()
+    .filter(|(v, _)| allowed.contains(v))
+    .map(|(_, version)| version)
+    .collect()
 }
 
 /// The TLS configuration of `settings`, or `None` when TLS is off.
@@ -33,7 +48,7 @@ pub(crate) fn client_config(settings: &Settings) -> Result<Option<Arc<ClientConf
     let provider = provider();
     let verifier = server_verifier(settings)?;
     let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(&protocol_versions(settings))
         .map_err(|e| Error::config("ssl", format!("the TLS provider cannot be used: {e}")))?
         .dangerous()
         .with_custom_certificate_verifier(verifier);
@@ -173,13 +188,24 @@ pub(crate) fn classify(
             | AlertDescription::CertificateExpired
             | AlertDescription::AccessDenied => rejected(),
             AlertDescription::HandshakeFailure if !has_identity => (Handshake, "the server ended the handshake; it may require a client certificate (ssl_certfile) or a TLS version or cipher httpdb does not offer".into()),
+            AlertDescription::ProtocolVersion => (Handshake, versions_hint(settings)),
             _ => (Handshake, format!("the server sent the TLS alert {alert:?}")),
         },
         rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } | rustls::Error::InappropriateHandshakeMessage { .. } => {
             (Handshake, "the server did not speak TLS as expected; is this port plain http? then use an http:// URI".into())
         }
+        rustls::Error::PeerIncompatible(_) => (Handshake, versions_hint(settings)),
         _ => (Handshake, "the TLS handshake failed".into()),
     }
+}
+
+/// What to change when the server and the client share no TLS version.
+fn versions_hint(settings: &Settings) -> String {
+    format!(
+        "the server speaks no TLS version between ssl_min_protocol_version={} and ssl_max_protocol_version={}; widen them (httpdb speaks TLSv1.2 and TLSv1.3)",
+        settings.ssl_min_protocol_version(),
+        settings.ssl_max_protocol_version()
+    )
 }
 
 /// The [`Error::Tls`] for a rustls failure talking to `host`;

@@ -380,6 +380,8 @@ fn config_prints_exactly_the_documented_keys() {
         "host_order",
         "max_retries",
         "max_body_size",
+        "ssl_min_protocol_version",
+        "ssl_max_protocol_version",
         "retry_interval_ms",
         "pool_size",
         "uri",

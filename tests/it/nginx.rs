@@ -218,3 +218,24 @@ fn ipv6_literal_hosts() {
     assert_eq!(info.url, format!("https://[::1]:{}", nginx.tls));
     assert_eq!(info.name.as_deref(), Some("nginx"));
 }
+
+/// nginx logs the version each request was spoken in: the bounds decide it.
+#[test]
+fn tls_version_bounds_as_nginx_logs_them() {
+    let nginx = Nginx::start();
+    for extra in [
+        "",
+        "&ssl_max_protocol_version=TLSv1.2",
+        "&ssl_min_protocol_version=TLSv1.3",
+    ] {
+        let c = client(
+            &nginx,
+            nginx.tls,
+            &format!("ssl_ca_certs={}{extra}", fx("ca.pem")),
+        );
+        assert_eq!(c.get("/").unwrap().status(), 200, "{extra}");
+    }
+    let entries = wait_for_port_entries(&nginx, nginx.tls, 3);
+    let protocols: Vec<&str> = entries.iter().map(|e| e.ssl_protocol.as_str()).collect();
+    assert_eq!(protocols, ["TLSv1.3", "TLSv1.2", "TLSv1.3"], "{entries:?}");
+}

@@ -1524,6 +1524,8 @@ fn to_json_has_exactly_the_documented_keys() {
         "host_order",
         "max_retries",
         "max_body_size",
+        "ssl_min_protocol_version",
+        "ssl_max_protocol_version",
         "retry_interval_ms",
         "pool_size",
         "uri",
@@ -1821,4 +1823,52 @@ fn refused_peer_names_say_why() {
     assert!(!message.contains("tlsCAFile"), "{message}");
     let (_, message) = config_error(Settings::from_uri("https://h/?minPoolSiz=2"));
     assert_contains(&message, &["did you mean \"minPoolSize\""]);
+}
+
+#[test]
+fn tls_version_bounds() {
+    let s = parse("https://h/?ssl_min_protocol_version=TLSv1.3");
+    assert_eq!(
+        (s.ssl_min_protocol_version(), s.ssl_max_protocol_version()),
+        (httpdb::TlsVersion::Tls13, httpdb::TlsVersion::Tls13)
+    );
+    assert_eq!(s, parse("https://h/?ssl_version=TLSv1_3"));
+    assert_eq!(s, parse("https://h/?ssl_min_protocol_version=1.3"));
+    assert_eq!(
+        s,
+        build(uri("https://h").ssl_min_protocol_version(httpdb::TlsVersion::Tls13))
+    );
+    assert_eq!(parse(&s.to_uri()), s);
+    let max = parse("https://h/?ssl_max_protocol_version=tlsv1.2");
+    assert_eq!(max.ssl_max_protocol_version(), httpdb::TlsVersion::Tls12);
+    assert_eq!(
+        max.to_uri(),
+        "https://h:443/?ssl_max_protocol_version=TLSv1.2"
+    );
+    for (uri, option, words) in [
+        (
+            "https://h/?ssl_min_protocol_version=TLSv1.1",
+            "ssl_min_protocol_version",
+            &["insecure", "TLSv1.2 or TLSv1.3"][..],
+        ),
+        (
+            "https://h/?ssl_version=TLSv1",
+            "ssl_version",
+            &["insecure", "which sets ssl_min_protocol_version"][..],
+        ),
+        (
+            "https://h/?ssl_min_protocol_version=TLSv1.3&ssl_max_protocol_version=TLSv1.2",
+            "ssl_max_protocol_version",
+            &["no TLS version to speak"][..],
+        ),
+        (
+            "http://h/?ssl_max_protocol_version=TLSv1.2",
+            "ssl_max_protocol_version",
+            &["TLS is off"][..],
+        ),
+    ] {
+        let (got, message) = config_error(Settings::from_uri(uri));
+        assert_eq!(got, option, "{message}");
+        assert_contains(&message, words);
+    }
 }

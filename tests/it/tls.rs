@@ -299,3 +299,43 @@ fn json_helpers_and_status_errors() {
         .unwrap();
     assert_eq!(response.status(), 418);
 }
+
+/// The version bounds reach the handshake: a server that speaks only a
+/// version outside them fails with a hint naming both options.
+#[test]
+fn tls_version_bounds_reach_the_handshake() {
+    let old = TestServer::start(ServerOptions::default().tls12_only());
+    let query = |extra: &str| format!("ssl_ca_certs={}&{extra}", fx("ca.pem"));
+    assert_eq!(
+        client(&old, &query("ssl_min_protocol_version=TLSv1.2"))
+            .get("/")
+            .unwrap()
+            .status(),
+        200
+    );
+    let error = client(&old, &query("ssl_min_protocol_version=TLSv1.3"))
+        .get("/")
+        .unwrap_err();
+    assert_eq!(tls_kind(&error), TlsErrorKind::Handshake, "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("ssl_min_protocol_version=TLSv1.3"),
+        "{error}"
+    );
+    assert!(
+        old.requests().len() == 1,
+        "only the TLS 1.2 client got through"
+    );
+    let new = TestServer::start(ServerOptions::default().tls13_only());
+    let error = client(&new, &query("ssl_max_protocol_version=TLSv1.2"))
+        .get("/")
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("ssl_max_protocol_version=TLSv1.2"),
+        "{error}"
+    );
+    assert!(new.requests().is_empty());
+}

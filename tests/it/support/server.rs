@@ -241,6 +241,8 @@ pub struct ServerOptions {
     pub ipv6: bool,
     /// Offer TLS 1.3 only (otherwise TLS 1.2 and 1.3).
     pub tls13_only: bool,
+    /// Offer TLS 1.2 only.
+    pub tls12_only: bool,
     /// Bind this port (0: any free port), e.g. to bring a host back where
     /// a client expects it.
     pub port: u16,
@@ -256,6 +258,7 @@ impl Default for ServerOptions {
             behaviour: Behaviour::Normal,
             ipv6: false,
             tls13_only: false,
+            tls12_only: false,
             port: 0,
         }
     }
@@ -308,6 +311,12 @@ impl ServerOptions {
     /// Offers TLS 1.3 only.
     pub fn tls13_only(mut self) -> Self {
         self.tls13_only = true;
+        self
+    }
+
+    /// Offers TLS 1.2 only.
+    pub fn tls12_only(mut self) -> Self {
+        self.tls12_only = true;
         self
     }
 }
@@ -540,6 +549,8 @@ fn tls_config(opts: &ServerOptions) -> Arc<ServerConfig> {
     let builder = ServerConfig::builder_with_provider(provider);
     let builder = if opts.tls13_only {
         builder.with_protocol_versions(&[&rustls::version::TLS13])
+    } else if opts.tls12_only {
+        builder.with_protocol_versions(&[&rustls::version::TLS12])
     } else {
         builder.with_safe_default_protocol_versions()
     }
