@@ -1,6 +1,20 @@
-# Sourced by benches/compare.sh and benches/download.sh: logging, installing
-# the Debian packages a benchmark needs, and building the binaries both
-# measure. Expects ROOT (the repository) and a `log` function.
+# Sourced by benches/compare.sh and benches/download.sh: a scratch directory
+# cleaned up on exit (with the nginx it started), installing the Debian
+# packages a benchmark needs, and building the binaries both measure.
+# Expects ROOT (the repository) and a `log` function.
+
+# scratch NAME: sets WORK to a fresh directory and, on exit, stops the
+# nginx whose pid is in NGINX_PID and removes WORK.
+scratch() {
+  WORK=$(mktemp -d "/tmp/httpdb-$1.XXXXXX")
+  NGINX_PID=""
+  trap cleanup EXIT
+}
+
+cleanup() {
+  if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
 
 # install PACKAGE... : apt-get install what is missing (as root, or with sudo).
 install_missing() {

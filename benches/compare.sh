@@ -43,14 +43,10 @@ WAIT_LOAD=${WAIT_LOAD:-300}
 OUT=$ROOT/benches/results
 FIX=$ROOT/fixtures
 mkdir -p "$OUT"
-WORK=$(mktemp -d /tmp/httpdb-compare.XXXXXX)
-NGINX_PID=""
-cleanup() {
-  if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 log() { echo "compare: $*" >&2; }
+# shellcheck source=benches/common.sh
+. "$ROOT/benches/common.sh"
+scratch compare
 load1() { cut -d' ' -f1 /proc/loadavg; }
 above() { python3 -c "import sys; sys.exit(0 if float('$1') > float('$2') else 1)"; }
 wait_quiet() {
@@ -63,8 +59,6 @@ wait_quiet() {
 }
 
 # ---------------------------------------------------------------- tools
-# shellcheck source=benches/common.sh
-. "$ROOT/benches/common.sh"
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v curl >/dev/null 2>&1 || need+=(curl)

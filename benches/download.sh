@@ -21,17 +21,11 @@ ROUNDS=${ROUNDS:-3}
 OUT=$ROOT/benches/results
 FIX=$ROOT/fixtures
 mkdir -p "$OUT"
-WORK=$(mktemp -d /tmp/httpdb-download.XXXXXX)
-NGINX_PID=""
-cleanup() {
-  if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 log() { echo "download: $*" >&2; }
-
 # shellcheck source=benches/common.sh
 . "$ROOT/benches/common.sh"
+scratch download
+
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 command -v curl >/dev/null 2>&1 || need+=(curl)
