@@ -172,6 +172,12 @@ pub enum TlsErrorKind {
     NotValidForName,
     /// The server's certificate is invalid otherwise (bad signature, wrong usage...).
     BadCertificate,
+    /// The server's certificate, or a CA certificate in its chain, is
+    /// revoked by the configured CRLs (`ssl_crl_file`, `ssl_crl_dir`).
+    Revoked,
+    /// No certificate the server sent has the pinned fingerprint
+    /// (`ssl_assert_fingerprint`).
+    PinMismatch,
     /// The server asked for a client certificate and none was configured.
     ClientCertRequired,
     /// The server rejected the client certificate we sent.
@@ -188,7 +194,12 @@ impl TlsErrorKind {
     pub fn is_verification(self) -> bool {
         matches!(
             self,
-            Self::UnknownIssuer | Self::Expired | Self::NotValidForName | Self::BadCertificate
+            Self::UnknownIssuer
+                | Self::Expired
+                | Self::NotValidForName
+                | Self::BadCertificate
+                | Self::Revoked
+                | Self::PinMismatch
         )
     }
 }
@@ -200,6 +211,8 @@ impl fmt::Display for TlsErrorKind {
             Self::Expired => "certificate expired or not yet valid",
             Self::NotValidForName => "certificate not valid for the host name",
             Self::BadCertificate => "bad certificate",
+            Self::Revoked => "certificate revoked",
+            Self::PinMismatch => "certificate fingerprint does not match the pin",
             Self::ClientCertRequired => "client certificate required",
             Self::ClientCertRejected => "client certificate rejected",
             Self::Handshake => "handshake failed",

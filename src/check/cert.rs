@@ -125,6 +125,14 @@ pub(super) fn file_subjects(path: &Path) -> Vec<String> {
         .collect()
 }
 
+/// The subjects of the certificates in PEM text.
+pub(super) fn pem_subjects(text: &str) -> Vec<String> {
+    CertificateDer::pem_slice_iter(text.as_bytes())
+        .filter_map(|c| c.ok())
+        .filter_map(|der| subject(&der))
+        .collect()
+}
+
 /// The subject of a DER certificate.
 pub(super) fn subject(der: &[u8]) -> Option<String> {
     X509Certificate::from_der(der)

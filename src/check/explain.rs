@@ -237,7 +237,7 @@ fn unknown_issuer(cx: &Context<'_>, certs: &[&X509Certificate<'_>]) -> Failure {
     let (subject, issuer) = (last.subject().to_string(), last.issuer().to_string());
     let self_signed = subject == issuer;
     let holds = match cx.settings.ssl_ca_certs() {
-        CaCerts::File(_) if !cx.ca_subjects.is_empty() => {
+        CaCerts::File(_) | CaCerts::Pem(_) if !cx.ca_subjects.is_empty() => {
             format!(" (it holds {})", list(&cx.ca_subjects))
         }
         _ => String::new(),

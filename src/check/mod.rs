@@ -305,7 +305,9 @@ pub(crate) struct Context<'a> {
 impl<'a> Context<'a> {
     fn new(settings: &'a Settings) -> Result<Context<'a>> {
         let tls = settings.tls();
-        let verifier = if tls && settings.ssl_cert_reqs().verifies() {
+        let verifier = if tls
+            && (settings.ssl_cert_reqs().verifies() || settings.ssl_assert_fingerprint().is_some())
+        {
             Some(tls::server_verifier(settings)?)
         } else {
             None
@@ -315,6 +317,10 @@ impl<'a> Context<'a> {
             CaCerts::File(path) => (
                 format!("ssl_ca_certs={}", path.display()),
                 cert::file_subjects(path),
+            ),
+            CaCerts::Pem(text) => (
+                "the PEM text of ssl_ca_certs".to_string(),
+                cert::pem_subjects(text),
             ),
             CaCerts::System => ("the system trust store".to_string(), Vec::new()),
         };

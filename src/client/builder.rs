@@ -8,7 +8,7 @@ use super::Client;
 use crate::error::Result;
 use crate::secret::Secret;
 use crate::settings::builder::SettingsBuilder;
-use crate::settings::{CaCerts, CertReqs, HostOrder, TlsVersion};
+use crate::settings::{CaCerts, CertReqs, Fingerprint, HostOrder, TlsVersion};
 
 /// Builds a [`Client`]: the same setters as [`SettingsBuilder`], and
 /// [`build`](ClientBuilder::build) gives the client.
@@ -58,6 +58,16 @@ impl ClientBuilder {
         ssl_max_protocol_version(v: TlsVersion);
         /// See [`SettingsBuilder::ssl_ca_certs`].
         ssl_ca_certs(ca: CaCerts);
+        /// See [`SettingsBuilder::ssl_crl_file`].
+        ssl_crl_file(path: impl Into<PathBuf>);
+        /// See [`SettingsBuilder::ssl_crl_dir`].
+        ssl_crl_dir(path: impl Into<PathBuf>);
+        /// See [`SettingsBuilder::ssl_assert_fingerprint`].
+        ssl_assert_fingerprint(fingerprint: Fingerprint);
+        /// See [`SettingsBuilder::ssl_assert_hostname`].
+        ssl_assert_hostname(name: &str);
+        /// See [`SettingsBuilder::ssl_sni`].
+        ssl_sni(on: bool);
         /// See [`SettingsBuilder::ssl_certfile`].
         ssl_certfile(path: impl Into<PathBuf>);
         /// See [`SettingsBuilder::ssl_keyfile`].

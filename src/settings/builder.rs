@@ -10,7 +10,7 @@ use crate::secret::Secret;
 use crate::settings::duration;
 use crate::settings::options::{self, Layer, Slot, check};
 use crate::settings::uri;
-use crate::settings::{CaCerts, CertReqs, HostOrder, Settings, TlsVersion};
+use crate::settings::{CaCerts, CertReqs, Fingerprint, HostOrder, Settings, TlsVersion};
 
 /// Builds [`Settings`] from a URI with keyword options on top.
 ///
@@ -165,8 +165,61 @@ impl SettingsBuilder {
         let shown = match &ca {
             CaCerts::System => "ssl_ca_certs=system".to_string(),
             CaCerts::File(p) => format!("ssl_ca_certs={}", p.display()),
+            CaCerts::Pem(text) if !text.trim_start().starts_with("-----BEGIN") => {
+                let mut this = self;
+                if this.error.is_none() {
+                    this.fail(options::settings_error(
+                        "ssl_ca_certs",
+                        text,
+                        " (CaCerts::Pem holds no PEM text)",
+                    ));
+                }
+                return this;
+            }
+            CaCerts::Pem(_) => "ssl_ca_certs=(PEM text)".to_string(),
         };
         self.set(|l| &mut l.ca_certs, ca, shown)
+    }
+    /// A PEM file of certificate revocation lists (libpq's `sslcrl`,
+    /// pymongo's `tlsCRLFile`): every certificate of the server's chain is
+    /// checked against them, and one whose issuer has no CRL there fails.
+    /// Defaults to none.
+    pub fn ssl_crl_file(self, path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        if path.as_os_str().is_empty() {
+            return self.option("ssl_crl_file", "");
+        }
+        let shown = format!("ssl_crl_file={}", path.display());
+        self.set(|l| &mut l.crl_file, path, shown)
+    }
+    /// A directory of PEM CRL files (libpq's `sslcrldir`), read as
+    /// [`ssl_crl_file`](SettingsBuilder::ssl_crl_file). Defaults to none.
+    pub fn ssl_crl_dir(self, path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        if path.as_os_str().is_empty() {
+            return self.option("ssl_crl_dir", "");
+        }
+        let shown = format!("ssl_crl_dir={}", path.display());
+        self.set(|l| &mut l.crl_dir, path, shown)
+    }
+    /// Pins the SHA-256 fingerprint of the server's certificate, or of a
+    /// CA certificate the server sends (which the server's certificate
+    /// must then chain to). Checked in addition to the chain, and alone
+    /// under `CERT_NONE`. Defaults to none.
+    pub fn ssl_assert_fingerprint(self, fingerprint: Fingerprint) -> Self {
+        let shown = format!("ssl_assert_fingerprint={fingerprint}");
+        self.set(|l| &mut l.fingerprint, fingerprint, shown)
+    }
+    /// The DNS name or IP address the server's certificate must hold
+    /// instead of the host's, for hosts reached by an address the
+    /// certificate does not name. Defaults to the host's own name.
+    pub fn ssl_assert_hostname(self, name: &str) -> Self {
+        self.option("ssl_assert_hostname", name)
+    }
+    /// Whether the host name is sent in the handshake (SNI; libpq's
+    /// `sslsni`). Defaults to true.
+    pub fn ssl_sni(self, on: bool) -> Self {
+        self.set(|l| &mut l.sni, on, format!("ssl_sni={on}"))
     }
     /// The client certificate file. Defaults to none.
     pub fn ssl_certfile(self, path: impl Into<PathBuf>) -> Self {

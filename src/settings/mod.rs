@@ -22,7 +22,7 @@ pub(crate) mod uri;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use builder::SettingsBuilder;
-pub use types::{CaCerts, CertReqs, Host, HostOrder, TlsVersion};
+pub use types::{CaCerts, CertReqs, Fingerprint, Host, HostOrder, TlsVersion};
 
 /// Default connect timeout (name resolution, TCP connect and TLS handshake).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -81,6 +81,11 @@ pub struct Settings {
     pub(crate) max_body_size: u64,
     pub(crate) min_tls: TlsVersion,
     pub(crate) max_tls: TlsVersion,
+    pub(crate) crl_file: Option<PathBuf>,
+    pub(crate) crl_dir: Option<PathBuf>,
+    pub(crate) fingerprint: Option<Fingerprint>,
+    pub(crate) server_name: Option<String>,
+    pub(crate) sni: bool,
 }
 
 impl std::str::FromStr for Settings {
@@ -238,6 +243,31 @@ impl Settings {
     pub fn max_body_size(&self) -> u64 {
         self.max_body_size
     }
+    /// A PEM file of certificate revocation lists the server's chain is
+    /// checked against. Defaults to none.
+    pub fn ssl_crl_file(&self) -> Option<&Path> {
+        self.crl_file.as_deref()
+    }
+    /// A directory of PEM CRL files the server's chain is checked
+    /// against. Defaults to none.
+    pub fn ssl_crl_dir(&self) -> Option<&Path> {
+        self.crl_dir.as_deref()
+    }
+    /// The pinned SHA-256 fingerprint: of the server's certificate, or of
+    /// a CA certificate in the chain it sends. Defaults to none.
+    pub fn ssl_assert_fingerprint(&self) -> Option<&Fingerprint> {
+        self.fingerprint.as_ref()
+    }
+    /// The name the certificate must hold instead of the host's. Defaults
+    /// to none: the host's own name.
+    pub fn ssl_assert_hostname(&self) -> Option<&str> {
+        self.server_name.as_deref()
+    }
+    /// Whether the host name is sent in the TLS handshake (SNI). Defaults
+    /// to true; IP addresses are never sent.
+    pub fn ssl_sni(&self) -> bool {
+        self.sni
+    }
 
     /// A plain ureq agent with these settings' TLS (our rustls
     /// configuration and verifiers), timeouts (`connect_timeout`,
@@ -302,8 +332,25 @@ impl Settings {
             if self.cert_reqs.verifies() && !self.match_hostname {
                 query.push(("ssl_match_hostname", "false".into()));
             }
-            if let CaCerts::File(path) = &self.ca_certs {
-                query.push(("ssl_ca_certs", path.to_string_lossy().into()));
+            match &self.ca_certs {
+                CaCerts::System => {}
+                CaCerts::File(path) => query.push(("ssl_ca_certs", path.to_string_lossy().into())),
+                CaCerts::Pem(text) => query.push(("ssl_ca_certs", text.clone())),
+            }
+            if let Some(name) = &self.server_name {
+                query.push(("ssl_assert_hostname", name.clone()));
+            }
+            if let Some(f) = &self.fingerprint {
+                query.push(("ssl_assert_fingerprint", f.to_string()));
+            }
+            if let Some(path) = &self.crl_file {
+                query.push(("ssl_crl_file", path.to_string_lossy().into()));
+            }
+            if let Some(path) = &self.crl_dir {
+                query.push(("ssl_crl_dir", path.to_string_lossy().into()));
+            }
+            if !self.sni {
+                query.push(("ssl_sni", "false".into()));
             }
             if let Some(path) = &self.certfile {
                 query.push(("ssl_certfile", path.to_string_lossy().into()));
@@ -391,7 +438,13 @@ impl Settings {
             "ssl_ca_certs": match &self.ca_certs {
                 CaCerts::System => "system".to_string(),
                 CaCerts::File(p) => p.to_string_lossy().into_owned(),
+                CaCerts::Pem(text) => text.clone(),
             },
+            "ssl_crl_file": path(&self.crl_file),
+            "ssl_crl_dir": path(&self.crl_dir),
+            "ssl_assert_fingerprint": self.fingerprint.map(|f| f.to_string()),
+            "ssl_assert_hostname": self.server_name,
+            "ssl_sni": self.sni,
             "ssl_certfile": path(&self.certfile),
             "ssl_keyfile": path(&self.keyfile),
             "username": self.username,
@@ -482,6 +535,11 @@ impl fmt::Debug for Settings {
             .field("max_body_size", &self.max_body_size)
             .field("min_tls", &self.min_tls)
             .field("max_tls", &self.max_tls)
+            .field("ssl_crl_file", &self.crl_file)
+            .field("ssl_crl_dir", &self.crl_dir)
+            .field("ssl_assert_fingerprint", &self.fingerprint)
+            .field("ssl_assert_hostname", &self.server_name)
+            .field("ssl_sni", &self.sni)
             .field("max_retries", &self.max_retries())
             .finish()
     }

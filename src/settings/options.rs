@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::duration::{self, DurationError};
-use crate::settings::{CaCerts, CertReqs, HostOrder, TlsVersion};
+use crate::settings::{CaCerts, CertReqs, Fingerprint, HostOrder, TlsVersion};
 
 /// One field as set by one source, with the option that set it as the user
 /// wrote it (`tlsCAFile=/ca.pem`, `password=***`), for conflict messages.
@@ -50,6 +50,11 @@ pub(crate) struct Layer {
     pub max_body_size: Option<Slot<u64>>,
     pub min_tls: Option<Slot<TlsVersion>>,
     pub max_tls: Option<Slot<TlsVersion>>,
+    pub crl_file: Option<Slot<PathBuf>>,
+    pub crl_dir: Option<Slot<PathBuf>>,
+    pub fingerprint: Option<Slot<Fingerprint>>,
+    pub server_name: Option<Slot<String>>,
+    pub sni: Option<Slot<bool>>,
 }
 
 /// Sets `slot` unless this source already set it to something else, which
@@ -109,6 +114,11 @@ impl Layer {
             max_body_size: top.max_body_size.or(self.max_body_size),
             min_tls: top.min_tls.or(self.min_tls),
             max_tls: top.max_tls.or(self.max_tls),
+            crl_file: top.crl_file.or(self.crl_file),
+            crl_dir: top.crl_dir.or(self.crl_dir),
+            fingerprint: top.fingerprint.or(self.fingerprint),
+            server_name: top.server_name.or(self.server_name),
+            sni: top.sni.or(self.sni),
         }
     }
 
@@ -138,6 +148,11 @@ impl Layer {
             self.passphrase.as_ref().map(|s| &s.from),
             self.min_tls.as_ref().map(|s| &s.from),
             self.max_tls.as_ref().map(|s| &s.from),
+            self.crl_file.as_ref().map(|s| &s.from),
+            self.crl_dir.as_ref().map(|s| &s.from),
+            self.fingerprint.as_ref().map(|s| &s.from),
+            self.server_name.as_ref().map(|s| &s.from),
+            self.sni.as_ref().map(|s| &s.from),
         ]
         .into_iter()
         .flatten()
@@ -213,11 +228,53 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         },
     },
     OptionSpec {
-        names: &["ssl_match_hostname", "ssl_assert_hostname"],
+        names: &["ssl_match_hostname"],
         canonical: "ssl_match_hostname",
         accepts: BOOL,
         secret: false,
         apply: |l, g| set(&mut l.match_hostname, g.boolean()?, g.shown()),
+    },
+    // elasticsearch-py: a name to check instead of the host's, or a boolean.
+    OptionSpec {
+        names: &["ssl_assert_hostname"],
+        canonical: "ssl_assert_hostname",
+        accepts: "a DNS name or IP address the certificate must hold instead of the host's (for hosts reached by IP address), or true/false as ssl_match_hostname",
+        secret: false,
+        apply: |l, g| match g.boolean() {
+            Ok(check) => set(&mut l.match_hostname, check, g.shown()),
+            Err(_) => {
+                set(&mut l.server_name, g.server_name()?, g.shown())?;
+                set(&mut l.match_hostname, true, g.shown())
+            }
+        },
+    },
+    OptionSpec {
+        names: &["ssl_sni", "sslsni"],
+        canonical: "ssl_sni",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.sni, g.boolean()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["ssl_assert_fingerprint"],
+        canonical: "ssl_assert_fingerprint",
+        accepts: "the SHA-256 fingerprint of the server's certificate or of a CA certificate the server sends: 64 hex digits, colons optional, any case",
+        secret: false,
+        apply: |l, g| set(&mut l.fingerprint, g.value.parse()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["ssl_crl_file", "tlsCRLFile", "sslcrl"],
+        canonical: "ssl_crl_file",
+        accepts: "a path to a PEM file of certificate revocation lists (-----BEGIN X509 CRL-----)",
+        secret: false,
+        apply: |l, g| set(&mut l.crl_file, g.path()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["ssl_crl_dir", "sslcrldir"],
+        canonical: "ssl_crl_dir",
+        accepts: "a path to a directory of PEM CRL files (as `openssl rehash` leaves them)",
+        secret: false,
+        apply: |l, g| set(&mut l.crl_dir, g.path()?, g.shown()),
     },
     OptionSpec {
         names: &["tlsAllowInvalidHostnames"],
@@ -236,15 +293,37 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             "security.trust_only_pem_file",
         ],
         canonical: "ssl_ca_certs",
-        accepts: "a path to a PEM file of CA certificates, or `system` for the OS trust store",
+        accepts: "a path to a PEM file of CA certificates, `system` for the OS trust store, or the PEM text itself (-----BEGIN CERTIFICATE-----...)",
         secret: false,
         apply: |l, g| {
             let ca = if g.value.eq_ignore_ascii_case("system") {
                 CaCerts::System
+            } else if is_pem(g.value) {
+                CaCerts::Pem(g.value.trim().to_string())
             } else {
                 CaCerts::File(g.path()?)
             };
             set(&mut l.ca_certs, ca, g.shown())
+        },
+    },
+    // Couchbase: the CA certificates as PEM text.
+    OptionSpec {
+        names: &[
+            "security.trust_only_pem_str",
+            "security.trust_only_certificates",
+        ],
+        canonical: "ssl_ca_certs",
+        accepts: "the PEM text of one or more CA certificates (-----BEGIN CERTIFICATE-----...)",
+        secret: false,
+        apply: |l, g| {
+            if !is_pem(g.value) {
+                return Err(g.bad(" (not PEM text)"));
+            }
+            set(
+                &mut l.ca_certs,
+                CaCerts::Pem(g.value.trim().to_string()),
+                g.shown(),
+            )
         },
     },
     OptionSpec {
@@ -486,6 +565,11 @@ fn sslmode(l: &mut Layer, g: &Given) -> Result<()> {
         )),
         _ => Err(g.bad("")),
     }
+}
+
+/// True when `value` is PEM text rather than a path.
+fn is_pem(value: &str) -> bool {
+    value.trim_start().starts_with("-----BEGIN")
 }
 
 /// Finds the row for `key`, case-insensitively.
@@ -782,6 +866,14 @@ impl Given<'_> {
             }
             _ => Err(self.bad("")),
         }
+    }
+
+    /// A DNS name or IP address (IPv6 without brackets), as rustls takes it.
+    fn server_name(&self) -> Result<String> {
+        let name = self.value.trim_matches(['[', ']']);
+        rustls::pki_types::ServerName::try_from(name)
+            .map(|_| name.to_string())
+            .map_err(|_| self.bad(" (not a DNS name or IP address)"))
     }
 
     fn host_order(&self) -> Result<HostOrder> {

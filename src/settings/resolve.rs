@@ -40,6 +40,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         && keywords.match_hostname.is_none()
     {
         uri_layer.match_hostname = None;
+        uri_layer.server_name = None;
     }
     // A token and a password both fill the Authorization header: the one
     // given as a keyword replaces the other from the URI.
@@ -124,6 +125,20 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         (None, _) if l.sslmode_require.is_some() && l.cert_reqs.is_none() => false,
         (None, _) => true,
     };
+    // Revocation is a property of a verified chain: with verification off
+    // there is no chain to check a CRL against.
+    if cert_reqs == CertReqs::None
+        && let Some(crl) = l.crl_file.as_ref().or(l.crl_dir.as_ref())
+    {
+        let none_from = l.cert_reqs.as_ref().map_or("sslmode=require", |s| &s.from);
+        return Err(Error::config(
+            options::key_of(&crl.from),
+            format!(
+                "conflicting options: {} asks for revocation checks, but {none_from} turns verification off; revocation is checked only on a verified chain, so keep one of them",
+                crl.from
+            ),
+        ));
+    }
     let default_port = if tls { 443 } else { 80 };
     let mut hosts: Vec<Host> = Vec::with_capacity(parsed.hosts.len());
     for (name, port) in parsed.hosts {
@@ -180,6 +195,11 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         max_body_size: l.max_body_size.map_or(DEFAULT_MAX_BODY_SIZE, |s| s.value),
         min_tls: l.min_tls.map_or(TlsVersion::Tls12, |s| s.value),
         max_tls: l.max_tls.map_or(TlsVersion::Tls13, |s| s.value),
+        crl_file: l.crl_file.map(|s| s.value),
+        crl_dir: l.crl_dir.map(|s| s.value),
+        fingerprint: l.fingerprint.map(|s| s.value),
+        server_name: l.server_name.map(|s| s.value).filter(|_| match_hostname),
+        sni: l.sni.is_none_or(|s| s.value),
     })
 }
 

@@ -58,6 +58,10 @@ pub enum CaCerts {
     System,
     /// Exactly the certificates in this PEM file, and nothing else.
     File(PathBuf),
+    /// Exactly the certificates in this PEM text (Couchbase's
+    /// `security.trust_only_pem_str`), for containers that pass CAs in
+    /// environment variables rather than files.
+    Pem(String),
 }
 
 /// In which order hosts are tried.
@@ -139,5 +143,71 @@ impl TlsVersion {
 impl fmt::Display for TlsVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The SHA-256 fingerprint of a certificate, for pinning
+/// (`ssl_assert_fingerprint`).
+///
+/// Parsed from 64 hex digits, with or without colons, in any case; shown
+/// as upper-case pairs joined by colons, as `openssl x509 -fingerprint`
+/// and Elasticsearch print it.
+///
+/// ```
+/// let f: httpdb::Fingerprint = "ab".repeat(32).parse()?;
+/// assert!(f.to_string().starts_with("AB:AB:"));
+/// # Ok::<(), httpdb::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl Fingerprint {
+    /// The fingerprint of a DER-encoded certificate.
+    pub fn of(der: &[u8]) -> Fingerprint {
+        let digest = ring::digest::digest(&ring::digest::SHA256, der);
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(digest.as_ref());
+        Fingerprint(bytes)
+    }
+}
+
+impl std::str::FromStr for Fingerprint {
+    type Err = crate::Error;
+
+    /// 64 hex digits, colons (or spaces) between pairs allowed.
+    fn from_str(text: &str) -> crate::Result<Fingerprint> {
+        let digits: Vec<u8> = text.bytes().filter(|b| !matches!(b, b':' | b' ')).collect();
+        let why = match digits.len() {
+            _ if !digits.iter().all(u8::is_ascii_hexdigit) => " (not hex digits)",
+            64 => "",
+            32 => " (an MD5 fingerprint; only SHA-256 is accepted)",
+            40 => " (a SHA-1 fingerprint; only SHA-256 is accepted)",
+            _ => " (not 64 hex digits)",
+        };
+        if !why.is_empty() {
+            return Err(crate::settings::options::settings_error(
+                "ssl_assert_fingerprint",
+                text,
+                why,
+            ));
+        }
+        let mut bytes = [0u8; 32];
+        for (byte, pair) in bytes.iter_mut().zip(digits.chunks(2)) {
+            let hex = std::str::from_utf8(pair).unwrap_or("00");
+            *byte = u8::from_str_radix(hex, 16).unwrap_or(0);
+        }
+        Ok(Fingerprint(bytes))
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, byte) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(":")?;
+            }
+            write!(f, "{byte:02X}")?;
+        }
+        Ok(())
     }
 }

@@ -20,7 +20,6 @@ macro_rules! unsupported {
 
 /// Every known name that is refused, with its reason.
 pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
-    "tlsCRLFile", "pymongo", "certificate revocation lists are not supported yet; nothing is checked against a CRL";
     "tlsDisableOCSPEndpointCheck", "pymongo", "httpdb never queries OCSP responders, so there is nothing to turn off; remove the option";
     "serverSelectionTimeoutMS", "pymongo", "httpdb selects no server: connect_timeout bounds each connect and timeout the whole call, failover included";
     "minPoolSize", "pymongo", "httpdb keeps no minimum of idle connections; pool_size (maxPoolSize) is the most it keeps";
@@ -33,9 +32,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "compressors", "pymongo", "compression is not supported yet";
     "zlibCompressionLevel", "pymongo", "compression is not supported yet";
     "appname", "pymongo", "an application name in User-Agent is not supported yet";
-    "sslcrl", "libpq", "certificate revocation lists are not supported yet; nothing is checked against a CRL";
-    "sslcrldir", "libpq", "certificate revocation lists are not supported yet; nothing is checked against a CRL";
-    "sslsni", "libpq", "turning SNI off is not supported yet";
     "sslcertmode", "libpq", "a configured client certificate is always offered (ssl_certfile); sslcertmode is not supported yet";
     "sslcompression", "libpq", "TLS compression is insecure (CRIME) and rustls never does it";
     "keepalives", "libpq", "TCP keep-alive settings are not supported yet";
@@ -52,7 +48,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "socket_tcp_keepintvl", "crate-python", "TCP keep-alive settings are not supported yet";
     "socket_tcp_keepcnt", "crate-python", "TCP keep-alive settings are not supported yet";
     "compress", "crate-python", "compression is not supported yet";
-    "ssl_assert_fingerprint", "elasticsearch-py", "certificate pinning is not supported yet";
     "ssl_show_warn", "elasticsearch-py", "httpdb's warnings go through the log facade; filter them there";
     "http_compress", "elasticsearch-py", "compression is not supported yet";
     "headers", "elasticsearch-py", "default headers in the URI are not supported yet; set them per request";
@@ -65,8 +60,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "max_dead_node_backoff", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
     "randomize_nodes_in_pool", "elasticsearch-py", "httpdb orders hosts with host_order (round_robin or ordered), not at random";
     "node_selector_class", "elasticsearch-py", "a Python class cannot be named here; host_order chooses round_robin or ordered";
-    "security.trust_only_pem_str", "Couchbase", "CA certificates as PEM text are not supported yet; write them to a file and name it with ssl_ca_certs";
-    "security.trust_only_certificates", "Couchbase", "CA certificates as PEM text are not supported yet; write them to a file and name it with ssl_ca_certs";
     "security.trust_only_capella", "Couchbase", "Capella's root certificate is bundled by the Couchbase SDKs, not by httpdb; pass it with ssl_ca_certs";
 };
 

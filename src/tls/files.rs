@@ -9,7 +9,9 @@ use std::sync::Arc;
 use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::{self, PemObject, SectionKind};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::pki_types::{
+    CertificateDer, CertificateRevocationListDer, PrivateKeyDer, PrivatePkcs8KeyDer,
+};
 use rustls::sign::CertifiedKey;
 
 use crate::error::{Error, Result};
@@ -99,15 +101,100 @@ fn read(option: &str, path: &Path) -> Result<Vec<u8>> {
 /// The CAs of `option=path`: every certificate in the file, strictly.
 pub(crate) fn ca_file(option: &str, path: &Path) -> Result<RootCertStore> {
     let data = read(option, path)?;
-    let certs = pem_certs(option, path, &data)?;
+    ca_store(&data, |what| file_error(option, path, what, None))
+}
+
+/// The CAs of `option=PEM text`: every certificate in it, strictly.
+pub(crate) fn ca_pem(option: &str, text: &str) -> Result<RootCertStore> {
+    ca_store(text.as_bytes(), |what| {
+        Error::config(
+            option,
+            format!(
+                "{option} (PEM text): {}",
+                what.replace("the file", "the text")
+            ),
+        )
+    })
+}
+
+fn ca_store(data: &[u8], fail: impl Fn(String) -> Error) -> Result<RootCertStore> {
+    let certs = CertificateDer::pem_slice_iter(data)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| fail(format!("is not valid PEM ({e}); it must hold PEM certificates (-----BEGIN CERTIFICATE-----)")))?;
     if certs.is_empty() {
-        return Err(file_error(option, path, no_certificate(&data), None));
+        return Err(fail(no_certificate(data)));
     }
     let mut store = RootCertStore::empty();
     for (i, cert) in certs.into_iter().enumerate() {
-        store.add(cert).map_err(|e| file_error(option, path, format!("certificate #{} is not a usable CA certificate ({e}); it must hold PEM certificates (-----BEGIN CERTIFICATE-----) of the CAs to trust", i + 1), None))?;
+        store.add(cert).map_err(|e| fail(format!("certificate #{} is not a usable CA certificate ({e}); it must hold PEM certificates (-----BEGIN CERTIFICATE-----) of the CAs to trust", i + 1)))?;
     }
     Ok(store)
+}
+
+/// The certificate revocation lists of `settings`: every CRL in
+/// `ssl_crl_file`, and in each file of `ssl_crl_dir` that holds one.
+pub(crate) fn crls(settings: &Settings) -> Result<Vec<CertificateRevocationListDer<'static>>> {
+    let mut crls = Vec::new();
+    if let Some(path) = settings.ssl_crl_file() {
+        let found = pem_crls("ssl_crl_file", path, &read("ssl_crl_file", path)?)?;
+        if found.is_empty() {
+            return Err(file_error("ssl_crl_file", path, NO_CRL.into(), None));
+        }
+        crls.extend(found);
+    }
+    if let Some(dir) = settings.ssl_crl_dir() {
+        let listing = std::fs::read_dir(dir).map_err(|e| {
+            file_error(
+                "ssl_crl_dir",
+                dir,
+                format!("cannot list the directory: {e}; name a directory of PEM CRL files"),
+                Some(e),
+            )
+        })?;
+        let mut paths: Vec<_> = listing
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            // Following links, as `openssl rehash` leaves them.
+            .filter(|p| p.is_file())
+            .collect();
+        paths.sort();
+        let before = crls.len();
+        for path in &paths {
+            let found = pem_crls("ssl_crl_dir", path, &read("ssl_crl_dir", path)?)?;
+            log::debug!("ssl_crl_dir: {} CRLs in {}", found.len(), path.display());
+            crls.extend(found);
+        }
+        if crls.len() == before {
+            return Err(file_error(
+                "ssl_crl_dir",
+                dir,
+                format!(
+                    "holds no file with a CRL ({} files read); {NO_CRL}",
+                    paths.len()
+                ),
+                None,
+            ));
+        }
+    }
+    Ok(crls)
+}
+
+const NO_CRL: &str = "holds no PEM certificate revocation list (-----BEGIN X509 CRL-----); convert DER with `openssl crl -inform der -in FILE -out FILE.pem`";
+
+fn pem_crls(
+    option: &str,
+    path: &Path,
+    data: &[u8],
+) -> Result<Vec<CertificateRevocationListDer<'static>>> {
+    CertificateRevocationListDer::pem_slice_iter(data)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| {
+            file_error(
+                option,
+                path,
+                format!("is not valid PEM ({e}); it must hold PEM CRLs (-----BEGIN X509 CRL-----)"),
+                None,
+            )
+        })
 }
 
 fn no_certificate(data: &[u8]) -> String {

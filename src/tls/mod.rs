@@ -12,6 +12,7 @@ use std::sync::Arc;
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::ServerCertVerifier;
 use rustls::crypto::CryptoProvider;
+use rustls::pki_types::ServerName;
 use rustls::sign::SingleCertAndKey;
 use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
 
@@ -57,50 +58,88 @@ pub(crate) fn client_config(settings: &Settings) -> Result<Option<Arc<ClientConf
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.enable_sni = settings.ssl_sni();
     Ok(Some(Arc::new(config)))
 }
 
 /// The verifier of the server's certificate that `settings` call for: the
 /// one every `Client` uses, and the one `httpdb check` runs on the chain it
 /// recorded. Reads the CA file (even under `CERT_NONE`, so that a wrong path
-/// is reported) and loads the OS store when it is used.
+/// is reported) and the CRLs, and loads the OS store when it is used.
 pub(crate) fn server_verifier(settings: &Settings) -> Result<Arc<dyn ServerCertVerifier>> {
     let provider = provider();
-    Ok(if settings.ssl_cert_reqs().verifies() {
-        let webpki = WebPkiServerVerifier::builder_with_provider(
+    let chain = if settings.ssl_cert_reqs().verifies() {
+        let mut builder = WebPkiServerVerifier::builder_with_provider(
             Arc::new(roots(settings)?),
             provider.clone(),
-        )
-        .build()
-        .map_err(|e| {
+        );
+        let crls = files::crls(settings)?;
+        if !crls.is_empty() {
+            // As OpenSSL does: a CRL past its next update is not trusted.
+            builder = builder.with_crls(crls).enforce_revocation_expiration();
+        }
+        let webpki = builder.build().map_err(|e| {
+            let option = if settings.ssl_crl_file().is_some() || settings.ssl_crl_dir().is_some() {
+                crl_option(settings)
+            } else {
+                "ssl_ca_certs".into()
+            };
             Error::config(
-                "ssl_ca_certs",
-                format!("cannot build a certificate verifier from the trusted CAs: {e}"),
+                option.split('=').next().unwrap_or("ssl_ca_certs"),
+                format!("cannot build a certificate verifier from {option}: {e}"),
             )
         })?;
-        if settings.ssl_match_hostname() {
-            webpki
-        } else {
-            if *settings.ssl_ca_certs() == CaCerts::System {
-                log::warn!(
-                    "the host name is not checked (ssl_match_hostname=false) and the system trust store is used: any certificate a public CA issued, for any name, is accepted from {}; name your CA with ssl_ca_certs=FILE, or check the host name",
-                    host_list(settings)
-                );
-            }
-            Arc::new(verifier::ChainOnly(webpki))
+        if !settings.ssl_match_hostname() && *settings.ssl_ca_certs() == CaCerts::System {
+            log::warn!(
+                "the host name is not checked (ssl_match_hostname=false) and the system trust store is used: any certificate a public CA issued, for any name, is accepted from {}; name your CA with ssl_ca_certs=FILE, or check the host name",
+                host_list(settings)
+            );
         }
+        Some(webpki)
     } else {
-        // Read a CA file even though it will not be used, so that a wrong
+        // Read the CAs even though they will not be used, so that a wrong
         // path is reported rather than silently ignored.
-        if let CaCerts::File(path) = settings.ssl_ca_certs() {
-            files::ca_file("ssl_ca_certs", path)?;
+        match settings.ssl_ca_certs() {
+            CaCerts::File(path) => drop(files::ca_file("ssl_ca_certs", path)?),
+            CaCerts::Pem(text) => drop(files::ca_pem("ssl_ca_certs", text)?),
+            CaCerts::System => {}
         }
-        log::warn!(
-            "TLS certificate verification is off (ssl_cert_reqs=CERT_NONE) for {}: any server can pose as these hosts",
-            host_list(settings)
-        );
-        Arc::new(NoVerification(provider.clone()))
-    })
+        if settings.ssl_assert_fingerprint().is_none() {
+            log::warn!(
+                "TLS certificate verification is off (ssl_cert_reqs=CERT_NONE) for {}: any server can pose as these hosts",
+                host_list(settings)
+            );
+        }
+        None
+    };
+    let name = match settings.ssl_assert_hostname() {
+        Some(name) => Some(ServerName::try_from(name.to_string()).map_err(|_| {
+            Error::config(
+                "ssl_assert_hostname",
+                format!("ssl_assert_hostname={name} is not a DNS name or IP address"),
+            )
+        })?),
+        None => None,
+    };
+    Ok(Arc::new(verifier::Verifier {
+        chain,
+        check_name: settings.ssl_match_hostname(),
+        name,
+        pin: settings.ssl_assert_fingerprint().copied(),
+        provider,
+    }))
+}
+
+/// `ssl_crl_file=…` and/or `ssl_crl_dir=…`, for messages.
+fn crl_option(settings: &Settings) -> String {
+    let mut given = Vec::new();
+    if let Some(p) = settings.ssl_crl_file() {
+        given.push(format!("ssl_crl_file={}", p.display()));
+    }
+    if let Some(p) = settings.ssl_crl_dir() {
+        given.push(format!("ssl_crl_dir={}", p.display()));
+    }
+    given.join(" and ")
 }
 
 fn host_list(settings: &Settings) -> String {
@@ -119,6 +158,7 @@ pub(crate) fn identity(settings: &Settings) -> Result<Option<Arc<rustls::sign::C
 fn roots(settings: &Settings) -> Result<RootCertStore> {
     match settings.ssl_ca_certs() {
         CaCerts::File(path) => files::ca_file("ssl_ca_certs", path),
+        CaCerts::Pem(text) => files::ca_pem("ssl_ca_certs", text),
         CaCerts::System => {
             let found = rustls_native_certs::load_native_certs();
             for error in &found.errors {
@@ -147,6 +187,7 @@ pub(crate) fn classify(
     use TlsErrorKind::*;
     let trust = match settings.ssl_ca_certs() {
         CaCerts::File(p) => format!("any CA in ssl_ca_certs={}", p.display()),
+        CaCerts::Pem(_) => "any CA in the PEM text of ssl_ca_certs".into(),
         CaCerts::System => "any CA in the system trust store".into(),
     };
     let has_identity = settings.ssl_certfile().is_some();
@@ -172,9 +213,19 @@ pub(crate) fn classify(
             CertificateError::Expired | CertificateError::ExpiredContext { .. } | CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
                 (Expired, "the server's certificate is outside its validity period; renew it on the server, or check this machine's clock".into())
             }
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                let name = host.rsplit_once(':').map_or(host, |(n, _)| n).trim_matches(['[', ']']);
-                (NotValidForName, format!("the certificate does not name {name}; connect by a name it holds, or set ssl_match_hostname=false to check the chain only"))
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => match settings.ssl_assert_hostname() {
+                Some(name) => (NotValidForName, format!("the certificate does not name ssl_assert_hostname={name}; name one it holds")),
+                None => {
+                    let name = host.rsplit_once(':').map_or(host, |(n, _)| n).trim_matches(['[', ']']);
+                    (NotValidForName, format!("the certificate does not name {name}; connect by a name it holds, name the one it holds with ssl_assert_hostname=NAME, or set ssl_match_hostname=false to check the chain only"))
+                }
+            },
+            CertificateError::Revoked => (Revoked, format!("the server's certificate, or a CA certificate in its chain, is revoked by {}; have the server's certificate reissued", crl_option(settings))),
+            CertificateError::UnknownRevocationStatus => (Revoked, format!("{} holds no CRL from the issuer of a certificate in the server's chain, so its revocation cannot be checked; add that CA's CRL", crl_option(settings))),
+            CertificateError::ExpiredRevocationList | CertificateError::ExpiredRevocationListContext { .. } => (Revoked, format!("a CRL in {} is past its next update; fetch a current CRL from the CA", crl_option(settings))),
+            CertificateError::Other(other) if other.0.downcast_ref::<verifier::PinMismatch>().is_some() => {
+                let pin = settings.ssl_assert_fingerprint().map(ToString::to_string).unwrap_or_default();
+                (PinMismatch, format!("{other}, not ssl_assert_fingerprint={pin}; the server's certificate changed, or this is another server: check the fingerprint with `httpdb check`"))
             }
             _ => (BadCertificate, "the server's certificate is not acceptable; have it reissued, or set ssl_cert_reqs=CERT_NONE to skip verification".into()),
         },

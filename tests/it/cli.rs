@@ -360,32 +360,7 @@ fn config_prints_exactly_the_documented_keys() {
         .map(String::as_str)
         .collect();
     keys.sort_unstable();
-    let mut expected = vec![
-        "hosts",
-        "tls",
-        "path",
-        "ssl_cert_reqs",
-        "ssl_match_hostname",
-        "ssl_ca_certs",
-        "ssl_certfile",
-        "ssl_keyfile",
-        "username",
-        "password",
-        "token",
-        "ssl_pem_passphrase",
-        "connect_timeout_ms",
-        "timeout_ms",
-        "read_timeout_ms",
-        "pool_idle_timeout_ms",
-        "host_order",
-        "max_retries",
-        "max_body_size",
-        "ssl_min_protocol_version",
-        "ssl_max_protocol_version",
-        "retry_interval_ms",
-        "pool_size",
-        "uri",
-    ];
+    let mut expected = crate::settings::SETTINGS_JSON_KEYS.to_vec();
     expected.sort_unstable();
     assert_eq!(keys, expected);
     assert_eq!(json["hosts"], serde_json::json!(["db1:4200", "db2:443"]));

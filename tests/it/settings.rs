@@ -1373,6 +1373,10 @@ fn to_uri_with_secrets_round_trips() {
         "http://h/?connect_timeout=1h30m&timeout=250us&retry_interval=7ns&pool_size=0&max_retries=0",
         "https://u:@h",
         "https://u@h",
+        "https://h/?tlsCRLFile=/c%20rl.pem&sslcrldir=/crls&sslsni=0&ssl_assert_hostname=db.example.com",
+        "https://h/?ssl_assert_fingerprint=ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89:ab:cd:ef:01:23:45:67:89&verify_certs=false",
+        "https://h/?ssl_ca_certs=-----BEGIN%20CERTIFICATE-----%0AMIIB%2B%3D%0A-----END%20CERTIFICATE-----",
+        "https://h/?ssl_assert_hostname=%5B::1%5D",
     ] {
         let s = parse(text);
         assert_eq!(
@@ -1504,32 +1508,7 @@ fn to_json_has_exactly_the_documented_keys() {
     let object = json.as_object().expect("an object");
     let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
     keys.sort_unstable();
-    let mut expected = vec![
-        "hosts",
-        "tls",
-        "path",
-        "ssl_cert_reqs",
-        "ssl_match_hostname",
-        "ssl_ca_certs",
-        "ssl_certfile",
-        "ssl_keyfile",
-        "username",
-        "password",
-        "token",
-        "ssl_pem_passphrase",
-        "connect_timeout_ms",
-        "timeout_ms",
-        "read_timeout_ms",
-        "pool_idle_timeout_ms",
-        "host_order",
-        "max_retries",
-        "max_body_size",
-        "ssl_min_protocol_version",
-        "ssl_max_protocol_version",
-        "retry_interval_ms",
-        "pool_size",
-        "uri",
-    ];
+    let mut expected = SETTINGS_JSON_KEYS.to_vec();
     expected.sort_unstable();
     assert_eq!(keys, expected);
 
@@ -1766,6 +1745,35 @@ fn peer_aliases_with_their_meaning() {
         "ssl_cert_reqs=CERT_NONE",
     );
     same("basic_auth=admin:p%3Ass", "username=admin&password=p:ss");
+    same("tlsCRLFile=/crl.pem", "ssl_crl_file=/crl.pem");
+    same("sslcrl=/crl.pem", "ssl_crl_file=/crl.pem");
+    same("sslcrldir=/crls", "ssl_crl_dir=/crls");
+    same("sslsni=0", "ssl_sni=false");
+    same("ssl_assert_hostname=false", "ssl_match_hostname=false");
+    same(
+        "security.trust_only_pem_str=-----BEGIN%20CERTIFICATE-----x",
+        "ssl_ca_certs=-----BEGIN%20CERTIFICATE-----x",
+    );
+    // The fingerprint in any of its written forms.
+    let pin = "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+    same(
+        &format!(
+            "ssl_assert_fingerprint={}",
+            pin.replace(':', "").to_lowercase()
+        ),
+        &format!("ssl_assert_fingerprint={pin}"),
+    );
+    assert_eq!(
+        parse(&format!("https://h/?ssl_assert_fingerprint={pin}"))
+            .ssl_assert_fingerprint()
+            .map(ToString::to_string)
+            .as_deref(),
+        Some(pin)
+    );
+    // The name form: checked instead of the host's, shown in brackets-free form.
+    let s = parse("https://10.0.0.7/?ssl_assert_hostname=db.example.com");
+    assert_eq!(s.ssl_assert_hostname(), Some("db.example.com"));
+    assert!(s.ssl_match_hostname());
     same("http_auth=admin:", "username=admin&password=");
     let (option, message) =
         config_error(Settings::from_uri("https://h/?basic_auth=S3CRET-no-colon"));
@@ -1786,9 +1794,9 @@ fn refused_peer_names_say_why() {
             &["pymongo", "never resends a write"][..],
         ),
         (
-            "https://h/?tlsCRLFile=/crl.pem",
-            "tlsCRLFile",
-            &["revocation", "not supported yet"][..],
+            "https://h/?tlsDisableOCSPEndpointCheck=true",
+            "tlsDisableOCSPEndpointCheck",
+            &["pymongo", "OCSP"][..],
         ),
         (
             "https://h/?minPoolSize=2",
@@ -1796,9 +1804,9 @@ fn refused_peer_names_say_why() {
             &["no minimum", "maxPoolSize"][..],
         ),
         (
-            "https://h/?sslcrl=/x",
-            "sslcrl",
-            &["libpq", "revocation"][..],
+            "https://h/?sslcompression=1",
+            "sslcompression",
+            &["libpq", "CRIME"][..],
         ),
         (
             "https://h/?node_selector_class=x",
@@ -1818,8 +1826,15 @@ fn refused_peer_names_say_why() {
         assert!(!message.contains("did you mean"), "{message}");
     }
     // Typos: the nearest name is the refused one, with its reason.
+    let (_, message) = config_error(Settings::from_uri(
+        "https://h/?tlsDisableOCSPEndpointChek=1",
+    ));
+    assert_contains(
+        &message,
+        &["did you mean \"tlsDisableOCSPEndpointCheck\"", "OCSP"],
+    );
     let (_, message) = config_error(Settings::from_uri("https://h/?tlsCRLFil=/crl.pem"));
-    assert_contains(&message, &["did you mean \"tlsCRLFile\"", "revocation"]);
+    assert_contains(&message, &["did you mean \"tlsCRLFile\""]);
     assert!(!message.contains("tlsCAFile"), "{message}");
     let (_, message) = config_error(Settings::from_uri("https://h/?minPoolSiz=2"));
     assert_contains(&message, &["did you mean \"minPoolSize\""]);
@@ -1872,3 +1887,37 @@ fn tls_version_bounds() {
         assert_contains(&message, words);
     }
 }
+
+/// Every key of `Settings::to_json` (and so of `httpdb config`), as the
+/// README documents them: one list for the library's and the CLI's tests.
+pub const SETTINGS_JSON_KEYS: &[&str] = &[
+    "hosts",
+    "tls",
+    "path",
+    "ssl_cert_reqs",
+    "ssl_match_hostname",
+    "ssl_assert_hostname",
+    "ssl_sni",
+    "ssl_assert_fingerprint",
+    "ssl_ca_certs",
+    "ssl_crl_file",
+    "ssl_crl_dir",
+    "ssl_certfile",
+    "ssl_keyfile",
+    "ssl_pem_passphrase",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+    "username",
+    "password",
+    "token",
+    "connect_timeout_ms",
+    "timeout_ms",
+    "read_timeout_ms",
+    "pool_idle_timeout_ms",
+    "retry_interval_ms",
+    "pool_size",
+    "host_order",
+    "max_retries",
+    "max_body_size",
+    "uri",
+];

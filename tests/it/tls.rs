@@ -339,3 +339,111 @@ fn tls_version_bounds_reach_the_handshake() {
     );
     assert!(new.requests().is_empty());
 }
+
+/// The pin may name a CA certificate the server sends, as Elasticsearch
+/// prints its HTTP CA's fingerprint: the server's certificate must then
+/// chain to that CA, even with verification off.
+#[test]
+fn a_pinned_ca_in_the_served_chain_anchors_the_server_certificate() {
+    let chain = TestServer::start(
+        ServerOptions::default()
+            .cert("server-via-intermediate")
+            .cert_file("server-via-intermediate-chain.pem"),
+    );
+    let pin = |fixture: &str| {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let der = CertificateDer::from_pem_file(fx(fixture)).unwrap();
+        httpdb::Fingerprint::of(der.as_ref()).to_string()
+    };
+    let intermediate = pin("intermediate-ca.pem");
+    let c = client(
+        &chain,
+        &format!("verify_certs=false&ssl_assert_fingerprint={intermediate}"),
+    );
+    assert_eq!(c.get("/").unwrap().status(), 200);
+    // A CA the server does not send cannot be matched.
+    let root = pin("ca.pem");
+    let error = client(
+        &chain,
+        &format!("verify_certs=false&ssl_assert_fingerprint={root}"),
+    )
+    .get("/")
+    .unwrap_err();
+    assert_eq!(tls_kind(&error), TlsErrorKind::PinMismatch, "{error}");
+    // A server that sends the pinned CA next to a certificate the CA did
+    // not sign does not pass: the certificate must chain to the pin.
+    let posing = TestServer::start(
+        ServerOptions::default()
+            .cert("server-other-ca")
+            .cert_file("server-other-ca-with-intermediate.pem"),
+    );
+    let error = client(
+        &posing,
+        &format!("verify_certs=false&ssl_assert_fingerprint={intermediate}"),
+    )
+    .get("/")
+    .unwrap_err();
+    assert_eq!(tls_kind(&error), TlsErrorKind::UnknownIssuer, "{error}");
+    assert_eq!(chain.requests().len(), 1);
+    assert!(posing.requests().is_empty());
+}
+
+/// `ssl_sni=false` (libpq's `sslsni=0`) sends no server name; by default
+/// the host's name is sent.
+#[test]
+fn sni_is_sent_unless_turned_off() {
+    let server = TestServer::https();
+    let ca = format!("ssl_ca_certs={}", fx("ca.pem"));
+    for (query, expected) in [
+        (ca.clone(), Some("localhost".to_string())),
+        (format!("{ca}&ssl_sni=false"), None),
+        (format!("{ca}&sslsni=0"), None),
+    ] {
+        assert_eq!(client(&server, &query).get("/").unwrap().status(), 200);
+        assert_eq!(server.sni().last().cloned().flatten(), expected, "{query}");
+    }
+}
+
+/// CA certificates given as PEM text (Couchbase's trust_only_pem_str),
+/// as containers pass them in environment variables.
+#[test]
+fn ca_certificates_as_pem_text() {
+    let server = TestServer::https();
+    let text = |f: &str| std::fs::read_to_string(fx(f)).unwrap();
+    let encode = |t: &str| {
+        percent_encoding::utf8_percent_encode(t, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    for name in [
+        "ssl_ca_certs",
+        "security.trust_only_pem_str",
+        "security.trust_only_certificates",
+    ] {
+        let c = client(&server, &format!("{name}={}", encode(&text("ca.pem"))));
+        assert_eq!(c.get("/").unwrap().status(), 200, "{name}");
+        let error = client(
+            &server,
+            &format!("{name}={}", encode(&text("other-ca.pem"))),
+        )
+        .get("/")
+        .unwrap_err();
+        assert_eq!(tls_kind(&error), TlsErrorKind::UnknownIssuer, "{error}");
+        assert!(error.to_string().contains("PEM text"), "{error}");
+    }
+    // Both CAs in one text: either verifies.
+    let both = format!("{}{}", text("other-ca.pem"), text("ca.pem"));
+    let c = client(&server, &format!("ssl_ca_certs={}", encode(&both)));
+    assert_eq!(c.get("/").unwrap().status(), 200);
+    // Text that is not a certificate is a clear error at build time.
+    let key = text("server.key");
+    let error = match Client::new(&format!("{}/?ssl_ca_certs={}", server.url(), encode(&key))) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a key is not a CA"),
+    };
+    assert!(
+        error.contains("ssl_ca_certs (PEM text)") && error.contains("private key"),
+        "{error}"
+    );
+    let error = build_error("security.trust_only_pem_str=ca.pem");
+    assert!(error.contains("not PEM text"), "{error}");
+}

@@ -28,6 +28,8 @@ pub enum Port {
     Expired,
     /// `fixtures/server-wronghost.pem` (only `db.example.com`).
     WrongHost,
+    /// `fixtures/server-revoked.pem`, revoked in `fixtures/crl.pem`.
+    Revoked,
 }
 
 /// A set of servers, one per [`Port`], and what they saw.
@@ -48,7 +50,7 @@ pub trait Target {
 }
 
 /// The in-process rustls servers.
-pub struct InProcess([TestServer; 5]);
+pub struct InProcess([TestServer; 6]);
 
 impl InProcess {
     pub fn start() -> InProcess {
@@ -59,6 +61,7 @@ impl InProcess {
             with(ServerOptions::default().client_auth(ClientAuth::Optional)),
             with(ServerOptions::default().cert("server-expired")),
             with(ServerOptions::default().cert("server-wronghost")),
+            with(ServerOptions::default().cert("server-revoked")),
         ])
     }
 
@@ -104,6 +107,7 @@ impl NginxTarget {
             Port::ClientCertOptional => n.client_cert_optional,
             Port::Expired => n.expired,
             Port::WrongHost => n.wrong_host,
+            Port::Revoked => n.revoked,
         }
     }
 
@@ -391,6 +395,151 @@ fn basic_auth_and_bearer_token_reach_the_server(t: &dyn Target) {
     assert_eq!(t.authorization(&c), None, "no credentials, no header");
 }
 
+fn crl(file: &str) -> String {
+    format!("{}&ssl_crl_file={}", ca(), fx(file))
+}
+
+/// The SHA-256 fingerprint of the first certificate in a fixture, as
+/// `openssl x509 -fingerprint -sha256` prints it.
+fn fingerprint_of(fixture: &str) -> String {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let der = CertificateDer::from_pem_file(fx(fixture)).expect("fixture certificate");
+    let digest = ring::digest::digest(&ring::digest::SHA256, der.as_ref());
+    let hex: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
+    hex.join(":")
+}
+
+fn a_crl_rejects_the_revoked_certificate_only(t: &dyn Target) {
+    // Without a CRL the revoked certificate passes: the CRL is what
+    // catches it.
+    let plain = client(t, Port::Revoked, &ca());
+    assert_eq!(plain.get("/").unwrap().status(), 200);
+    let before = t.requests(Port::Revoked, 1);
+    for name in ["ssl_crl_file", "tlsCRLFile", "sslcrl"] {
+        let query = format!("{}&{name}={}", ca(), fx("crl.pem"));
+        let error = client(t, Port::Revoked, &query).get("/").unwrap_err();
+        assert_eq!(tls_kind(&error), TlsErrorKind::Revoked, "{name}: {error}");
+        assert!(error.to_string().contains("crl.pem"), "{error}");
+        assert!(error.to_string().contains("revoked"), "{error}");
+        // The good certificate passes the same CRL.
+        let good = client(t, Port::Tls, &query);
+        assert_eq!(good.get("/").unwrap().status(), 200, "{name}");
+    }
+    assert_eq!(
+        t.requests(Port::Revoked, 0),
+        before,
+        "no request reached the server with the revoked certificate"
+    );
+    // A directory as `openssl rehash` leaves it: CRLs among other files.
+    let dir = std::env::temp_dir().join(format!("httpdb-crldir-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(fx("crl.pem"), dir.join("8a5f3c1e.r0")).unwrap();
+    std::fs::copy(fx("ca.pem"), dir.join("8a5f3c1e.0")).unwrap();
+    let query = format!("{}&sslcrldir={}", ca(), dir.display());
+    let error = client(t, Port::Revoked, &query).get("/").unwrap_err();
+    assert_eq!(tls_kind(&error), TlsErrorKind::Revoked, "{error}");
+    assert!(error.to_string().contains("ssl_crl_dir="), "{error}");
+    assert_eq!(client(t, Port::Tls, &query).get("/").unwrap().status(), 200);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn crls_that_cannot_vouch_fail_with_the_reason(t: &dyn Target) {
+    let other = client(t, Port::Tls, &crl("crl-other-ca.pem"))
+        .get("/")
+        .unwrap_err();
+    assert_eq!(tls_kind(&other), TlsErrorKind::Revoked, "{other}");
+    assert!(
+        other.to_string().contains("holds no CRL from the issuer"),
+        "{other}"
+    );
+    let stale = client(t, Port::Tls, &crl("crl-expired.pem"))
+        .get("/")
+        .unwrap_err();
+    assert_eq!(tls_kind(&stale), TlsErrorKind::Revoked, "{stale}");
+    assert!(
+        stale.to_string().contains("past its next update"),
+        "{stale}"
+    );
+    assert_eq!(t.requests(Port::Tls, 0), 0);
+}
+
+fn a_pinned_fingerprint_must_match(t: &dyn Target) {
+    let pin = fingerprint_of("server.pem");
+    let bare = pin.replace(':', "").to_lowercase();
+    for query in [
+        format!("{}&ssl_assert_fingerprint={pin}", ca()),
+        format!("{}&ssl_assert_fingerprint={bare}", ca()),
+        // elastic-transport's use: the pin alone, verification off.
+        format!("verify_certs=false&ssl_assert_fingerprint={pin}"),
+    ] {
+        let c = client(t, Port::Tls, &query);
+        assert_eq!(c.get("/").unwrap().status(), 200, "{query}");
+    }
+    let served = t.requests(Port::Tls, 3);
+    // Another server's certificate, or the right one under an untrusted
+    // chain, does not pass.
+    let wrong = fingerprint_of("server-expired.pem");
+    for query in [
+        format!("{}&ssl_assert_fingerprint={wrong}", ca()),
+        format!("verify_certs=false&ssl_assert_fingerprint={wrong}"),
+    ] {
+        let error = client(t, Port::Tls, &query).get("/").unwrap_err();
+        assert_eq!(tls_kind(&error), TlsErrorKind::PinMismatch, "{error}");
+        assert!(
+            error.to_string().contains(&pin),
+            "names the server's: {error}"
+        );
+    }
+    let untrusted = format!(
+        "ssl_ca_certs={}&ssl_assert_fingerprint={pin}",
+        fx("other-ca.pem")
+    );
+    let error = client(t, Port::Tls, &untrusted).get("/").unwrap_err();
+    assert_eq!(tls_kind(&error), TlsErrorKind::UnknownIssuer, "{error}");
+    assert_eq!(t.requests(Port::Tls, 0), served);
+}
+
+fn ssl_assert_hostname_checks_another_name(t: &dyn Target) {
+    // The server's certificate names only db.example.com; reached by
+    // localhost and by 127.0.0.1.
+    let by_ip = t.url(Port::WrongHost).replace("localhost", "127.0.0.1");
+    for base in [t.url(Port::WrongHost), by_ip] {
+        let uri = format!("{base}/?{}&ssl_assert_hostname=db.example.com", ca());
+        let c = Client::new(&uri).unwrap();
+        assert_eq!(c.get("/").unwrap().status(), 200, "{uri}");
+    }
+    let other = client(
+        t,
+        Port::WrongHost,
+        &format!("{}&ssl_assert_hostname=other.example.com", ca()),
+    );
+    let error = other.get("/").unwrap_err();
+    assert_eq!(tls_kind(&error), TlsErrorKind::NotValidForName, "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("ssl_assert_hostname=other.example.com"),
+        "{error}"
+    );
+    // The name replaces the host's: localhost's own certificate fails it.
+    let error = client(
+        t,
+        Port::Tls,
+        &format!("{}&ssl_assert_hostname=db.example.com", ca()),
+    )
+    .get("/")
+    .unwrap_err();
+    assert_eq!(tls_kind(&error), TlsErrorKind::NotValidForName, "{error}");
+    // The boolean form is still ssl_match_hostname.
+    let off = client(
+        t,
+        Port::WrongHost,
+        &format!("{}&ssl_assert_hostname=false", ca()),
+    );
+    assert_eq!(off.get("/").unwrap().status(), 200);
+}
+
 /// Each case as a test against each target.
 macro_rules! matrix {
     ($($case:ident),* $(,)?) => {
@@ -428,4 +577,8 @@ matrix!(
     sslmode_require_verifies_only_with_a_ca_file,
     every_client_key_form,
     basic_auth_and_bearer_token_reach_the_server,
+    a_crl_rejects_the_revoked_certificate_only,
+    crls_that_cannot_vouch_fail_with_the_reason,
+    a_pinned_fingerprint_must_match,
+    ssl_assert_hostname_checks_another_name,
 );

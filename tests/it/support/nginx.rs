@@ -102,6 +102,8 @@ pub struct Nginx {
     pub wrong_host: u16,
     /// Plain HTTP.
     pub plain: u16,
+    /// TLS with `fixtures/server-revoked.pem`, revoked in `fixtures/crl.pem`.
+    pub revoked: u16,
     dir: PathBuf,
     child: Child,
     ipv6: bool,
@@ -136,7 +138,7 @@ impl Nginx {
 
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
-            let ports = pick_ports(6, ipv6);
+            let ports = pick_ports(7, ipv6);
             let config = config(&dir, &ports, ipv6, backend);
             fs::write(dir.join("nginx.conf"), config).expect("cannot write nginx.conf");
             let log_start = file_len(&dir.join("error.log"));
@@ -157,6 +159,7 @@ impl Nginx {
                         expired: ports[3],
                         wrong_host: ports[4],
                         plain: ports[5],
+                        revoked: ports[6],
                         dir,
                         child,
                         ipv6,
@@ -200,7 +203,7 @@ impl Nginx {
     }
 
     /// All `(name, port)` pairs, for loops and messages.
-    pub fn ports(&self) -> [(&'static str, u16); 6] {
+    pub fn ports(&self) -> [(&'static str, u16); 7] {
         [
             ("tls", self.tls),
             ("client_cert_required", self.client_cert_required),
@@ -208,6 +211,7 @@ impl Nginx {
             ("expired", self.expired),
             ("wrong_host", self.wrong_host),
             ("plain", self.plain),
+            ("revoked", self.revoked),
         ]
     }
 
@@ -449,6 +453,11 @@ fn config(dir: &Path, ports: &[u16], ipv6: bool, backend: Option<u16>) -> String
             "",
         ),
         (ports[5], None, ""),
+        (
+            ports[6],
+            Some(("server-revoked.pem", "server-revoked.key")),
+            "",
+        ),
     ];
     for (port, cert, extra) in servers {
         out.push_str("    server {\n");

@@ -363,6 +363,8 @@ struct Shared {
     connections: AtomicUsize,
     handshakes: AtomicUsize,
     resumed: AtomicUsize,
+    /// The server name (SNI) of each completed handshake, if one was sent.
+    sni: Mutex<Vec<Option<String>>>,
     requests: Mutex<Vec<Recorded>>,
     tls: Option<Arc<ServerConfig>>,
     behaviour: Behaviour,
@@ -407,6 +409,7 @@ impl TestServer {
             connections: AtomicUsize::new(0),
             handshakes: AtomicUsize::new(0),
             resumed: AtomicUsize::new(0),
+            sni: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             tls,
             behaviour: opts.behaviour,
@@ -465,6 +468,15 @@ impl TestServer {
     /// How many TLS handshakes have completed (resumed ones included).
     pub fn handshakes(&self) -> usize {
         self.shared.handshakes.load(Ordering::SeqCst)
+    }
+
+    /// The server name (SNI) each completed handshake carried, in order.
+    pub fn sni(&self) -> Vec<Option<String>> {
+        self.shared
+            .sni
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// How many completed TLS handshakes were session resumptions.
@@ -741,6 +753,11 @@ fn serve_connection(tcp: Arc<TcpStream>, id: usize, shared: &Shared) -> io::Resu
                     return Err(io::ErrorKind::UnexpectedEof.into());
                 }
             }
+            shared
+                .sni
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(conn.server_name().map(str::to_string));
             shared.handshakes.fetch_add(1, Ordering::SeqCst);
             if conn.handshake_kind() == Some(HandshakeKind::Resumed) {
                 shared.resumed.fetch_add(1, Ordering::SeqCst);
