@@ -17,6 +17,8 @@ use support::server::*;
 const PW: &str = "S3cr3t-PW-5150";
 const TOK: &str = "S3cr3t-TOK-5151";
 const WRONG_PP: &str = "S3cr3t-PP-5152";
+const API: &str = "S3cr3t-API-5153";
+const HDR: &str = "S3cr3t-HDR-5154";
 /// The real passphrases of the fixtures (`fixtures/README.md`).
 const KEY_PP: &str = "correct horse";
 const P12_PP: &str = "p12 secret";
@@ -24,11 +26,11 @@ const P12_PP: &str = "p12 secret";
 /// Every secret any test here uses, and the Basic-auth encodings of the
 /// passwords: a log of the Authorization header would show those.
 fn secrets() -> Vec<String> {
-    let mut all: Vec<String> = [PW, TOK, WRONG_PP, KEY_PP, P12_PP]
+    let mut all: Vec<String> = [PW, TOK, WRONG_PP, API, HDR, KEY_PP, P12_PP]
         .iter()
         .map(|s| s.to_string())
         .collect();
-    for pair in [format!("admin:{PW}"), format!(":{PW}")] {
+    for pair in [format!("admin:{PW}"), format!(":{PW}"), format!("id:{API}")] {
         all.push(base64::engine::general_purpose::STANDARD.encode(pair));
     }
     all
@@ -211,6 +213,31 @@ fn a_token_over_tls() {
         server.last_request().unwrap().header("authorization"),
         Some(format!("Bearer {TOK}").as_str())
     );
+    assert_logs_clean();
+}
+
+/// An API key and a credential in a default header: sent, and shown
+/// nowhere, not even when the server echoes them in an error.
+#[test]
+fn an_api_key_and_a_secret_header() {
+    capture();
+    let server = TestServer::https();
+    let uri = format!(
+        "{}/?ssl_ca_certs={}&api_key=id:{API}&header.X-ClickHouse-Key={HDR}",
+        server.url(),
+        fx("ca.pem")
+    );
+    let c = Client::new(&uri).unwrap();
+    assert_client_clean(&c);
+    c.get("/").unwrap();
+    let seen = server.last_request().unwrap();
+    assert_eq!(seen.header("x-clickhouse-key"), Some(HDR));
+    assert!(seen.header("authorization").unwrap().starts_with("ApiKey "));
+    let e = c.get("/echo-error/401").unwrap_err();
+    assert!(matches!(e, Error::Status { .. }), "{e:?}");
+    assert_error_clean(&e);
+    let e = Settings::from_uri(&format!("{uri}&api_key=other")).unwrap_err();
+    assert_error_clean(&e);
     assert_logs_clean();
 }
 

@@ -74,6 +74,12 @@ impl ClientBuilder {
         ssl_keyfile(path: impl Into<PathBuf>);
         /// See [`SettingsBuilder::ssl_pem_passphrase`].
         ssl_pem_passphrase(passphrase: impl Into<Secret>);
+        /// See [`SettingsBuilder::api_key`].
+        api_key(key: impl Into<Secret>);
+        /// See [`SettingsBuilder::app_name`].
+        app_name(name: &str);
+        /// See [`SettingsBuilder::header`].
+        header(name: &str, value: impl Into<Secret>);
         /// See [`SettingsBuilder::username`].
         username(user: impl Into<String>);
         /// See [`SettingsBuilder::password`].

@@ -72,6 +72,8 @@ struct Inner {
     /// Marked sensitive, so that ureq's debug log of the request headers
     /// shows `Sensitive` rather than the credentials.
     authorization: Option<HeaderValue>,
+    /// The settings' default headers.
+    headers: ureq::http::HeaderMap,
     /// Masks this client's credentials in what servers send back.
     scrubber: Scrubber,
     hosts: HostTable,
@@ -191,6 +193,7 @@ impl Client {
             })
             .collect::<Result<Vec<_>>>()?;
         let authorization = authorization(&settings)?;
+        let headers = default_headers(&settings)?;
         let scrubber = scrubber(&settings);
         let hosts = HostTable::new(
             settings.hosts().len(),
@@ -206,6 +209,7 @@ impl Client {
                 base,
                 names,
                 authorization,
+                headers,
                 scrubber,
                 hosts,
             }),
@@ -549,19 +553,25 @@ impl Client {
                     &e,
                 )
             })?;
-        let mut headers = ureq::http::HeaderMap::new();
+        let mut headers = self.inner.headers.clone();
         if let Some(auth) = &self.inner.authorization {
             headers.insert(ureq::http::header::AUTHORIZATION, auth.clone());
         }
+        let mut own: Vec<&ureq::http::HeaderName> = Vec::new();
         for (name, value) in &request.headers {
+            let mut value = value.clone();
             if name == ureq::http::header::AUTHORIZATION {
                 // The user's own credentials replace the URI's, never
                 // travel beside them.
-                let mut value = value.clone();
                 value.set_sensitive(true);
-                headers.insert(name, value);
+            }
+            // The request's own header replaces a default of that name;
+            // repeats of the request's own are kept.
+            if own.contains(&name) {
+                headers.append(name, value);
             } else {
-                headers.append(name, value.clone());
+                own.push(name);
+                headers.insert(name, value);
             }
         }
         if request.json && !headers.contains_key(ureq::http::header::CONTENT_TYPE) {
@@ -624,6 +634,10 @@ fn checked_path(path: &str) -> Result<&str> {
 /// request headers shows `Sensitive` rather than the credentials.
 fn authorization(settings: &Settings) -> Result<Option<HeaderValue>> {
     let value = match (settings.token(), settings.username()) {
+        _ if settings.api_key().is_some() => Secret::new(format!(
+            "ApiKey {}",
+            settings.api_key().map_or("", |k| k.expose())
+        )),
         (Some(token), _) => Secret::new(format!("Bearer {}", token.expose())),
         (None, Some(user)) => {
             let pair = Secret::new(format!(
@@ -643,13 +657,35 @@ fn authorization(settings: &Settings) -> Result<Option<HeaderValue>> {
         .ok()
         .filter(|h| h.to_str().is_ok())
         .ok_or_else(|| {
+            let option = if settings.api_key().is_some() { "api_key" } else { "token" };
             Error::config(
-                "token",
-                "the token holds a character that cannot go into an HTTP header (a control character, a line break or a non-ASCII letter); tokens are printable ASCII, such as a JWT or base64",
+                option,
+                format!("the {option} holds a character that cannot go into an HTTP header (a control character, a line break or a non-ASCII letter); it must be printable ASCII, such as a JWT or base64"),
             )
         })?;
     header.set_sensitive(true);
     Ok(Some(header))
+}
+
+/// The default headers of `settings` (the URI's `header.NAME=VALUE` and
+/// `headers`), credentials marked sensitive.
+fn default_headers(settings: &Settings) -> Result<ureq::http::HeaderMap> {
+    let mut headers = ureq::http::HeaderMap::new();
+    for (name, value) in settings.headers() {
+        let bad = || {
+            Error::config(
+                format!("header.{name}"),
+                format!(
+                    "header.{name} cannot be sent as an HTTP header; use a header name and a value of printable ASCII"
+                ),
+            )
+        };
+        let name = ureq::http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad())?;
+        let mut value = HeaderValue::from_str(value.expose()).map_err(|_| bad())?;
+        value.set_sensitive(crate::settings::options::is_secret_header(name.as_str()));
+        headers.insert(name, value);
+    }
+    Ok(headers)
 }
 
 /// The scrubber for the credentials of `settings`: password, token, key
@@ -658,11 +694,19 @@ fn scrubber(settings: &Settings) -> Scrubber {
     let mut secrets: Vec<Secret> = [
         settings.password(),
         settings.token(),
+        settings.api_key(),
         settings.ssl_pem_passphrase(),
     ]
     .into_iter()
     .flatten()
     .cloned()
+    .chain(
+        settings
+            .headers()
+            .iter()
+            .filter(|(name, _)| crate::settings::options::is_secret_header(name))
+            .map(|(_, value)| value.clone()),
+    )
     .collect();
     if let Some(user) = settings.username() {
         let pair = Secret::new(format!(

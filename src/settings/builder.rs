@@ -221,6 +221,34 @@ impl SettingsBuilder {
     pub fn ssl_sni(self, on: bool) -> Self {
         self.set(|l| &mut l.sni, on, format!("ssl_sni={on}"))
     }
+    /// An Elasticsearch API key: the encoded credential, or `id:key`
+    /// (encoded here), sent as `Authorization: ApiKey ...`. Defaults to none.
+    pub fn api_key(self, key: impl Into<Secret>) -> Self {
+        let key: Secret = key.into();
+        self.option("api_key", key.expose())
+    }
+    /// The application name sent first in `User-Agent` (pymongo's
+    /// `appname`, libpq's `application_name`). Defaults to none.
+    pub fn app_name(self, name: &str) -> Self {
+        self.option("app_name", name)
+    }
+    /// A header every request carries unless it sets its own of that
+    /// name; call it once per header. A value whose name says it holds a
+    /// credential (`X-Api-Key`, `X-ClickHouse-Key`...) is masked like the
+    /// password. Defaults to none.
+    ///
+    /// ```
+    /// let s = httpdb::Settings::builder()
+    ///     .uri("https://db:8443")
+    ///     .header("X-ClickHouse-User", "app")
+    ///     .build()?;
+    /// assert_eq!(s.headers().len(), 1);
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn header(self, name: &str, value: impl Into<Secret>) -> Self {
+        let value: Secret = value.into();
+        self.option(&format!("header.{name}"), value.expose())
+    }
     /// The client certificate file. Defaults to none.
     pub fn ssl_certfile(self, path: impl Into<PathBuf>) -> Self {
         let path = path.into();

@@ -86,6 +86,9 @@ pub struct Settings {
     pub(crate) fingerprint: Option<Fingerprint>,
     pub(crate) server_name: Option<String>,
     pub(crate) sni: bool,
+    pub(crate) api_key: Option<Secret>,
+    pub(crate) app_name: Option<String>,
+    pub(crate) headers: Vec<(String, Secret)>,
 }
 
 impl std::str::FromStr for Settings {
@@ -268,6 +271,30 @@ impl Settings {
     pub fn ssl_sni(&self) -> bool {
         self.sni
     }
+    /// The Elasticsearch API key, encoded as `Authorization: ApiKey` sends
+    /// it. Defaults to none.
+    pub fn api_key(&self) -> Option<&Secret> {
+        self.api_key.as_ref()
+    }
+    /// The application name sent first in `User-Agent`
+    /// (`myapp httpdb/0.1.0`). Defaults to none.
+    pub fn app_name(&self) -> Option<&str> {
+        self.app_name.as_deref()
+    }
+    /// The headers every request carries unless it sets its own of the
+    /// same name. Values are [`Secret`]s, shown as `***` where the name
+    /// says they hold a credential. Defaults to none.
+    ///
+    /// ```
+    /// let s = httpdb::Settings::from_uri("https://h/?header.X-ClickHouse-User=app&header.X-ClickHouse-Key=pw")?;
+    /// assert_eq!(s.headers()[0].0, "X-ClickHouse-User");
+    /// assert_eq!(s.headers()[0].1.expose(), "app");
+    /// assert_eq!(s.to_uri(), "https://h:443/?header.X-ClickHouse-User=app&header.X-ClickHouse-Key=***");
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn headers(&self) -> &[(String, Secret)] {
+        &self.headers
+    }
 
     /// A plain ureq agent with these settings' TLS (our rustls
     /// configuration and verifiers), timeouts (`connect_timeout`,
@@ -376,6 +403,25 @@ impl Settings {
         if let Some(token) = &self.token {
             query.push(("token", show(token)));
         }
+        if let Some(key) = &self.api_key {
+            query.push(("api_key", show(key)));
+        }
+        if let Some(name) = &self.app_name {
+            query.push(("app_name", name.clone()));
+        }
+        let header_keys: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(name, _)| format!("header.{name}"))
+            .collect();
+        for ((name, value), key) in self.headers.iter().zip(&header_keys) {
+            let value = if options::is_secret_header(name) {
+                show(value)
+            } else {
+                value.expose().to_string()
+            };
+            query.push((key, value));
+        }
         let durations = [
             (
                 "connect_timeout",
@@ -450,6 +496,12 @@ impl Settings {
             "username": self.username,
             "password": masked(&self.password),
             "token": masked(&self.token),
+            "api_key": masked(&self.api_key),
+            "app_name": self.app_name,
+            "headers": self.headers.iter().map(|(name, value)| {
+                let value = if options::is_secret_header(name) { "***" } else { value.expose() };
+                (name.clone(), serde_json::Value::from(value))
+            }).collect::<serde_json::Map<_, _>>(),
             "ssl_pem_passphrase": masked(&self.passphrase),
             "connect_timeout_ms": millis(self.connect_timeout),
             "timeout_ms": millis(self.timeout),
@@ -540,6 +592,23 @@ impl fmt::Debug for Settings {
             .field("ssl_assert_fingerprint", &self.fingerprint)
             .field("ssl_assert_hostname", &self.server_name)
             .field("ssl_sni", &self.sni)
+            .field("api_key", &self.api_key)
+            .field("app_name", &self.app_name)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, value)| {
+                        let value = if options::is_secret_header(name) {
+                            "***"
+                        } else {
+                            value.expose()
+                        };
+                        format!("{name}: {value}")
+                    })
+                    .collect::<Vec<_>>(),
+            )
             .field("max_retries", &self.max_retries())
             .finish()
     }

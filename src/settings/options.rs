@@ -7,6 +7,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use base64::Engine;
+
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::duration::{self, DurationError};
@@ -55,6 +57,13 @@ pub(crate) struct Layer {
     pub fingerprint: Option<Slot<Fingerprint>>,
     pub server_name: Option<Slot<String>>,
     pub sni: Option<Slot<bool>>,
+    /// The credential of `Authorization: ApiKey ...`, encoded.
+    pub api_key: Option<Slot<Secret>>,
+    pub app_name: Option<Slot<String>>,
+    /// libpq's `fallback_application_name`: the name when none is given.
+    pub fallback_app_name: Option<Slot<String>>,
+    /// Default headers, by name (unique, case-insensitively).
+    pub headers: Vec<Slot<(String, Secret)>>,
 }
 
 /// Sets `slot` unless this source already set it to something else, which
@@ -90,6 +99,11 @@ pub(crate) fn key_of(shown: &str) -> String {
 impl Layer {
     /// This layer with every field that `top` sets replaced by `top`'s.
     pub fn overlaid_by(self, top: Layer) -> Layer {
+        let top_names: Vec<String> = top
+            .headers
+            .iter()
+            .map(|h| h.value.0.to_ascii_lowercase())
+            .collect();
         Layer {
             tls: top.tls.or(self.tls),
             cert_reqs: top.cert_reqs.or(self.cert_reqs),
@@ -119,7 +133,31 @@ impl Layer {
             fingerprint: top.fingerprint.or(self.fingerprint),
             server_name: top.server_name.or(self.server_name),
             sni: top.sni.or(self.sni),
+            api_key: top.api_key.or(self.api_key),
+            app_name: top.app_name.or(self.app_name),
+            fallback_app_name: top.fallback_app_name.or(self.fallback_app_name),
+            // A header of the top layer replaces the one of the same name.
+            headers: self
+                .headers
+                .into_iter()
+                .filter(|h| !top_names.contains(&h.value.0.to_ascii_lowercase()))
+                .chain(top.headers)
+                .collect(),
         }
+    }
+
+    /// Adds the default header `name: value`; the same name again with
+    /// another value is a conflict.
+    fn header(&mut self, name: &str, value: &str, from: String) -> Result<()> {
+        let (name, value) = check::header(&from, name, value)?;
+        let mut slot = self
+            .headers
+            .iter()
+            .position(|h| h.value.0.eq_ignore_ascii_case(&name))
+            .map(|i| self.headers.remove(i));
+        set(&mut slot, (name, Secret::new(value)), from)?;
+        self.headers.extend(slot);
+        Ok(())
     }
 
     /// Applies `key=value` through the vocabulary: the one funnel for URI
@@ -127,6 +165,14 @@ impl Layer {
     pub fn apply(&mut self, key: &str, value: &str) -> Result<()> {
         if key.trim().is_empty() {
             return Err(empty_name(key));
+        }
+        if let Some(name) = header_option(key) {
+            let from = if is_secret_header(name) {
+                format!("{key}=***")
+            } else {
+                format!("{key}={value}")
+            };
+            return self.header(name, value, from);
         }
         let spec = lookup(key).ok_or_else(|| not_an_option(key))?;
         let given = Given {
@@ -467,6 +513,75 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         secret: true,
         apply: |l, g| set(&mut l.token, g.non_empty().map(Secret::new)?, g.shown()),
     },
+    // elasticsearch-py's api_key: the encoded credential, or `id:key`.
+    OptionSpec {
+        names: &["api_key"],
+        canonical: "api_key",
+        accepts: "an Elasticsearch API key: the encoded form (base64 of id:key) or id:key",
+        secret: true,
+        apply: |l, g| {
+            let key = g.non_empty()?;
+            let encoded = match key.split_once(':') {
+                Some((id, k)) if !id.is_empty() && !k.is_empty() => {
+                    base64::engine::general_purpose::STANDARD.encode(key)
+                }
+                Some(_) => return Err(g.bad(" (an empty id or key around ':')")),
+                None => key.to_string(),
+            };
+            set(&mut l.api_key, Secret::new(encoded), g.shown())
+        },
+    },
+    OptionSpec {
+        names: &["app_name", "appname", "application_name"],
+        canonical: "app_name",
+        accepts: "a name of up to 128 printable ASCII characters, sent first in User-Agent",
+        secret: false,
+        apply: |l, g| set(&mut l.app_name, check::app_name(g.key, g.value)?, g.shown()),
+    },
+    OptionSpec {
+        names: &["fallback_application_name"],
+        canonical: "app_name",
+        accepts: "a name of up to 128 printable ASCII characters, used when no app_name is given",
+        secret: false,
+        apply: |l, g| {
+            let name = check::app_name(g.key, g.value)?;
+            set(&mut l.fallback_app_name, name, g.shown())
+        },
+    },
+    // Headers of one meaning under the peers' names.
+    OptionSpec {
+        names: &["opaque_id"],
+        canonical: "headers",
+        accepts: "a request identifier, sent as X-Opaque-Id",
+        secret: false,
+        apply: |l, g| l.header("X-Opaque-Id", g.non_empty()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["schema"],
+        canonical: "headers",
+        accepts: "a CrateDB schema name, sent as Default-Schema",
+        secret: false,
+        apply: |l, g| l.header("Default-Schema", g.non_empty()?, g.shown()),
+    },
+    // elasticsearch-py's headers: a dict; here `Name: value` lines.
+    OptionSpec {
+        names: &["headers"],
+        canonical: "headers",
+        accepts: "`Name: value` lines separated by line breaks (%0A in a URI); or one header per option as header.NAME=VALUE",
+        secret: true,
+        apply: |l, g| {
+            for line in g.value.split('\n').map(|l| l.trim_end_matches('\r')) {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let (name, value) = line
+                    .split_once(':')
+                    .ok_or_else(|| g.bad(" (a line without ':')"))?;
+                l.header(name.trim(), value.trim(), format!("{}=***", g.key))?;
+            }
+            Ok(())
+        },
+    },
     OptionSpec {
         names: &["retry_interval"],
         canonical: "retry_interval",
@@ -581,7 +696,37 @@ pub(crate) fn lookup(key: &str) -> Option<&'static OptionSpec> {
 
 /// True when `key` names a secret option, whose value must be masked.
 pub(crate) fn is_secret(key: &str) -> bool {
-    lookup(key).is_some_and(|spec| spec.secret)
+    match header_option(key) {
+        Some(name) => is_secret_header(name),
+        None => lookup(key).is_some_and(|spec| spec.secret),
+    }
+}
+
+/// The header name of a `header.NAME` option.
+pub(crate) fn header_option(key: &str) -> Option<&str> {
+    key.get(..7)
+        .filter(|p| p.eq_ignore_ascii_case("header."))
+        .map(|_| &key[7..])
+}
+
+/// True for a header whose value is a credential, masked like the
+/// password: `Authorization`, `Proxy-Authorization`, `Cookie`, and any
+/// name holding `key`, `token`, `secret`, `password`, `auth`, `session` or
+/// `credential` (`X-ClickHouse-Key`, `X-Api-Key`, `X-Auth-Token`).
+pub(crate) fn is_secret_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name == "cookie"
+        || [
+            "key",
+            "token",
+            "secret",
+            "password",
+            "auth",
+            "session",
+            "credential",
+        ]
+        .iter()
+        .any(|word| name.contains(word))
 }
 
 /// The error for an option written without `=VALUE`: the accepted values
@@ -654,7 +799,7 @@ fn closest(key: &str) -> Option<&'static str> {
         .flat_map(|spec| spec.names.iter().copied())
         .chain(super::unsupported::UNSUPPORTED.iter().map(|u| u.name))
         .map(|name| (edit_distance(&key, &name.to_ascii_lowercase()), name))
-        .filter(|(d, name)| *d <= (name.len() / 3).max(2))
+        .filter(|(d, name)| *d <= (name.len() / 3).max(2) && *d < name.len())
         .min_by_key(|(d, _)| *d)
         .map(|(_, name)| name)
 }
@@ -682,8 +827,68 @@ pub(crate) mod check {
     use std::time::Duration;
 
     use super::settings_error;
-    use crate::error::Result;
+    use crate::error::{Error, Result};
     use crate::settings::duration;
+
+    /// The longest `app_name`, as pymongo limits `appname`.
+    const MAX_APP_NAME: usize = 128;
+
+    /// Headers httpdb writes itself: a default of the user's would break
+    /// the framing or the connection handling.
+    const OWN_HEADERS: &[&str] = &[
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "expect",
+    ];
+
+    /// A default header, checked: a valid name httpdb does not write
+    /// itself, and a value of printable ASCII.
+    pub fn header(from: &str, name: &str, value: &str) -> Result<(String, String)> {
+        let bad = |why: String| {
+            Error::config(
+                super::key_of(from),
+                format!(
+                    "{from}: {why}; write header.NAME=VALUE with an HTTP header name and a value of printable ASCII"
+                ),
+            )
+        };
+        if ureq::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(bad(format!("\"{name}\" is not a valid header name")));
+        }
+        if OWN_HEADERS.iter().any(|own| own.eq_ignore_ascii_case(name)) {
+            return Err(bad(format!(
+                "{name} is written by httpdb itself and cannot be a default header"
+            )));
+        }
+        if !value
+            .bytes()
+            .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+        {
+            return Err(bad(format!(
+                "the value of {name} holds a character that cannot go into a header (a control character or a non-ASCII letter)"
+            )));
+        }
+        Ok((name.to_string(), value.trim().to_string()))
+    }
+
+    pub fn app_name(key: &str, name: &str) -> Result<String> {
+        let why = if name.trim().is_empty() {
+            " (empty)"
+        } else if name.len() > MAX_APP_NAME {
+            " (longer than 128 characters)"
+        } else if !name.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            " (not printable ASCII)"
+        } else {
+            return Ok(name.trim().to_string());
+        };
+        Err(settings_error(key, name, why))
+    }
 
     /// A timeout: anything but zero.
     pub fn timeout(key: &str, d: Duration) -> Result<Duration> {

@@ -42,13 +42,23 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         uri_layer.match_hostname = None;
         uri_layer.server_name = None;
     }
-    // A token and a password both fill the Authorization header: the one
-    // given as a keyword replaces the other from the URI.
-    if keywords.token.is_some() && keywords.password.is_none() {
-        uri_layer.password = None;
-    }
-    if keywords.password.is_some() && keywords.token.is_none() {
-        uri_layer.token = None;
+    // A token, a password and an API key all fill the Authorization
+    // header: the one given as a keyword replaces the others from the URI.
+    let (token, password, api_key) = (
+        keywords.token.is_some(),
+        keywords.password.is_some(),
+        keywords.api_key.is_some(),
+    );
+    if token || password || api_key {
+        if !token {
+            uri_layer.token = None;
+        }
+        if !password {
+            uri_layer.password = None;
+        }
+        if !api_key {
+            uri_layer.api_key = None;
+        }
     }
     let l = uri_layer.overlaid_by(keywords);
     let tls = l.tls.as_ref().is_some_and(|s| s.value);
@@ -82,12 +92,36 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
             ),
         ));
     }
-    if let (Some(token), Some(password)) = (&l.token, &l.password) {
+    let credentials: Vec<&String> = [
+        l.api_key.as_ref().map(|s| &s.from),
+        l.token.as_ref().map(|s| &s.from),
+        l.password.as_ref().map(|s| &s.from),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if let [first, second, ..] = credentials[..] {
         return Err(Error::config(
-            options::key_of(&token.from),
+            options::key_of(first),
             format!(
-                "conflicting options: {} and {} both set the Authorization header; use a token or a password, not both",
-                token.from, password.from
+                "conflicting options: {first} and {second} both set the Authorization header; use an API key, a token or a password, not two of them"
+            ),
+        ));
+    }
+    if let Some(header) = l
+        .headers
+        .iter()
+        .find(|h| h.value.0.eq_ignore_ascii_case("authorization"))
+        && let Some(other) = credentials
+            .first()
+            .copied()
+            .or(l.username.as_ref().map(|s| &s.from))
+    {
+        return Err(Error::config(
+            options::key_of(&header.from),
+            format!(
+                "conflicting options: {} and {other} both set the Authorization header; keep one of them",
+                header.from
             ),
         ));
     }
@@ -200,6 +234,9 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         fingerprint: l.fingerprint.map(|s| s.value),
         server_name: l.server_name.map(|s| s.value).filter(|_| match_hostname),
         sni: l.sni.is_none_or(|s| s.value),
+        api_key: l.api_key.map(|s| s.value),
+        app_name: l.app_name.or(l.fallback_app_name).map(|s| s.value),
+        headers: l.headers.into_iter().map(|s| s.value).collect(),
     })
 }
 

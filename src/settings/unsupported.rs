@@ -31,7 +31,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "enableOverloadRetargeting", "pymongo", "httpdb moves idempotent requests on after a 502, 503 or 504 answer; there is nothing to switch";
     "compressors", "pymongo", "compression is not supported yet";
     "zlibCompressionLevel", "pymongo", "compression is not supported yet";
-    "appname", "pymongo", "an application name in User-Agent is not supported yet";
     "sslcertmode", "libpq", "a configured client certificate is always offered (ssl_certfile); sslcertmode is not supported yet";
     "sslcompression", "libpq", "TLS compression is insecure (CRIME) and rustls never does it";
     "keepalives", "libpq", "TCP keep-alive settings are not supported yet";
@@ -40,7 +39,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "keepalives_count", "libpq", "TCP keep-alive settings are not supported yet";
     "tcp_user_timeout", "libpq", "TCP user timeouts are not supported yet; read_timeout bounds each silence";
     "load_balance_hosts", "libpq", "httpdb orders hosts with host_order (round_robin or ordered), not at random";
-    "application_name", "libpq", "an application name in User-Agent is not supported yet";
     "ssl_relax_minimum_version", "crate-python", "httpdb speaks TLS 1.2 and 1.3 only (rustls); there is nothing older to relax to";
     "backoff_factor", "crate-python", "httpdb does not wait between moves to other hosts; a backoff is not supported yet";
     "socket_keepalive", "crate-python", "TCP keep-alive settings are not supported yet";
@@ -50,8 +48,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "compress", "crate-python", "compression is not supported yet";
     "ssl_show_warn", "elasticsearch-py", "httpdb's warnings go through the log facade; filter them there";
     "http_compress", "elasticsearch-py", "compression is not supported yet";
-    "headers", "elasticsearch-py", "default headers in the URI are not supported yet; set them per request";
-    "api_key", "elasticsearch-py", "Elasticsearch API keys are not supported yet; send Authorization: ApiKey ... per request";
     "retry_on_status", "elasticsearch-py", "which statuses move on is fixed (502, 503, 504, idempotent requests only); not configurable yet";
     "retry_on_timeout", "elasticsearch-py", "whether a timeout moves on is fixed (idempotent requests only); not configurable yet";
     "retry_backoff_base", "elasticsearch-py", "httpdb does not wait between moves to other hosts; a backoff is not supported yet";

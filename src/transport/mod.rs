@@ -29,7 +29,7 @@ pub(crate) fn agent(settings: &Settings, tls: Option<Arc<ClientConfig>>) -> ureq
         .max_redirects(0)
         // CouchDB's COPY, WebDAV's PROPFIND: any method the user names.
         .allow_non_standard_methods(true)
-        .user_agent(concat!("httpdb/", env!("CARGO_PKG_VERSION")))
+        .user_agent(user_agent(settings))
         .timeout_resolve(connect)
         .timeout_connect(connect)
         .timeout_per_read(Some(settings.read_timeout()))
@@ -42,4 +42,14 @@ pub(crate) fn agent(settings: &Settings, tls: Option<Arc<ClientConfig>>) -> ureq
             .chain(tls::TlsConnector { config: tls })
             .chain(wire::WatchConnector);
     ureq::Agent::with_parts(config, connector, resolver::HostResolver::default())
+}
+
+/// `httpdb/VERSION`, after the application's name when one is given
+/// (`app_name`, pymongo's `appname`, libpq's `application_name`).
+fn user_agent(settings: &Settings) -> String {
+    let ours = concat!("httpdb/", env!("CARGO_PKG_VERSION"));
+    match settings.app_name() {
+        Some(app) => format!("{app} {ours}"),
+        None => ours.to_string(),
+    }
 }

@@ -346,7 +346,7 @@ fn cases() -> Vec<Case> {
         kw("http://h", &[("ssl_crl_file", "/crl.pem")], "ssl_crl_file", &["TLS is off"]),
         uri("http://h/?sslmode=disable&ssl=true", "ssl", &["sslmode=disable", "ssl=true"]),
         uri("http://h/?sslmode=require&sslmode=disable", "sslmode", &["sslmode=require", "sslmode=disable"]),
-        uri(format!("https://admin:{PW}@h/?jwt={TOK}"), "jwt", &["conflicting options", "jwt=***", "userinfo password=***", "a token or a password, not both"]).hiding(&[PW, TOK]),
+        uri(format!("https://admin:{PW}@h/?jwt={TOK}"), "jwt", &["conflicting options", "jwt=***", "userinfo password=***", "an API key, a token or a password, not two of them"]).hiding(&[PW, TOK]),
         uri(format!("https://h/?password={PW}&token={TOK}"), "token", &["token=***", "password=***"]).hiding(&[PW, TOK]),
         kw("https://h", &[("jwt_token", TOK), ("password", PW)], "jwt_token", &["jwt_token=***", "password=***"]).hiding(&[PW, TOK]),
         uri("https://alice@h/?username=bob", "username", &["userinfo alice", "username=bob"]),

@@ -239,3 +239,25 @@ fn tls_version_bounds_as_nginx_logs_them() {
     let protocols: Vec<&str> = entries.iter().map(|e| e.ssl_protocol.as_str()).collect();
     assert_eq!(protocols, ["TLSv1.3", "TLSv1.2", "TLSv1.3"], "{entries:?}");
 }
+
+/// libpq's `sslsni=0` reaches OpenSSL: nginx sees no server name, and by
+/// default the host's name.
+#[test]
+fn sni_is_sent_unless_turned_off() {
+    let nginx = Nginx::start();
+    let ca = format!("ssl_ca_certs={}", fx("ca.pem"));
+    let seen = |query: &str| {
+        let body = client(&nginx, nginx.tls, query)
+            .get("/echo")
+            .and_then(httpdb::Response::text)
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+        doc["ssl_server_name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(seen(&ca), "localhost");
+    assert_eq!(seen(&format!("{ca}&sslsni=0")), "");
+    assert_eq!(seen(&format!("{ca}&ssl_sni=false")), "");
+}

@@ -1782,6 +1782,115 @@ fn peer_aliases_with_their_meaning() {
     assert!(!message.contains("S3CRET"), "{message}");
 }
 
+/// Elasticsearch API keys, application names and default headers: their
+/// forms, their masking, and their conflicts with the other credentials.
+#[test]
+fn api_keys_app_names_and_default_headers() {
+    let s = parse("https://h/?api_key=id1:k3y");
+    // base64("id1:k3y")
+    assert_eq!(s.api_key().map(|k| k.expose()), Some("aWQxOmszeQ=="));
+    assert_eq!(s.to_uri(), "https://h:443/?api_key=***");
+    assert!(!format!("{s:?}").contains("aWQxOmszeQ"));
+    assert_eq!(
+        parse("https://h/?api_key=aWQxOmszeQ==").api_key(),
+        s.api_key()
+    );
+    // Two credentials in one source are a conflict; across sources the
+    // keyword wins.
+    for uri in [
+        "https://h/?api_key=a&token=b",
+        "https://u:pw@h/?api_key=a",
+        "https://u@h/?header.Authorization=Token%20u:p",
+        "https://h/?bearer_auth=t&headers=Authorization:%20x",
+    ] {
+        let (_, message) = config_error(Settings::from_uri(uri));
+        assert_contains(&message, &["conflicting options", "Authorization header"]);
+        assert!(
+            !message.contains("pw") && !message.contains("Token u:p"),
+            "{message}"
+        );
+    }
+    let s = Settings::builder()
+        .uri("https://u:pw@h/?token=t")
+        .option("api_key", "id:k")
+        .build()
+        .unwrap();
+    assert!(s.password().is_none() && s.token().is_none() && s.api_key().is_some());
+    // InfluxDB 1.x's own scheme as a default header, alone.
+    let s = parse("https://h/?header.Authorization=Token%20u:p");
+    assert_eq!(s.headers()[0].1.expose(), "Token u:p");
+    assert_eq!(s.to_uri(), "https://h:443/?header.Authorization=***");
+    // Application names.
+    for (query, name) in [
+        ("appname=etl", "etl"),
+        ("application_name=etl", "etl"),
+        ("fallback_application_name=cron", "cron"),
+        ("fallback_application_name=cron&application_name=etl", "etl"),
+    ] {
+        assert_eq!(
+            parse(&format!("https://h/?{query}")).app_name(),
+            Some(name),
+            "{query}"
+        );
+    }
+    // Headers: secrets by name, masked everywhere; others shown.
+    let s =
+        parse("https://h/?header.X-ClickHouse-User=app&header.X-ClickHouse-Key=s3cr3t&schema=doc");
+    let json = s.to_json();
+    assert_eq!(json["headers"]["X-ClickHouse-User"], "app");
+    assert_eq!(json["headers"]["X-ClickHouse-Key"], "***");
+    assert_eq!(json["headers"]["Default-Schema"], "doc");
+    for shown in [
+        s.to_uri(),
+        format!("{s:?}"),
+        s.to_string(),
+        json.to_string(),
+    ] {
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
+    assert_eq!(parse(&s.to_uri_with_secrets()), s);
+    // The keyword's header replaces the URI's of the same name only.
+    let s = Settings::builder()
+        .uri("https://h/?header.X-A=1&header.X-B=2")
+        .header("x-a", "3")
+        .build()
+        .unwrap();
+    let headers: Vec<(&str, &str)> = s
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.expose()))
+        .collect();
+    assert_eq!(headers, [("X-B", "2"), ("x-a", "3")]);
+    // Headers httpdb writes itself, and malformed ones, are refused.
+    for (uri, words) in [
+        (
+            "https://h/?header.Content-Length=5",
+            &["written by httpdb itself"][..],
+        ),
+        (
+            "https://h/?header.Host=x",
+            &["written by httpdb itself"][..],
+        ),
+        (
+            "https://h/?header.X%20Y=1",
+            &["not a valid header name"][..],
+        ),
+        (
+            "https://h/?header.X-A=%C3%A9",
+            &["cannot go into a header"][..],
+        ),
+        (
+            "https://h/?header.X-A=1&header.x-a=2",
+            &["conflicting options"][..],
+        ),
+        ("https://h/?headers=no-colon", &["a line without ':'"][..]),
+        ("https://h/?appname=%C3%A9", &["not printable ASCII"][..]),
+    ] {
+        let (_, message) = config_error(Settings::from_uri(uri));
+        assert_contains(&message, words);
+    }
+}
+
 /// A peer's name httpdb knows but does not honour is refused with its
 /// reason, never as unknown; a typo of one is not sent to an option with
 /// another meaning.
@@ -1910,6 +2019,9 @@ pub const SETTINGS_JSON_KEYS: &[&str] = &[
     "username",
     "password",
     "token",
+    "api_key",
+    "app_name",
+    "headers",
     "connect_timeout_ms",
     "timeout_ms",
     "read_timeout_ms",

@@ -44,7 +44,13 @@ pub trait Target {
     /// on `client`'s connection (after a request from it).
     fn client_cn(&self, port: Port, client: &Client) -> Option<String>;
     /// The `Authorization` header the server on `Port::Tls` saw last.
-    fn authorization(&self, client: &Client) -> Option<String>;
+    fn authorization(&self, client: &Client) -> Option<String> {
+        self.header(client, "authorization")
+    }
+    /// The header `name` (lower case: authorization, user-agent,
+    /// x-opaque-id, x-api-key) of a request `client` sends to the server on
+    /// `Port::Tls`.
+    fn header(&self, client: &Client, name: &str) -> Option<String>;
     /// The server info its root document gives: name, version, cluster.
     fn identity(&self) -> (&'static str, &'static str, &'static str);
 }
@@ -80,10 +86,11 @@ impl Target for InProcess {
     fn client_cn(&self, port: Port, _client: &Client) -> Option<String> {
         self.server(port).last_request()?.client_cert_cn
     }
-    fn authorization(&self, _client: &Client) -> Option<String> {
+    fn header(&self, client: &Client, name: &str) -> Option<String> {
+        client.get("/echo").unwrap();
         self.server(Port::Tls)
             .last_request()?
-            .header("authorization")
+            .header(name)
             .map(str::to_string)
     }
     fn identity(&self) -> (&'static str, &'static str, &'static str) {
@@ -149,9 +156,9 @@ impl Target for NginxTarget {
             .find_map(|part| part.trim().strip_prefix("CN="))
             .map(str::to_string)
     }
-    fn authorization(&self, client: &Client) -> Option<String> {
+    fn header(&self, client: &Client, name: &str) -> Option<String> {
         let doc = Self::echo(client);
-        doc["authorization"]
+        doc[name.replace('-', "_")]
             .as_str()
             .filter(|a| !a.is_empty())
             .map(str::to_string)
@@ -393,6 +400,62 @@ fn basic_auth_and_bearer_token_reach_the_server(t: &dyn Target) {
     let c = Client::new(&format!("{base}/?{}", ca())).unwrap();
     c.get("/echo").unwrap();
     assert_eq!(t.authorization(&c), None, "no credentials, no header");
+    // Elasticsearch API keys: id:key is encoded, the encoded form sent as is.
+    let c = Client::new(&format!(
+        "{base}/?{}&api_key=VuaCfGcBCdbkQm-e5aOx:ui2lp2axTNmsyakw9tvNnw",
+        ca()
+    ))
+    .unwrap();
+    assert_eq!(
+        t.authorization(&c).as_deref(),
+        Some("ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==")
+    );
+    let c = Client::new(&format!(
+        "{base}/?{}&api_key=VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
+        ca()
+    ))
+    .unwrap();
+    assert_eq!(
+        t.authorization(&c).as_deref(),
+        Some("ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==")
+    );
+}
+
+fn app_name_and_default_headers_reach_the_server(t: &dyn Target) {
+    let base = t.url(Port::Tls);
+    let version = env!("CARGO_PKG_VERSION");
+    let c = Client::new(&format!("{base}/?{}", ca())).unwrap();
+    assert_eq!(
+        t.header(&c, "user-agent"),
+        Some(format!("httpdb/{version}"))
+    );
+    for name in ["appname", "application_name", "app_name"] {
+        let c = Client::new(&format!("{base}/?{}&{name}=nightly%20report", ca())).unwrap();
+        assert_eq!(
+            t.header(&c, "user-agent"),
+            Some(format!("nightly report httpdb/{version}")),
+            "{name}"
+        );
+    }
+    let c = Client::new(&format!(
+        "{base}/?{}&header.X-Api-Key=k3y&opaque_id=job-42&fallback_application_name=cron",
+        ca()
+    ))
+    .unwrap();
+    assert_eq!(t.header(&c, "x-api-key").as_deref(), Some("k3y"));
+    assert_eq!(t.header(&c, "x-opaque-id").as_deref(), Some("job-42"));
+    assert_eq!(
+        t.header(&c, "user-agent"),
+        Some(format!("cron httpdb/{version}"))
+    );
+    // elasticsearch-py's dict as lines.
+    let c = Client::new(&format!(
+        "{base}/?{}&headers=X-Api-Key:%20a%0AX-Opaque-Id:%20b",
+        ca()
+    ))
+    .unwrap();
+    assert_eq!(t.header(&c, "x-api-key").as_deref(), Some("a"));
+    assert_eq!(t.header(&c, "x-opaque-id").as_deref(), Some("b"));
 }
 
 fn crl(file: &str) -> String {
@@ -577,6 +640,7 @@ matrix!(
     sslmode_require_verifies_only_with_a_ca_file,
     every_client_key_form,
     basic_auth_and_bearer_token_reach_the_server,
+    app_name_and_default_headers_reach_the_server,
     a_crl_rejects_the_revoked_certificate_only,
     crls_that_cannot_vouch_fail_with_the_reason,
     a_pinned_fingerprint_must_match,

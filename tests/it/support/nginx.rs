@@ -493,7 +493,9 @@ fn routes() -> String {
         r#"{"method":"$request_method","uri":"$request_uri","#,
         r#""ssl_client_verify":"$ssl_client_verify","ssl_client_s_dn":"$ssl_client_s_dn","#,
         r#""authorization":"$http_authorization","ssl_protocol":"$ssl_protocol","#,
-        r#""connection":"$connection","connection_requests":"$connection_requests"}"#
+        r#""connection":"$connection","connection_requests":"$connection_requests","#,
+        r#""user_agent":"$http_user_agent","x_opaque_id":"$http_x_opaque_id","#,
+        r#""x_api_key":"$http_x_api_key","ssl_server_name":"$ssl_server_name"}"#
     );
     let mut out = String::new();
     let _ = writeln!(
