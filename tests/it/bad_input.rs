@@ -324,8 +324,9 @@ fn cases() -> Vec<Case> {
         uri("https://h/?verify_cert=false", "verify_cert", &["did you mean \"verify_certs\"?"]),
         uri("https://h/?sslrootcerts=/ca.pem", "sslrootcerts", &["did you mean \"sslrootcert\"?"]),
         uri("https://h/?max_retry=2", "max_retry", &["did you mean \"max_retries\"?"]),
-        uri("https://h/?replicaSet=rs0", "replicaSet", &["unknown option \"replicaSet\"", "option table in README.md"]),
-        uri(format!("https://admin:{PW}@h/?authSource=admin"), "authSource", &["unknown option \"authSource\""]).hiding(&[PW]),
+        uri("https://h/?replicaSet=rs0", "replicaSet", &["option \"replicaSet\" (pymongo) is not honoured", "a MongoDB setting", "https://host1:port,host2:port"]),
+        uri(format!("https://admin:{PW}@h/?authSource=admin"), "authSource", &["not honoured", "Basic auth"]).hiding(&[PW]),
+        uri("https://h/?frobnicate=1", "frobnicate", &["unknown option \"frobnicate\"", "option table in README.md"]),
         kw("https://h", &[("tlsCertificateKeyFilePasword", PP)], "tlsCertificateKeyFilePasword", &["did you mean \"tlsCertificateKeyFilePassword\"?"]).hiding(&[PP]),
         kw("https://h", &[("jwt_tokn", TOK)], "jwt_tokn", &["did you mean \"jwt_token\"?"]).hiding(&[TOK]),
         // ---------------------------------------------------- conflict pairs inside one source
