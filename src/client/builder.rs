@@ -100,6 +100,14 @@ impl ClientBuilder {
         pool_size(n: usize);
         /// See [`SettingsBuilder::host_order`].
         host_order(order: HostOrder);
+        /// See [`SettingsBuilder::retry_on_status`].
+        retry_on_status(statuses: &[u16]);
+        /// See [`SettingsBuilder::retry_on_timeout`].
+        retry_on_timeout(on: bool);
+        /// See [`SettingsBuilder::retry_backoff`].
+        retry_backoff(d: Duration);
+        /// See [`SettingsBuilder::retry_backoff_max`].
+        retry_backoff_max(d: Duration);
         /// See [`SettingsBuilder::max_retries`].
         max_retries(n: usize);
         /// See [`SettingsBuilder::max_body_size`].

@@ -35,6 +35,17 @@ pub(crate) fn idempotent(method: &Method) -> bool {
     )
 }
 
+/// The user's part of the rules (`retry_on_status`, `retry_on_timeout`):
+/// it can hold an idempotent request back, never send a write again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Policy<'a> {
+    /// The statuses after which an idempotent request moves on.
+    pub on_status: &'a [u16],
+    /// Whether an idempotent request that timed out after it was sent
+    /// moves on.
+    pub on_timeout: bool,
+}
+
 /// What to do after an attempt that did not end in a usable answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Verdict {
@@ -58,8 +69,11 @@ pub(crate) fn after_failure(
     error: &Error,
     fresh_retried: bool,
     replayable: bool,
+    policy: Policy<'_>,
 ) -> Verdict {
-    let repeatable = replayable && (wire.sent == 0 || idempotent(method));
+    // A request that timed out once sent is held back when the user says so.
+    let held = wire.sent > 0 && error.is_timeout() && !policy.on_timeout;
+    let repeatable = replayable && !held && (wire.sent == 0 || idempotent(method));
     if matches!(error, Error::Config { .. }) {
         return Verdict {
             fresh_retry: false,
@@ -85,13 +99,14 @@ pub(crate) fn after_failure(
 
 /// After an answer with `status`. A host that answers is alive: a 503 for
 /// one path (Elasticsearch answers so for one sick index) says nothing of
-/// the others, so no status marks a host dead. A 502, 503 or 504 moves an
-/// idempotent request on; a request that is not idempotent was answered
-/// and is not sent again.
-pub(crate) fn after_answer(method: &Method, status: u16) -> Verdict {
+/// the others, so no status marks a host dead. A status of
+/// `retry_on_status` (502, 503, 504 by default) moves an idempotent
+/// request on; a request that is not idempotent was answered and is not
+/// sent again.
+pub(crate) fn after_answer(method: &Method, status: u16, policy: Policy<'_>) -> Verdict {
     Verdict {
         fresh_retry: false,
-        move_on: matches!(status, 502..=504) && idempotent(method),
+        move_on: policy.on_status.contains(&status) && idempotent(method),
         mark_dead: false,
     }
 }
@@ -108,6 +123,11 @@ mod tests {
         }
     }
 
+    const DEFAULT: Policy<'static> = Policy {
+        on_status: &[502, 503, 504],
+        on_timeout: true,
+    };
+
     fn protocol() -> Error {
         Error::Protocol {
             host: "h:1".into(),
@@ -118,7 +138,14 @@ mod tests {
 
     #[test]
     fn nothing_sent_goes_anywhere() {
-        let v = after_failure(&Method::POST, wire(false, 0, 0), &protocol(), false, true);
+        let v = after_failure(
+            &Method::POST,
+            wire(false, 0, 0),
+            &protocol(),
+            false,
+            true,
+            DEFAULT,
+        );
         assert!(v.move_on && v.mark_dead && !v.fresh_retry);
     }
 
@@ -133,7 +160,7 @@ mod tests {
         };
         for error in [protocol(), tls] {
             for w in [wire(true, 1, 0), wire(true, 500, 10)] {
-                let v = after_failure(&Method::POST, w, &error, false, true);
+                let v = after_failure(&Method::POST, w, &error, false, true, DEFAULT);
                 assert!(!v.move_on && !v.fresh_retry, "{w:?} {error:?}");
             }
         }
@@ -142,29 +169,85 @@ mod tests {
     #[test]
     fn a_stale_pooled_connection_is_retried_fresh_once() {
         let stale = wire(false, 80, 0);
-        let get = after_failure(&Method::GET, stale, &protocol(), false, true);
+        let get = after_failure(&Method::GET, stale, &protocol(), false, true, DEFAULT);
         assert!(get.fresh_retry && !get.mark_dead && !get.move_on);
-        let again = after_failure(&Method::GET, stale, &protocol(), true, true);
+        let again = after_failure(&Method::GET, stale, &protocol(), true, true, DEFAULT);
         assert!(!again.fresh_retry && again.move_on && again.mark_dead);
-        let post = after_failure(&Method::POST, stale, &protocol(), false, true);
+        let post = after_failure(&Method::POST, stale, &protocol(), false, true, DEFAULT);
         assert!(!post.fresh_retry && !post.move_on, "{post:?}");
-        let answered = after_failure(&Method::GET, wire(false, 80, 5), &protocol(), false, true);
+        let answered = after_failure(
+            &Method::GET,
+            wire(false, 80, 5),
+            &protocol(),
+            false,
+            true,
+            DEFAULT,
+        );
         assert!(!answered.fresh_retry && answered.move_on);
     }
 
     #[test]
     fn a_consumed_reader_keeps_even_a_get_in_place() {
-        let v = after_failure(&Method::PUT, wire(true, 0, 0), &protocol(), false, false);
+        let v = after_failure(
+            &Method::PUT,
+            wire(true, 0, 0),
+            &protocol(),
+            false,
+            false,
+            DEFAULT,
+        );
         assert!(!v.move_on && !v.fresh_retry);
-        let stale = after_failure(&Method::PUT, wire(false, 10, 0), &protocol(), false, false);
+        let stale = after_failure(
+            &Method::PUT,
+            wire(false, 10, 0),
+            &protocol(),
+            false,
+            false,
+            DEFAULT,
+        );
         assert!(!stale.move_on && !stale.fresh_retry);
     }
 
     #[test]
     fn answers_never_mark_dead() {
-        assert!(after_answer(&Method::GET, 503).move_on);
-        assert!(!after_answer(&Method::POST, 503).move_on);
-        assert!(!after_answer(&Method::GET, 500).move_on);
-        assert!(!after_answer(&Method::GET, 503).mark_dead);
+        assert!(after_answer(&Method::GET, 503, DEFAULT).move_on);
+        assert!(!after_answer(&Method::POST, 503, DEFAULT).move_on);
+        assert!(!after_answer(&Method::GET, 500, DEFAULT).move_on);
+        assert!(!after_answer(&Method::GET, 503, DEFAULT).mark_dead);
+        let with_429 = Policy {
+            on_status: &[429],
+            on_timeout: true,
+        };
+        assert!(after_answer(&Method::GET, 429, with_429).move_on);
+        assert!(!after_answer(&Method::GET, 503, with_429).move_on);
+        assert!(!after_answer(&Method::POST, 429, with_429).move_on);
+    }
+
+    #[test]
+    fn retry_on_timeout_holds_back_only_what_was_sent() {
+        let timeout = Error::Timeout {
+            host: "h:1".into(),
+            phase: crate::TimeoutPhase::Response,
+            after: std::time::Duration::from_secs(1),
+        };
+        let held = Policy {
+            on_status: &[],
+            on_timeout: false,
+        };
+        let sent = after_failure(&Method::GET, wire(true, 80, 0), &timeout, false, true, held);
+        assert!(!sent.move_on);
+        assert!(
+            after_failure(
+                &Method::GET,
+                wire(true, 80, 0),
+                &timeout,
+                false,
+                true,
+                DEFAULT
+            )
+            .move_on
+        );
+        let unsent = after_failure(&Method::GET, wire(true, 0, 0), &timeout, false, true, held);
+        assert!(unsent.move_on, "nothing was sent: it goes on");
     }
 }

@@ -44,6 +44,9 @@ impl HostTable {
             _ => 0,
         };
         let mut plan: Vec<usize> = (0..n).map(|k| (start + k) % n).collect();
+        if self.order == HostOrder::Random {
+            shuffle(&mut plan);
+        }
         if self.marked.load(Ordering::Acquire) == 0 {
             return plan;
         }
@@ -85,6 +88,19 @@ impl HostTable {
     }
 }
 
+/// Fisher-Yates with std's randomly keyed hasher as the source: load
+/// spreading needs no cryptographic randomness, nor a crate for it.
+fn shuffle(items: &mut [usize]) {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    for i in (1..items.len()).rev() {
+        let mut hasher = state.build_hasher();
+        hasher.write_usize(i);
+        let j = (hasher.finish() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +114,24 @@ mod tests {
         assert_eq!(t.plan(), vec![0, 1, 2]);
         assert_eq!(t.plan(), vec![0, 1, 2]);
         assert_eq!(t.plan(), vec![1, 0, 2]);
+    }
+
+    #[test]
+    fn random_order_tries_every_host_in_varying_order() {
+        let t = HostTable::new(4, HostOrder::Random, Duration::from_secs(60));
+        let mut firsts = std::collections::HashSet::new();
+        for _ in 0..200 {
+            let mut plan = t.plan();
+            firsts.insert(plan[0]);
+            plan.sort_unstable();
+            assert_eq!(plan, vec![0, 1, 2, 3]);
+        }
+        // 200 draws of 4: all four lead with a chance of 1 - 4 * (3/4)^200.
+        assert_eq!(firsts.len(), 4);
+        t.mark_dead(0);
+        for _ in 0..20 {
+            assert_eq!(*t.plan().last().unwrap(), 0, "the dead host stays last");
+        }
     }
 
     #[test]

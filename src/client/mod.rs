@@ -366,6 +366,10 @@ impl Client {
         let allowed = plan
             .len()
             .min(inner.settings.max_retries().saturating_add(1));
+        let policy = failover::Policy {
+            on_status: inner.settings.retry_on_status(),
+            on_timeout: inner.settings.retry_on_timeout(),
+        };
         let mut attempts: Vec<(String, Error)> = Vec::new();
         let mut unavailable: Option<Response> = None;
         for (n, &i) in plan.iter().take(allowed).enumerate() {
@@ -394,7 +398,8 @@ impl Client {
                 let wire = wire::take();
                 match result {
                     Ok(mut response) => {
-                        let verdict = failover::after_answer(&request.method, response.status);
+                        let verdict =
+                            failover::after_answer(&request.method, response.status, policy);
                         if !verdict.move_on {
                             inner.hosts.mark_alive(i);
                             return request.finish(response);
@@ -421,6 +426,7 @@ impl Client {
                             &error,
                             fresh,
                             replayable,
+                            policy,
                         );
                         if verdict.fresh_retry {
                             log::debug!(
@@ -442,12 +448,14 @@ impl Client {
             }
             let Some(error) = error else { continue };
             if !last && verdict.move_on {
+                let wait = backoff(&inner.settings, n, deadline);
                 log::info!(
-                    "{host}: {}; trying {} (attempt {} of at most {allowed})",
+                    "{host}: {}; trying {} in {wait:?} (attempt {} of at most {allowed})",
                     Cause(&error),
                     inner.names[plan[n + 1]],
                     n + 2
                 );
+                std::thread::sleep(wait);
             } else {
                 log::debug!("{host}: {}", Cause(&error));
             }
@@ -627,6 +635,26 @@ fn checked_path(path: &str) -> Result<&str> {
         }
     }
     Ok(path)
+}
+
+/// The wait before move `n + 1` to another host: `retry_backoff` doubled
+/// per move, at most `retry_backoff_max`, drawn between half and all of it
+/// ("equal jitter", as elastic-transport waits) so that clients that
+/// failed together do not come back together; never past `deadline`.
+fn backoff(settings: &Settings, n: usize, deadline: Instant) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let base = settings.retry_backoff();
+    if base.is_zero() {
+        return Duration::ZERO;
+    }
+    let full = base
+        .saturating_mul(1u32 << n.min(20))
+        .min(settings.retry_backoff_max());
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_usize(n);
+    let jitter = (hasher.finish() % 1000) as u32;
+    let wait = full / 2 + full / 2 * jitter / 1000;
+    wait.min(deadline.saturating_duration_since(Instant::now()))
 }
 
 /// The `Authorization` header of `settings`: `Bearer` for a token, `Basic`

@@ -326,6 +326,39 @@ impl SettingsBuilder {
         let checked = check::count("pool_size", n, options::MAX_POOL_SIZE);
         self.checked(|l| &mut l.pool_size, checked, format!("pool_size={n}"))
     }
+    /// The statuses after which an idempotent request moves on to the
+    /// next host (elasticsearch-py's `retry_on_status`). Defaults to 502,
+    /// 503 and 504.
+    pub fn retry_on_status(self, statuses: &[u16]) -> Self {
+        let list: Vec<String> = statuses.iter().map(u16::to_string).collect();
+        self.option("retry_on_status", &list.join(","))
+    }
+    /// Whether an idempotent request that timed out after it was sent
+    /// moves on. Defaults to true.
+    pub fn retry_on_timeout(self, on: bool) -> Self {
+        self.set(
+            |l| &mut l.retry_on_timeout,
+            on,
+            format!("retry_on_timeout={on}"),
+        )
+    }
+    /// The wait before the first move to another host, doubled for each
+    /// next one. Defaults to zero.
+    pub fn retry_backoff(self, d: Duration) -> Self {
+        self.set(
+            |l| &mut l.retry_backoff,
+            d,
+            format!("retry_backoff={}", duration::format(d)),
+        )
+    }
+    /// The longest wait between two moves. Defaults to 30 s.
+    pub fn retry_backoff_max(self, d: Duration) -> Self {
+        self.set(
+            |l| &mut l.retry_backoff_max,
+            d,
+            format!("retry_backoff_max={}", duration::format(d)),
+        )
+    }
     /// The order hosts are tried in. Defaults to round robin.
     pub fn host_order(self, order: HostOrder) -> Self {
         self.set(

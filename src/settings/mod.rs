@@ -39,6 +39,11 @@ pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(30);
 /// Default of `max_body_size`: the largest body that `bytes()`, `text()`
 /// and `json()` read into memory (streamed reads have no limit).
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 1 << 30;
+/// Default of `retry_on_status`: the statuses of a gateway or a server
+/// that cannot answer now, after which an idempotent request moves on.
+pub const DEFAULT_RETRY_ON_STATUS: &[u16] = &[502, 503, 504];
+/// Default of `retry_backoff_max`: the longest wait between two moves.
+pub const DEFAULT_RETRY_BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// Default number of idle keep-alive connections kept per host.
 pub const DEFAULT_POOL_SIZE: usize = 8;
 
@@ -89,6 +94,10 @@ pub struct Settings {
     pub(crate) api_key: Option<Secret>,
     pub(crate) app_name: Option<String>,
     pub(crate) headers: Vec<(String, Secret)>,
+    pub(crate) retry_on_status: Vec<u16>,
+    pub(crate) retry_on_timeout: bool,
+    pub(crate) retry_backoff: Duration,
+    pub(crate) retry_backoff_max: Duration,
 }
 
 impl std::str::FromStr for Settings {
@@ -271,6 +280,28 @@ impl Settings {
     pub fn ssl_sni(&self) -> bool {
         self.sni
     }
+    /// The statuses after which an idempotent request moves on to the next
+    /// host (a request that is not idempotent never does). Defaults to
+    /// 502, 503 and 504.
+    pub fn retry_on_status(&self) -> &[u16] {
+        &self.retry_on_status
+    }
+    /// Whether an idempotent request that timed out after it was sent
+    /// moves on to the next host. Defaults to true. A connect timeout
+    /// always moves on: nothing was sent.
+    pub fn retry_on_timeout(&self) -> bool {
+        self.retry_on_timeout
+    }
+    /// The wait before the first move to another host, doubled before
+    /// each next one up to [`retry_backoff_max`](Settings::retry_backoff_max),
+    /// each drawn between half and all of it. Defaults to zero: no wait.
+    pub fn retry_backoff(&self) -> Duration {
+        self.retry_backoff
+    }
+    /// The longest wait between two moves. Defaults to 30 s.
+    pub fn retry_backoff_max(&self) -> Duration {
+        self.retry_backoff_max
+    }
     /// The Elasticsearch API key, encoded as `Authorization: ApiKey` sends
     /// it. Defaults to none.
     pub fn api_key(&self) -> Option<&Secret> {
@@ -449,6 +480,22 @@ impl Settings {
         if self.pool_size != DEFAULT_POOL_SIZE {
             query.push(("pool_size", self.pool_size.to_string()));
         }
+        if self.retry_on_status != DEFAULT_RETRY_ON_STATUS {
+            let list: Vec<String> = self.retry_on_status.iter().map(u16::to_string).collect();
+            query.push(("retry_on_status", list.join(",")));
+        }
+        if !self.retry_on_timeout {
+            query.push(("retry_on_timeout", "false".into()));
+        }
+        if !self.retry_backoff.is_zero() {
+            query.push(("retry_backoff", duration::format(self.retry_backoff)));
+        }
+        if self.retry_backoff_max != DEFAULT_RETRY_BACKOFF_MAX {
+            query.push((
+                "retry_backoff_max",
+                duration::format(self.retry_backoff_max),
+            ));
+        }
         if self.host_order != HostOrder::RoundRobin {
             query.push(("host_order", self.host_order.as_str().into()));
         }
@@ -511,6 +558,10 @@ impl Settings {
             "pool_size": self.pool_size,
             "host_order": self.host_order.as_str(),
             "max_retries": self.max_retries(),
+            "retry_on_status": self.retry_on_status,
+            "retry_on_timeout": self.retry_on_timeout,
+            "retry_backoff_ms": millis(self.retry_backoff),
+            "retry_backoff_max_ms": millis(self.retry_backoff_max),
             "max_body_size": self.max_body_size,
             "ssl_min_protocol_version": self.min_tls.as_str(),
             "ssl_max_protocol_version": self.max_tls.as_str(),
@@ -610,6 +661,10 @@ impl fmt::Debug for Settings {
                     .collect::<Vec<_>>(),
             )
             .field("max_retries", &self.max_retries())
+            .field("retry_on_status", &self.retry_on_status)
+            .field("retry_on_timeout", &self.retry_on_timeout)
+            .field("retry_backoff", &self.retry_backoff)
+            .field("retry_backoff_max", &self.retry_backoff_max)
             .finish()
     }
 }

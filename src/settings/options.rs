@@ -62,6 +62,10 @@ pub(crate) struct Layer {
     pub app_name: Option<Slot<String>>,
     /// libpq's `fallback_application_name`: the name when none is given.
     pub fallback_app_name: Option<Slot<String>>,
+    pub retry_on_status: Option<Slot<Vec<u16>>>,
+    pub retry_on_timeout: Option<Slot<bool>>,
+    pub retry_backoff: Option<Slot<Duration>>,
+    pub retry_backoff_max: Option<Slot<Duration>>,
     /// Default headers, by name (unique, case-insensitively).
     pub headers: Vec<Slot<(String, Secret)>>,
 }
@@ -136,6 +140,10 @@ impl Layer {
             api_key: top.api_key.or(self.api_key),
             app_name: top.app_name.or(self.app_name),
             fallback_app_name: top.fallback_app_name.or(self.fallback_app_name),
+            retry_on_status: top.retry_on_status.or(self.retry_on_status),
+            retry_on_timeout: top.retry_on_timeout.or(self.retry_on_timeout),
+            retry_backoff: top.retry_backoff.or(self.retry_backoff),
+            retry_backoff_max: top.retry_backoff_max.or(self.retry_backoff_max),
             // A header of the top layer replaces the one of the same name.
             headers: self
                 .headers
@@ -613,9 +621,76 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         names: &["host_order"],
         canonical: "host_order",
-        accepts: "round_robin or ordered",
+        accepts: "round_robin, ordered or random",
         secret: false,
         apply: |l, g| set(&mut l.host_order, g.host_order()?, g.shown()),
+    },
+    // libpq: `disable` tries the hosts in order, `random` in random order.
+    OptionSpec {
+        names: &["load_balance_hosts"],
+        canonical: "host_order",
+        accepts: "disable or random",
+        secret: false,
+        apply: |l, g| {
+            let order = match g.value.to_ascii_lowercase().as_str() {
+                "disable" => HostOrder::Ordered,
+                "random" => HostOrder::Random,
+                _ => return Err(g.bad("")),
+            };
+            set(&mut l.host_order, order, g.shown())
+        },
+    },
+    // elasticsearch-py: shuffle the hosts (true, its default) or keep them.
+    OptionSpec {
+        names: &["randomize_nodes_in_pool"],
+        canonical: "host_order",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| {
+            let order = if g.boolean()? {
+                HostOrder::Random
+            } else {
+                HostOrder::RoundRobin
+            };
+            set(&mut l.host_order, order, g.shown())
+        },
+    },
+    OptionSpec {
+        names: &["retry_on_status"],
+        canonical: "retry_on_status",
+        accepts: "a comma-separated list of HTTP statuses from 400 to 599 (default 502,503,504), or empty for none",
+        secret: false,
+        apply: |l, g| set(&mut l.retry_on_status, g.statuses()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["retry_on_timeout"],
+        canonical: "retry_on_timeout",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.retry_on_timeout, g.boolean()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["retry_backoff", "backoff_factor"],
+        canonical: "retry_backoff",
+        accepts: duration::FORMS,
+        secret: false,
+        apply: |l, g| set(&mut l.retry_backoff, g.duration()?, g.shown()),
+    },
+    // elastic-transport sleeps min(cap, base * 2^(attempt-1)) from attempt
+    // 0: its first wait is half its base.
+    OptionSpec {
+        names: &["retry_backoff_base"],
+        canonical: "retry_backoff",
+        accepts: "a number of seconds (0.5); the first wait is half of it, as elastic-transport waits",
+        secret: false,
+        apply: |l, g| set(&mut l.retry_backoff, g.duration()? / 2, g.shown()),
+    },
+    OptionSpec {
+        names: &["retry_backoff_max", "retry_backoff_cap"],
+        canonical: "retry_backoff_max",
+        accepts: duration::FORMS,
+        secret: false,
+        apply: |l, g| set(&mut l.retry_backoff_max, g.duration()?, g.shown()),
     },
     OptionSpec {
         names: &["max_retries"],
@@ -1073,6 +1148,25 @@ impl Given<'_> {
         }
     }
 
+    /// A comma-separated list of statuses from 400 to 599; empty for none.
+    fn statuses(&self) -> Result<Vec<u16>> {
+        let mut statuses = Vec::new();
+        for part in self
+            .value
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            match part.parse::<u16>() {
+                Ok(status @ 400..=599) => statuses.push(status),
+                _ => return Err(self.bad(&format!(" ({part} is not a status from 400 to 599)"))),
+            }
+        }
+        statuses.sort_unstable();
+        statuses.dedup();
+        Ok(statuses)
+    }
+
     /// A DNS name or IP address (IPv6 without brackets), as rustls takes it.
     fn server_name(&self) -> Result<String> {
         let name = self.value.trim_matches(['[', ']']);
@@ -1085,6 +1179,7 @@ impl Given<'_> {
         match self.value.to_ascii_lowercase().as_str() {
             "round_robin" | "roundrobin" | "round-robin" => Ok(HostOrder::RoundRobin),
             "ordered" => Ok(HostOrder::Ordered),
+            "random" => Ok(HostOrder::Random),
             _ => Err(self.bad("")),
         }
     }

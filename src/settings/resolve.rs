@@ -2,13 +2,15 @@
 //! wins, also where fields interact), checked across fields, defaults
 //! filled in: [`Settings`].
 
+use std::time::Duration;
+
 use crate::error::{Error, Result};
 use crate::settings::options::{self, Layer, Slot};
 use crate::settings::uri;
 use crate::settings::{
     CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
-    DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_INTERVAL, DEFAULT_TIMEOUT, Host,
-    HostOrder, Settings, TlsVersion,
+    DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_BACKOFF_MAX, DEFAULT_RETRY_INTERVAL,
+    DEFAULT_RETRY_ON_STATUS, DEFAULT_TIMEOUT, Host, HostOrder, Settings, TlsVersion,
 };
 
 /// The settings of a parsed URI with the keyword options on top.
@@ -237,6 +239,14 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         api_key: l.api_key.map(|s| s.value),
         app_name: l.app_name.or(l.fallback_app_name).map(|s| s.value),
         headers: l.headers.into_iter().map(|s| s.value).collect(),
+        retry_on_status: l
+            .retry_on_status
+            .map_or_else(|| DEFAULT_RETRY_ON_STATUS.to_vec(), |s| s.value),
+        retry_on_timeout: l.retry_on_timeout.is_none_or(|s| s.value),
+        retry_backoff: l.retry_backoff.map_or(Duration::ZERO, |s| s.value),
+        retry_backoff_max: l
+            .retry_backoff_max
+            .map_or(DEFAULT_RETRY_BACKOFF_MAX, |s| s.value),
     })
 }
 

@@ -72,6 +72,9 @@ pub enum HostOrder {
     RoundRobin,
     /// Always start with the first live host in URI order.
     Ordered,
+    /// Each request tries the live hosts in a random order (libpq's
+    /// `load_balance_hosts=random`).
+    Random,
 }
 
 impl HostOrder {
@@ -80,6 +83,7 @@ impl HostOrder {
         match self {
             HostOrder::RoundRobin => "round_robin",
             HostOrder::Ordered => "ordered",
+            HostOrder::Random => "random",
         }
     }
 }

@@ -38,9 +38,7 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "keepalives_interval", "libpq", "TCP keep-alive settings are not supported yet";
     "keepalives_count", "libpq", "TCP keep-alive settings are not supported yet";
     "tcp_user_timeout", "libpq", "TCP user timeouts are not supported yet; read_timeout bounds each silence";
-    "load_balance_hosts", "libpq", "httpdb orders hosts with host_order (round_robin or ordered), not at random";
     "ssl_relax_minimum_version", "crate-python", "httpdb speaks TLS 1.2 and 1.3 only (rustls); there is nothing older to relax to";
-    "backoff_factor", "crate-python", "httpdb does not wait between moves to other hosts; a backoff is not supported yet";
     "socket_keepalive", "crate-python", "TCP keep-alive settings are not supported yet";
     "socket_tcp_keepidle", "crate-python", "TCP keep-alive settings are not supported yet";
     "socket_tcp_keepintvl", "crate-python", "TCP keep-alive settings are not supported yet";
@@ -48,13 +46,8 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "compress", "crate-python", "compression is not supported yet";
     "ssl_show_warn", "elasticsearch-py", "httpdb's warnings go through the log facade; filter them there";
     "http_compress", "elasticsearch-py", "compression is not supported yet";
-    "retry_on_status", "elasticsearch-py", "which statuses move on is fixed (502, 503, 504, idempotent requests only); not configurable yet";
-    "retry_on_timeout", "elasticsearch-py", "whether a timeout moves on is fixed (idempotent requests only); not configurable yet";
-    "retry_backoff_base", "elasticsearch-py", "httpdb does not wait between moves to other hosts; a backoff is not supported yet";
-    "retry_backoff_cap", "elasticsearch-py", "httpdb does not wait between moves to other hosts; a backoff is not supported yet";
     "dead_node_backoff_factor", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
     "max_dead_node_backoff", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
-    "randomize_nodes_in_pool", "elasticsearch-py", "httpdb orders hosts with host_order (round_robin or ordered), not at random";
     "node_selector_class", "elasticsearch-py", "a Python class cannot be named here; host_order chooses round_robin or ordered";
     "security.trust_only_capella", "Couchbase", "Capella's root certificate is bundled by the Couchbase SDKs, not by httpdb; pass it with ssl_ca_certs";
     // pymongo

@@ -219,7 +219,7 @@ const BAD_VALUES: &[(&str, &str, &str, &str)] = &[
     ("retry_interval", "-30s", DURATION, "(negative)"),
     ("pool_size", "-1", "a whole number from 0 to 10000", "\"-1\""),
     ("maxPoolSize", "1e3", "a whole number from 0 to 10000", "which sets pool_size"),
-    ("host_order", "random", "round_robin or ordered", "\"random\""),
+    ("host_order", "shuffled", "round_robin, ordered or random", "\"shuffled\""),
     ("max_retries", "three", "a whole number from 0 to 100", "\"three\""),
 ];
 

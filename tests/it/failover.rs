@@ -383,3 +383,104 @@ fn error_helpers_look_through_every_host() {
     .unwrap_err();
     assert!(!error.is_timeout() && !error.is_connect(), "{error:?}");
 }
+
+/// `retry_on_status` replaces which statuses move an idempotent request
+/// on; a POST is answered where it landed whatever the list says.
+#[test]
+fn retry_on_status_chooses_the_statuses_that_move_on() {
+    let a = TestServer::https();
+    let b = TestServer::https();
+    let ports = [a.port(), b.port()];
+    let default = cluster(&ports, "host_order=ordered");
+    assert_eq!(default.get("/status/429").unwrap_err().status(), Some(429));
+    assert_eq!((a.requests().len(), b.requests().len()), (1, 0));
+    let with_429 = cluster(&ports, "host_order=ordered&retry_on_status=429,503");
+    assert_eq!(with_429.get("/status/429").unwrap_err().status(), Some(429));
+    assert_eq!((a.requests().len(), b.requests().len()), (2, 1));
+    assert_eq!(
+        with_429.post("/status/429", "x").unwrap_err().status(),
+        Some(429)
+    );
+    assert_eq!((a.requests().len(), b.requests().len()), (3, 1));
+    // An empty list: not even a 503 moves on.
+    let none = cluster(&ports, "host_order=ordered&retry_on_status=");
+    assert_eq!(none.get("/status/503").unwrap_err().status(), Some(503));
+    assert_eq!((a.requests().len(), b.requests().len()), (4, 1));
+}
+
+/// `retry_on_timeout=false` keeps a GET that timed out once sent on its
+/// host; by default it moves on. A connect failure moves on either way.
+#[test]
+fn retry_on_timeout_false_keeps_a_sent_request_in_place() {
+    let silent = TestServer::start(ServerOptions::default().behaviour(Behaviour::NeverAnswer));
+    let good = TestServer::https();
+    let ports = [silent.port(), good.port()];
+    let held = cluster(
+        &ports,
+        "host_order=ordered&read_timeout=300ms&retry_on_timeout=false",
+    );
+    let error = held.get("/").unwrap_err();
+    assert!(error.is_timeout(), "{error}");
+    assert!(good.requests().is_empty());
+    let moving = cluster(&ports, "host_order=ordered&read_timeout=300ms");
+    assert_eq!(moving.get("/").unwrap().status(), 200);
+    assert_eq!(good.requests().len(), 1);
+    let refused = cluster(
+        &[refused_port(), good.port()],
+        "host_order=ordered&retry_on_timeout=false",
+    );
+    assert_eq!(refused.get("/").unwrap().status(), 200);
+}
+
+/// `retry_backoff` waits between moves, doubling, never past `timeout`.
+#[test]
+fn retry_backoff_waits_between_moves_within_the_timeout() {
+    let good = TestServer::https();
+    let ports = [refused_port(), refused_port(), good.port()];
+    let started = Instant::now();
+    let c = cluster(&ports, "host_order=ordered&retry_backoff=200ms");
+    assert_eq!(c.get("/").unwrap().status(), 200);
+    // Two moves: at least 100 ms (half of 200) and 200 ms (half of 400).
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+    let started = Instant::now();
+    let c = cluster(&ports, "host_order=ordered&retry_backoff=1h&timeout=400ms");
+    let error = c.get("/").unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(5), "{error}");
+    assert!(
+        good.requests().len() == 1,
+        "the deadline came before the third host"
+    );
+}
+
+/// `host_order=random` (libpq's `load_balance_hosts=random`) spreads
+/// first attempts over every host.
+#[test]
+fn random_host_order_reaches_every_host() {
+    let servers = [
+        TestServer::https(),
+        TestServer::https(),
+        TestServer::https(),
+    ];
+    let ports: Vec<u16> = servers.iter().map(TestServer::port).collect();
+    for query in [
+        "host_order=random",
+        "load_balance_hosts=random",
+        "randomize_nodes_in_pool=true",
+    ] {
+        let before: Vec<usize> = servers.iter().map(|s| s.requests().len()).collect();
+        let c = cluster(&ports, query);
+        for _ in 0..60 {
+            c.get("/").unwrap();
+        }
+        for (s, before) in servers.iter().zip(before) {
+            assert!(
+                s.requests().len() > before,
+                "{query}: a host got no request"
+            );
+        }
+    }
+}

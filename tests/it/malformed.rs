@@ -507,9 +507,9 @@ const ROWS: &[Row] = &[
         &["too large", "0 to 100"],
     ),
     row(
-        Uri("https://h/?host_order=random"),
+        Uri("https://h/?host_order=fastest"),
         "host_order",
-        &["\"random\"", "round_robin or ordered"],
+        &["\"fastest\"", "round_robin, ordered or random"],
     ),
     row(
         Uri("https://h/?ssl_ca_certs="),

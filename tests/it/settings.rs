@@ -1721,13 +1721,6 @@ fn settings_from_hosts_equal_the_parsed_uri() {
 /// option it maps to.
 #[test]
 fn peer_aliases_with_their_meaning() {
-    let same = |alias: &str, canonical: &str| {
-        assert_eq!(
-            parse(&format!("https://h/?{alias}")),
-            parse(&format!("https://h/?{canonical}")),
-            "{alias}"
-        );
-    };
     same("timeoutMS=2500", "timeout=2.5s");
     same("user=admin", "username=admin");
     same("connections_per_node=3", "pool_size=3");
@@ -1780,6 +1773,54 @@ fn peer_aliases_with_their_meaning() {
     assert_eq!(option, "basic_auth");
     assert_contains(&message, &["user:password", "\"***\""]);
     assert!(!message.contains("S3CRET"), "{message}");
+}
+
+/// `alias` gives the same settings as `canonical` (both URI queries).
+#[track_caller]
+fn same(alias: &str, canonical: &str) {
+    assert_eq!(
+        parse(&format!("https://h/?{alias}")),
+        parse(&format!("https://h/?{canonical}")),
+        "{alias}"
+    );
+}
+
+/// The retry policy under each peer's name, with its meaning.
+#[test]
+fn retry_policy_names() {
+    same("retry_on_status=429,%20503,503", "retry_on_status=429,503");
+    same("load_balance_hosts=random", "host_order=random");
+    same("load_balance_hosts=disable", "host_order=ordered");
+    same("randomize_nodes_in_pool=true", "host_order=random");
+    same("randomize_nodes_in_pool=false", "host_order=round_robin");
+    same("backoff_factor=0.5", "retry_backoff=500ms");
+    // elastic-transport's first wait is half its base.
+    same("retry_backoff_base=2", "retry_backoff=1s");
+    same("retry_backoff_cap=60", "retry_backoff_max=1m");
+    let s = parse("https://h/?retry_on_status=&retry_on_timeout=false");
+    assert!(s.retry_on_status().is_empty() && !s.retry_on_timeout());
+    assert_eq!(parse("https://h").retry_on_status(), [502, 503, 504]);
+    for (uri, words) in [
+        (
+            "https://h/?retry_on_status=200",
+            &["200 is not a status from 400 to 599"][..],
+        ),
+        (
+            "https://h/?retry_on_status=5xx",
+            &["5xx is not a status"][..],
+        ),
+        (
+            "https://h/?load_balance_hosts=prefer",
+            &["disable or random"][..],
+        ),
+        (
+            "https://h/?host_order=chaos",
+            &["round_robin, ordered or random"][..],
+        ),
+    ] {
+        let (_, message) = config_error(Settings::from_uri(uri));
+        assert_contains(&message, words);
+    }
 }
 
 /// Elasticsearch API keys, application names and default headers: their
@@ -1923,9 +1964,9 @@ fn refused_peer_names_say_why() {
             &["Python class"][..],
         ),
         (
-            "https://h/?backoff_factor=0.1",
-            "backoff_factor",
-            &["crate-python"][..],
+            "https://h/?dead_node_backoff_factor=2",
+            "dead_node_backoff_factor",
+            &["elasticsearch-py", "retry_interval"][..],
         ),
     ] {
         let (got, message) = config_error(Settings::from_uri(uri));
@@ -2030,6 +2071,10 @@ pub const SETTINGS_JSON_KEYS: &[&str] = &[
     "pool_size",
     "host_order",
     "max_retries",
+    "retry_on_status",
+    "retry_on_timeout",
+    "retry_backoff_ms",
+    "retry_backoff_max_ms",
     "max_body_size",
     "uri",
 ];
