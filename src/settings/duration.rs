@@ -31,6 +31,9 @@ pub(crate) fn parse(text: &str) -> Result<Duration, DurationError> {
     if text.starts_with('-') {
         return Err(DurationError::Negative);
     }
+    // Go accepts an explicit plus sign (`+1s`), as Couchbase's strings may
+    // carry one.
+    let text = text.strip_prefix('+').unwrap_or(text);
     if text.is_empty() {
         return Err(DurationError::Malformed);
     }
@@ -159,6 +162,9 @@ mod tests {
     fn bare_numbers_are_seconds() {
         assert_eq!(parse("10"), Ok(ms(10_000)));
         assert_eq!(parse("1.5"), Ok(ms(1_500)));
+        assert_eq!(parse("+1s"), Ok(ms(1_000)));
+        assert_eq!(parse("+"), Err(DurationError::Malformed));
+        assert_eq!(parse("+-1s"), Err(DurationError::Malformed));
         assert_eq!(parse("0"), Ok(Duration::ZERO));
     }
 
@@ -167,7 +173,7 @@ mod tests {
         assert_eq!(parse("-1s"), Err(DurationError::Negative));
         assert_eq!(parse("-5"), Err(DurationError::Negative));
         for bad in [
-            "", "s", "1x", "1s2", "1 s", "1.s.", "..5s", "ten", "1e3", "+1s", "1s 2m",
+            "", "s", "1x", "1s2", "1 s", "1.s.", "..5s", "ten", "1e3", "++1s", "1s 2m",
         ] {
             assert_eq!(parse(bad), Err(DurationError::Malformed), "{bad:?}");
         }

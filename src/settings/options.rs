@@ -229,6 +229,7 @@ pub(crate) struct OptionSpec {
 }
 
 const BOOL: &str = "true/false, 1/0, yes/no or on/off";
+const MILLIS: &str = "a number of milliseconds greater than 0 (1500, 1500.5)";
 const TLS_VERSIONS: &str = "TLSv1.2 or TLSv1.3 (also written 1.2, TLSv1_2)";
 /// The largest `pool_size`.
 pub(crate) const MAX_POOL_SIZE: usize = 10_000;
@@ -450,7 +451,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         names: &["connectTimeoutMS"],
         canonical: "connect_timeout",
-        accepts: "a whole number of milliseconds greater than 0",
+        accepts: MILLIS,
         secret: false,
         apply: |l, g| set(&mut l.connect_timeout, g.millis()?, g.shown()),
     },
@@ -465,7 +466,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         names: &["timeoutMS"],
         canonical: "timeout",
-        accepts: "a whole number of milliseconds greater than 0",
+        accepts: MILLIS,
         secret: false,
         apply: |l, g| set(&mut l.timeout, g.millis()?, g.shown()),
     },
@@ -480,7 +481,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         names: &["socketTimeoutMS"],
         canonical: "read_timeout",
-        accepts: "a whole number of milliseconds greater than 0",
+        accepts: MILLIS,
         secret: false,
         apply: |l, g| set(&mut l.read_timeout, g.millis()?, g.shown()),
     },
@@ -597,8 +598,22 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         secret: false,
         apply: |l, g| set(&mut l.retry_interval, g.duration()?, g.shown()),
     },
+    // pymongo: 0 is "no limit", not "no pooling".
     OptionSpec {
-        names: &["pool_size", "maxPoolSize", "connections_per_node"],
+        names: &["maxPoolSize"],
+        canonical: "pool_size",
+        accepts: "a whole number from 0 to 10000 (0: no limit, as pymongo reads it, so 10000)",
+        secret: false,
+        apply: |l, g| {
+            let n = match g.count(MAX_POOL_SIZE)? {
+                0 => MAX_POOL_SIZE,
+                n => n,
+            };
+            set(&mut l.pool_size, n, g.shown())
+        },
+    },
+    OptionSpec {
+        names: &["pool_size", "connections_per_node"],
         canonical: "pool_size",
         accepts: "a whole number from 0 to 10000 (0 turns keep-alive pooling off)",
         secret: false,
@@ -614,7 +629,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         names: &["maxIdleTimeMS"],
         canonical: "pool_idle_timeout",
-        accepts: "a whole number of milliseconds greater than 0",
+        accepts: MILLIS,
         secret: false,
         apply: |l, g| set(&mut l.pool_idle_timeout, g.millis()?, g.shown()),
     },
@@ -1092,16 +1107,26 @@ impl Given<'_> {
             .map_err(|_| self.bad(" (a timeout must be greater than 0)"))
     }
 
+    /// A whole or fractional number of milliseconds greater than 0, as
+    /// pymongo takes its `*MS` options (`1500.5`).
     fn millis(&self) -> Result<Duration> {
         if self.value.starts_with('-') {
             return Err(self.bad(" (negative)"));
         }
-        if self.value.is_empty() || !self.value.bytes().all(|b| b.is_ascii_digit()) {
+        let (whole, fraction) = self.value.split_once('.').unwrap_or((self.value, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !digits(whole) || !digits(fraction) {
             return Err(self.bad(""));
         }
-        match self.value.parse::<u64>() {
-            Ok(0) => Err(self.bad(" (a timeout must be greater than 0)")),
-            Ok(ms) => Ok(Duration::from_millis(ms)),
+        // Nanoseconds: the fraction's first six digits.
+        let micro: u64 = format!("{fraction:0<6}")[..6].parse().unwrap_or(0);
+        match whole.parse::<u64>() {
+            Ok(0) if micro == 0 => Err(self.bad(
+                " (0 means no timeout to pymongo; httpdb always bounds a call: give a limit)",
+            )),
+            Ok(ms) => Duration::from_millis(ms)
+                .checked_add(Duration::from_nanos(micro))
+                .ok_or_else(|| self.bad(" (too large)")),
             Err(_) => Err(self.bad(" (too large)")),
         }
     }

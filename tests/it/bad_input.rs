@@ -21,7 +21,7 @@ const PP: &str = "S3cr3t-PP";
 
 const BOOL: &str = "true/false, 1/0, yes/no or on/off";
 const DURATION: &str = "a number of seconds (30, 1.5) or a duration such as 30s, 1500ms";
-const MILLIS: &str = "a whole number of milliseconds greater than 0";
+const MILLIS: &str = "a number of milliseconds greater than 0 (1500, 1500.5)";
 const PORTS: &str = "a port is a whole number from 1 to 65535";
 const IPV6: &str = "write an IPv6 address as [::1]:4200";
 const SCHEMES: &str = "accepted schemes: https:// (TLS) and http:// (plain, or TLS with ssl=true)";
@@ -211,7 +211,7 @@ const BAD_VALUES: &[(&str, &str, &str, &str)] = &[
     ("timeout", "", DURATION, "invalid value \"\""),
     ("timeout.query_timeout", "0ms", "greater than 0", "which sets timeout"),
     ("request_timeout", "-1", DURATION, "which sets timeout"),
-    ("socketTimeoutMS", "0", MILLIS, "greater than 0"),
+    ("socketTimeoutMS", "0", MILLIS, "always bounds a call"),
     ("username", "", "a user name", "(empty)"),
     ("token", "", "a bearer token (JWT)", "invalid value \"\""),
     ("jwt", "", "a bearer token (JWT)", "(empty)"),

@@ -457,9 +457,9 @@ const ROWS: &[Row] = &[
         &["\"5x\"", DURATION],
     ),
     row(
-        Uri("https://h/?connectTimeoutMS=1.5"),
+        Uri("https://h/?connectTimeoutMS=1,5"),
         "connectTimeoutMS",
-        &["\"1.5\"", "milliseconds"],
+        &["\"1,5\"", "milliseconds"],
     ),
     row(
         Uri("https://h/?connectTimeoutMS=0"),

@@ -925,7 +925,19 @@ fn alias_accessor_values() {
         ms(250)
     );
     assert_eq!(expose(parse("https://h/?jwt=a.b.c").token()), Some("a.b.c"));
-    assert_eq!(parse("https://h/?maxPoolSize=0").pool_size(), 0);
+    // pymongo's 0 is "no limit", httpdb's pool_size=0 "no pooling".
+    assert_eq!(parse("https://h/?maxPoolSize=0").pool_size(), 10_000);
+    assert_eq!(parse("https://h/?pool_size=0").pool_size(), 0);
+    assert_eq!(parse("https://h/?maxPoolSize=50").pool_size(), 50);
+    // pymongo's fractional milliseconds.
+    assert_eq!(
+        parse("https://h/?connectTimeoutMS=1500.5").connect_timeout(),
+        Duration::from_micros(1_500_500)
+    );
+    assert_eq!(
+        parse("https://h/?timeout.connect_timeout=%2B1s").connect_timeout(),
+        ms(1000)
+    );
     assert!(parse("http://h/?use_ssl=on").tls());
 }
 
