@@ -361,7 +361,8 @@ impl Client {
         let inner = &*self.inner;
         let deadline = Instant::now() + request.timeout.unwrap_or(inner.settings.timeout());
         let _deadline = wire::deadline(Some(deadline));
-        let prepared = self.prepare(request)?;
+        let mut prepared = self.prepare(request)?;
+        self.compress(&mut prepared, &mut request.payload)?;
         let plan = inner.hosts.plan();
         let allowed = plan
             .len()
@@ -473,6 +474,49 @@ impl Client {
         Err(final_error(attempts))
     }
 
+    /// Compresses the body when `compress` says so and the request set no
+    /// `Content-Encoding` of its own: bytes once, here; a file or a reader
+    /// on the fly, in each attempt.
+    fn compress(&self, prepared: &mut Prepared, payload: &mut Payload) -> Result<()> {
+        let Some(min) = self.inner.settings.compress() else {
+            return Ok(());
+        };
+        if prepared
+            .headers
+            .contains_key(ureq::http::header::CONTENT_ENCODING)
+        {
+            return Ok(());
+        }
+        let size = match payload {
+            Payload::Empty => return Ok(()),
+            Payload::Bytes(bytes) if bytes.is_empty() => return Ok(()),
+            Payload::Bytes(bytes) => bytes.len() as u64,
+            Payload::File(file) => file.metadata().map_or(u64::MAX, |m| m.len()),
+            Payload::Reader(_) => u64::MAX,
+        };
+        if size < min {
+            return Ok(());
+        }
+        let level = flate2::Compression::new(self.inner.settings.compress_level());
+        if let Payload::Bytes(bytes) = payload {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
+            let compressed = std::io::Write::write_all(&mut encoder, bytes)
+                .and_then(|()| encoder.finish())
+                .map_err(|source| Error::Body {
+                    what: "the body, compressing it".into(),
+                    source,
+                })?;
+            *bytes = compressed;
+        } else {
+            prepared.gzip = Some(level);
+        }
+        prepared.headers.insert(
+            ureq::http::header::CONTENT_ENCODING,
+            HeaderValue::from_static("gzip"),
+        );
+        Ok(())
+    }
+
     /// One attempt on host `i`, up to the answer's status and headers;
     /// `fresh` takes a new connection rather than a pooled one.
     fn attempt(
@@ -491,10 +535,25 @@ impl Client {
         parts.authority = Some(authority.clone());
         parts.path_and_query = Some(prepared.path.clone());
         let uri = Uri::from_parts(parts).map_err(|e| ureq::Error::BadUri(e.to_string()))?;
-        let answer = match payload {
-            Payload::Bytes(body) => self.run(prepared, uri, body.as_slice(), fresh),
-            Payload::File(file) => self.run(prepared, uri, &*file, fresh),
-            Payload::Reader(reader) => self.run(
+        let answer = match (payload, prepared.gzip) {
+            (Payload::File(file), Some(level)) => self.run(
+                prepared,
+                uri,
+                ureq::SendBody::from_reader(&mut flate2::read::GzEncoder::new(&*file, level)),
+                fresh,
+            ),
+            (Payload::Reader(reader), Some(level)) => self.run(
+                prepared,
+                uri,
+                ureq::SendBody::from_owned_reader(flate2::read::GzEncoder::new(
+                    reader.clone(),
+                    level,
+                )),
+                fresh,
+            ),
+            (Payload::Bytes(body), _) => self.run(prepared, uri, body.as_slice(), fresh),
+            (Payload::File(file), None) => self.run(prepared, uri, &*file, fresh),
+            (Payload::Reader(reader), None) => self.run(
                 prepared,
                 uri,
                 ureq::SendBody::from_owned_reader(reader.clone()),
@@ -502,12 +561,12 @@ impl Client {
             ),
             // A method that carries a body gets an empty one, sent with
             // `Content-Length: 0` rather than as an empty chunked body.
-            Payload::Empty
+            (Payload::Empty, _)
                 if matches!(prepared.method, Method::POST | Method::PUT | Method::PATCH) =>
             {
                 self.run(prepared, uri, &[][..], fresh)
             }
-            Payload::Empty => self.run(prepared, uri, (), fresh),
+            (Payload::Empty, _) => self.run(prepared, uri, (), fresh),
         }?;
         log::debug!(
             "{} {} -> {} from {host} ({} connection)",
@@ -592,6 +651,7 @@ impl Client {
             method: request.method.clone(),
             path,
             headers,
+            gzip: None,
         })
     }
 }
@@ -601,6 +661,8 @@ struct Prepared {
     method: Method,
     path: PathAndQuery,
     headers: ureq::http::HeaderMap,
+    /// A file or reader body is gzip-compressed on the fly, at this level.
+    gzip: Option<flate2::Compression>,
 }
 
 /// `path`, refused where sending it would name another resource than the

@@ -94,6 +94,8 @@ pub struct Settings {
     pub(crate) api_key: Option<Secret>,
     pub(crate) app_name: Option<String>,
     pub(crate) headers: Vec<(String, Secret)>,
+    pub(crate) compress: Option<u64>,
+    pub(crate) compress_level: u32,
     pub(crate) retry_on_status: Vec<u16>,
     pub(crate) retry_on_timeout: bool,
     pub(crate) retry_backoff: Duration,
@@ -279,6 +281,17 @@ impl Settings {
     /// to true; IP addresses are never sent.
     pub fn ssl_sni(&self) -> bool {
         self.sni
+    }
+    /// Whether request bodies are gzip-compressed, and from which size
+    /// (`Some(0)`: every non-empty body); when on, answers are asked for
+    /// in gzip too. Answers sent in gzip are always decoded. Defaults to
+    /// off.
+    pub fn compress(&self) -> Option<u64> {
+        self.compress
+    }
+    /// The gzip level of compressed request bodies, 0 to 9. Defaults to 6.
+    pub fn compress_level(&self) -> u32 {
+        self.compress_level
     }
     /// The statuses after which an idempotent request moves on to the next
     /// host (a request that is not idempotent never does). Defaults to
@@ -480,6 +493,14 @@ impl Settings {
         if self.pool_size != DEFAULT_POOL_SIZE {
             query.push(("pool_size", self.pool_size.to_string()));
         }
+        match self.compress {
+            None => {}
+            Some(0) => query.push(("compress", "true".into())),
+            Some(min) => query.push(("compress", options::format_size(min))),
+        }
+        if self.compress_level != 6 {
+            query.push(("compress_level", self.compress_level.to_string()));
+        }
         if self.retry_on_status != DEFAULT_RETRY_ON_STATUS {
             let list: Vec<String> = self.retry_on_status.iter().map(u16::to_string).collect();
             query.push(("retry_on_status", list.join(",")));
@@ -503,10 +524,7 @@ impl Settings {
             query.push(("max_retries", n.to_string()));
         }
         if self.max_body_size != DEFAULT_MAX_BODY_SIZE {
-            query.push((
-                "max_body_size",
-                crate::settings::options::format_size(self.max_body_size),
-            ));
+            query.push(("max_body_size", options::format_size(self.max_body_size)));
         }
         for (i, (key, value)) in query.iter().enumerate() {
             out.push(if i == 0 { '?' } else { '&' });
@@ -558,6 +576,9 @@ impl Settings {
             "pool_size": self.pool_size,
             "host_order": self.host_order.as_str(),
             "max_retries": self.max_retries(),
+            "compress": self.compress.is_some(),
+            "compress_min_size": self.compress,
+            "compress_level": self.compress_level,
             "retry_on_status": self.retry_on_status,
             "retry_on_timeout": self.retry_on_timeout,
             "retry_backoff_ms": millis(self.retry_backoff),
@@ -661,6 +682,8 @@ impl fmt::Debug for Settings {
                     .collect::<Vec<_>>(),
             )
             .field("max_retries", &self.max_retries())
+            .field("compress", &self.compress)
+            .field("compress_level", &self.compress_level)
             .field("retry_on_status", &self.retry_on_status)
             .field("retry_on_timeout", &self.retry_on_timeout)
             .field("retry_backoff", &self.retry_backoff)

@@ -62,6 +62,9 @@ pub(crate) struct Layer {
     pub app_name: Option<Slot<String>>,
     /// libpq's `fallback_application_name`: the name when none is given.
     pub fallback_app_name: Option<Slot<String>>,
+    /// gzip request bodies of at least this many bytes, and ask for gzip.
+    pub compress: Option<Slot<Option<u64>>>,
+    pub compress_level: Option<Slot<u32>>,
     pub retry_on_status: Option<Slot<Vec<u16>>>,
     pub retry_on_timeout: Option<Slot<bool>>,
     pub retry_backoff: Option<Slot<Duration>>,
@@ -140,6 +143,8 @@ impl Layer {
             api_key: top.api_key.or(self.api_key),
             app_name: top.app_name.or(self.app_name),
             fallback_app_name: top.fallback_app_name.or(self.fallback_app_name),
+            compress: top.compress.or(self.compress),
+            compress_level: top.compress_level.or(self.compress_level),
             retry_on_status: top.retry_on_status.or(self.retry_on_status),
             retry_on_timeout: top.retry_on_timeout.or(self.retry_on_timeout),
             retry_backoff: top.retry_backoff.or(self.retry_backoff),
@@ -670,6 +675,65 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             set(&mut l.host_order, order, g.shown())
         },
     },
+    // crate-python: true, or the smallest body size to compress.
+    OptionSpec {
+        names: &["compress"],
+        canonical: "compress",
+        accepts: "true/false, or the smallest request body to compress as a size (1024, 8KiB); on: request bodies are sent gzip-compressed and answers asked for in gzip",
+        secret: false,
+        apply: |l, g| {
+            let min = match g.boolean() {
+                Ok(on) => on.then_some(0),
+                Err(_) => Some(g.size_or_zero()?),
+            };
+            set(&mut l.compress, min, g.shown())
+        },
+    },
+    OptionSpec {
+        names: &["http_compress"],
+        canonical: "compress",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.compress, g.boolean()?.then_some(0), g.shown()),
+    },
+    // pymongo: the compressors to offer, in order; those it cannot use are
+    // dropped with a warning, as pymongo drops them.
+    OptionSpec {
+        names: &["compressors"],
+        canonical: "compress",
+        accepts: "a comma-separated list of compressors: zlib compresses (as gzip over HTTP); snappy and zstd are ignored with a warning, as pymongo ignores those it cannot use",
+        secret: false,
+        apply: |l, g| {
+            let mut on = false;
+            for name in g.value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                if name.eq_ignore_ascii_case("zlib") {
+                    on = true;
+                } else {
+                    log::warn!(
+                        "{}: {name} is not supported by httpdb (zlib is, as gzip); ignored, as pymongo ignores a compressor it cannot use",
+                        g.shown()
+                    );
+                }
+            }
+            set(&mut l.compress, on.then_some(0), g.shown())
+        },
+    },
+    OptionSpec {
+        names: &["compress_level", "zlibCompressionLevel"],
+        canonical: "compress_level",
+        accepts: "a gzip level from 0 (none) to 9 (smallest), or -1 for the default (6)",
+        secret: false,
+        apply: |l, g| {
+            let level = match g.value.trim() {
+                "-1" => 6,
+                v => match v.parse::<u32>() {
+                    Ok(n @ 0..=9) => n,
+                    _ => return Err(g.bad("")),
+                },
+            };
+            set(&mut l.compress_level, level, g.shown())
+        },
+    },
     OptionSpec {
         names: &["retry_on_status"],
         canonical: "retry_on_status",
@@ -1159,6 +1223,14 @@ impl Given<'_> {
             Some(None) => Err(self.bad(" (too large)")),
             None => Err(self.bad("")),
         }
+    }
+
+    /// A size as [`Given::size`] reads it, or `0`.
+    fn size_or_zero(&self) -> Result<u64> {
+        if self.value.trim() == "0" {
+            return Ok(0);
+        }
+        self.size()
     }
 
     fn tls_version(&self) -> Result<TlsVersion> {

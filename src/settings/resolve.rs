@@ -239,6 +239,8 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         api_key: l.api_key.map(|s| s.value),
         app_name: l.app_name.or(l.fallback_app_name).map(|s| s.value),
         headers: l.headers.into_iter().map(|s| s.value).collect(),
+        compress: l.compress.and_then(|s| s.value),
+        compress_level: l.compress_level.map_or(6, |s| s.value),
         retry_on_status: l
             .retry_on_status
             .map_or_else(|| DEFAULT_RETRY_ON_STATUS.to_vec(), |s| s.value),

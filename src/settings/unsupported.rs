@@ -29,8 +29,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "retryWrites", "pymongo", "httpdb never resends a write; see README, \"Clusters and failover\"";
     "maxAdaptiveRetries", "pymongo", "httpdb has no adaptive retries: max_retries bounds the moves to other hosts";
     "enableOverloadRetargeting", "pymongo", "httpdb moves idempotent requests on after a 502, 503 or 504 answer; there is nothing to switch";
-    "compressors", "pymongo", "compression is not supported yet";
-    "zlibCompressionLevel", "pymongo", "compression is not supported yet";
     "sslcertmode", "libpq", "a configured client certificate is always offered (ssl_certfile); sslcertmode is not supported yet";
     "sslcompression", "libpq", "TLS compression is insecure (CRIME) and rustls never does it";
     "keepalives", "libpq", "TCP keep-alive settings are not supported yet";
@@ -43,9 +41,7 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "socket_tcp_keepidle", "crate-python", "TCP keep-alive settings are not supported yet";
     "socket_tcp_keepintvl", "crate-python", "TCP keep-alive settings are not supported yet";
     "socket_tcp_keepcnt", "crate-python", "TCP keep-alive settings are not supported yet";
-    "compress", "crate-python", "compression is not supported yet";
     "ssl_show_warn", "elasticsearch-py", "httpdb's warnings go through the log facade; filter them there";
-    "http_compress", "elasticsearch-py", "compression is not supported yet";
     "dead_node_backoff_factor", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
     "max_dead_node_backoff", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
     "node_selector_class", "elasticsearch-py", "a Python class cannot be named here; host_order chooses round_robin or ordered";

@@ -30,6 +30,13 @@ pub(crate) fn agent(settings: &Settings, tls: Option<Arc<ClientConfig>>) -> ureq
         // CouchDB's COPY, WebDAV's PROPFIND: any method the user names.
         .allow_non_standard_methods(true)
         .user_agent(user_agent(settings))
+        // gzip answers are decoded whenever a server sends one; they are
+        // asked for only with `compress`.
+        .accept_encoding(if settings.compress().is_some() {
+            ureq::config::AutoHeaderValue::Default
+        } else {
+            ureq::config::AutoHeaderValue::None
+        })
         .timeout_resolve(connect)
         .timeout_connect(connect)
         .timeout_per_read(Some(settings.read_timeout()))

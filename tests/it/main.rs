@@ -13,6 +13,7 @@ mod api;
 mod bad_input;
 mod check;
 mod cli;
+mod compression;
 mod exactly_once;
 mod failover;
 mod malformed;

@@ -1797,6 +1797,37 @@ fn same(alias: &str, canonical: &str) {
     );
 }
 
+/// Compression under each peer's name, with its meaning.
+#[test]
+fn compression_names() {
+    same("http_compress=true", "compress=true");
+    // 0 and 1 read as booleans, as everywhere; a size needs more.
+    same("compress=0", "compress=false");
+    same("compress=1", "compress=true");
+    same("compressors=zlib", "compress=true");
+    same("compressors=snappy,zlib,zstd", "compress=true");
+    same("compressors=zstd", "compress=false");
+    same("zlibCompressionLevel=-1", "compress_level=6");
+    same("zlibCompressionLevel=9", "compress_level=9");
+    assert_eq!(parse("https://h/?compress=8KiB").compress(), Some(8192));
+    assert_eq!(parse("https://h").compress(), None);
+    let s = parse("https://h/?compress=8192&compress_level=1");
+    assert_eq!(s.to_uri(), "https://h:443/?compress=8KiB&compress_level=1");
+    for (uri, words) in [
+        (
+            "https://h/?zlibCompressionLevel=10",
+            &["from 0 (none) to 9"][..],
+        ),
+        (
+            "https://h/?compress=maybe",
+            &["the smallest request body"][..],
+        ),
+    ] {
+        let (_, message) = config_error(Settings::from_uri(uri));
+        assert_contains(&message, words);
+    }
+}
+
 /// The retry policy under each peer's name, with its meaning.
 #[test]
 fn retry_policy_names() {
@@ -2083,6 +2114,9 @@ pub const SETTINGS_JSON_KEYS: &[&str] = &[
     "pool_size",
     "host_order",
     "max_retries",
+    "compress",
+    "compress_min_size",
+    "compress_level",
     "retry_on_status",
     "retry_on_timeout",
     "retry_backoff_ms",

@@ -73,6 +73,8 @@ pub struct AccessLogEntry {
     pub connection_requests: u64,
     /// The response status.
     pub status: u16,
+    /// `$body_bytes_sent`: the body's bytes as sent (compressed, if so).
+    pub body_bytes_sent: u64,
     /// `$ssl_protocol` (`TLSv1.2`, `TLSv1.3`; `-` over plain HTTP).
     pub ssl_protocol: String,
     /// `$ssl_client_verify` (`NONE`, `SUCCESS`, `FAILED:..`; `-` over plain
@@ -416,7 +418,7 @@ fn config(dir: &Path, ports: &[u16], ipv6: bool, backend: Option<u16>) -> String
          error_log {d}/error.log info;\n\
          events {{\n    worker_connections 1024;\n}}\n\
          http {{\n\
-         \x20   log_format httpdb '$server_port $connection $connection_requests $status \"$ssl_protocol\" \"$ssl_client_verify\" \"$request\"';\n\
+         \x20   log_format httpdb '$server_port $connection $connection_requests $status $body_bytes_sent \"$ssl_protocol\" \"$ssl_client_verify\" \"$request\"';\n\
          \x20   access_log {d}/access.log httpdb;\n\
          \x20   client_body_temp_path {d}/tmp/client_body;\n\
          \x20   proxy_temp_path {d}/tmp/proxy;\n\
@@ -426,6 +428,9 @@ fn config(dir: &Path, ports: &[u16], ipv6: bool, backend: Option<u16>) -> String
          \x20   root {d}/www;\n\
          \x20   default_type application/json;\n\
          \x20   server_tokens off;\n\
+         \x20   gzip on;\n\
+         \x20   gzip_types application/json text/plain application/octet-stream;\n\
+         \x20   gzip_min_length 1;\n\
          \x20   keepalive_requests 100000;\n\
          \x20   keepalive_timeout 60s;\n\
          \x20   ssl_protocols TLSv1.2 TLSv1.3;\n"
@@ -522,11 +527,12 @@ fn routes() -> String {
 }
 
 fn parse_access_log_line(line: &str) -> Option<AccessLogEntry> {
-    let mut parts = line.splitn(5, ' ');
+    let mut parts = line.splitn(6, ' ');
     let port = parts.next()?.parse().ok()?;
     let connection = parts.next()?.parse().ok()?;
     let connection_requests = parts.next()?.parse().ok()?;
     let status = parts.next()?.parse().ok()?;
+    let body_bytes_sent = parts.next()?.parse().ok()?;
     // Three quoted fields; nginx escapes `"` inside them as `\x22`.
     let quoted: Vec<&str> = parts.next()?.split('"').collect();
     if quoted.len() != 7 {
@@ -537,6 +543,7 @@ fn parse_access_log_line(line: &str) -> Option<AccessLogEntry> {
         connection,
         connection_requests,
         status,
+        body_bytes_sent,
         ssl_protocol: quoted[1].to_string(),
         ssl_client_verify: quoted[3].to_string(),
         request: quoted[5].to_string(),
