@@ -18,6 +18,7 @@ mod exactly_once;
 mod failover;
 mod malformed;
 mod nginx;
+mod peers;
 mod roundtrip;
 mod server_selftest;
 mod servers_selftest;
