@@ -14,6 +14,8 @@
 //!
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+// `Settings::to_json` is one `json!` document of every field.
+#![recursion_limit = "256"]
 
 pub mod check;
 mod client;
@@ -35,7 +37,8 @@ pub use settings::builder::SettingsBuilder;
 pub use settings::{
     CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_BACKOFF_MAX, DEFAULT_RETRY_INTERVAL,
-    DEFAULT_RETRY_ON_STATUS, DEFAULT_TIMEOUT, Fingerprint, Host, HostOrder, Settings, TlsVersion,
+    DEFAULT_RETRY_ON_STATUS, DEFAULT_TCP_KEEPALIVE_TIME, DEFAULT_TIMEOUT, Fingerprint, Host,
+    HostOrder, Settings, TlsVersion,
 };
 /// The ureq version httpdb runs on, for [`Client::agent`] and
 /// [`Settings::agent`].

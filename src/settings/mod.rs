@@ -44,6 +44,9 @@ pub const DEFAULT_MAX_BODY_SIZE: u64 = 1 << 30;
 pub const DEFAULT_RETRY_ON_STATUS: &[u16] = &[502, 503, 504];
 /// Default of `retry_backoff_max`: the longest wait between two moves.
 pub const DEFAULT_RETRY_BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// Default of `tcp_keepalive_idle` and `tcp_keepalive_interval`, as curl
+/// probes an idle connection: after a minute of silence, every minute.
+pub const DEFAULT_TCP_KEEPALIVE_TIME: Duration = Duration::from_secs(60);
 /// Default number of idle keep-alive connections kept per host.
 pub const DEFAULT_POOL_SIZE: usize = 8;
 
@@ -94,6 +97,11 @@ pub struct Settings {
     pub(crate) api_key: Option<Secret>,
     pub(crate) app_name: Option<String>,
     pub(crate) headers: Vec<(String, Secret)>,
+    pub(crate) keepalive: bool,
+    pub(crate) keepalive_idle: Option<Duration>,
+    pub(crate) keepalive_interval: Option<Duration>,
+    pub(crate) keepalive_count: Option<u32>,
+    pub(crate) user_timeout: Option<Duration>,
     pub(crate) compress: Option<u64>,
     pub(crate) compress_level: u32,
     pub(crate) retry_on_status: Vec<u16>,
@@ -281,6 +289,33 @@ impl Settings {
     /// to true; IP addresses are never sent.
     pub fn ssl_sni(&self) -> bool {
         self.sni
+    }
+    /// Whether TCP keep-alive probes are sent on idle connections, so that
+    /// a peer that vanished is noticed (libpq's `keepalives`,
+    /// crate-python's `socket_keepalive`). Defaults to true.
+    pub fn tcp_keepalive(&self) -> bool {
+        self.keepalive
+    }
+    /// The silence after which the first probe is sent; `None` for the
+    /// system's default. Defaults to 60 s, as curl.
+    pub fn tcp_keepalive_idle(&self) -> Option<Duration> {
+        self.keepalive_idle
+    }
+    /// The time between probes; `None` for the system's default. Defaults
+    /// to 60 s, as curl.
+    pub fn tcp_keepalive_interval(&self) -> Option<Duration> {
+        self.keepalive_interval
+    }
+    /// How many unanswered probes drop the connection; `None` for the
+    /// system's default. Defaults to `None`.
+    pub fn tcp_keepalive_count(&self) -> Option<u32> {
+        self.keepalive_count
+    }
+    /// How long sent data may stay unacknowledged before the connection
+    /// is dropped (`TCP_USER_TIMEOUT`, Linux only); `None` for the
+    /// system's default. Defaults to `None`.
+    pub fn tcp_user_timeout(&self) -> Option<Duration> {
+        self.user_timeout
     }
     /// Whether request bodies are gzip-compressed, and from which size
     /// (`Some(0)`: every non-empty body); when on, answers are asked for
@@ -493,6 +528,22 @@ impl Settings {
         if self.pool_size != DEFAULT_POOL_SIZE {
             query.push(("pool_size", self.pool_size.to_string()));
         }
+        let system = |d: Option<Duration>| d.map_or_else(|| "0".to_string(), duration::format);
+        if !self.keepalive {
+            query.push(("tcp_keepalive", "false".into()));
+        }
+        if self.keepalive_idle != Some(DEFAULT_TCP_KEEPALIVE_TIME) {
+            query.push(("tcp_keepalive_idle", system(self.keepalive_idle)));
+        }
+        if self.keepalive_interval != Some(DEFAULT_TCP_KEEPALIVE_TIME) {
+            query.push(("tcp_keepalive_interval", system(self.keepalive_interval)));
+        }
+        if let Some(n) = self.keepalive_count {
+            query.push(("tcp_keepalive_count", n.to_string()));
+        }
+        if let Some(d) = self.user_timeout {
+            query.push(("tcp_user_timeout", duration::format(d)));
+        }
         match self.compress {
             None => {}
             Some(0) => query.push(("compress", "true".into())),
@@ -576,6 +627,11 @@ impl Settings {
             "pool_size": self.pool_size,
             "host_order": self.host_order.as_str(),
             "max_retries": self.max_retries(),
+            "tcp_keepalive": self.keepalive,
+            "tcp_keepalive_idle_ms": self.keepalive_idle.map(millis),
+            "tcp_keepalive_interval_ms": self.keepalive_interval.map(millis),
+            "tcp_keepalive_count": self.keepalive_count,
+            "tcp_user_timeout_ms": self.user_timeout.map(millis),
             "compress": self.compress.is_some(),
             "compress_min_size": self.compress,
             "compress_level": self.compress_level,
@@ -682,6 +738,11 @@ impl fmt::Debug for Settings {
                     .collect::<Vec<_>>(),
             )
             .field("max_retries", &self.max_retries())
+            .field("tcp_keepalive", &self.keepalive)
+            .field("tcp_keepalive_idle", &self.keepalive_idle)
+            .field("tcp_keepalive_interval", &self.keepalive_interval)
+            .field("tcp_keepalive_count", &self.keepalive_count)
+            .field("tcp_user_timeout", &self.user_timeout)
             .field("compress", &self.compress)
             .field("compress_level", &self.compress_level)
             .field("retry_on_status", &self.retry_on_status)

@@ -62,6 +62,12 @@ pub(crate) struct Layer {
     pub app_name: Option<Slot<String>>,
     /// libpq's `fallback_application_name`: the name when none is given.
     pub fallback_app_name: Option<Slot<String>>,
+    pub keepalive: Option<Slot<bool>>,
+    /// `None` in a slot: the system's default.
+    pub keepalive_idle: Option<Slot<Option<Duration>>>,
+    pub keepalive_interval: Option<Slot<Option<Duration>>>,
+    pub keepalive_count: Option<Slot<Option<u32>>>,
+    pub user_timeout: Option<Slot<Option<Duration>>>,
     /// gzip request bodies of at least this many bytes, and ask for gzip.
     pub compress: Option<Slot<Option<u64>>>,
     pub compress_level: Option<Slot<u32>>,
@@ -143,6 +149,11 @@ impl Layer {
             api_key: top.api_key.or(self.api_key),
             app_name: top.app_name.or(self.app_name),
             fallback_app_name: top.fallback_app_name.or(self.fallback_app_name),
+            keepalive: top.keepalive.or(self.keepalive),
+            keepalive_idle: top.keepalive_idle.or(self.keepalive_idle),
+            keepalive_interval: top.keepalive_interval.or(self.keepalive_interval),
+            keepalive_count: top.keepalive_count.or(self.keepalive_count),
+            user_timeout: top.user_timeout.or(self.user_timeout),
             compress: top.compress.or(self.compress),
             compress_level: top.compress_level.or(self.compress_level),
             retry_on_status: top.retry_on_status.or(self.retry_on_status),
@@ -234,6 +245,8 @@ pub(crate) struct OptionSpec {
 }
 
 const BOOL: &str = "true/false, 1/0, yes/no or on/off";
+const KEEPALIVE_TIME: &str =
+    "a number of seconds (60) or a duration such as 90s; 0 for the system's default";
 const MILLIS: &str = "a number of milliseconds greater than 0 (1500, 1500.5)";
 const TLS_VERSIONS: &str = "TLSv1.2 or TLSv1.3 (also written 1.2, TLSv1_2)";
 /// The largest `pool_size`.
@@ -673,6 +686,71 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
                 HostOrder::RoundRobin
             };
             set(&mut l.host_order, order, g.shown())
+        },
+    },
+    OptionSpec {
+        names: &["tcp_keepalive", "keepalives", "socket_keepalive"],
+        canonical: "tcp_keepalive",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.keepalive, g.boolean()?, g.shown()),
+    },
+    OptionSpec {
+        names: &[
+            "tcp_keepalive_idle",
+            "keepalives_idle",
+            "socket_tcp_keepidle",
+        ],
+        canonical: "tcp_keepalive_idle",
+        accepts: KEEPALIVE_TIME,
+        secret: false,
+        apply: |l, g| set(&mut l.keepalive_idle, g.system_duration()?, g.shown()),
+    },
+    OptionSpec {
+        names: &[
+            "tcp_keepalive_interval",
+            "keepalives_interval",
+            "socket_tcp_keepintvl",
+        ],
+        canonical: "tcp_keepalive_interval",
+        accepts: KEEPALIVE_TIME,
+        secret: false,
+        apply: |l, g| set(&mut l.keepalive_interval, g.system_duration()?, g.shown()),
+    },
+    OptionSpec {
+        names: &[
+            "tcp_keepalive_count",
+            "keepalives_count",
+            "socket_tcp_keepcnt",
+        ],
+        canonical: "tcp_keepalive_count",
+        accepts: "a whole number of unanswered probes, 1 to 127; 0 for the system's default",
+        secret: false,
+        apply: |l, g| {
+            let count = match g.count(127)? {
+                0 => None,
+                n => Some(n as u32),
+            };
+            set(&mut l.keepalive_count, count, g.shown())
+        },
+    },
+    // libpq: milliseconds, 0 for the system's default.
+    OptionSpec {
+        names: &["tcp_user_timeout"],
+        canonical: "tcp_user_timeout",
+        accepts: "a number of milliseconds (as libpq reads it) or a duration such as 30s: how long sent data may stay unacknowledged before the connection is dropped (Linux); 0 for the system's default",
+        secret: false,
+        apply: |l, g| {
+            let value = if !g.value.is_empty() && g.value.bytes().all(|b| b.is_ascii_digit()) {
+                Duration::from_millis(g.value.parse().map_err(|_| g.bad(" (too large)"))?)
+            } else {
+                g.duration()?
+            };
+            set(
+                &mut l.user_timeout,
+                (!value.is_zero()).then_some(value),
+                g.shown(),
+            )
         },
     },
     // crate-python: true, or the smallest body size to compress.
@@ -1223,6 +1301,19 @@ impl Given<'_> {
             Some(None) => Err(self.bad(" (too large)")),
             None => Err(self.bad("")),
         }
+    }
+
+    /// A duration whose zero means "the system's default" (libpq's
+    /// keep-alive settings).
+    fn system_duration(&self) -> Result<Option<Duration>> {
+        let d = self.duration()?;
+        if d.is_zero() {
+            return Ok(None);
+        }
+        if d < Duration::from_secs(1) {
+            return Err(self.bad(" (TCP counts keep-alive times in whole seconds)"));
+        }
+        Ok(Some(d))
     }
 
     /// A size as [`Given::size`] reads it, or `0`.

@@ -10,7 +10,8 @@ use crate::settings::uri;
 use crate::settings::{
     CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_BACKOFF_MAX, DEFAULT_RETRY_INTERVAL,
-    DEFAULT_RETRY_ON_STATUS, DEFAULT_TIMEOUT, Host, HostOrder, Settings, TlsVersion,
+    DEFAULT_RETRY_ON_STATUS, DEFAULT_TCP_KEEPALIVE_TIME, DEFAULT_TIMEOUT, Host, HostOrder,
+    Settings, TlsVersion,
 };
 
 /// The settings of a parsed URI with the keyword options on top.
@@ -239,6 +240,15 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         api_key: l.api_key.map(|s| s.value),
         app_name: l.app_name.or(l.fallback_app_name).map(|s| s.value),
         headers: l.headers.into_iter().map(|s| s.value).collect(),
+        keepalive: l.keepalive.is_none_or(|s| s.value),
+        keepalive_idle: l
+            .keepalive_idle
+            .map_or(Some(DEFAULT_TCP_KEEPALIVE_TIME), |s| s.value),
+        keepalive_interval: l
+            .keepalive_interval
+            .map_or(Some(DEFAULT_TCP_KEEPALIVE_TIME), |s| s.value),
+        keepalive_count: l.keepalive_count.and_then(|s| s.value),
+        user_timeout: l.user_timeout.and_then(|s| s.value),
         compress: l.compress.and_then(|s| s.value),
         compress_level: l.compress_level.map_or(6, |s| s.value),
         retry_on_status: l

@@ -31,16 +31,7 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "enableOverloadRetargeting", "pymongo", "httpdb moves idempotent requests on after a 502, 503 or 504 answer; there is nothing to switch";
     "sslcertmode", "libpq", "a configured client certificate is always offered (ssl_certfile); sslcertmode is not supported yet";
     "sslcompression", "libpq", "TLS compression is insecure (CRIME) and rustls never does it";
-    "keepalives", "libpq", "TCP keep-alive settings are not supported yet";
-    "keepalives_idle", "libpq", "TCP keep-alive settings are not supported yet";
-    "keepalives_interval", "libpq", "TCP keep-alive settings are not supported yet";
-    "keepalives_count", "libpq", "TCP keep-alive settings are not supported yet";
-    "tcp_user_timeout", "libpq", "TCP user timeouts are not supported yet; read_timeout bounds each silence";
     "ssl_relax_minimum_version", "crate-python", "httpdb speaks TLS 1.2 and 1.3 only (rustls); there is nothing older to relax to";
-    "socket_keepalive", "crate-python", "TCP keep-alive settings are not supported yet";
-    "socket_tcp_keepidle", "crate-python", "TCP keep-alive settings are not supported yet";
-    "socket_tcp_keepintvl", "crate-python", "TCP keep-alive settings are not supported yet";
-    "socket_tcp_keepcnt", "crate-python", "TCP keep-alive settings are not supported yet";
     "ssl_show_warn", "elasticsearch-py", "httpdb's warnings go through the log facade; filter them there";
     "dead_node_backoff_factor", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
     "max_dead_node_backoff", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";

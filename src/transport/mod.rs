@@ -1,9 +1,11 @@
 //! The wire under a [`crate::Client`]: one ureq agent per [`Settings`],
-//! whose connector chain is TCP → our rustls TLS → [`wire::WatchConnector`]
+//! whose connector chain is our TCP ([`tcp`]: socket options) → our
+//! rustls TLS → [`wire::WatchConnector`]
 //! (which records what each attempt sent and received), with a caching
 //! resolver.
 
 pub(crate) mod resolver;
+pub(crate) mod tcp;
 pub(crate) mod tls;
 pub(crate) mod wire;
 
@@ -44,10 +46,12 @@ pub(crate) fn agent(settings: &Settings, tls: Option<Arc<ClientConfig>>) -> ureq
         .max_idle_connections(pool.saturating_mul(settings.hosts().len()))
         .max_idle_connections_per_host(pool)
         .build();
-    let connector =
-        ().chain(wire::DeadlineTcp::default())
-            .chain(tls::TlsConnector { config: tls })
-            .chain(wire::WatchConnector);
+    let connector = ()
+        .chain(tcp::TcpConnector {
+            options: tcp::SocketOptions::of(settings),
+        })
+        .chain(tls::TlsConnector { config: tls })
+        .chain(wire::WatchConnector);
     ureq::Agent::with_parts(config, connector, resolver::HostResolver::default())
 }
 

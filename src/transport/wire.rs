@@ -13,9 +13,7 @@ use std::fmt;
 use std::time::Instant;
 
 use ureq::unversioned::transport::time::Duration as UreqDuration;
-use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, NextTimeout, TcpConnector, Transport,
-};
+use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
 
 /// The facts of one attempt, as its transport recorded them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -98,34 +96,6 @@ fn record(f: impl FnOnce(&mut Wire)) {
         f(&mut wire);
         cell.set(wire);
     });
-}
-
-/// ureq's TCP connector, its connect bounded by this thread's deadline too.
-#[derive(Debug, Default)]
-pub(crate) struct DeadlineTcp(TcpConnector);
-
-impl<In: Transport> Connector<In> for DeadlineTcp {
-    type Out = <TcpConnector as Connector<In>>::Out;
-
-    fn connect(
-        &self,
-        details: &ConnectionDetails,
-        chained: Option<In>,
-    ) -> Result<Option<Self::Out>, ureq::Error> {
-        let details = ConnectionDetails {
-            uri: details.uri,
-            addrs: details.addrs.clone(),
-            config: details.config,
-            request_level: details.request_level,
-            resolver: details.resolver,
-            now: details.now,
-            timeout: clamp(details.timeout)?,
-            current_time: details.current_time.clone(),
-            run_connector: details.run_connector.clone(),
-            register_shutdown: details.register_shutdown.clone(),
-        };
-        self.0.connect(&details, chained)
-    }
 }
 
 /// The last connector of the chain: every connection it sees is new and

@@ -23,6 +23,7 @@ mod roundtrip;
 mod server_selftest;
 mod servers_selftest;
 mod settings;
+mod socket;
 mod streaming;
 mod tls;
 mod tls_matrix;

@@ -1797,6 +1797,50 @@ fn same(alias: &str, canonical: &str) {
     );
 }
 
+/// TCP keep-alive settings under each peer's name, with its meaning.
+#[test]
+fn keepalive_names() {
+    let s = parse("https://h");
+    assert!(s.tcp_keepalive());
+    assert_eq!(s.tcp_keepalive_idle(), Some(Duration::from_secs(60)));
+    assert_eq!(s.tcp_user_timeout(), None);
+    same("keepalives=0", "tcp_keepalive=false");
+    same("socket_keepalive=false", "tcp_keepalive=false");
+    same("keepalives_idle=30", "tcp_keepalive_idle=30s");
+    same("socket_tcp_keepidle=30", "tcp_keepalive_idle=30s");
+    same("keepalives_interval=5", "tcp_keepalive_interval=5s");
+    same("socket_tcp_keepintvl=5", "tcp_keepalive_interval=5s");
+    same("keepalives_count=4", "tcp_keepalive_count=4");
+    same("socket_tcp_keepcnt=4", "tcp_keepalive_count=4");
+    // libpq's 0: the system's default; its tcp_user_timeout: milliseconds.
+    assert_eq!(
+        parse("https://h/?keepalives_idle=0").tcp_keepalive_idle(),
+        None
+    );
+    assert_eq!(
+        parse("https://h/?keepalives_count=0").tcp_keepalive_count(),
+        None
+    );
+    assert_eq!(
+        parse("https://h/?tcp_user_timeout=2500").tcp_user_timeout(),
+        Some(Duration::from_millis(2500))
+    );
+    same("tcp_user_timeout=2500", "tcp_user_timeout=2.5s");
+    assert_eq!(
+        parse("https://h/?tcp_user_timeout=0").tcp_user_timeout(),
+        None
+    );
+    let s = parse("https://h/?keepalives_idle=0&keepalives=0&tcp_user_timeout=2500");
+    assert_eq!(parse(&s.to_uri()), s);
+    for (uri, words) in [
+        ("https://h/?keepalives_idle=500ms", &["whole seconds"][..]),
+        ("https://h/?keepalives_count=500", &["1 to 127"][..]),
+    ] {
+        let (_, message) = config_error(Settings::from_uri(uri));
+        assert_contains(&message, words);
+    }
+}
+
 /// Compression under each peer's name, with its meaning.
 #[test]
 fn compression_names() {
@@ -2114,6 +2158,11 @@ pub const SETTINGS_JSON_KEYS: &[&str] = &[
     "pool_size",
     "host_order",
     "max_retries",
+    "tcp_keepalive",
+    "tcp_keepalive_idle_ms",
+    "tcp_keepalive_interval_ms",
+    "tcp_keepalive_count",
+    "tcp_user_timeout_ms",
     "compress",
     "compress_min_size",
     "compress_level",

@@ -1,0 +1,300 @@
+//! TCP: the first link of the chain. It connects to the resolved addresses
+//! within the connect budget (and this thread's deadline), and sets the
+//! socket options of [`Settings`] — no delay, keep-alive probes, user
+//! timeout — on a socket that ureq's own connector keeps out of reach.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use socket2::{SockRef, TcpKeepalive};
+use ureq::unversioned::transport::time::Duration as UreqDuration;
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle,
+    Transport,
+};
+
+use super::wire::clamp;
+use crate::settings::Settings;
+
+/// The socket options every connection gets.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SocketOptions {
+    /// Keep-alive probes: idle time, interval, count (`None`: the system's).
+    pub keepalive: Option<(Option<Duration>, Option<Duration>, Option<u32>)>,
+    /// `TCP_USER_TIMEOUT` (Linux).
+    pub user_timeout: Option<Duration>,
+}
+
+impl SocketOptions {
+    pub fn of(settings: &Settings) -> SocketOptions {
+        SocketOptions {
+            keepalive: settings.tcp_keepalive().then(|| {
+                (
+                    settings.tcp_keepalive_idle(),
+                    settings.tcp_keepalive_interval(),
+                    settings.tcp_keepalive_count(),
+                )
+            }),
+            user_timeout: settings.tcp_user_timeout(),
+        }
+    }
+
+    fn apply(&self, stream: &TcpStream) -> io::Result<()> {
+        let socket = SockRef::from(stream);
+        if let Some((idle, interval, count)) = self.keepalive {
+            let mut keepalive = TcpKeepalive::new();
+            if let Some(idle) = idle {
+                keepalive = keepalive.with_time(idle);
+            }
+            #[cfg(not(windows))]
+            if let Some(interval) = interval {
+                keepalive = keepalive.with_interval(interval);
+            }
+            #[cfg(not(windows))]
+            if let Some(count) = count {
+                keepalive = keepalive.with_retries(count);
+            }
+            #[cfg(windows)]
+            let _ = (interval, count);
+            socket.set_tcp_keepalive(&keepalive)?;
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(timeout) = self.user_timeout {
+            socket.set_tcp_user_timeout(Some(timeout))?;
+        }
+        Ok(())
+    }
+}
+
+/// Connects over TCP; a chained transport (none in our chain) passes.
+#[derive(Debug, Default)]
+pub(crate) struct TcpConnector {
+    pub options: SocketOptions,
+}
+
+impl<In: Transport> Connector<In> for TcpConnector {
+    type Out = Either<In, TcpTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        if let Some(transport) = chained {
+            return Ok(Some(Either::A(transport)));
+        }
+        let budget = clamp(details.timeout)?;
+        let stream = connect(&details.addrs, budget)?;
+        if details.config.no_delay() {
+            stream.set_nodelay(true)?;
+        }
+        self.options.apply(&stream)?;
+        let transport = TcpTransport {
+            stream: Arc::new(stream),
+            buffers: LazyBuffers::new(
+                details.config.input_buffer_size(),
+                details.config.output_buffer_size(),
+            ),
+            read_timeout: None,
+            write_timeout: None,
+        };
+        let handle: Weak<dyn ShutdownHandle> = Arc::downgrade(&transport.stream) as _;
+        (details.register_shutdown)(handle)?;
+        Ok(Some(Either::B(transport)))
+    }
+}
+
+/// Tries each address in turn. As ureq and curl do, the budget is shared
+/// out halving: the first address gets half of it, the next a quarter...
+/// (all of it when there is one); an address that refuses or is
+/// unreachable gives way to the next at once.
+fn connect(addrs: &[SocketAddr], budget: NextTimeout) -> Result<TcpStream, ureq::Error> {
+    let total = match budget.after {
+        UreqDuration::Exact(d) => Some(d),
+        UreqDuration::NotHappening => None,
+    };
+    let started = std::time::Instant::now();
+    let mut last = None;
+    for (k, addr) in addrs.iter().enumerate() {
+        let share = total.map(|total| {
+            let left = total.saturating_sub(started.elapsed());
+            let share = if k + 1 == addrs.len() { left } else { left / 2 };
+            share.max(Duration::from_millis(10))
+        });
+        let result = match share {
+            Some(share) => TcpStream::connect_timeout(addr, share),
+            None => TcpStream::connect(addr),
+        };
+        match result {
+            Ok(stream) => {
+                log::trace!("connected to {addr}");
+                return Ok(stream);
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+                ) =>
+            {
+                if total.is_some_and(|total| started.elapsed() >= total) {
+                    return Err(ureq::Error::Timeout(budget.reason));
+                }
+                last = Some(ureq::Error::Timeout(budget.reason));
+            }
+            Err(e) => {
+                log::trace!("connect to {addr}: {e}");
+                last = Some(e.into());
+            }
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(io::ErrorKind::ConnectionRefused, "no address to connect to").into()
+    }))
+}
+
+/// A connected TCP socket as ureq's transport, its I/O bounded by the
+/// timeouts ureq hands down (already clamped to the deadline).
+pub(crate) struct TcpTransport {
+    /// Shared with the agent's shutdown handle.
+    stream: Arc<TcpStream>,
+    buffers: LazyBuffers,
+    /// The timeouts last set on the socket: set again only on a change,
+    /// not with a system call per read.
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for TcpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TcpTransport")
+            .field("peer", &self.stream.peer_addr().ok())
+            .finish()
+    }
+}
+
+/// The I/O error for a read or write that ran out of time, as ureq's
+/// timeout of `reason`.
+fn timed_out(e: io::Error, reason: ureq::Timeout) -> ureq::Error {
+    match e.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ureq::Error::Timeout(reason),
+        _ => e.into(),
+    }
+}
+
+impl Transport for TcpTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let timeout = timeout.for_write();
+        if timeout.after.is_zero() {
+            return Err(ureq::Error::Timeout(timeout.reason));
+        }
+        let limit = timeout.not_zero().map(|d| *d);
+        if limit != self.write_timeout {
+            self.stream.set_write_timeout(limit)?;
+            self.write_timeout = limit;
+        }
+        let output = &self.buffers.output()[..amount];
+        (&*self.stream)
+            .write_all(output)
+            .map_err(|e| timed_out(e, timeout.reason))
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        let timeout = timeout.for_read();
+        if timeout.after.is_zero() {
+            return Err(ureq::Error::Timeout(timeout.reason));
+        }
+        let limit = timeout.not_zero().map(|d| *d);
+        if limit != self.read_timeout {
+            self.stream.set_read_timeout(limit)?;
+            self.read_timeout = limit;
+        }
+        let input = self.buffers.input_append_buf();
+        let amount = loop {
+            match (&*self.stream).read(input) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other.map_err(|e| timed_out(e, timeout.reason))?,
+            }
+        };
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    /// Open while the peer has sent nothing unasked: a FIN, a reset or
+    /// stray bytes on an idle connection all mean it is not to be reused.
+    fn is_open(&mut self) -> bool {
+        let stream = &*self.stream;
+        if stream.set_nonblocking(true).is_err() {
+            return false;
+        }
+        let mut byte = [0u8; 1];
+        let open =
+            matches!(stream.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+        stream.set_nonblocking(false).is_ok() && open
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    #[test]
+    fn socket_options_reach_the_socket() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let options = SocketOptions {
+            keepalive: Some((
+                Some(Duration::from_secs(17)),
+                Some(Duration::from_secs(5)),
+                Some(3),
+            )),
+            user_timeout: Some(Duration::from_millis(2500)),
+        };
+        options.apply(&stream).unwrap();
+        let socket = SockRef::from(&stream);
+        assert!(socket.keepalive().unwrap());
+        assert_eq!(
+            socket.tcp_keepalive_time().unwrap(),
+            Duration::from_secs(17)
+        );
+        #[cfg(target_os = "linux")]
+        {
+            assert_eq!(
+                socket.tcp_keepalive_interval().unwrap(),
+                Duration::from_secs(5)
+            );
+            assert_eq!(socket.tcp_keepalive_retries().unwrap(), 3);
+            assert_eq!(
+                socket.tcp_user_timeout().unwrap(),
+                Some(Duration::from_millis(2500))
+            );
+        }
+        let plain = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        SocketOptions::default().apply(&plain).unwrap();
+        assert!(!SockRef::from(&plain).keepalive().unwrap());
+    }
+
+    #[test]
+    fn every_address_is_tried_in_turn() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let refused = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        let budget = NextTimeout {
+            after: UreqDuration::Exact(Duration::from_secs(5)),
+            reason: ureq::Timeout::Connect,
+            per_read: None,
+            per_write: None,
+        };
+        let stream = connect(&[refused, listener.local_addr().unwrap()], budget).unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), listener.local_addr().unwrap());
+        assert!(connect(&[refused], budget).is_err());
+    }
+}
