@@ -443,6 +443,20 @@ fn cert_none_is_a_warning_naming_the_hosts() {
     assert!(warning.contains("ssl_cert_reqs=CERT_NONE"), "{warning}");
     // And the client works, without checking the certificate.
     assert_eq!(c.get("/").unwrap().status(), 200);
+    // elasticsearch-py's ssl_show_warn=false: the same line, at debug.
+    let quiet = refused_port();
+    let _c = Client::new(&format!(
+        "https://127.0.0.1:{quiet}/?verify_certs=false&ssl_show_warn=false"
+    ))
+    .unwrap();
+    let mentions: Vec<String> = lines()
+        .into_iter()
+        .filter(|l| l.contains("verification is off") && l.contains(&format!(":{quiet}")))
+        .collect();
+    assert!(
+        mentions.len() == 1 && mentions[0].starts_with("DEBUG"),
+        "{mentions:#?}"
+    );
     assert_logs_clean();
 }
 

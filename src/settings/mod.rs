@@ -97,6 +97,7 @@ pub struct Settings {
     pub(crate) api_key: Option<Secret>,
     pub(crate) app_name: Option<String>,
     pub(crate) headers: Vec<(String, Secret)>,
+    pub(crate) show_warn: bool,
     pub(crate) keepalive: bool,
     pub(crate) keepalive_idle: Option<Duration>,
     pub(crate) keepalive_interval: Option<Duration>,
@@ -289,6 +290,12 @@ impl Settings {
     /// to true; IP addresses are never sent.
     pub fn ssl_sni(&self) -> bool {
         self.sni
+    }
+    /// Whether turning verification off (`CERT_NONE`) is logged as a
+    /// warning (elasticsearch-py's `ssl_show_warn`); when false it is
+    /// logged at debug level. Defaults to true.
+    pub fn ssl_show_warn(&self) -> bool {
+        self.show_warn
     }
     /// Whether TCP keep-alive probes are sent on idle connections, so that
     /// a peer that vanished is noticed (libpq's `keepalives`,
@@ -529,6 +536,9 @@ impl Settings {
             query.push(("pool_size", self.pool_size.to_string()));
         }
         let system = |d: Option<Duration>| d.map_or_else(|| "0".to_string(), duration::format);
+        if !self.show_warn {
+            query.push(("ssl_show_warn", "false".into()));
+        }
         if !self.keepalive {
             query.push(("tcp_keepalive", "false".into()));
         }
@@ -593,6 +603,11 @@ impl Settings {
         let masked = |s: &Option<Secret>| s.as_ref().map(|_| "***");
         serde_json::json!({
             "hosts": self.hosts.iter().map(Host::to_string).collect::<Vec<_>>(),
+            // Internationalised names as written, beside their xn-- form.
+            "hosts_unicode": self.hosts.iter().map(|h| {
+                let (name, _) = idna::domain_to_unicode(&h.name);
+                Host::new(name, h.port).to_string()
+            }).collect::<Vec<_>>(),
             "tls": self.tls,
             "path": self.path,
             "ssl_cert_reqs": self.cert_reqs.as_str(),
@@ -627,6 +642,7 @@ impl Settings {
             "pool_size": self.pool_size,
             "host_order": self.host_order.as_str(),
             "max_retries": self.max_retries(),
+            "ssl_show_warn": self.show_warn,
             "tcp_keepalive": self.keepalive,
             "tcp_keepalive_idle_ms": self.keepalive_idle.map(millis),
             "tcp_keepalive_interval_ms": self.keepalive_interval.map(millis),
@@ -738,6 +754,7 @@ impl fmt::Debug for Settings {
                     .collect::<Vec<_>>(),
             )
             .field("max_retries", &self.max_retries())
+            .field("ssl_show_warn", &self.show_warn)
             .field("tcp_keepalive", &self.keepalive)
             .field("tcp_keepalive_idle", &self.keepalive_idle)
             .field("tcp_keepalive_interval", &self.keepalive_interval)

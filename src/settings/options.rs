@@ -62,6 +62,7 @@ pub(crate) struct Layer {
     pub app_name: Option<Slot<String>>,
     /// libpq's `fallback_application_name`: the name when none is given.
     pub fallback_app_name: Option<Slot<String>>,
+    pub show_warn: Option<Slot<bool>>,
     pub keepalive: Option<Slot<bool>>,
     /// `None` in a slot: the system's default.
     pub keepalive_idle: Option<Slot<Option<Duration>>>,
@@ -149,6 +150,7 @@ impl Layer {
             api_key: top.api_key.or(self.api_key),
             app_name: top.app_name.or(self.app_name),
             fallback_app_name: top.fallback_app_name.or(self.fallback_app_name),
+            show_warn: top.show_warn.or(self.show_warn),
             keepalive: top.keepalive.or(self.keepalive),
             keepalive_idle: top.keepalive_idle.or(self.keepalive_idle),
             keepalive_interval: top.keepalive_interval.or(self.keepalive_interval),
@@ -687,6 +689,14 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             };
             set(&mut l.host_order, order, g.shown())
         },
+    },
+    // elasticsearch-py: the warning that verification is off.
+    OptionSpec {
+        names: &["ssl_show_warn"],
+        canonical: "ssl_show_warn",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.show_warn, g.boolean()?, g.shown()),
     },
     OptionSpec {
         names: &["tcp_keepalive", "keepalives", "socket_keepalive"],

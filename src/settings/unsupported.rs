@@ -29,10 +29,9 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "retryWrites", "pymongo", "httpdb never resends a write; see README, \"Clusters and failover\"";
     "maxAdaptiveRetries", "pymongo", "httpdb has no adaptive retries: max_retries bounds the moves to other hosts";
     "enableOverloadRetargeting", "pymongo", "httpdb moves idempotent requests on after a 502, 503 or 504 answer; there is nothing to switch";
-    "sslcertmode", "libpq", "a configured client certificate is always offered (ssl_certfile); sslcertmode is not supported yet";
+    "sslcertmode", "libpq", "httpdb offers the client certificate of ssl_certfile whenever the server asks, which is libpq's default (allow); leave sslcertmode out, or leave ssl_certfile out for disable";
     "sslcompression", "libpq", "TLS compression is insecure (CRIME) and rustls never does it";
     "ssl_relax_minimum_version", "crate-python", "httpdb speaks TLS 1.2 and 1.3 only (rustls); there is nothing older to relax to";
-    "ssl_show_warn", "elasticsearch-py", "httpdb's warnings go through the log facade; filter them there";
     "dead_node_backoff_factor", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
     "max_dead_node_backoff", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
     "node_selector_class", "elasticsearch-py", "a Python class cannot be named here; host_order chooses round_robin or ordered";

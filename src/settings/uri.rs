@@ -255,16 +255,29 @@ fn host(entry: &str, shown: &str) -> Result<(String, Option<u16>)> {
                 format!("host \"{entry}\" has a port but no name; write host:port"),
             ));
         }
-        check_name(name)?;
-        (name.to_ascii_lowercase(), port)
+        (dns_name(name)?, port)
     };
     let port = port.map(|p| self::port(p, entry)).transpose()?;
     Ok((name, port))
 }
 
 /// A DNS name or IPv4 address: letters, digits, `.`, `-`, `_`.
-fn check_name(name: &str) -> Result<()> {
-    match name
+/// An internationalised name (`bücher.example`) is mapped by UTS 46 to
+/// the ASCII form DNS and certificates use (`xn--bcher-kva.example`).
+fn dns_name(name: &str) -> Result<String> {
+    let ascii = if name.is_ascii() {
+        name.to_ascii_lowercase()
+    } else {
+        idna::domain_to_ascii(name).map_err(|_| {
+            Error::config(
+                "host",
+                format!(
+                    "host name \"{name}\" is not a valid internationalised domain name (UTS 46); check its letters, or write its xn-- form"
+                ),
+            )
+        })?
+    };
+    match ascii
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
     {
@@ -274,7 +287,7 @@ fn check_name(name: &str) -> Result<()> {
                 "host name \"{name}\" contains {bad:?}; a host is a DNS name, an IPv4 address, or an IPv6 address in brackets"
             ),
         )),
-        None => Ok(()),
+        None => Ok(ascii),
     }
 }
 
@@ -297,7 +310,7 @@ pub(crate) fn typed_host(name: &str, port: u16) -> Result<(String, Option<u16>)>
                 "empty host name; a host is a DNS name, an IPv4 address, or an IPv6 address",
             ));
         }
-        check_name(name)?;
+        return Ok((dns_name(name)?, Some(port)));
     }
     Ok((name.to_ascii_lowercase(), Some(port)))
 }

@@ -105,7 +105,13 @@ pub(crate) fn server_verifier(settings: &Settings) -> Result<Arc<dyn ServerCertV
             CaCerts::System => {}
         }
         if settings.ssl_assert_fingerprint().is_none() {
-            log::warn!(
+            let level = if settings.ssl_show_warn() {
+                log::Level::Warn
+            } else {
+                log::Level::Debug
+            };
+            log::log!(
+                level,
                 "TLS certificate verification is off (ssl_cert_reqs=CERT_NONE) for {}: any server can pose as these hosts",
                 host_list(settings)
             );

@@ -1797,6 +1797,30 @@ fn same(alias: &str, canonical: &str) {
     );
 }
 
+/// Internationalised host names go out in their xn-- form; the JSON shows
+/// both. A password may hold `:` (RFC 3986: the first `:` splits).
+#[test]
+fn idn_hosts_and_colons_in_passwords() {
+    let s = parse("https://admin:foo:bar@B\u{dc}cher.example.com:4200,db2/");
+    assert_eq!(s.hosts()[0].name, "xn--bcher-kva.example.com");
+    assert_eq!(s.password().map(|p| p.expose()), Some("foo:bar"));
+    let json = s.to_json();
+    assert_eq!(json["hosts"][0], "xn--bcher-kva.example.com:4200");
+    assert_eq!(json["hosts_unicode"][0], "b\u{fc}cher.example.com:4200");
+    assert_eq!(json["hosts_unicode"][1], "db2:443");
+    assert_eq!(parse(&s.to_uri_with_secrets()), s);
+    let typed = Settings::builder()
+        .host("b\u{fc}cher.example.com", 4200)
+        .build()
+        .unwrap();
+    assert_eq!(typed.hosts()[0].name, "xn--bcher-kva.example.com");
+    let (_, message) = config_error(Settings::from_uri("https://a\u{fffd}b.example/"));
+    assert_contains(
+        &message,
+        &["not a valid internationalised domain name", "xn--"],
+    );
+}
+
 /// TCP keep-alive settings under each peer's name, with its meaning.
 #[test]
 fn keepalive_names() {
@@ -2129,6 +2153,7 @@ fn tls_version_bounds() {
 /// README documents them: one list for the library's and the CLI's tests.
 pub const SETTINGS_JSON_KEYS: &[&str] = &[
     "hosts",
+    "hosts_unicode",
     "tls",
     "path",
     "ssl_cert_reqs",
@@ -2136,6 +2161,7 @@ pub const SETTINGS_JSON_KEYS: &[&str] = &[
     "ssl_assert_hostname",
     "ssl_sni",
     "ssl_assert_fingerprint",
+    "ssl_show_warn",
     "ssl_ca_certs",
     "ssl_crl_file",
     "ssl_crl_dir",
