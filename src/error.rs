@@ -149,6 +149,19 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// A redirect that `max_redirects` allows following was not followed:
+    /// too many hops, a move from https to http, or a body that cannot be
+    /// sent again.
+    #[error("redirect from {from} to {to} not followed: {reason}")]
+    Redirect {
+        /// The URL that answered with the redirect (credentials never shown).
+        from: String,
+        /// Its `Location`, resolved.
+        to: String,
+        /// Why, and what to change.
+        reason: String,
+    },
+
     /// Reading a request body from a file or standard input failed.
     #[error("cannot read the request body from {what}: {source}")]
     Body {

@@ -108,6 +108,8 @@ impl ClientBuilder {
         retry_backoff(d: Duration);
         /// See [`SettingsBuilder::retry_backoff_max`].
         retry_backoff_max(d: Duration);
+        /// See [`SettingsBuilder::max_redirects`].
+        max_redirects(n: usize);
         /// See [`SettingsBuilder::max_retries`].
         max_retries(n: usize);
         /// See [`SettingsBuilder::max_body_size`].

@@ -13,6 +13,7 @@ mod failover;
 mod failure;
 mod hosts;
 mod payload;
+mod redirect;
 mod request;
 mod response;
 
@@ -360,10 +361,121 @@ impl Client {
     fn send(&self, request: &mut Request<'_>) -> Result<Response> {
         let inner = &*self.inner;
         let deadline = Instant::now() + request.timeout.unwrap_or(inner.settings.timeout());
+        let max = inner.settings.max_redirects();
+        let mut hops = 0;
+        loop {
+            let response = self.send_once(request, deadline)?;
+            if max == 0 || !redirect::is_redirect(response.status) {
+                return Ok(response);
+            }
+            let Some(location) = response.location().map(str::to_string) else {
+                return Ok(response);
+            };
+            let here = match &request.target {
+                Some(target) => target.origin.clone(),
+                None => redirect::Origin {
+                    https: inner.settings.tls(),
+                    authority: response.host.to_ascii_lowercase(),
+                },
+            };
+            let path = if request.raw_path {
+                request.path.clone()
+            } else {
+                join(&inner.base, &request.path)
+            };
+            let from = format!("{}{path}", here.url());
+            let refuse = |to: String, reason: String| Error::Redirect {
+                from: from.clone(),
+                to,
+                reason,
+            };
+            let (next, next_path) = redirect::resolve(&here, &path, &location)
+                .map_err(|why| refuse(inner.scrubber.scrub(&location), why))?;
+            let to = format!("{}{next_path}", next.url());
+            if here.https && !next.https {
+                return Err(refuse(
+                    to,
+                    "an https request never goes on as plain http; follow it yourself if you trust it".into(),
+                ));
+            }
+            if hops == max {
+                return Err(refuse(
+                    to,
+                    format!("more than max_redirects={max} redirects; raise max_redirects"),
+                ));
+            }
+            let (method, keep_body) = redirect::next_method(response.status, &request.method);
+            if keep_body && !request.payload.rewind() {
+                return Err(refuse(
+                    to,
+                    format!(
+                        "a {} asks for the body again, and it was read from a stream that cannot be sent twice; send it from bytes or a file",
+                        response.status
+                    ),
+                ));
+            }
+            drop(response);
+            if !keep_body {
+                request.payload = Payload::Empty;
+                request.json = false;
+                request
+                    .headers
+                    .retain(|(name, _)| !name.as_str().starts_with("content-"));
+            }
+            log::info!(
+                "{from}: {method} {to} (redirect {} of at most {max})",
+                hops + 1
+            );
+            request.method = method;
+            request.path = next_path;
+            request.raw_path = true;
+            request.target = self.target_of(&next)?;
+            hops += 1;
+        }
+    }
+
+    /// The target of a redirect to `origin`: `None` for one of the URI's
+    /// hosts (the cluster, with its credentials and failover), else the
+    /// one foreign host, which gets no credentials.
+    fn target_of(&self, origin: &redirect::Origin) -> Result<Option<Target>> {
+        let inner = &*self.inner;
+        let ours = origin.https == inner.settings.tls()
+            && inner
+                .names
+                .iter()
+                .any(|name| name.eq_ignore_ascii_case(&origin.authority));
+        if ours {
+            return Ok(None);
+        }
+        let authority = Authority::try_from(origin.authority.as_str()).map_err(|e| {
+            Error::config(
+                "host",
+                format!("redirect to {} cannot be used: {e}", origin.url()),
+            )
+        })?;
+        Ok(Some(Target {
+            origin: origin.clone(),
+            scheme: if origin.https {
+                Scheme::HTTPS
+            } else {
+                Scheme::HTTP
+            },
+            authority,
+        }))
+    }
+
+    /// One request, with failover over the URI's hosts (or to the one
+    /// foreign host a redirect named), within `deadline`.
+    fn send_once(&self, request: &mut Request<'_>, deadline: Instant) -> Result<Response> {
+        let inner = &*self.inner;
         let _deadline = wire::deadline(Some(deadline));
         let mut prepared = self.prepare(request)?;
         self.compress(&mut prepared, &mut request.payload)?;
-        let plan = inner.hosts.plan();
+        let foreign = request.target.clone();
+        let plan = match &foreign {
+            Some(_) => vec![0],
+            None => inner.hosts.plan(),
+        };
         let allowed = plan
             .len()
             .min(inner.settings.max_retries().saturating_add(1));
@@ -374,7 +486,14 @@ impl Client {
         let mut attempts: Vec<(String, Error)> = Vec::new();
         let mut unavailable: Option<Response> = None;
         for (n, &i) in plan.iter().take(allowed).enumerate() {
-            let host = &inner.names[i];
+            let host = match &foreign {
+                Some(target) => &target.origin.authority,
+                None => &inner.names[i],
+            };
+            let to = match &foreign {
+                Some(target) => (&target.scheme, &target.authority),
+                None => (&inner.targets[i].0, &inner.targets[i].1),
+            };
             let last = n + 1 == allowed;
             let mut fresh = false;
             let (error, verdict) = loop {
@@ -395,14 +514,17 @@ impl Client {
                 }
                 let replayable = request.payload.rewind();
                 wire::begin();
-                let result = self.attempt(i, &prepared, &mut request.payload, fresh, deadline);
+                let result =
+                    self.attempt(host, to, &prepared, &mut request.payload, fresh, deadline);
                 let wire = wire::take();
                 match result {
                     Ok(mut response) => {
                         let verdict =
                             failover::after_answer(&request.method, response.status, policy);
                         if !verdict.move_on {
-                            inner.hosts.mark_alive(i);
+                            if foreign.is_none() {
+                                inner.hosts.mark_alive(i);
+                            }
                             return request.finish(response);
                         }
                         let error = response.status_error();
@@ -444,7 +566,7 @@ impl Client {
                     }
                 }
             };
-            if verdict.mark_dead {
+            if verdict.mark_dead && foreign.is_none() {
                 inner.hosts.mark_dead(i);
             }
             let Some(error) = error else { continue };
@@ -521,15 +643,13 @@ impl Client {
     /// `fresh` takes a new connection rather than a pooled one.
     fn attempt(
         &self,
-        i: usize,
+        host: &str,
+        (scheme, authority): (&Scheme, &Authority),
         prepared: &Prepared,
         payload: &mut Payload,
         fresh: bool,
         deadline: Instant,
     ) -> std::result::Result<Response, ureq::Error> {
-        let inner = &*self.inner;
-        let host = &inner.names[i];
-        let (scheme, authority) = &inner.targets[i];
         let mut parts = ureq::http::uri::Parts::default();
         parts.scheme = Some(scheme.clone());
         parts.authority = Some(authority.clone());
@@ -575,7 +695,12 @@ impl Client {
             answer.status().as_u16(),
             if wire::peek().opened { "new" } else { "reused" }
         );
-        Ok(Response::new(self.clone(), host.clone(), answer, deadline))
+        Ok(Response::new(
+            self.clone(),
+            host.to_string(),
+            answer,
+            deadline,
+        ))
     }
 
     fn run<B: ureq::AsSendBody>(
@@ -613,19 +738,34 @@ impl Client {
                 ),
             )
         };
-        let path = PathAndQuery::try_from(join(&self.inner.base, checked_path(&request.path)?))
-            .map_err(|e| {
-                bad(
-                    "invalid path (percent-encode spaces and other special characters)",
-                    &e,
-                )
-            })?;
+        let full = if request.raw_path {
+            checked_path(&request.path)?.to_string()
+        } else {
+            join(&self.inner.base, checked_path(&request.path)?)
+        };
+        let path = PathAndQuery::try_from(full).map_err(|e| {
+            bad(
+                "invalid path (percent-encode spaces and other special characters)",
+                &e,
+            )
+        })?;
+        // A host a redirect named that is not one of the URI's gets no
+        // credential: neither the settings' nor the request's own.
+        let foreign = request.target.is_some();
+        let credential = |name: &ureq::http::HeaderName| {
+            foreign && crate::settings::options::is_secret_header(name.as_str())
+        };
         let mut headers = self.inner.headers.clone();
-        if let Some(auth) = &self.inner.authorization {
+        if foreign {
+            let names: Vec<_> = headers.keys().filter(|n| credential(n)).cloned().collect();
+            for name in names {
+                headers.remove(name);
+            }
+        } else if let Some(auth) = &self.inner.authorization {
             headers.insert(ureq::http::header::AUTHORIZATION, auth.clone());
         }
         let mut own: Vec<&ureq::http::HeaderName> = Vec::new();
-        for (name, value) in &request.headers {
+        for (name, value) in request.headers.iter().filter(|(n, _)| !credential(n)) {
             let mut value = value.clone();
             if name == ureq::http::header::AUTHORIZATION {
                 // The user's own credentials replace the URI's, never
@@ -654,6 +794,15 @@ impl Client {
             gzip: None,
         })
     }
+}
+
+/// Where a redirected request goes when that is not one of the URI's
+/// hosts.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    origin: redirect::Origin,
+    scheme: Scheme,
+    authority: Authority,
 }
 
 /// The parts of a request that are the same for every attempt.

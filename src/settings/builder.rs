@@ -359,6 +359,15 @@ impl SettingsBuilder {
             format!("retry_backoff_max={}", duration::format(d)),
         )
     }
+    /// How many redirects a request follows. Defaults to 0: none.
+    pub fn max_redirects(self, n: usize) -> Self {
+        let checked = check::count("max_redirects", n, options::MAX_REDIRECTS);
+        self.checked(
+            |l| &mut l.max_redirects,
+            checked,
+            format!("max_redirects={n}"),
+        )
+    }
     /// The order hosts are tried in. Defaults to round robin.
     pub fn host_order(self, order: HostOrder) -> Self {
         self.set(

@@ -97,6 +97,7 @@ pub struct Settings {
     pub(crate) api_key: Option<Secret>,
     pub(crate) app_name: Option<String>,
     pub(crate) headers: Vec<(String, Secret)>,
+    pub(crate) max_redirects: usize,
     pub(crate) show_warn: bool,
     pub(crate) keepalive: bool,
     pub(crate) keepalive_idle: Option<Duration>,
@@ -290,6 +291,14 @@ impl Settings {
     /// to true; IP addresses are never sent.
     pub fn ssl_sni(&self) -> bool {
         self.sni
+    }
+    /// How many redirects a request follows; 0, the default, follows none
+    /// (the 3xx is the answer, with [`crate::Response::location`]).
+    /// Followed redirects never go from https to http, drop credentials
+    /// when the scheme, host or port changes, and turn a POST into a GET
+    /// after 301, 302 and 303, as curl does.
+    pub fn max_redirects(&self) -> usize {
+        self.max_redirects
     }
     /// Whether turning verification off (`CERT_NONE`) is logged as a
     /// warning (elasticsearch-py's `ssl_show_warn`); when false it is
@@ -536,6 +545,9 @@ impl Settings {
             query.push(("pool_size", self.pool_size.to_string()));
         }
         let system = |d: Option<Duration>| d.map_or_else(|| "0".to_string(), duration::format);
+        if self.max_redirects != 0 {
+            query.push(("max_redirects", self.max_redirects.to_string()));
+        }
         if !self.show_warn {
             query.push(("ssl_show_warn", "false".into()));
         }
@@ -642,6 +654,7 @@ impl Settings {
             "pool_size": self.pool_size,
             "host_order": self.host_order.as_str(),
             "max_retries": self.max_retries(),
+            "max_redirects": self.max_redirects,
             "ssl_show_warn": self.show_warn,
             "tcp_keepalive": self.keepalive,
             "tcp_keepalive_idle_ms": self.keepalive_idle.map(millis),
@@ -754,6 +767,7 @@ impl fmt::Debug for Settings {
                     .collect::<Vec<_>>(),
             )
             .field("max_retries", &self.max_retries())
+            .field("max_redirects", &self.max_redirects)
             .field("ssl_show_warn", &self.show_warn)
             .field("tcp_keepalive", &self.keepalive)
             .field("tcp_keepalive_idle", &self.keepalive_idle)

@@ -62,6 +62,7 @@ pub(crate) struct Layer {
     pub app_name: Option<Slot<String>>,
     /// libpq's `fallback_application_name`: the name when none is given.
     pub fallback_app_name: Option<Slot<String>>,
+    pub max_redirects: Option<Slot<usize>>,
     pub show_warn: Option<Slot<bool>>,
     pub keepalive: Option<Slot<bool>>,
     /// `None` in a slot: the system's default.
@@ -150,6 +151,7 @@ impl Layer {
             api_key: top.api_key.or(self.api_key),
             app_name: top.app_name.or(self.app_name),
             fallback_app_name: top.fallback_app_name.or(self.fallback_app_name),
+            max_redirects: top.max_redirects.or(self.max_redirects),
             show_warn: top.show_warn.or(self.show_warn),
             keepalive: top.keepalive.or(self.keepalive),
             keepalive_idle: top.keepalive_idle.or(self.keepalive_idle),
@@ -253,6 +255,8 @@ const MILLIS: &str = "a number of milliseconds greater than 0 (1500, 1500.5)";
 const TLS_VERSIONS: &str = "TLSv1.2 or TLSv1.3 (also written 1.2, TLSv1_2)";
 /// The largest `pool_size`.
 pub(crate) const MAX_POOL_SIZE: usize = 10_000;
+/// The largest `max_redirects` (curl's default bound under `-L`).
+pub(crate) const MAX_REDIRECTS: usize = 50;
 /// The largest `max_retries`.
 pub(crate) const MAX_RETRIES: usize = 100;
 
@@ -865,6 +869,13 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         accepts: "a whole number from 0 to 100",
         secret: false,
         apply: |l, g| set(&mut l.max_retries, g.count(MAX_RETRIES)?, g.shown()),
+    },
+    OptionSpec {
+        names: &["max_redirects"],
+        canonical: "max_redirects",
+        accepts: "a whole number from 0 (redirects are not followed, the default) to 50",
+        secret: false,
+        apply: |l, g| set(&mut l.max_redirects, g.count(MAX_REDIRECTS)?, g.shown()),
     },
     OptionSpec {
         names: &["max_body_size"],

@@ -1233,3 +1233,27 @@ fn a_redirect_is_reported_with_its_location() {
         (307, Some("/moved/here"))
     );
 }
+
+/// `-L` follows redirects as curl's does, bounded by `--max-redirs`.
+#[test]
+fn dash_l_follows_redirects() {
+    let server = TestServer::https();
+    let to = |status: u16, location: &str| {
+        format!(
+            "/redirect/{status}?to={}",
+            percent_encoding::utf8_percent_encode(location, percent_encoding::NON_ALPHANUMERIC)
+        )
+    };
+    let out = run_at(&server, &["get", "-L", &to(308, "/status/200")]).expect(0);
+    assert_eq!(out.stdout, b"status 200");
+    let looping = "/redirect/302?to=self";
+    let out = run_at(&server, &["get", "-L", "--max-redirs", "2", looping]).expect(1);
+    assert!(
+        out.stderr.contains("more than max_redirects=2"),
+        "{}",
+        out.stderr
+    );
+    // Without -L: the 3xx itself, with a note on stderr.
+    let out = run_at(&server, &["get", &to(308, "/status/200")]).expect(0);
+    assert!(out.stderr.contains("/status/200"), "{}", out.stderr);
+}

@@ -19,6 +19,7 @@ mod failover;
 mod malformed;
 mod nginx;
 mod peers;
+mod redirects;
 mod roundtrip;
 mod server_selftest;
 mod servers_selftest;

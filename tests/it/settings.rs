@@ -2184,6 +2184,7 @@ pub const SETTINGS_JSON_KEYS: &[&str] = &[
     "pool_size",
     "host_order",
     "max_retries",
+    "max_redirects",
     "tcp_keepalive",
     "tcp_keepalive_idle_ms",
     "tcp_keepalive_interval_ms",

@@ -154,6 +154,15 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "DURATION", global = true)]
     pub read_timeout: Option<String>,
 
+    /// Follow redirects, at most 50 or --max-redirs (as curl -L): never
+    /// from https to http, and without credentials to another host
+    #[arg(short = 'L', long, global = true)]
+    pub location: bool,
+
+    /// How many redirects -L follows, default 50 (max_redirects)
+    #[arg(long, value_name = "N", global = true)]
+    pub max_redirs: Option<String>,
+
     /// User name for basic auth (username)
     #[arg(long, value_name = "USER", global = true)]
     pub username: Option<String>,

@@ -51,6 +51,12 @@ fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
         ("retry_interval", args.retry_interval.as_deref()),
         ("host_order", args.host_order.as_deref()),
         ("max_retries", args.max_retries.as_deref()),
+        // As curl: only -L follows; --max-redirs bounds it (50 if not given).
+        (
+            "max_redirects",
+            args.location
+                .then(|| args.max_redirs.as_deref().unwrap_or("50")),
+        ),
     ];
     for (key, value) in flags {
         if let Some(value) = value {

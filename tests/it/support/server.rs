@@ -14,10 +14,11 @@
 //!
 //! Routes (any method unless said otherwise):
 //! - `GET /`, `HEAD /`: 200, a CrateDB-style root document (JSON).
+//! - `/redirect/NNN[?to=URL]`: status NNN with `Location: URL` (percent-
+//!   decoded; `self`: this very path, a loop; `/moved/here` when not given).
 //! - `/status/NNN`: status NNN, body `status NNN` (no body for 204 and 304).
 //! - `/bytes/N`: N bytes `0, 1, .., 255, 0, 1, ..`, `application/octet-stream`.
 //! - `/slow/MS`: sleeps MS milliseconds, then 200 `slow`.
-//! - `/redirect/NNN`: status NNN with `Location: /moved/here`.
 //! - `/echo-error/NNN`: status NNN, a text body quoting the request's
 //!   `Authorization` header verbatim and holding an ANSI escape sequence,
 //!   as careless servers and proxies do.
@@ -1297,8 +1298,23 @@ fn route(request: &Recorded, shared: &Shared) -> Response {
     }
     if let Some(code) = path.strip_prefix("/redirect/") {
         let status = code.parse::<u16>().unwrap_or(302);
+        // `?to=URL` (percent-encoded) says where; `/moved/here` otherwise.
+        let to = request
+            .path
+            .split_once("?to=")
+            .map(|(_, to)| {
+                percent_encoding::percent_decode_str(to)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+            .unwrap_or_else(|| "/moved/here".into());
+        let to = if to == "self" {
+            request.path.clone()
+        } else {
+            to
+        };
         return Response {
-            location: Some("/moved/here".into()),
+            location: Some(to),
             ..Response::text(status, "moved")
         };
     }
