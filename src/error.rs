@@ -149,6 +149,18 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The proxy between httpdb and `host` failed before the request went
+    /// out: it could not be reached, refused the tunnel (403, 407) or
+    /// closed it. The database host is not to blame and is not marked
+    /// dead.
+    #[error("cannot reach {host} through the {message}")]
+    Proxy {
+        /// The database host the request was for.
+        host: String,
+        /// Which proxy (and where it was configured), and what it did.
+        message: String,
+    },
+
     /// A redirect that `max_redirects` allows following was not followed:
     /// too many hops, a move from https to http, or a body that cannot be
     /// sent again.
@@ -360,7 +372,7 @@ impl Error {
     /// True when no connection could be made (refused, unreachable, the
     /// name does not resolve): every host's, when every host was tried.
     pub fn is_connect(&self) -> bool {
-        self.all(|e| matches!(e, Error::Connect { .. }))
+        self.all(|e| matches!(e, Error::Connect { .. } | Error::Proxy { .. }))
     }
 
     /// True when TLS failed (a certificate, the handshake, a broken

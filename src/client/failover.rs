@@ -5,10 +5,11 @@
 //! The decision comes from what happened on the wire ([`Wire`]: a new or a
 //! pooled connection, request bytes sent, answer bytes received) and from
 //! the method, never from the kind of error. Error kinds only say what to
-//! tell the user, with two exceptions that concern the *host*, not the
+//! tell the user, with three exceptions that concern the *host*, not the
 //! request: a certificate that failed verification does not make a host
-//! dead (the configuration is wrong, not the host), and a request that
-//! cannot be built is nobody's fault.
+//! dead (the configuration is wrong, not the host), nor does a proxy that
+//! failed in front of it, and a request that cannot be built is nobody's
+//! fault.
 //!
 //! The rule, as Go's HTTP transport has it:
 //! - a request of which no byte was sent may go anywhere again;
@@ -88,8 +89,11 @@ pub(crate) fn after_failure(
             mark_dead: false,
         };
     }
+    // Not the host's fault: its certificate (the configuration is wrong),
+    // or the proxy in front of it.
     let certificate = matches!(error, Error::Tls { kind, .. }
-        if !matches!(kind, TlsErrorKind::Handshake | TlsErrorKind::Record));
+        if !matches!(kind, TlsErrorKind::Handshake | TlsErrorKind::Record))
+        || matches!(error, Error::Proxy { .. });
     Verdict {
         fresh_retry: false,
         move_on: repeatable,

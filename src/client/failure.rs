@@ -13,6 +13,12 @@ use crate::transport::wire::Wire;
 /// Turns ureq's error for an attempt on `host` into ours.
 pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings, wire: Wire) -> Error {
     let host_s = host.to_string();
+    if let Some(message) = crate::transport::proxy::failure(&error) {
+        return Error::Proxy {
+            host: host_s,
+            message: message.to_string(),
+        };
+    }
     match error {
         ureq::Error::Io(e) => io_failure(e, host, settings, wire),
         ureq::Error::Timeout(t) => timeout(t, host_s, settings, wire),

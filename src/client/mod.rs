@@ -176,7 +176,7 @@ impl Client {
                     .join(", ")
             );
         }
-        let agent = transport::agent(&settings, tls_config.clone());
+        let agent = transport::agent(&settings, tls_config.clone())?;
         let scheme = if settings.tls() {
             Scheme::HTTPS
         } else {

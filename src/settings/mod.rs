@@ -14,6 +14,7 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 pub(crate) mod builder;
 pub(crate) mod duration;
 pub(crate) mod options;
+pub(crate) mod proxy;
 mod resolve;
 mod types;
 mod unsupported;
@@ -22,6 +23,7 @@ pub(crate) mod uri;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use builder::SettingsBuilder;
+pub use proxy::{ProxyChoice, ProxyRoute, ProxyUrl};
 pub use types::{CaCerts, CertReqs, Fingerprint, Host, HostOrder, TlsVersion};
 
 /// Default connect timeout (name resolution, TCP connect and TLS handshake).
@@ -98,6 +100,7 @@ pub struct Settings {
     pub(crate) app_name: Option<String>,
     pub(crate) headers: Vec<(String, Secret)>,
     pub(crate) max_redirects: usize,
+    pub(crate) proxy: Option<ProxyChoice>,
     pub(crate) show_warn: bool,
     pub(crate) keepalive: bool,
     pub(crate) keepalive_idle: Option<Duration>,
@@ -300,6 +303,46 @@ impl Settings {
     pub fn max_redirects(&self) -> usize {
         self.max_redirects
     }
+    /// The proxy the `proxy=` option names, `ProxyChoice::None` for
+    /// `proxy=none`; `None` when not given: then the environment decides
+    /// (`https_proxy`, `http_proxy`, `all_proxy`, `no_proxy`, as curl
+    /// reads them), when the client is built.
+    pub fn proxy(&self) -> Option<&ProxyChoice> {
+        self.proxy.as_ref()
+    }
+    /// How requests to each host go out, as the `proxy` option and the
+    /// environment (read now, as a client built now would read it) say.
+    ///
+    /// ```
+    /// let s = httpdb::Settings::from_uri("https://db:4200/?proxy=http://u:pw@proxy:3128")?;
+    /// let routes = s.proxy_routes()?;
+    /// assert_eq!(routes[0].proxy.as_deref(), Some("http://u:***@proxy:3128 (from the proxy option)"));
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a proxy variable that cannot be read, naming it.
+    pub fn proxy_routes(&self) -> Result<Vec<ProxyRoute>> {
+        let routes = crate::transport::proxy::Routes::of(self)?;
+        Ok(self
+            .hosts
+            .iter()
+            .map(|host| {
+                let (proxy, direct_because) = match routes.route(self.tls, &host.name) {
+                    crate::transport::proxy::Route::Via(p) => {
+                        (Some(format!("{} (from {})", p.url, p.source)), None)
+                    }
+                    crate::transport::proxy::Route::Direct(why) => (None, Some(why)),
+                };
+                ProxyRoute {
+                    host: host.to_string(),
+                    proxy,
+                    direct_because,
+                }
+            })
+            .collect())
+    }
     /// Whether turning verification off (`CERT_NONE`) is logged as a
     /// warning (elasticsearch-py's `ssl_show_warn`); when false it is
     /// logged at debug level. Defaults to true.
@@ -408,10 +451,7 @@ impl Settings {
     ///
     /// [`Error::Config`] when a CA, certificate or key file cannot be used.
     pub fn agent(&self) -> Result<ureq::Agent> {
-        Ok(crate::transport::agent(
-            self,
-            crate::tls::client_config(self)?,
-        ))
+        crate::transport::agent(self, crate::tls::client_config(self)?)
     }
 
     /// The canonical URI of these settings, secrets shown as `***`.
@@ -545,6 +585,18 @@ impl Settings {
             query.push(("pool_size", self.pool_size.to_string()));
         }
         let system = |d: Option<Duration>| d.map_or_else(|| "0".to_string(), duration::format);
+        match &self.proxy {
+            None => {}
+            Some(ProxyChoice::None) => query.push(("proxy", "none".into())),
+            Some(ProxyChoice::Http(url)) => query.push((
+                "proxy",
+                if secrets {
+                    url.with_secrets()
+                } else {
+                    url.to_string()
+                },
+            )),
+        }
         if self.max_redirects != 0 {
             query.push(("max_redirects", self.max_redirects.to_string()));
         }
@@ -655,6 +707,11 @@ impl Settings {
             "host_order": self.host_order.as_str(),
             "max_retries": self.max_retries(),
             "max_redirects": self.max_redirects,
+            "proxy": match &self.proxy {
+                None => serde_json::Value::Null,
+                Some(ProxyChoice::None) => "none".into(),
+                Some(ProxyChoice::Http(url)) => url.to_string().into(),
+            },
             "ssl_show_warn": self.show_warn,
             "tcp_keepalive": self.keepalive,
             "tcp_keepalive_idle_ms": self.keepalive_idle.map(millis),
@@ -768,6 +825,7 @@ impl fmt::Debug for Settings {
             )
             .field("max_retries", &self.max_retries())
             .field("max_redirects", &self.max_redirects)
+            .field("proxy", &self.proxy)
             .field("ssl_show_warn", &self.show_warn)
             .field("tcp_keepalive", &self.keepalive)
             .field("tcp_keepalive_idle", &self.keepalive_idle)

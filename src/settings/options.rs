@@ -12,7 +12,9 @@ use base64::Engine;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::duration::{self, DurationError};
-use crate::settings::{CaCerts, CertReqs, Fingerprint, HostOrder, TlsVersion};
+use crate::settings::{
+    CaCerts, CertReqs, Fingerprint, HostOrder, ProxyChoice, ProxyUrl, TlsVersion,
+};
 
 /// One field as set by one source, with the option that set it as the user
 /// wrote it (`tlsCAFile=/ca.pem`, `password=***`), for conflict messages.
@@ -63,6 +65,7 @@ pub(crate) struct Layer {
     /// libpq's `fallback_application_name`: the name when none is given.
     pub fallback_app_name: Option<Slot<String>>,
     pub max_redirects: Option<Slot<usize>>,
+    pub proxy: Option<Slot<ProxyChoice>>,
     pub show_warn: Option<Slot<bool>>,
     pub keepalive: Option<Slot<bool>>,
     /// `None` in a slot: the system's default.
@@ -152,6 +155,7 @@ impl Layer {
             app_name: top.app_name.or(self.app_name),
             fallback_app_name: top.fallback_app_name.or(self.fallback_app_name),
             max_redirects: top.max_redirects.or(self.max_redirects),
+            proxy: top.proxy.or(self.proxy),
             show_warn: top.show_warn.or(self.show_warn),
             keepalive: top.keepalive.or(self.keepalive),
             keepalive_idle: top.keepalive_idle.or(self.keepalive_idle),
@@ -869,6 +873,20 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         accepts: "a whole number from 0 to 100",
         secret: false,
         apply: |l, g| set(&mut l.max_retries, g.count(MAX_RETRIES)?, g.shown()),
+    },
+    OptionSpec {
+        names: &["proxy"],
+        canonical: "proxy",
+        accepts: "an HTTP proxy as http://[user:password@]host:port (port 1080 if not given), or none to ignore the proxy environment variables",
+        secret: true,
+        apply: |l, g| {
+            let choice = if g.value.eq_ignore_ascii_case("none") {
+                ProxyChoice::None
+            } else {
+                ProxyChoice::Http(ProxyUrl::parse(g.value, g.key)?)
+            };
+            set(&mut l.proxy, choice, g.shown())
+        },
     },
     OptionSpec {
         names: &["max_redirects"],

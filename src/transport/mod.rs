@@ -1,9 +1,11 @@
 //! The wire under a [`crate::Client`]: one ureq agent per [`Settings`],
-//! whose connector chain is our TCP ([`tcp`]: socket options) → our
+//! whose connector chain is the way through a proxy ([`proxy`]) → our TCP
+//! ([`tcp`]: socket options) → our
 //! rustls TLS → [`wire::WatchConnector`]
 //! (which records what each attempt sent and received), with a caching
 //! resolver.
 
+pub(crate) mod proxy;
 pub(crate) mod resolver;
 pub(crate) mod tcp;
 pub(crate) mod tls;
@@ -21,7 +23,12 @@ use crate::settings::Settings;
 /// call's `timeout` is not the engine's: the client puts its thread under a
 /// deadline ([`wire::deadline`]) that the connectors and transports obey,
 /// so that it spans failover and whole-body reads but not streamed ones.
-pub(crate) fn agent(settings: &Settings, tls: Option<Arc<ClientConfig>>) -> ureq::Agent {
+pub(crate) fn agent(
+    settings: &Settings,
+    tls: Option<Arc<ClientConfig>>,
+) -> crate::Result<ureq::Agent> {
+    let routes = proxy::routes(settings)?;
+    let options = tcp::SocketOptions::of(settings);
     let connect = Some(settings.connect_timeout());
     let pool = settings.pool_size();
     let config = ureq::Agent::config_builder()
@@ -47,12 +54,18 @@ pub(crate) fn agent(settings: &Settings, tls: Option<Arc<ClientConfig>>) -> ureq
         .max_idle_connections_per_host(pool)
         .build();
     let connector = ()
-        .chain(tcp::TcpConnector {
-            options: tcp::SocketOptions::of(settings),
+        .chain(proxy::ProxyConnector {
+            routes: routes.clone(),
+            options,
         })
+        .chain(tcp::TcpConnector { options })
         .chain(tls::TlsConnector { config: tls })
         .chain(wire::WatchConnector);
-    ureq::Agent::with_parts(config, connector, resolver::HostResolver::default())
+    Ok(ureq::Agent::with_parts(
+        config,
+        connector,
+        resolver::HostResolver::new(routes),
+    ))
 }
 
 /// `httpdb/VERSION`, after the application's name when one is given

@@ -8,13 +8,15 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ureq::config::Config;
 use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
+
+use super::proxy::{Route, Routes};
 
 /// How long a successful lookup is reused. Short, so that a changed DNS
 /// record is seen within seconds; a failed lookup is never cached.
@@ -26,6 +28,9 @@ pub(crate) const LOOKUP_TTL: Duration = Duration::from_secs(5);
 pub(crate) struct HostResolver {
     inner: DefaultResolver,
     cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
+    /// A target that goes through a proxy is not resolved here: the proxy
+    /// resolves it (the way out may be the only one that can).
+    routes: Arc<Routes>,
 }
 
 impl Resolver for HostResolver {
@@ -35,6 +40,12 @@ impl Resolver for HostResolver {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if let Route::Via(_) = self.routes.route(
+            uri.scheme_str() == Some("https"),
+            uri.host().unwrap_or_default(),
+        ) {
+            return Ok(self.inner.empty());
+        }
         let key = uri.authority().map(|a| a.as_str()).unwrap_or_default();
         if let Some((at, addrs)) = self.lock().get(key)
             && at.elapsed() < LOOKUP_TTL
@@ -58,6 +69,13 @@ impl Resolver for HostResolver {
 }
 
 impl HostResolver {
+    pub fn new(routes: Arc<Routes>) -> HostResolver {
+        HostResolver {
+            routes,
+            ..HostResolver::default()
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, ResolvedSocketAddrs)>> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }

@@ -86,23 +86,33 @@ impl<In: Transport> Connector<In> for TcpConnector {
             return Ok(Some(Either::A(transport)));
         }
         let budget = clamp(details.timeout)?;
-        let stream = connect(&details.addrs, budget)?;
-        if details.config.no_delay() {
-            stream.set_nodelay(true)?;
-        }
-        self.options.apply(&stream)?;
-        let transport = TcpTransport {
-            stream: Arc::new(stream),
-            buffers: LazyBuffers::new(
-                details.config.input_buffer_size(),
-                details.config.output_buffer_size(),
-            ),
-            read_timeout: None,
-            write_timeout: None,
-        };
+        let transport = TcpTransport::open(&details.addrs, budget, details.config, &self.options)?;
         let handle: Weak<dyn ShutdownHandle> = Arc::downgrade(&transport.stream) as _;
         (details.register_shutdown)(handle)?;
         Ok(Some(Either::B(transport)))
+    }
+}
+
+impl TcpTransport {
+    /// Connects to the first of `addrs` that answers within `budget`, with
+    /// `options` set on the socket.
+    pub fn open(
+        addrs: &[SocketAddr],
+        budget: NextTimeout,
+        config: &ureq::config::Config,
+        options: &SocketOptions,
+    ) -> Result<TcpTransport, ureq::Error> {
+        let stream = connect(addrs, budget)?;
+        if config.no_delay() {
+            stream.set_nodelay(true)?;
+        }
+        options.apply(&stream)?;
+        Ok(TcpTransport {
+            stream: Arc::new(stream),
+            buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
+            read_timeout: None,
+            write_timeout: None,
+        })
     }
 }
 

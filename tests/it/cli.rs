@@ -361,6 +361,8 @@ fn config_prints_exactly_the_documented_keys() {
         .collect();
     keys.sort_unstable();
     let mut expected = crate::settings::SETTINGS_JSON_KEYS.to_vec();
+    // The CLI adds the route to each host, proxy or not.
+    expected.push("proxy_routes");
     expected.sort_unstable();
     assert_eq!(keys, expected);
     assert_eq!(json["hosts"], serde_json::json!(["db1:4200", "db2:443"]));

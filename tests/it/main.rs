@@ -19,6 +19,7 @@ mod failover;
 mod malformed;
 mod nginx;
 mod peers;
+mod proxy;
 mod redirects;
 mod roundtrip;
 mod server_selftest;

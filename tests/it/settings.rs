@@ -2185,6 +2185,7 @@ pub const SETTINGS_JSON_KEYS: &[&str] = &[
     "host_order",
     "max_retries",
     "max_redirects",
+    "proxy",
     "tcp_keepalive",
     "tcp_keepalive_idle_ms",
     "tcp_keepalive_interval_ms",

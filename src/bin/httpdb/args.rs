@@ -154,6 +154,11 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "DURATION", global = true)]
     pub read_timeout: Option<String>,
 
+    /// HTTP proxy, http://[user:password@]host:port, or none to ignore
+    /// https_proxy/http_proxy/all_proxy (proxy)
+    #[arg(long, value_name = "URL", global = true)]
+    pub proxy: Option<String>,
+
     /// Follow redirects, at most 50 or --max-redirs (as curl -L): never
     /// from https to http, and without credentials to another host
     #[arg(short = 'L', long, global = true)]

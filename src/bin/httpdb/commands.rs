@@ -14,7 +14,22 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
     match cli.command {
         Command::Config => {
             let settings = connection::settings(connection)?;
-            Stdout::new().json(&settings.to_json())?;
+            let mut doc = settings.to_json();
+            // The proxy each host is reached through, from the proxy
+            // option or the environment as a request now would read it.
+            let routes: Vec<serde_json::Value> = settings
+                .proxy_routes()?
+                .into_iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "host": r.host,
+                        "proxy": r.proxy,
+                        "direct_because": r.direct_because,
+                    })
+                })
+                .collect();
+            doc["proxy_routes"] = routes.into();
+            Stdout::new().json(&doc)?;
             Ok(Exit::Ok)
         }
         Command::Info => {

@@ -51,6 +51,7 @@ fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
         ("retry_interval", args.retry_interval.as_deref()),
         ("host_order", args.host_order.as_deref()),
         ("max_retries", args.max_retries.as_deref()),
+        ("proxy", args.proxy.as_deref()),
         // As curl: only -L follows; --max-redirs bounds it (50 if not given).
         (
             "max_redirects",

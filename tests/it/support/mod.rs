@@ -5,3 +5,4 @@ pub mod etcd;
 pub mod identities;
 pub mod nginx;
 pub mod server;
+pub mod tinyproxy;

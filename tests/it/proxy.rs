@@ -1,0 +1,236 @@
+//! Proxies, through a real one: Debian's tinyproxy on loopback, whose log
+//! says what it carried, in front of nginx and the in-process server.
+//! HTTPS goes through a `CONNECT` tunnel with httpdb's TLS inside (a client
+//! certificate reaches nginx through it), plain HTTP as absolute-form
+//! requests; the environment is read as curl reads it (checked through
+//! the CLI, whose environment is its own).
+
+use std::process::Command;
+
+use crate::support::nginx::Nginx;
+use crate::support::server::*;
+use crate::support::tinyproxy::{ProxyOptions, Tinyproxy};
+use httpdb::{Client, Error};
+
+fn client(base: &str, query: &str) -> Client {
+    Client::new(&format!("{base}/?ssl_ca_certs={}&{query}", fx("ca.pem"))).unwrap()
+}
+
+/// The CLI, with no proxy variable but those given.
+fn cli(env: &[(&str, String)], args: &[&str]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_httpdb"));
+    for var in [
+        "http_proxy",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+        "no_proxy",
+        "NO_PROXY",
+        "HTTPDB_URL",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    let out = cmd.args(args).output().expect("run httpdb");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn https_goes_through_a_connect_tunnel_with_a_client_certificate() {
+    let proxy = Tinyproxy::start(ProxyOptions::default());
+    let nginx = Nginx::start();
+    let query = format!(
+        "proxy={}&ssl_certfile={}&ssl_keyfile={}",
+        proxy.url(),
+        fx("client.pem"),
+        fx("client.key")
+    );
+    let c = client(&nginx.url(nginx.client_cert_required), &query);
+    let body = c.get("/echo").unwrap().text().unwrap();
+    let echo: serde_json::Value = serde_json::from_str(&body).unwrap();
+    // TLS ran end to end: nginx saw the client certificate.
+    assert_eq!(echo["ssl_client_verify"], "SUCCESS", "{body}");
+    assert!(
+        echo["ssl_client_s_dn"]
+            .as_str()
+            .unwrap()
+            .contains("httpdb-client")
+    );
+    let tunnels = proxy.requests();
+    assert_eq!(
+        tunnels,
+        [format!(
+            "CONNECT localhost:{} HTTP/1.1",
+            nginx.client_cert_required
+        )],
+        "{}",
+        proxy.log()
+    );
+    // A second request reuses the tunnel.
+    c.get("/echo").unwrap();
+    assert_eq!(proxy.requests().len(), 1);
+}
+
+#[test]
+fn plain_http_goes_as_absolute_form_requests() {
+    let proxy = Tinyproxy::start(ProxyOptions::default());
+    let server = TestServer::http();
+    let c = Client::new(&format!("{}/?proxy={}", server.url(), proxy.url())).unwrap();
+    assert_eq!(c.get("/status/200?x=1").unwrap().status(), 200);
+    assert_eq!(c.post("/docs", "body").unwrap().status(), 200);
+    assert_eq!(
+        proxy.requests(),
+        [
+            format!(
+                "GET http://localhost:{}/status/200?x=1 HTTP/1.1",
+                server.port()
+            ),
+            format!("POST http://localhost:{}/docs HTTP/1.1", server.port()),
+        ]
+    );
+    // The server got them from the proxy, in origin form.
+    let seen = server.requests();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].body, b"body");
+}
+
+#[test]
+fn proxy_authentication_accepted_and_refused() {
+    let proxy = Tinyproxy::start(ProxyOptions {
+        basic_auth: Some(("alice", "pr0xy-S3cret")),
+        ..ProxyOptions::default()
+    });
+    let server = TestServer::https();
+    let with = proxy.url().replacen("://", "://alice:pr0xy-S3cret@", 1);
+    let c = client(&server.url(), &format!("proxy={with}"));
+    assert_eq!(c.get("/").unwrap().status(), 200);
+    let wrong = proxy.url().replacen("://", "://alice:wr0ng@", 1);
+    for (query, hint) in [
+        (
+            format!("proxy={}", proxy.url()),
+            "give the proxy's user and password",
+        ),
+        (
+            format!("proxy={wrong}"),
+            "refused the user and password given",
+        ),
+    ] {
+        let error = client(&server.url(), &query).get("/").unwrap_err();
+        let text = error.to_string();
+        assert!(matches!(error, Error::Proxy { .. }), "{error:?}");
+        // tinyproxy answers a CONNECT without credentials 401, not 407.
+        assert!(
+            (text.contains("401") || text.contains("407")) && text.contains(hint),
+            "{text}"
+        );
+        assert!(
+            !text.contains("pr0xy-S3cret") && !text.contains("wr0ng"),
+            "{text}"
+        );
+        assert!(format!("{error:?}").find("wr0ng").is_none());
+    }
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "only the authenticated tunnel arrived"
+    );
+}
+
+#[test]
+fn a_proxy_that_refuses_the_port_or_is_dead_blames_no_host() {
+    let strict = Tinyproxy::start(ProxyOptions {
+        connect_ports: vec![443],
+        ..ProxyOptions::default()
+    });
+    let a = TestServer::https();
+    let b = TestServer::https();
+    let hosts = format!("https://localhost:{},localhost:{}", a.port(), b.port());
+    let c = client(&hosts, &format!("proxy={}", strict.url()));
+    let error = c.get("/").unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("403") && text.contains("port 443"), "{text}");
+    // Both hosts were tried through the proxy; neither is dead.
+    assert_eq!(strict.requests().len(), 2, "{}", strict.log());
+    assert!(c.dead_hosts().is_empty(), "{:?}", c.dead_hosts());
+    assert!(a.requests().is_empty() && b.requests().is_empty());
+    // A proxy that is not there at all.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let c = client(&hosts, &format!("proxy=http://127.0.0.1:{dead}"));
+    let error = c.get("/").unwrap_err();
+    assert!(error.is_connect(), "{error:?}");
+    assert!(
+        error.to_string().contains(&format!("127.0.0.1:{dead}")),
+        "{error}"
+    );
+    assert!(c.dead_hosts().is_empty());
+}
+
+#[test]
+fn the_environment_as_curl_reads_it() {
+    let proxy = Tinyproxy::start(ProxyOptions::default());
+    let server = TestServer::https();
+    let base = ["--uri", &server.url(), "--ssl-ca-certs", &fx("ca.pem")];
+    let get = |env: &[(&str, String)]| {
+        let mut args = base.to_vec();
+        args.extend(["get", "/status/200"]);
+        cli(env, &args)
+    };
+    let tunnels = || proxy.requests().len();
+    assert_eq!(get(&[("https_proxy", proxy.url())]).0, 0);
+    assert_eq!(tunnels(), 1);
+    assert_eq!(get(&[("HTTPS_PROXY", proxy.url())]).0, 0);
+    assert_eq!(tunnels(), 2);
+    assert_eq!(get(&[("ALL_PROXY", proxy.url())]).0, 0);
+    assert_eq!(tunnels(), 3);
+    // http_proxy is for http hosts only.
+    assert_eq!(get(&[("http_proxy", proxy.url())]).0, 0);
+    assert_eq!(tunnels(), 3);
+    // no_proxy: the name, a suffix, *; and --proxy none.
+    for no_proxy in ["localhost", ".localhost", "*", "other,localhost"] {
+        let env = [
+            ("https_proxy", proxy.url()),
+            ("no_proxy", no_proxy.to_string()),
+        ];
+        assert_eq!(get(&env).0, 0, "{no_proxy}");
+    }
+    let mut args = base.to_vec();
+    args.extend(["--proxy", "none", "get", "/status/200"]);
+    assert_eq!(cli(&[("https_proxy", proxy.url())], &args).0, 0);
+    assert_eq!(tunnels(), 3, "none of those went through the proxy");
+    assert_eq!(server.requests().len(), 9);
+    // httpdb config shows the route and where it came from, masked.
+    let secret = proxy.url().replacen("://", "://u:pw-S3cret@", 1);
+    let mut args = base.to_vec();
+    args.push("config");
+    let (code, stdout, stderr) = cli(&[("https_proxy", secret)], &args);
+    assert_eq!(code, 0, "{stderr}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let route = &doc["proxy_routes"][0];
+    assert_eq!(
+        route["proxy"],
+        format!("http://u:***@127.0.0.1:{} (from $https_proxy)", proxy.port)
+    );
+    assert!(!stdout.contains("pw-S3cret"));
+    let (_, stdout, _) = cli(
+        &[
+            ("https_proxy", proxy.url()),
+            ("no_proxy", ".localhost".into()),
+        ],
+        &args,
+    );
+    let doc: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        doc["proxy_routes"][0]["direct_because"],
+        "$no_proxy lists .localhost"
+    );
+}
