@@ -38,6 +38,7 @@ use crate::error::Result;
 use crate::server_info::ServerInfo;
 use crate::settings::{CaCerts, Host, Settings};
 use crate::tls;
+use crate::transport::proxy::{Route, Routes};
 
 pub use cert::CertificateInfo;
 
@@ -61,7 +62,12 @@ pub struct Report {
 pub struct HostReport {
     /// `host:port`, as in the URI.
     pub host: String,
-    /// Name resolution.
+    /// The proxy in front of the host, when one is configured anywhere:
+    /// which, from where, and what it answered; or why the host is reached
+    /// straight. `None` when no proxy is configured at all.
+    pub proxy: Option<ProxyHop>,
+    /// Name resolution (of the proxy, when the host is reached through
+    /// one: the proxy resolves the host).
     pub resolve: Resolve,
     /// The TCP connect attempts, one per address tried, in order; the last
     /// one succeeded unless the host could not be reached.
@@ -82,6 +88,20 @@ pub struct HostReport {
     pub passed: bool,
     /// The first thing that failed, why, and what to change.
     pub failure: Option<Failure>,
+}
+
+/// The hop through a proxy.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct ProxyHop {
+    /// The proxy, masked, with where it was configured:
+    /// `http://u:***@proxy:3128 (from $https_proxy)`.
+    pub via: Option<String>,
+    /// Why the host is reached straight: `$no_proxy lists .internal`.
+    pub direct_because: Option<String>,
+    /// The proxy's answer to `CONNECT host:port` (`200 Connection
+    /// established`); `None` over plain http, where there is no tunnel.
+    pub connect_answer: Option<String>,
 }
 
 /// Name resolution of a host.
@@ -204,6 +224,8 @@ pub enum Problem {
     Resolve,
     /// No TCP connection could be made.
     Connect,
+    /// The proxy did not open the way: unreachable, 401/407, 403, closed.
+    Proxy,
     /// The TLS handshake failed for a reason other than certificates.
     Handshake,
     /// The chain does not lead to a trusted CA.
@@ -300,6 +322,8 @@ pub(crate) struct Context<'a> {
     trust: String,
     /// The subjects of the certificates in the CA file.
     ca_subjects: Vec<String>,
+    /// The proxies, as a client built now would use them.
+    routes: Routes,
 }
 
 impl<'a> Context<'a> {
@@ -330,6 +354,7 @@ impl<'a> Context<'a> {
             identity,
             trust,
             ca_subjects,
+            routes: Routes::of(settings)?,
         })
     }
 
@@ -347,6 +372,7 @@ fn check_host(cx: &Context<'_>, host: &Host) -> HostReport {
     let deadline = Instant::now() + settings.connect_timeout();
     let mut report = HostReport {
         host: host.to_string(),
+        proxy: None,
         resolve: Resolve {
             ms: 0.0,
             addresses: Vec::new(),
@@ -362,17 +388,51 @@ fn check_host(cx: &Context<'_>, host: &Host) -> HostReport {
         failure: None,
     };
 
-    let addresses = match probe::resolve(host, &mut report.resolve) {
+    let proxy = match cx.routes.route(settings.tls(), &host.name) {
+        Route::Via(proxy) => {
+            report.proxy = Some(ProxyHop {
+                via: Some(format!("{} (from {})", proxy.url, proxy.source)),
+                direct_because: None,
+                connect_answer: None,
+            });
+            Some(proxy)
+        }
+        Route::Direct(why) if cx.routes.configured() => {
+            report.proxy = Some(ProxyHop {
+                via: None,
+                direct_because: Some(why),
+                connect_answer: None,
+            });
+            None
+        }
+        Route::Direct(_) => None,
+    };
+    // Through a proxy, the first hop is the proxy's.
+    let first = match proxy {
+        Some(proxy) => Host::new(proxy.url.host.clone(), proxy.url.port),
+        None => host.clone(),
+    };
+    let addresses = match probe::resolve(&first, &mut report.resolve) {
         Ok(addresses) => addresses,
         Err(failure) => return finish(report, Some(failure)),
     };
-    let stream = match probe::connect(&addresses, deadline, &mut report.connect) {
+    let mut stream = match probe::connect(&addresses, deadline, &mut report.connect) {
         Ok(stream) => stream,
         Err(error) => {
-            let failure = explain::connect(host, &report.connect, &error, settings);
+            let failure = explain::connect(&first, &report.connect, &error, settings);
             return finish(report, Some(failure));
         }
     };
+    if let (Some(proxy), true) = (proxy, settings.tls()) {
+        match probe::tunnel(&mut stream, proxy, host, deadline) {
+            Ok(answer) => {
+                if let Some(hop) = &mut report.proxy {
+                    hop.connect_answer = Some(answer);
+                }
+            }
+            Err(failure) => return finish(report, Some(failure)),
+        }
+    }
 
     if !settings.tls() {
         drop(stream);

@@ -5,6 +5,8 @@
 
 use std::io::{self, ErrorKind};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+
+use crate::transport::proxy::{Proxy, Routes};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -90,6 +92,82 @@ pub(super) fn connect(
         }
     }
     Err(last)
+}
+
+/// Opens a `CONNECT` tunnel to `host` through `proxy` on `stream`: the
+/// proxy's answer line, or the failure with what to change.
+pub(super) fn tunnel(
+    stream: &mut TcpStream,
+    proxy: &Proxy,
+    host: &Host,
+    deadline: Instant,
+) -> Result<String, Failure> {
+    use std::io::{Read, Write};
+    let name = format!("proxy {} ({})", proxy.url.authority(), proxy.source);
+    let fail = |reason: String, fix: &str| Failure::new(Problem::Proxy, reason, fix);
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1));
+    let _ = stream.set_read_timeout(Some(left));
+    let _ = stream.set_write_timeout(Some(left));
+    let target = host.to_string();
+    if let Err(e) = stream.write_all(Routes::connect_request(proxy, &target).as_bytes()) {
+        return Err(fail(
+            format!("{name}: the CONNECT request could not be sent: {e}"),
+            "check that the proxy is an HTTP proxy",
+        ));
+    }
+    // Byte by byte, so that nothing of the tunnel is read past the head.
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) if head.len() < 16 * 1024 => head.push(byte[0]),
+            Ok(1) => {
+                return Err(fail(
+                    format!("{name} answered CONNECT {target} with a head larger than 16 KiB"),
+                    "check that the proxy is an HTTP proxy",
+                ));
+            }
+            Ok(_) => {
+                return Err(fail(
+                    format!("{name} closed the connection instead of answering CONNECT {target}"),
+                    "check the proxy's log; it may refuse this client or this port",
+                ));
+            }
+            Err(e) => {
+                return Err(fail(
+                    format!("{name} did not answer CONNECT {target}: {e}"),
+                    "check the proxy, or raise connect_timeout",
+                ));
+            }
+        }
+    }
+    let text = String::from_utf8_lossy(&head);
+    let line = text.lines().next().unwrap_or_default().to_string();
+    let status = line
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse::<u16>().ok())
+        .unwrap_or(0);
+    let answer = line
+        .split_once(' ')
+        .map_or(line.as_str(), |(_, rest)| rest)
+        .to_string();
+    if status == 200 {
+        return Ok(answer);
+    }
+    let hint = Routes::connect_hint(proxy, status);
+    Err(fail(
+        format!("{name} answered {answer} to CONNECT {target}{hint}"),
+        match status {
+            401 | 407 => "give the proxy's user and password: proxy=http://user:password@host:port",
+            403 => {
+                "ask for CONNECT to this port to be allowed, or reach the host without the proxy (no_proxy, proxy=none)"
+            }
+            _ => "check the proxy's log",
+        },
+    ))
 }
 
 /// Why a handshake failed.

@@ -123,6 +123,39 @@ impl Routes {
         })
     }
 
+    /// Whether a proxy is configured for any target.
+    pub fn configured(&self) -> bool {
+        self.https.is_some() || self.http.is_some()
+    }
+
+    /// The `CONNECT` request for `target` (`host:port`), with the proxy's
+    /// credentials.
+    pub fn connect_request(proxy: &Proxy, target: &str) -> String {
+        let mut head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
+        if let Some(auth) = &proxy.authorization {
+            head.push_str(&format!("Proxy-Authorization: {}\r\n", auth.expose()));
+        }
+        head.push_str("\r\n");
+        head
+    }
+
+    /// What to change after a proxy answered `status` to `CONNECT`.
+    pub fn connect_hint(proxy: &Proxy, status: u16) -> &'static str {
+        match status {
+            // 407 is the proxy's own; tinyproxy answers a CONNECT 401.
+            401 | 407 if proxy.authorization.is_some() => {
+                "; the proxy refused the user and password given"
+            }
+            401 | 407 => {
+                "; give the proxy's user and password: proxy=http://user:password@host:port"
+            }
+            403 => {
+                "; the proxy does not allow this host or port (a proxy often allows CONNECT to port 443 only)"
+            }
+            _ => "",
+        }
+    }
+
     /// The route to `host` (a name or an IP address, IPv6 with or without
     /// brackets) over https or http.
     pub fn route(&self, https: bool, host: &str) -> Route<'_> {
@@ -265,11 +298,7 @@ impl<In: Transport> Connector<In> for ProxyConnector {
                 at_request: true,
             }))));
         }
-        let mut head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
-        if let Some(auth) = &proxy.authorization {
-            head.push_str(&format!("Proxy-Authorization: {}\r\n", auth.expose()));
-        }
-        head.push_str("\r\n");
+        let head = Routes::connect_request(proxy, &target);
         write_all(&mut transport, head.as_bytes(), budget)
             .map_err(|e| failed(format!("the CONNECT request could not be sent: {e}")))?;
         let (status, reason) = read_head(&mut transport, budget).map_err(|e| match e {
@@ -422,8 +451,12 @@ impl Transport for AbsoluteForm {
         self.inner.await_input(timeout)
     }
 
+    /// Never reused: proxies close plain-http connections after an answer
+    /// without saying so (tinyproxy does), and a write must not be sent
+    /// into a connection the proxy has closed. A new connection to the
+    /// proxy costs little next to the request.
     fn is_open(&mut self) -> bool {
-        self.inner.is_open()
+        false
     }
 }
 

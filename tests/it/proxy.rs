@@ -234,3 +234,47 @@ fn the_environment_as_curl_reads_it() {
         "$no_proxy lists .localhost"
     );
 }
+
+/// `httpdb check` shows the hop: which proxy and why, its `CONNECT`
+/// answer, then the TLS report as without a proxy; a refusing proxy is the
+/// failure, with what to change.
+#[test]
+fn check_shows_the_hop() {
+    let proxy = Tinyproxy::start(ProxyOptions::default());
+    let server = TestServer::https();
+    let base = ["--uri", &server.url(), "--ssl-ca-certs", &fx("ca.pem")];
+    let mut args = base.to_vec();
+    args.push("check");
+    let (code, stdout, stderr) = cli(&[("https_proxy", proxy.url())], &args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let hop = format!(
+        "http://127.0.0.1:{} (from $https_proxy); CONNECT localhost:{}: 200",
+        proxy.port,
+        server.port()
+    );
+    assert!(stdout.contains(&hop), "{stdout}");
+    assert!(stdout.contains("TLS 1.3"), "{stdout}");
+    // Two tunnels: the check's own handshake, then its GET / through a client.
+    assert_eq!(proxy.requests().len(), 2, "{}", proxy.log());
+    let (_, stdout, _) = cli(
+        &[
+            ("https_proxy", proxy.url()),
+            ("no_proxy", "localhost".into()),
+        ],
+        &args,
+    );
+    assert!(
+        stdout.contains("none: $no_proxy lists localhost"),
+        "{stdout}"
+    );
+    let strict = Tinyproxy::start(ProxyOptions {
+        connect_ports: vec![443],
+        ..ProxyOptions::default()
+    });
+    let (code, stdout, _) = cli(&[("https_proxy", strict.url())], &args);
+    assert_ne!(code, 0);
+    assert!(
+        stdout.contains("403") && stdout.contains("CONNECT to this port"),
+        "{stdout}"
+    );
+}

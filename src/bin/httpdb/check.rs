@@ -65,6 +65,17 @@ fn render_host(out: &mut String, host: &HostReport) {
         if host.passed { "PASS" } else { "FAIL" }
     );
 
+    if let Some(proxy) = &host.proxy {
+        let text = match (&proxy.via, &proxy.direct_because) {
+            (Some(via), _) => match &proxy.connect_answer {
+                Some(answer) => format!("{via}; CONNECT {}: {answer}", host.host),
+                None => via.clone(),
+            },
+            (None, Some(why)) => format!("none: {why}"),
+            (None, None) => "none".into(),
+        };
+        line(out, "proxy", &text);
+    }
     let resolve = &host.resolve;
     match &resolve.error {
         Some(error) => line(
