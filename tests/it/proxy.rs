@@ -278,3 +278,36 @@ fn check_shows_the_hop() {
         "{stdout}"
     );
 }
+
+/// A "proxy" that takes the connection and closes it without a word: the
+/// error names it and says so; the request moves on and blames no host.
+#[test]
+fn a_proxy_that_closes_the_tunnel() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let closer = std::thread::spawn(move || {
+        let mut taken = 0;
+        for stream in listener.incoming().take(2) {
+            drop(stream);
+            taken += 1;
+        }
+        taken
+    });
+    let a = TestServer::https();
+    let b = TestServer::https();
+    let hosts = format!("https://localhost:{},localhost:{}", a.port(), b.port());
+    let c = client(&hosts, &format!("proxy=http://127.0.0.1:{port}"));
+    let error = c.get("/").unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains(&format!("127.0.0.1:{port}")), "{text}");
+    assert!(
+        text.contains("closed the connection instead of answering CONNECT"),
+        "{text}"
+    );
+    assert_eq!(
+        closer.join().unwrap(),
+        2,
+        "both hosts were tried through it"
+    );
+    assert!(c.dead_hosts().is_empty());
+}
