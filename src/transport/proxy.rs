@@ -309,19 +309,7 @@ impl<In: Transport> Connector<In> for ProxyConnector {
             HeadError::Bad(what) => failed(format!("answered CONNECT {target} with {what}")),
         })?;
         if status != 200 {
-            let hint = match status {
-                // 407 is the proxy's own; tinyproxy answers a CONNECT 401.
-                401 | 407 if proxy.authorization.is_some() => {
-                    "; the proxy refused the user and password given"
-                }
-                401 | 407 => {
-                    "; give the proxy's user and password: proxy=http://user:password@host:port"
-                }
-                403 => {
-                    "; the proxy does not allow this host or port (a proxy often allows CONNECT to port 443 only)"
-                }
-                _ => "",
-            };
+            let hint = Routes::connect_hint(proxy, status);
             return Err(failed(format!(
                 "answered {status} {reason} to CONNECT {target}{hint}"
             )));
