@@ -691,7 +691,8 @@ impl Client {
         log::debug!(
             "{} {} -> {} from {host} ({} connection)",
             prepared.method,
-            prepared.path,
+            // A default parameter may be a credential (InfluxDB's p=).
+            self.inner.scrubber.scrub(prepared.path.as_str()),
             answer.status().as_u16(),
             if wire::peek().opened { "new" } else { "reused" }
         );
@@ -738,11 +739,16 @@ impl Client {
                 ),
             )
         };
-        let full = if request.raw_path {
+        let mut full = if request.raw_path {
             checked_path(&request.path)?.to_string()
         } else {
             join(&self.inner.base, checked_path(&request.path)?)
         };
+        // The settings' default parameters, unless the request sets its own
+        // of the same name; none to a host a redirect named.
+        if request.target.is_none() {
+            with_default_params(&mut full, self.inner.settings.params());
+        }
         let path = PathAndQuery::try_from(full).map_err(|e| {
             bad(
                 "invalid path (percent-encode spaces and other special characters)",
@@ -946,6 +952,13 @@ fn scrubber(settings: &Settings) -> Scrubber {
             .filter(|(name, _)| crate::settings::options::is_secret_header(name))
             .map(|(_, value)| value.clone()),
     )
+    .chain(
+        settings
+            .params()
+            .iter()
+            .filter(|(name, _)| crate::settings::options::is_secret_param(name))
+            .map(|(_, value)| value.clone()),
+    )
     .collect();
     if let Some(user) = settings.username() {
         let pair = Secret::new(format!(
@@ -957,6 +970,31 @@ fn scrubber(settings: &Settings) -> Scrubber {
         ));
     }
     Scrubber::new(secrets)
+}
+
+/// `params` appended to the query of `path`, each unless the query
+/// already names it.
+fn with_default_params(path: &mut String, params: &[(String, Secret)]) {
+    use percent_encoding::utf8_percent_encode;
+    let given: Vec<String> = path
+        .split_once('?')
+        .map(|(_, query)| {
+            query
+                .split('&')
+                .map(|pair| pair.split('=').next().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    for (name, value) in params {
+        let encoded = utf8_percent_encode(name, request::QUERY_PAIR).to_string();
+        if given.contains(name) || given.contains(&encoded) {
+            continue;
+        }
+        path.push(if path.contains('?') { '&' } else { '?' });
+        path.push_str(&encoded);
+        path.push('=');
+        path.push_str(&utf8_percent_encode(value.expose(), request::QUERY_PAIR).to_string());
+    }
 }
 
 /// The base path (no trailing slash) joined with a request path.

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 /// What `query` percent-encodes in a name or value: what option values of
 /// the URI escape, and `+` (many servers read it as a space), `?`, `[`
 /// and `]`.
-const QUERY_PAIR: &AsciiSet = &crate::settings::QUERY_VALUE
+pub(super) const QUERY_PAIR: &AsciiSet = &crate::settings::QUERY_VALUE
     .add(b'+')
     .add(b'?')
     .add(b'[')

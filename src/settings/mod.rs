@@ -99,6 +99,7 @@ pub struct Settings {
     pub(crate) api_key: Option<Secret>,
     pub(crate) app_name: Option<String>,
     pub(crate) headers: Vec<(String, Secret)>,
+    pub(crate) params: Vec<(String, Secret)>,
     pub(crate) max_redirects: usize,
     pub(crate) proxy: Option<ProxyChoice>,
     pub(crate) show_warn: bool,
@@ -433,6 +434,21 @@ impl Settings {
     pub fn headers(&self) -> &[(String, Secret)] {
         &self.headers
     }
+    /// The query parameters every request carries unless its own query
+    /// sets one of the same name (`param.database=analytics`; ClickHouse's
+    /// `database` and InfluxDB's `db` as they are). Values are [`Secret`]s,
+    /// shown as `***` for credentials (InfluxDB's `p`, names holding
+    /// `password`, `key`, `token`...). Defaults to none.
+    ///
+    /// ```
+    /// let s = httpdb::Settings::from_uri("http://h:8086/?db=metrics&param.u=app&param.p=pw")?;
+    /// assert_eq!(s.params()[0].0, "db");
+    /// assert_eq!(s.to_uri(), "http://h:8086/?param.db=metrics&param.u=app&param.p=***");
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn params(&self) -> &[(String, Secret)] {
+        &self.params
+    }
 
     /// A plain ureq agent with these settings' TLS (our rustls
     /// configuration and verifiers), timeouts (`connect_timeout`,
@@ -549,6 +565,19 @@ impl Settings {
             .iter()
             .map(|(name, _)| format!("header.{name}"))
             .collect();
+        let param_keys: Vec<String> = self
+            .params
+            .iter()
+            .map(|(name, _)| format!("param.{name}"))
+            .collect();
+        for ((name, value), key) in self.params.iter().zip(&param_keys) {
+            let value = if options::is_secret_param(name) {
+                show(value)
+            } else {
+                value.expose().to_string()
+            };
+            query.push((key, value));
+        }
         for ((name, value), key) in self.headers.iter().zip(&header_keys) {
             let value = if options::is_secret_header(name) {
                 show(value)
@@ -693,6 +722,10 @@ impl Settings {
             "token": masked(&self.token),
             "api_key": masked(&self.api_key),
             "app_name": self.app_name,
+            "params": self.params.iter().map(|(name, value)| {
+                let value = if options::is_secret_param(name) { "***" } else { value.expose() };
+                (name.clone(), serde_json::Value::from(value))
+            }).collect::<serde_json::Map<_, _>>(),
             "headers": self.headers.iter().map(|(name, value)| {
                 let value = if options::is_secret_header(name) { "***" } else { value.expose() };
                 (name.clone(), serde_json::Value::from(value))
@@ -808,6 +841,21 @@ impl fmt::Debug for Settings {
             .field("ssl_sni", &self.sni)
             .field("api_key", &self.api_key)
             .field("app_name", &self.app_name)
+            .field(
+                "params",
+                &self
+                    .params
+                    .iter()
+                    .map(|(name, value)| {
+                        let value = if options::is_secret_param(name) {
+                            "***"
+                        } else {
+                            value.expose()
+                        };
+                        format!("{name}={value}")
+                    })
+                    .collect::<Vec<_>>(),
+            )
             .field(
                 "headers",
                 &self

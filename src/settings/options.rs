@@ -80,6 +80,8 @@ pub(crate) struct Layer {
     pub retry_on_timeout: Option<Slot<bool>>,
     pub retry_backoff: Option<Slot<Duration>>,
     pub retry_backoff_max: Option<Slot<Duration>>,
+    /// Default query parameters, by name (unique).
+    pub params: Vec<Slot<(String, Secret)>>,
     /// Default headers, by name (unique, case-insensitively).
     pub headers: Vec<Slot<(String, Secret)>>,
 }
@@ -122,6 +124,7 @@ impl Layer {
             .iter()
             .map(|h| h.value.0.to_ascii_lowercase())
             .collect();
+        let top_params: Vec<String> = top.params.iter().map(|p| p.value.0.clone()).collect();
         Layer {
             tls: top.tls.or(self.tls),
             cert_reqs: top.cert_reqs.or(self.cert_reqs),
@@ -175,6 +178,12 @@ impl Layer {
                 .filter(|h| !top_names.contains(&h.value.0.to_ascii_lowercase()))
                 .chain(top.headers)
                 .collect(),
+            params: self
+                .params
+                .into_iter()
+                .filter(|p| !top_params.contains(&p.value.0))
+                .chain(top.params)
+                .collect(),
         }
     }
 
@@ -192,6 +201,27 @@ impl Layer {
         Ok(())
     }
 
+    /// Adds the default query parameter `name=value`; the same name again
+    /// with another value is a conflict.
+    fn param(&mut self, name: &str, value: &str, from: String) -> Result<()> {
+        if name.is_empty() || name.contains(['&', '=', '#', '?']) {
+            return Err(Error::config(
+                key_of(&from),
+                format!(
+                    "{from}: \"{name}\" cannot be a query parameter name; write param.NAME=VALUE"
+                ),
+            ));
+        }
+        let mut slot = self
+            .params
+            .iter()
+            .position(|p| p.value.0 == name)
+            .map(|i| self.params.remove(i));
+        set(&mut slot, (name.to_string(), Secret::new(value)), from)?;
+        self.params.extend(slot);
+        Ok(())
+    }
+
     /// Applies `key=value` through the vocabulary: the one funnel for URI
     /// options, keyword options and CLI flags.
     pub fn apply(&mut self, key: &str, value: &str) -> Result<()> {
@@ -205,6 +235,14 @@ impl Layer {
                 format!("{key}={value}")
             };
             return self.header(name, value, from);
+        }
+        if let Some(name) = param_option(key) {
+            let from = if is_secret_param(name) {
+                format!("{key}=***")
+            } else {
+                format!("{key}={value}")
+            };
+            return self.param(name, value, from);
         }
         let spec = lookup(key).ok_or_else(|| not_an_option(key))?;
         let given = Given {
@@ -584,6 +622,22 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             let name = check::app_name(g.key, g.value)?;
             set(&mut l.fallback_app_name, name, g.shown())
         },
+    },
+    // The databases' own parameters for the database, which no peer's name
+    // means otherwise: ClickHouse's `database`, InfluxDB's `db`.
+    OptionSpec {
+        names: &["database"],
+        canonical: "params",
+        accepts: "a ClickHouse database, sent as the query parameter database=",
+        secret: false,
+        apply: |l, g| l.param("database", g.non_empty()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["db"],
+        canonical: "params",
+        accepts: "an InfluxDB database, sent as the query parameter db=",
+        secret: false,
+        apply: |l, g| l.param("db", g.non_empty()?, g.shown()),
     },
     // Headers of one meaning under the peers' names.
     OptionSpec {
@@ -967,10 +1021,26 @@ pub(crate) fn lookup(key: &str) -> Option<&'static OptionSpec> {
 
 /// True when `key` names a secret option, whose value must be masked.
 pub(crate) fn is_secret(key: &str) -> bool {
-    match header_option(key) {
-        Some(name) => is_secret_header(name),
-        None => lookup(key).is_some_and(|spec| spec.secret),
+    if let Some(name) = header_option(key) {
+        return is_secret_header(name);
     }
+    if let Some(name) = param_option(key) {
+        return is_secret_param(name);
+    }
+    lookup(key).is_some_and(|spec| spec.secret)
+}
+
+/// The parameter name of a `param.NAME` option.
+pub(crate) fn param_option(key: &str) -> Option<&str> {
+    key.get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("param."))
+        .map(|_| &key[6..])
+}
+
+/// True for a query parameter whose value is a credential: InfluxDB's
+/// `p`, `password`, and the names of [`is_secret_header`].
+pub(crate) fn is_secret_param(name: &str) -> bool {
+    name == "p" || is_secret_header(name)
 }
 
 /// The header name of a `header.NAME` option.

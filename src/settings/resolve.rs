@@ -240,6 +240,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         api_key: l.api_key.map(|s| s.value),
         app_name: l.app_name.or(l.fallback_app_name).map(|s| s.value),
         headers: l.headers.into_iter().map(|s| s.value).collect(),
+        params: l.params.into_iter().map(|s| s.value).collect(),
         max_redirects: l.max_redirects.map_or(0, |s| s.value),
         proxy: l.proxy.map(|s| s.value),
         show_warn: l.show_warn.is_none_or(|s| s.value),

@@ -163,3 +163,29 @@ fn a_per_request_timeout_bounds_that_call_only() {
         .unwrap();
     assert_eq!(slow, "slow");
 }
+
+/// The URI's default query parameters reach the server on every request,
+/// after the request's own; a parameter the request sets itself wins.
+#[test]
+fn default_query_parameters_reach_the_server() {
+    let server = TestServer::https();
+    let c = Client::new(&format!(
+        "{}/?ssl_ca_certs={}&database=analytics&param.max_threads=2",
+        server.url(),
+        fx("ca.pem")
+    ))
+    .unwrap();
+    c.get("/status/200").unwrap();
+    assert_eq!(
+        server.last_request().unwrap().path,
+        "/status/200?database=analytics&max_threads=2"
+    );
+    c.request(Method::GET, "/status/200")
+        .query("database", "other")
+        .send()
+        .unwrap();
+    assert_eq!(
+        server.last_request().unwrap().path,
+        "/status/200?database=other&max_threads=2"
+    );
+}

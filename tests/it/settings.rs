@@ -1797,6 +1797,37 @@ fn same(alias: &str, canonical: &str) {
     );
 }
 
+/// Default query parameters: `param.NAME=`, ClickHouse's `database` and
+/// InfluxDB's `db`; credentials among them masked.
+#[test]
+fn default_query_parameters() {
+    same("database=analytics", "param.database=analytics");
+    same("db=metrics", "param.db=metrics");
+    let s = parse("http://h:8086/?db=metrics&param.u=app&param.p=pw-S3cret&param.epoch=ms");
+    let params: Vec<(&str, &str)> = s
+        .params()
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.expose()))
+        .collect();
+    assert_eq!(
+        params,
+        [
+            ("db", "metrics"),
+            ("u", "app"),
+            ("p", "pw-S3cret"),
+            ("epoch", "ms")
+        ]
+    );
+    for shown in [s.to_uri(), format!("{s:?}"), s.to_json().to_string()] {
+        assert!(!shown.contains("pw-S3cret"), "{shown}");
+    }
+    assert_eq!(parse(&s.to_uri_with_secrets()), s);
+    let (_, message) = config_error(Settings::from_uri("https://h/?db=a&param.db=b"));
+    assert_contains(&message, &["conflicting options", "db=a", "param.db=b"]);
+    let (_, message) = config_error(Settings::from_uri("https://h/?param.=x"));
+    assert_contains(&message, &["cannot be a query parameter name"]);
+}
+
 /// Internationalised host names go out in their xn-- form; the JSON shows
 /// both. A password may hold `:` (RFC 3986: the first `:` splits).
 #[test]
@@ -2175,6 +2206,7 @@ pub const SETTINGS_JSON_KEYS: &[&str] = &[
     "token",
     "api_key",
     "app_name",
+    "params",
     "headers",
     "connect_timeout_ms",
     "timeout_ms",
