@@ -1,16 +1,25 @@
-//! [`ServerInfo`]: who answers at a URI, read from the root documents of
-//! the servers httpdb knows.
+//! [`ServerInfo`]: who answers at a URI, read from what each server httpdb
+//! knows really offers, with as few requests as possible and none that
+//! writes: the headers of any answer (InfluxDB), the root document
+//! (CrateDB, Elasticsearch, OpenSearch, CouchDB, pouchdb-server),
+//! `/version` (etcd), `/api/v1/status/buildinfo` (Prometheus).
 
 use serde::Serialize;
 use serde_json::Value;
+use ureq::http::{HeaderMap, Method};
+
+use crate::client::Client;
+use crate::error::Result;
 
 /// What a server says about itself.
 ///
 /// For CrateDB, Elasticsearch and OpenSearch (`GET /`): node name, cluster
 /// name and `version.number`, the same triple crate-python's
-/// `server_infos` returns. CouchDB: name `couchdb` and its version. etcd
-/// (`GET /version`): name `etcd`, its server and cluster versions. Fields
-/// a server does not give are `None`.
+/// `server_infos` returns. CouchDB and pouchdb-server: their name and
+/// version. etcd (`GET /version`): its server and cluster versions.
+/// InfluxDB: the version every answer carries (`X-Influxdb-Version`).
+/// Prometheus: `/api/v1/status/buildinfo`. `product` says which of them
+/// answered. Fields a server does not give are `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ServerInfo {
@@ -22,6 +31,68 @@ pub struct ServerInfo {
     pub cluster_name: Option<String>,
     /// The server version.
     pub version: Option<String>,
+    /// Which product answered: `CrateDB`, `Elasticsearch`, `OpenSearch`,
+    /// `CouchDB`, `pouchdb-server`, `etcd`, `InfluxDB`, `Prometheus`;
+    /// `None` for a document of a known shape from an unknown product.
+    pub product: Option<String>,
+}
+
+/// Who answers, from the answer to `GET /` (`status`, `headers`, `body`)
+/// and, where that does not tell, the one more read-only request the
+/// shape points at.
+pub(crate) fn identify(
+    client: &Client,
+    url: String,
+    status: u16,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Option<ServerInfo>> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    // InfluxDB says who it is on every answer, its 404 at / included.
+    if let Some(version) = header("x-influxdb-version") {
+        return Ok(Some(ServerInfo {
+            url,
+            name: Some("influxdb".into()),
+            cluster_name: None,
+            version: Some(version.to_string()),
+            product: Some("InfluxDB".into()),
+        }));
+    }
+    if status < 300
+        && let Some(info) = serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|doc| ServerInfo::from_document(url.clone(), &doc))
+    {
+        return Ok(Some(info));
+    }
+    if matches!(status, 401 | 403) {
+        return Ok(None);
+    }
+    // Prometheus sends / on to its graph page.
+    let redirect =
+        (300..400).contains(&status) && header("location").is_some_and(|l| l.contains("graph"));
+    let asks: &[&str] = if redirect {
+        &["/api/v1/status/buildinfo"]
+    } else {
+        &["/version", "/api/v1/status/buildinfo"]
+    };
+    for path in asks {
+        let answer = client
+            .request(Method::GET, path)
+            .error_for_status(false)
+            .send()?;
+        if answer.status() >= 400 {
+            continue;
+        }
+        if let Some(info) = answer
+            .json::<Value>()
+            .ok()
+            .and_then(|doc| ServerInfo::from_document(url.clone(), &doc))
+        {
+            return Ok(Some(info));
+        }
+    }
+    Ok(None)
 }
 
 impl ServerInfo {
@@ -29,23 +100,40 @@ impl ServerInfo {
     /// Returns `None` when the document has no shape httpdb knows.
     pub(crate) fn from_document(url: String, doc: &Value) -> Option<ServerInfo> {
         let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+        let known = |name: &str, product: &str, cluster: Option<String>, version| ServerInfo {
+            url: url.clone(),
+            name: Some(name.into()),
+            cluster_name: cluster,
+            version,
+            product: Some(product.into()),
+        };
         if let Some(server) = doc.get("etcdserver") {
-            return Some(ServerInfo {
-                url,
-                name: Some("etcd".into()),
-                cluster_name: text(doc.get("etcdcluster")),
-                version: text(Some(server)),
-            });
+            return Some(known(
+                "etcd",
+                "etcd",
+                text(doc.get("etcdcluster")),
+                text(Some(server)),
+            ));
         }
         if doc.get("couchdb").is_some() {
-            return Some(ServerInfo {
-                url,
-                name: Some("couchdb".into()),
-                cluster_name: None,
-                version: text(doc.get("version")),
-            });
+            return Some(known("couchdb", "CouchDB", None, text(doc.get("version"))));
         }
-        let version = match doc.get("version") {
+        if doc.get("express-pouchdb").is_some() {
+            return Some(known(
+                "pouchdb-server",
+                "pouchdb-server",
+                None,
+                text(doc.get("version")),
+            ));
+        }
+        // Prometheus' buildinfo: {"status": "success", "data": {"version": ..}}.
+        if let Some(data) = doc.get("data").filter(|_| doc.get("status").is_some())
+            && let Some(version) = text(data.get("version"))
+        {
+            return Some(known("prometheus", "Prometheus", None, Some(version)));
+        }
+        let version_doc = doc.get("version");
+        let version = match version_doc {
             Some(Value::Object(v)) => text(v.get("number")),
             other => text(other),
         };
@@ -54,11 +142,29 @@ impl ServerInfo {
         if name.is_none() && cluster_name.is_none() && version.is_none() {
             return None;
         }
+        let distribution = version_doc
+            .and_then(|v| v.get("distribution"))
+            .and_then(Value::as_str);
+        let tagline = doc
+            .get("tagline")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let product = if distribution == Some("opensearch") || tagline.contains("OpenSearch") {
+            Some("OpenSearch")
+        } else if tagline == "You Know, for Search" {
+            Some("Elasticsearch")
+        } else if doc.get("ok").is_some() && doc.get("status").is_some() {
+            // CrateDB's root: {"ok": true, "status": 200, "name", ...}.
+            Some("CrateDB")
+        } else {
+            None
+        };
         Some(ServerInfo {
             url,
             name,
             cluster_name,
             version,
+            product: product.map(str::to_string),
         })
     }
 }
@@ -105,6 +211,63 @@ mod tests {
             ),
             (Some("etcd"), Some("3.4.0"), Some("3.4.30"))
         );
+    }
+
+    /// The products' real answers (fixtures/servers/, see its README).
+    #[test]
+    fn every_product_by_its_real_answer() {
+        let fixture = |text: &str| info(serde_json::from_str(text).unwrap()).unwrap();
+        let cases = [
+            (
+                include_str!("../fixtures/servers/cratedb.json"),
+                "CrateDB",
+                "Rotgschirr",
+                Some("crate"),
+                "5.9.5",
+            ),
+            (
+                include_str!("../fixtures/servers/elasticsearch.json"),
+                "Elasticsearch",
+                "instance-0000000000",
+                Some("my_test_cluster"),
+                "8.12.1",
+            ),
+            (
+                include_str!("../fixtures/servers/opensearch.json"),
+                "OpenSearch",
+                "hostname",
+                Some("opensearch"),
+                "2.5.0",
+            ),
+            (
+                include_str!("../fixtures/servers/couchdb.json"),
+                "CouchDB",
+                "couchdb",
+                None,
+                "3.4.2",
+            ),
+            (
+                include_str!("../fixtures/servers/pouchdb-server.json"),
+                "pouchdb-server",
+                "pouchdb-server",
+                None,
+                "4.2.0",
+            ),
+            (
+                include_str!("../fixtures/servers/prometheus-buildinfo.json"),
+                "Prometheus",
+                "prometheus",
+                None,
+                "2.13.1",
+            ),
+        ];
+        for (text, product, name, cluster, version) in cases {
+            let i = fixture(text);
+            assert_eq!(i.product.as_deref(), Some(product));
+            assert_eq!(i.name.as_deref(), Some(name), "{product}");
+            assert_eq!(i.cluster_name.as_deref(), cluster, "{product}");
+            assert_eq!(i.version.as_deref(), Some(version), "{product}");
+        }
     }
 
     #[test]

@@ -4,12 +4,9 @@
 use crate::client::status_text;
 use std::time::Instant;
 
-use serde_json::Value;
-
 use super::{ClientCert, Context, Failure, HttpReport, Problem, TlsReport, explain, millis};
 use crate::client::{Client, Method};
 use crate::error::{Error, TlsErrorKind};
-use crate::server_info::ServerInfo;
 use crate::settings::{Host, Settings};
 
 fn request_line(settings: &Settings) -> String {
@@ -78,25 +75,12 @@ pub(super) fn get(
     let status = response.status();
     report.status = Some(status);
     let url = format!("{}://{host}", if settings.tls() { "https" } else { "http" });
+    let headers = response.headers().clone();
     // The body, read once: the server's document, or the words of an error.
     let body = response.bytes().unwrap_or_default();
-    report.server = serde_json::from_slice::<Value>(&body)
+    report.server = crate::server_info::identify(&client, url, status, &headers, &body)
         .ok()
-        .and_then(|doc| ServerInfo::from_document(url.clone(), &doc));
-    if report.server.is_none() && !matches!(status, 401 | 403) {
-        // etcd answers 404 at / and tells who it is at /version.
-        if let Ok(version) = client
-            .request(Method::GET, "/version")
-            .error_for_status(false)
-            .send()
-            && version.status() < 400
-        {
-            report.server = version
-                .json::<Value>()
-                .ok()
-                .and_then(|doc| ServerInfo::from_document(url, &doc));
-        }
-    }
+        .flatten();
     if status == 404 && report.server.is_none() {
         warnings.push(format!(
             "{} answered 404 Not Found: check the base path of the URI",

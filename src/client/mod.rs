@@ -35,7 +35,7 @@ use ureq::http::{HeaderValue, Uri};
 
 use crate::error::{Cause, Error, Result, TimeoutPhase};
 use crate::secret::{Scrubber, Secret};
-use crate::server_info::ServerInfo;
+use crate::server_info::{self, ServerInfo};
 use crate::settings::Settings;
 use crate::tls;
 use crate::transport::{self, wire};
@@ -312,25 +312,11 @@ impl Client {
             .error_for_status(false)
             .send()?;
         let url = self.url_of(root.host());
+        let status = root.status();
+        let headers = root.headers().clone();
         let root_error = root.status_error();
-        if root_error.is_none()
-            && let Some(info) = root
-                .json::<serde_json::Value>()
-                .ok()
-                .and_then(|doc| ServerInfo::from_document(url.clone(), &doc))
-        {
-            return Ok(info);
-        }
-        let version = self
-            .request(Method::GET, "/version")
-            .error_for_status(false)
-            .send()?;
-        if version.status() < 400
-            && let Some(info) = version
-                .json::<serde_json::Value>()
-                .ok()
-                .and_then(|doc| ServerInfo::from_document(url.clone(), &doc))
-        {
+        let body = root.bytes().unwrap_or_default();
+        if let Some(info) = server_info::identify(self, url.clone(), status, &headers, &body)? {
             return Ok(info);
         }
         if let Some(error) = root_error {
@@ -341,6 +327,7 @@ impl Client {
             name: None,
             cluster_name: None,
             version: None,
+            product: None,
         })
     }
 

@@ -14,6 +14,7 @@ mod bad_input;
 mod check;
 mod cli;
 mod compression;
+mod databases;
 mod exactly_once;
 mod failover;
 mod malformed;

@@ -177,7 +177,7 @@ fn render_host(out: &mut String, host: &HostReport) {
                 let _ = write!(text, " ({})", ms(t));
             }
             if let Some(server) = &http.server {
-                let who: Vec<&str> = [&server.name, &server.version]
+                let who: Vec<&str> = [&server.product, &server.name, &server.version]
                     .into_iter()
                     .flatten()
                     .map(String::as_str)

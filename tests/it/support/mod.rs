@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests.
 
 pub mod binary;
+pub mod databases;
 pub mod etcd;
 pub mod identities;
 pub mod nginx;

@@ -1,0 +1,180 @@
+//! Real databases, as their users meet them: InfluxDB 1.x (TLS, auth) and
+//! Prometheus 2.x (TLS with a required client certificate, bcrypt basic
+//! auth), from Debian's packages, started by the tests. What `info` says
+//! is compared with what the server itself says elsewhere (a header, its
+//! buildinfo), never with a written-in version.
+
+use std::process::Command;
+
+use crate::support::databases::*;
+use crate::support::server::fx;
+use httpdb::{Client, Error, Method};
+
+fn cli(uri: &str, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_httpdb"))
+        .env_remove("HTTPDB_URL")
+        .args(["--uri", uri])
+        .args(args)
+        .output()
+        .expect("run httpdb");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn influx_uri(db: &Database, query: &str) -> String {
+    format!(
+        "https://{INFLUX_USER}:{INFLUX_PASSWORD}@localhost:{}/?ssl_ca_certs={}&{query}",
+        db.port,
+        fx("ca.pem")
+    )
+}
+
+#[test]
+fn influxdb_info_write_read_and_failover() {
+    let db = influxdb();
+    eprintln!("InfluxDB listening after {:?}", db.started_in);
+    let c = Client::new(&influx_uri(&db, "db=metrics")).unwrap();
+    // Who it is: from the header every answer carries, 404 at / included.
+    let ping = c.get("/ping").unwrap();
+    let version = ping.header("x-influxdb-version").unwrap().to_string();
+    let info = c.server_info().unwrap();
+    assert_eq!(info.product.as_deref(), Some("InfluxDB"));
+    assert_eq!(info.version.as_deref(), Some(version.as_str()));
+    let (code, stdout, stderr) = cli(&influx_uri(&db, ""), &["info"]);
+    assert_eq!(code, 0, "{stderr}");
+    let printed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(printed["product"], "InfluxDB");
+    assert_eq!(printed["version"], version.as_str());
+    // A write and a read; the database comes from the URI's db=.
+    c.request(Method::POST, "/query")
+        .query("q", "CREATE DATABASE metrics")
+        .send()
+        .unwrap();
+    let written = c
+        .post("/write", "cpu,host=a value=0.5 1700000000000000000")
+        .unwrap();
+    assert_eq!(written.status(), 204);
+    let (code, _, stderr) = cli(
+        &influx_uri(&db, "db=metrics"),
+        &[
+            "post",
+            "/write",
+            "-d",
+            "cpu,host=b value=1.5 1700000001000000000",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let answer: serde_json::Value = c
+        .request(Method::GET, "/query")
+        .query("q", "SELECT value FROM cpu ORDER BY time")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let values = &answer["results"][0]["series"][0]["values"];
+    assert_eq!(values[0][1], 0.5, "{answer}");
+    assert_eq!(values[1][1], 1.5, "{answer}");
+    // A dead first host: the read moves on.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cluster = Client::new(&format!(
+        "https://{INFLUX_USER}:{INFLUX_PASSWORD}@localhost:{dead},localhost:{}/?ssl_ca_certs={}&db=metrics&host_order=ordered",
+        db.port,
+        fx("ca.pem")
+    ))
+    .unwrap();
+    assert_eq!(
+        cluster.server_info().unwrap().product.as_deref(),
+        Some("InfluxDB")
+    );
+    // Wrong credentials are InfluxDB's 401.
+    let wrong = Client::new(&format!(
+        "https://{INFLUX_USER}:nope@localhost:{}/?ssl_ca_certs={}",
+        db.port,
+        fx("ca.pem")
+    ))
+    .unwrap();
+    let error = wrong
+        .request(Method::GET, "/query")
+        .query("q", "SHOW DATABASES")
+        .send()
+        .unwrap_err();
+    assert_eq!(error.status(), Some(401), "{error}");
+    assert!(!error.to_string().contains(INFLUX_PASSWORD));
+    // check passes and names the product, without a base-path warning.
+    let (code, stdout, _) = cli(&influx_uri(&db, ""), &["check"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("InfluxDB"), "{stdout}");
+    assert!(!stdout.contains("base path"), "{stdout}");
+}
+
+fn prometheus_uri(db: &Database, extra: &str) -> String {
+    format!(
+        "https://{PROMETHEUS_USER}:{PROMETHEUS_PASSWORD}@localhost:{}/?ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}{extra}",
+        db.port,
+        fx("ca.pem"),
+        fx("client.pem"),
+        fx("client.key")
+    )
+}
+
+#[test]
+fn prometheus_info_query_client_certificate_and_redirect() {
+    let db = prometheus();
+    eprintln!("Prometheus listening after {:?}", db.started_in);
+    let c = Client::new(&prometheus_uri(&db, "")).unwrap();
+    let build: serde_json::Value = c.get("/api/v1/status/buildinfo").unwrap().json().unwrap();
+    let info = c.server_info().unwrap();
+    assert_eq!(info.product.as_deref(), Some("Prometheus"));
+    assert_eq!(
+        info.version.as_ref(),
+        build["data"]["version"]
+            .as_str()
+            .map(str::to_string)
+            .as_ref()
+    );
+    let answer: serde_json::Value = c
+        .request(Method::GET, "/api/v1/query")
+        .query("query", "1+1")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(answer["status"], "success", "{answer}");
+    assert_eq!(answer["data"]["result"][1], "2", "{answer}");
+    // Without a client certificate: refused in the handshake.
+    let bare = Client::new(&format!(
+        "https://{PROMETHEUS_USER}:{PROMETHEUS_PASSWORD}@localhost:{}/?ssl_ca_certs={}",
+        db.port,
+        fx("ca.pem")
+    ))
+    .unwrap();
+    let error = bare.get("/api/v1/status/buildinfo").unwrap_err();
+    assert!(
+        matches!(error, Error::Tls { .. } | Error::NoHost { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("client certificate"), "{error}");
+    // The wrong password: 401.
+    let wrong = Client::new(&prometheus_uri(&db, "").replace(PROMETHEUS_PASSWORD, "nope")).unwrap();
+    assert_eq!(
+        wrong.get("/api/v1/status/buildinfo").unwrap_err().status(),
+        Some(401)
+    );
+    // / is a redirect: a note without -L, the graph page with it.
+    let (code, _, stderr) = cli(&prometheus_uri(&db, ""), &["get", "/"]);
+    assert_eq!(code, 0);
+    assert!(stderr.contains("graph"), "{stderr}");
+    let (code, stdout, stderr) = cli(&prometheus_uri(&db, ""), &["get", "-L", "/"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Prometheus"), "{stdout}");
+    let (code, stdout, _) = cli(&prometheus_uri(&db, ""), &["info"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"Prometheus\""), "{stdout}");
+}
