@@ -149,6 +149,22 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The server reported, at the end of an answer whose status said
+    /// success, that it failed midway: ClickHouse writes its exception
+    /// after the rows it had sent. What arrived before is not the whole
+    /// result.
+    #[error(
+        "{host} aborted its answer after {received} bytes: {message} (the answer is incomplete; with ClickHouse, the setting wait_end_of_query=1 makes such a failure an HTTP error before any row)"
+    )]
+    Aborted {
+        /// The host that answered.
+        host: String,
+        /// Bytes of the body received, the exception included.
+        received: u64,
+        /// The server's own words.
+        message: String,
+    },
+
     /// The proxy between httpdb and `host` failed before the request went
     /// out: it could not be reached, refused the tunnel (403, 407) or
     /// closed it. The database host is not to blame and is not marked

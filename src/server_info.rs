@@ -1,6 +1,7 @@
 //! [`ServerInfo`]: who answers at a URI, read from what each server httpdb
 //! knows really offers, with as few requests as possible and none that
-//! writes: the headers of any answer (InfluxDB), the root document
+//! writes: the headers of any answer (InfluxDB), ClickHouse's `Ok.` and
+//! `SELECT version()`, the root document
 //! (CrateDB, Elasticsearch, OpenSearch, CouchDB, pouchdb-server),
 //! `/version` (etcd), `/api/v1/status/buildinfo` (Prometheus).
 
@@ -18,6 +19,7 @@ use crate::error::Result;
 /// `server_infos` returns. CouchDB and pouchdb-server: their name and
 /// version. etcd (`GET /version`): its server and cluster versions.
 /// InfluxDB: the version every answer carries (`X-Influxdb-Version`).
+/// ClickHouse: its display name and `SELECT version()`.
 /// Prometheus: `/api/v1/status/buildinfo`. `product` says which of them
 /// answered. Fields a server does not give are `None`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,7 +34,8 @@ pub struct ServerInfo {
     /// The server version.
     pub version: Option<String>,
     /// Which product answered: `CrateDB`, `Elasticsearch`, `OpenSearch`,
-    /// `CouchDB`, `pouchdb-server`, `etcd`, `InfluxDB`, `Prometheus`;
+    /// `CouchDB`, `pouchdb-server`, `etcd`, `InfluxDB`, `ClickHouse`,
+    /// `Prometheus`;
     /// `None` for a document of a known shape from an unknown product.
     pub product: Option<String>,
 }
@@ -56,6 +59,34 @@ pub(crate) fn identify(
             cluster_name: None,
             version: Some(version.to_string()),
             product: Some("InfluxDB".into()),
+        }));
+    }
+    // ClickHouse answers / with `Ok.` (or, with a default parameter such
+    // as database=, with a query error that carries its headers); its
+    // version is a read-only query.
+    let clickhouse_headers = headers
+        .keys()
+        .any(|name| name.as_str().starts_with("x-clickhouse-"));
+    if clickhouse_headers || (status == 200 && body.trim_ascii() == b"Ok.") {
+        let answer = client
+            .request(Method::GET, "/")
+            .query("query", "SELECT version()")
+            .error_for_status(false)
+            .send()?;
+        let name = answer
+            .header("x-clickhouse-server-display-name")
+            .map(str::to_string);
+        let version = (answer.status() == 200)
+            .then(|| answer.text().ok())
+            .flatten()
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty());
+        return Ok(Some(ServerInfo {
+            url,
+            name: name.or(Some("clickhouse".into())),
+            cluster_name: None,
+            version,
+            product: Some("ClickHouse".into()),
         }));
     }
     if status < 300

@@ -61,6 +61,9 @@ pub struct Response {
     pub(crate) headers: HeaderMap,
     body: Option<ureq::BodyReader<'static>>,
     received: u64,
+    /// The last bytes of a ClickHouse answer, watched for the exception
+    /// ClickHouse writes at the end of a 200 when a query fails midway.
+    tail: Option<Vec<u8>>,
     /// When the call that sent the request must be over: bounds the
     /// whole-body reads, not the streamed ones.
     deadline: Instant,
@@ -87,7 +90,13 @@ impl Response {
         deadline: Instant,
     ) -> Response {
         let (parts, body) = response.into_parts();
+        let clickhouse = parts.status.is_success()
+            && parts
+                .headers
+                .keys()
+                .any(|name| name.as_str().starts_with("x-clickhouse-"));
         Response {
+            tail: clickhouse.then(Vec::new),
             host,
             status: parts.status.as_u16(),
             version: version_name(parts.version),
@@ -314,10 +323,26 @@ impl Read for Response {
         match body.read(buf) {
             Ok(0) => {
                 self.body = None;
-                Ok(0)
+                match self
+                    .tail
+                    .take()
+                    .and_then(|tail| clickhouse_exception(&tail))
+                {
+                    Some(message) => Err(io::Error::other(Error::Aborted {
+                        host: self.host.clone(),
+                        received: self.received,
+                        message: self.client.inner.scrubber.scrub(&message),
+                    })),
+                    None => Ok(0),
+                }
             }
             Ok(n) => {
                 self.received += n as u64;
+                if let Some(tail) = &mut self.tail {
+                    tail.extend_from_slice(&buf[..n]);
+                    let excess = tail.len().saturating_sub(TAIL);
+                    tail.drain(..excess);
+                }
                 Ok(n)
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Err(e),
@@ -328,6 +353,20 @@ impl Read for Response {
             }
         }
     }
+}
+
+/// How much of a ClickHouse answer's end is kept to look for an exception.
+const TAIL: usize = 2048;
+
+/// The exception ClickHouse wrote as the last line of an answer whose
+/// status was already 200: `Code: 395, e.displayText() = DB::Exception:
+/// ...` (18.x), `Code: 395. DB::Exception: ...` (later versions).
+fn clickhouse_exception(tail: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(tail);
+    let last = text.trim_end().lines().last()?;
+    let rest = last.strip_prefix("Code: ")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    (digits > 0 && last.contains("DB::Exception")).then(|| last.trim().to_string())
 }
 
 /// The most of an unread body that dropping a [`Response`] reads, so that
@@ -390,5 +429,30 @@ fn version_name(version: ureq::http::Version) -> &'static str {
         ureq::http::Version::HTTP_2 => "HTTP/2.0",
         ureq::http::Version::HTTP_3 => "HTTP/3.0",
         _ => "HTTP/1.1",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clickhouse_exception;
+
+    #[test]
+    fn the_exception_at_the_end_of_an_answer() {
+        let old = b"262143\t0\nCode: 395, e.displayText() = DB::Exception: Value passed to 'throwIf' function is non zero, e.what() = DB::Exception\n";
+        assert!(
+            clickhouse_exception(old)
+                .unwrap()
+                .starts_with("Code: 395, e.displayText()")
+        );
+        let new = b"1\n2\nCode: 395. DB::Exception: Value passed to 'throwIf' function is non-zero. (FUNCTION_THROW_IF_VALUE_IS_NON_ZERO) (version 24.3.1.1)\n";
+        assert!(clickhouse_exception(new).is_some());
+        for fine in [
+            &b"1\n2\n"[..],
+            b"Code: x DB::Exception",
+            b"",
+            b"Code: 12 but nothing",
+        ] {
+            assert_eq!(clickhouse_exception(fine), None);
+        }
     }
 }

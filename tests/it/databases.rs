@@ -178,3 +178,86 @@ fn prometheus_info_query_client_certificate_and_redirect() {
     assert_eq!(code, 0);
     assert!(stdout.contains("\"Prometheus\""), "{stdout}");
 }
+
+fn clickhouse_uri(db: &Database, extra: &str) -> String {
+    format!(
+        "https://default:{CLICKHOUSE_PASSWORD}@localhost:{}/?ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}{extra}",
+        db.port,
+        fx("ca.pem"),
+        fx("client.pem"),
+        fx("client.key")
+    )
+}
+
+#[test]
+fn clickhouse_info_write_read_and_a_failure_midway() {
+    let db = clickhouse();
+    eprintln!("ClickHouse listening after {:?}", db.started_in);
+    let c = Client::new(&clickhouse_uri(&db, "&database=default")).unwrap();
+    let version = c
+        .request(Method::POST, "/")
+        .body("SELECT version()")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let info = c.server_info().unwrap();
+    assert_eq!(info.product.as_deref(), Some("ClickHouse"));
+    assert_eq!(info.version.as_deref(), Some(version.trim()));
+    // A write and a read; the database from the URI's database=.
+    c.post("/", "CREATE TABLE t (n UInt32) ENGINE = Memory")
+        .unwrap();
+    c.post("/?query=INSERT%20INTO%20t%20FORMAT%20TSV", "1\n2\n3\n")
+        .unwrap();
+    let sum = c.post("/", "SELECT sum(n) FROM t").unwrap().text().unwrap();
+    assert_eq!(sum.trim(), "6");
+    // Without a client certificate: refused in the handshake.
+    let bare = Client::new(&format!(
+        "https://default:{CLICKHOUSE_PASSWORD}@localhost:{}/?ssl_ca_certs={}",
+        db.port,
+        fx("ca.pem")
+    ))
+    .unwrap();
+    let error = bare.post("/", "SELECT 1").unwrap_err();
+    assert!(
+        error.is_tls() || matches!(error, Error::Protocol { .. }),
+        "{error:?}"
+    );
+    // A query that fails after 300000 rows: still a 200, the exception at
+    // the end. The library says so; the CLI exits 1 after the rows.
+    let failing = "SELECT number, throwIf(number = 300000) FROM system.numbers LIMIT 500000";
+    let error = c.post("/", failing).unwrap().text().unwrap_err();
+    match &error {
+        Error::Aborted {
+            received, message, ..
+        } => {
+            assert!(message.starts_with("Code: 395"), "{message}");
+            assert!(*received > 1_000_000, "{received}");
+        }
+        other => panic!("expected Aborted, got {other:?}"),
+    }
+    let mut streamed = c.post("/", failing).unwrap();
+    let mut sink = std::io::sink();
+    assert!(matches!(
+        streamed.copy_to(&mut sink),
+        Err(Error::Aborted { .. })
+    ));
+    let (code, stdout, stderr) = cli(&clickhouse_uri(&db, ""), &["post", "/", "-d", failing]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stdout.lines().count() > 100_000);
+    assert!(
+        stderr.contains("aborted its answer") && stderr.contains("wait_end_of_query=1"),
+        "{stderr}"
+    );
+    // The stricter setting: the failure is an HTTP error before any row.
+    let strict = c
+        .request(Method::POST, "/")
+        .query("wait_end_of_query", "1")
+        .body(failing)
+        .send()
+        .unwrap_err();
+    assert_eq!(strict.status(), Some(500), "{strict}");
+    let (code, stdout, _) = cli(&clickhouse_uri(&db, ""), &["info"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"ClickHouse\""), "{stdout}");
+}

@@ -85,7 +85,7 @@ impl CliError {
 fn exit_of(error: &Error) -> Exit {
     match error {
         Error::Config { .. } | Error::Body { .. } => Exit::Usage,
-        Error::Status { .. } | Error::Redirect { .. } => Exit::HttpStatus,
+        Error::Status { .. } | Error::Redirect { .. } | Error::Aborted { .. } => Exit::HttpStatus,
         Error::Write { source } if source.kind() == io::ErrorKind::BrokenPipe => Exit::ClosedOutput,
         Error::Write { .. } => Exit::HttpStatus,
         // A timeout mid-body, or on every host tried, exits 4.

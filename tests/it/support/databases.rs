@@ -210,3 +210,61 @@ pub fn influxdb() -> Database {
         .unwrap_or_else(|e| panic!("cannot create InfluxDB's admin: {e}: {}", db.output()));
     db
 }
+
+/// ClickHouse's `default` user's password.
+pub const CLICKHOUSE_PASSWORD: &str = "ch-pw";
+
+/// ClickHouse over HTTPS only, verifying client certificates strictly
+/// against the test CA (a client without one is refused in the
+/// handshake), with a password on the `default` user.
+pub fn clickhouse() -> Database {
+    let dir = temp_dir("clickhouse");
+    let (https, tcp) = (free_port(), free_port());
+    let d = dir.display();
+    fs::write(
+        dir.join("config.xml"),
+        format!(
+            "<?xml version=\"1.0\"?>\n<yandex>\n\
+             <logger><level>warning</level><console>1</console></logger>\n\
+             <https_port>{https}</https_port>\n<tcp_port>{tcp}</tcp_port>\n\
+             <listen_host>127.0.0.1</listen_host>\n\
+             <path>{d}/data/</path>\n<tmp_path>{d}/tmp/</tmp_path>\n\
+             <user_files_path>{d}/user_files/</user_files_path>\n\
+             <format_schema_path>{d}/format_schemas/</format_schema_path>\n\
+             <users_config>users.xml</users_config>\n<default_profile>default</default_profile>\n\
+             <default_database>default</default_database>\n<mark_cache_size>5368709</mark_cache_size>\n\
+             <openSSL><server>\n\
+             <certificateFile>{cert}</certificateFile><privateKeyFile>{key}</privateKeyFile>\n\
+             <caConfig>{ca}</caConfig><verificationMode>strict</verificationMode>\n\
+             <loadDefaultCAFile>false</loadDefaultCAFile><cacheSessions>true</cacheSessions>\n\
+             <disableProtocols>sslv2,sslv3</disableProtocols><preferServerCiphers>true</preferServerCiphers>\n\
+             </server></openSSL>\n</yandex>\n",
+            cert = fixture("server.pem").display(),
+            key = fixture("server.key").display(),
+            ca = fixture("ca.pem").display(),
+        ),
+    )
+    .expect("cannot write config.xml");
+    fs::write(
+        dir.join("users.xml"),
+        format!(
+            "<?xml version=\"1.0\"?>\n<yandex>\n<profiles><default></default></profiles>\n\
+             <users><default><password>{CLICKHOUSE_PASSWORD}</password><networks><ip>::/0</ip></networks>\n\
+             <profile>default</profile><quota>default</quota></default></users>\n\
+             <quotas><default></default></quotas>\n</yandex>\n"
+        ),
+    )
+    .expect("cannot write users.xml");
+    let args = vec![format!(
+        "--config-file={}",
+        dir.join("config.xml").display()
+    )];
+    Database::spawn(
+        "clickhouse",
+        "clickhouse-server",
+        "/usr/sbin/clickhouse-server",
+        &args,
+        dir,
+        https,
+    )
+}
