@@ -261,3 +261,49 @@ fn clickhouse_info_write_read_and_a_failure_midway() {
     assert_eq!(code, 0);
     assert!(stdout.contains("\"ClickHouse\""), "{stdout}");
 }
+
+/// pouchdb-server, the CouchDB API, behind the tests' nginx for TLS.
+#[test]
+fn pouchdb_behind_nginx_info_write_read_and_an_idle_pause() {
+    let pouch = pouchdb();
+    eprintln!("pouchdb-server listening after {:?}", pouch.started_in);
+    let nginx = crate::support::nginx::Nginx::start_proxying_to(pouch.port);
+    let uri = format!(
+        "{}/backend/?ssl_ca_certs={}",
+        nginx.url(nginx.tls),
+        fx("ca.pem")
+    );
+    let c = Client::new(&uri).unwrap();
+    let root: serde_json::Value = c.get("/").unwrap().json().unwrap();
+    let info = c.server_info().unwrap();
+    assert_eq!(info.product.as_deref(), Some("pouchdb-server"));
+    assert_eq!(
+        info.version.as_ref(),
+        root["version"].as_str().map(str::to_string).as_ref()
+    );
+    let (code, stdout, _) = cli(&uri, &["info"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"pouchdb-server\""), "{stdout}");
+    // A database, a document written, read back by id and in _all_docs.
+    assert_eq!(c.put("/shop", Vec::new()).unwrap().status(), 201);
+    let created: serde_json::Value = c
+        .request(Method::PUT, "/shop/apple")
+        .json(&serde_json::json!({"price": 3}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(created["ok"], true, "{created}");
+    let doc: serde_json::Value = c.get("/shop/apple").unwrap().json().unwrap();
+    assert_eq!(doc["price"], 3);
+    let (code, stdout, _) = cli(&uri, &["get", "/shop/_all_docs"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"apple\""), "{stdout}");
+    // Node closes an idle keep-alive connection after 5 s: straight to
+    // pouchdb-server, a 6 s pause between two requests costs no error.
+    let direct = Client::new(&format!("http://127.0.0.1:{}/", pouch.port)).unwrap();
+    assert_eq!(direct.get("/shop/apple").unwrap().status(), 200);
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    assert_eq!(direct.get("/shop/apple").unwrap().status(), 200);
+    assert!(direct.dead_hosts().is_empty());
+}

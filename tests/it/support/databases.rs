@@ -268,3 +268,23 @@ pub fn clickhouse() -> Database {
         https,
     )
 }
+
+/// pouchdb-server 4.2 (the CouchDB API), from `tests/pouchdb` (`npm ci`
+/// there, as `.ci/run` does), in memory, on plain http: the tests put the
+/// tests' nginx in front of it for TLS.
+pub fn pouchdb() -> Database {
+    let dir = temp_dir("pouchdb");
+    let port = free_port();
+    let installed = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/pouchdb/node_modules/.bin/pouchdb-server"
+    );
+    let args = vec![
+        "--in-memory".to_string(),
+        "--host".to_string(),
+        "127.0.0.1".to_string(),
+        "--port".to_string(),
+        port.to_string(),
+    ];
+    Database::spawn("pouchdb", "pouchdb-server", installed, &args, dir, port)
+}
