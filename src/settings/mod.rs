@@ -110,6 +110,7 @@ pub struct Settings {
     pub(crate) user_timeout: Option<Duration>,
     pub(crate) compress: Option<u64>,
     pub(crate) compress_level: u32,
+    pub(crate) compressed: bool,
     pub(crate) retry_on_status: Vec<u16>,
     pub(crate) retry_on_timeout: bool,
     pub(crate) retry_backoff: Duration,
@@ -384,6 +385,13 @@ impl Settings {
     pub fn compress(&self) -> Option<u64> {
         self.compress
     }
+    /// Whether answers are asked for in gzip (`Accept-Encoding: gzip`, as
+    /// curl's `--compressed`); true as well when `compress` is on. Gzip
+    /// answers are decoded either way. Defaults to false in the library;
+    /// the CLI turns it on.
+    pub fn compressed(&self) -> bool {
+        self.compressed || self.compress.is_some()
+    }
     /// The gzip level of compressed request bodies, 0 to 9. Defaults to 6.
     pub fn compress_level(&self) -> u32 {
         self.compress_level
@@ -652,6 +660,9 @@ impl Settings {
             Some(0) => query.push(("compress", "true".into())),
             Some(min) => query.push(("compress", options::format_size(min))),
         }
+        if self.compressed {
+            query.push(("compressed", "true".into()));
+        }
         if self.compress_level != 6 {
             query.push(("compress_level", self.compress_level.to_string()));
         }
@@ -754,6 +765,7 @@ impl Settings {
             "compress": self.compress.is_some(),
             "compress_min_size": self.compress,
             "compress_level": self.compress_level,
+            "compressed": self.compressed(),
             "retry_on_status": self.retry_on_status,
             "retry_on_timeout": self.retry_on_timeout,
             "retry_backoff_ms": millis(self.retry_backoff),
@@ -882,6 +894,7 @@ impl fmt::Debug for Settings {
             .field("tcp_user_timeout", &self.user_timeout)
             .field("compress", &self.compress)
             .field("compress_level", &self.compress_level)
+            .field("compressed", &self.compressed)
             .field("retry_on_status", &self.retry_on_status)
             .field("retry_on_timeout", &self.retry_on_timeout)
             .field("retry_backoff", &self.retry_backoff)

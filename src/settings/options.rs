@@ -76,6 +76,7 @@ pub(crate) struct Layer {
     /// gzip request bodies of at least this many bytes, and ask for gzip.
     pub compress: Option<Slot<Option<u64>>>,
     pub compress_level: Option<Slot<u32>>,
+    pub compressed: Option<Slot<bool>>,
     pub retry_on_status: Option<Slot<Vec<u16>>>,
     pub retry_on_timeout: Option<Slot<bool>>,
     pub retry_backoff: Option<Slot<Duration>>,
@@ -167,6 +168,7 @@ impl Layer {
             user_timeout: top.user_timeout.or(self.user_timeout),
             compress: top.compress.or(self.compress),
             compress_level: top.compress_level.or(self.compress_level),
+            compressed: top.compressed.or(self.compressed),
             retry_on_status: top.retry_on_status.or(self.retry_on_status),
             retry_on_timeout: top.retry_on_timeout.or(self.retry_on_timeout),
             retry_backoff: top.retry_backoff.or(self.retry_backoff),
@@ -867,6 +869,13 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             }
             set(&mut l.compress, on.then_some(0), g.shown())
         },
+    },
+    OptionSpec {
+        names: &["compressed"],
+        canonical: "compressed",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.compressed, g.boolean()?, g.shown()),
     },
     OptionSpec {
         names: &["compress_level", "zlibCompressionLevel"],

@@ -255,6 +255,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         user_timeout: l.user_timeout.and_then(|s| s.value),
         compress: l.compress.and_then(|s| s.value),
         compress_level: l.compress_level.map_or(6, |s| s.value),
+        compressed: l.compressed.is_some_and(|s| s.value),
         retry_on_status: l
             .retry_on_status
             .map_or_else(|| DEFAULT_RETRY_ON_STATUS.to_vec(), |s| s.value),

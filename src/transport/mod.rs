@@ -40,8 +40,8 @@ pub(crate) fn agent(
         .allow_non_standard_methods(true)
         .user_agent(user_agent(settings))
         // gzip answers are decoded whenever a server sends one; they are
-        // asked for only with `compress`.
-        .accept_encoding(if settings.compress().is_some() {
+        // asked for only with `compressed` (or `compress`).
+        .accept_encoding(if settings.compressed() {
             ureq::config::AutoHeaderValue::Default
         } else {
             ureq::config::AutoHeaderValue::None

@@ -482,7 +482,8 @@ fn config_masks_secrets() {
         .no_secrets()
         .json();
     assert_eq!(json["password"], "***");
-    assert_eq!(json["uri"], "https://admin:***@h:1/");
+    // The CLI asks for gzip answers by default.
+    assert_eq!(json["uri"], "https://admin:***@h:1/?compressed=true");
 
     let json = run(&[
         "--uri",

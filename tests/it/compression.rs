@@ -154,3 +154,38 @@ fn gzip_answers_from_nginx_are_decoded() {
     assert_eq!(response.content_length(), Some(doc.len() as u64));
     assert_eq!(response.text().unwrap(), doc);
 }
+
+/// The CLI asks for gzip answers by default (as a browser does) and
+/// prints them decoded; `--no-compressed` does not ask.
+#[test]
+fn the_cli_asks_for_gzip_by_default() {
+    let nginx = Nginx::start();
+    let doc = document();
+    std::fs::write(nginx.www_files().join("doc.json"), &doc).unwrap();
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_httpdb"))
+            .env_remove("HTTPDB_URL")
+            .args([
+                "--uri",
+                &nginx.url(nginx.tls),
+                "--ssl-ca-certs",
+                &fx("ca.pem"),
+            ])
+            .args(extra)
+            .args(["get", "/files/doc.json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    assert_eq!(run(&[]), doc.as_bytes());
+    let gzipped = nginx.wait_for_access_log(1).last().unwrap().body_bytes_sent;
+    assert!(gzipped < doc.len() as u64 / 4, "{gzipped}");
+    assert_eq!(run(&["--no-compressed"]), doc.as_bytes());
+    let plain = nginx.wait_for_access_log(2).last().unwrap().body_bytes_sent;
+    assert_eq!(plain, doc.len() as u64);
+}

@@ -2226,6 +2226,7 @@ pub const SETTINGS_JSON_KEYS: &[&str] = &[
     "compress",
     "compress_min_size",
     "compress_level",
+    "compressed",
     "retry_on_status",
     "retry_on_timeout",
     "retry_backoff_ms",

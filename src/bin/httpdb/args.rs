@@ -154,6 +154,10 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "DURATION", global = true)]
     pub read_timeout: Option<String>,
 
+    /// Do not ask for gzip answers (asked for by default: compressed)
+    #[arg(long, global = true)]
+    pub no_compressed: bool,
+
     /// HTTP proxy, http://[user:password@]host:port, or none to ignore
     /// https_proxy/http_proxy/all_proxy (proxy)
     #[arg(long, value_name = "URL", global = true)]

@@ -23,6 +23,12 @@ pub fn client(args: &ConnectionArgs) -> Result<Client, CliError> {
     Ok(Client::from_settings(settings(args)?)?)
 }
 
+/// Whether the URI or an `-o` option says `compressed=` itself.
+fn names_compressed(uri: &str, options: &[String]) -> bool {
+    let said = |text: &str| text.to_ascii_lowercase().contains("compressed=");
+    said(uri.split_once('?').map_or("", |(_, q)| q)) || options.iter().any(|o| said(o))
+}
+
 fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
     let Some(uri) = args.uri.as_deref() else {
         return Err(CliError::Usage(
@@ -52,6 +58,19 @@ fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
         ("host_order", args.host_order.as_deref()),
         ("max_retries", args.max_retries.as_deref()),
         ("proxy", args.proxy.as_deref()),
+        // The CLI asks for gzip answers unless told not to, or unless the
+        // URI or an -o option says otherwise; the library leaves that to
+        // the user.
+        (
+            "compressed",
+            if args.no_compressed {
+                Some("false")
+            } else if names_compressed(uri, &args.options) {
+                None
+            } else {
+                Some("true")
+            },
+        ),
         // As curl: only -L follows; --max-redirs bounds it (50 if not given).
         (
             "max_redirects",
