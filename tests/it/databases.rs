@@ -24,6 +24,31 @@ fn cli(uri: &str, args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// What every server gets, with `uri(hosts, extra query)` building its
+/// URI and `probe` a read-only path it answers 2xx: a dead first host the
+/// request moves past, `httpdb check` passing, and a 6 s idle pause (Node
+/// and Go close idle connections after 5 s or more) costing no error.
+fn dead_host_check_and_idle_pause(uri: impl Fn(&str, &str) -> String, port: u16, probe: &str) {
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let both = format!("localhost:{dead},localhost:{port}");
+    let c = Client::new(&uri(&both, "&host_order=ordered")).unwrap();
+    let response = c.get(probe).unwrap();
+    assert!(response.status() < 300, "{probe}: {}", response.status());
+    assert_eq!(c.dead_hosts(), [format!("localhost:{dead}")]);
+    let one = uri(&format!("localhost:{port}"), "");
+    let (code, stdout, stderr) = cli(&one, &["check"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let c = Client::new(&one).unwrap();
+    assert!(c.get(probe).unwrap().status() < 300);
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    assert!(c.get(probe).unwrap().status() < 300, "after a 6 s pause");
+    assert!(c.dead_hosts().is_empty());
+}
+
 fn influx_uri(db: &Database, query: &str) -> String {
     format!(
         "https://{INFLUX_USER}:{INFLUX_PASSWORD}@localhost:{}/?ssl_ca_certs={}&{query}",
@@ -112,6 +137,13 @@ fn influxdb_info_write_read_and_failover() {
     assert_eq!(code, 0, "{stdout}");
     assert!(stdout.contains("InfluxDB"), "{stdout}");
     assert!(!stdout.contains("base path"), "{stdout}");
+    let uri = |hosts: &str, extra: &str| {
+        format!(
+            "https://{INFLUX_USER}:{INFLUX_PASSWORD}@{hosts}/?ssl_ca_certs={}{extra}",
+            fx("ca.pem")
+        )
+    };
+    dead_host_check_and_idle_pause(uri, db.port, "/ping");
 }
 
 fn prometheus_uri(db: &Database, extra: &str) -> String {
@@ -177,6 +209,15 @@ fn prometheus_info_query_client_certificate_and_redirect() {
     let (code, stdout, _) = cli(&prometheus_uri(&db, ""), &["info"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("\"Prometheus\""), "{stdout}");
+    let uri = |hosts: &str, extra: &str| {
+        format!(
+            "https://{PROMETHEUS_USER}:{PROMETHEUS_PASSWORD}@{hosts}/?ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}{extra}",
+            fx("ca.pem"),
+            fx("client.pem"),
+            fx("client.key")
+        )
+    };
+    dead_host_check_and_idle_pause(uri, db.port, "/-/ready");
 }
 
 fn clickhouse_uri(db: &Database, extra: &str) -> String {
@@ -260,6 +301,62 @@ fn clickhouse_info_write_read_and_a_failure_midway() {
     let (code, stdout, _) = cli(&clickhouse_uri(&db, ""), &["info"]);
     assert_eq!(code, 0);
     assert!(stdout.contains("\"ClickHouse\""), "{stdout}");
+    let uri = |hosts: &str, extra: &str| {
+        format!(
+            "https://default:{CLICKHOUSE_PASSWORD}@{hosts}/?ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}{extra}",
+            fx("ca.pem"),
+            fx("client.pem"),
+            fx("client.key")
+        )
+    };
+    dead_host_check_and_idle_pause(uri, db.port, "/ping");
+}
+
+/// A large ClickHouse result through the CLI, in constant memory: 20
+/// million rows (about 159 MB of TSV) counted on the way out.
+#[test]
+fn a_large_clickhouse_result_in_constant_memory() {
+    use std::io::Read;
+    let db = clickhouse();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_httpdb"))
+        .env_remove("HTTPDB_URL")
+        .args(["--uri", &clickhouse_uri(&db, "")])
+        .args([
+            "post",
+            "/",
+            "-d",
+            "SELECT number FROM system.numbers LIMIT 20000000",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let counted = std::thread::spawn(move || {
+        let (mut bytes, mut lines, mut buf) = (0u64, 0u64, vec![0u8; 1 << 16]);
+        loop {
+            let n = stdout.read(&mut buf).unwrap();
+            if n == 0 {
+                return (bytes, lines);
+            }
+            bytes += n as u64;
+            lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+    });
+    let ended = crate::support::binary::wait_with_rss(child);
+    let (bytes, lines) = counted.join().unwrap();
+    eprintln!(
+        "20M rows: {bytes} bytes, peak RSS {} KiB",
+        ended.max_rss_kib
+    );
+    assert_eq!(ended.code, Some(0));
+    assert_eq!(lines, 20_000_000);
+    assert!(bytes > 150_000_000, "{bytes}");
+    assert!(
+        ended.max_rss_kib < 32 * 1024,
+        "peak RSS {} KiB",
+        ended.max_rss_kib
+    );
 }
 
 /// pouchdb-server, the CouchDB API, behind the tests' nginx for TLS.
@@ -306,4 +403,12 @@ fn pouchdb_behind_nginx_info_write_read_and_an_idle_pause() {
     std::thread::sleep(std::time::Duration::from_secs(6));
     assert_eq!(direct.get("/shop/apple").unwrap().status(), 200);
     assert!(direct.dead_hosts().is_empty());
+    // Through nginx: a dead first host, and check.
+    let uri = |hosts: &str, extra: &str| {
+        format!(
+            "https://{hosts}/backend/?ssl_ca_certs={}{extra}",
+            fx("ca.pem")
+        )
+    };
+    dead_host_check_and_idle_pause(uri, nginx.tls, "/shop/apple");
 }

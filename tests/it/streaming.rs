@@ -5,10 +5,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::support::binary::wait_with_rss;
 use crate::support::nginx::Nginx;
 use crate::support::server::*;
 use httpdb::{Client, Error, Method, TimeoutPhase};
@@ -27,39 +28,6 @@ fn cli(server: &TestServer, args: &[&str]) -> Command {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd
-}
-
-/// How a child ended and its peak resident set size.
-struct Ended {
-    code: Option<i32>,
-    max_rss_kib: u64,
-}
-
-/// Waits for `child`, watching its peak RSS (`VmHWM` in /proc, read every
-/// 10 ms while it runs; the peak only grows). Not `wait4`'s `ru_maxrss`:
-/// Linux counts in it the parent's memory at the fork, here the whole test
-/// process.
-fn wait_with_rss(mut child: Child) -> Ended {
-    let status_file = format!("/proc/{}/status", child.id());
-    let mut peak = 0u64;
-    let status = loop {
-        if let Ok(text) = std::fs::read_to_string(&status_file) {
-            let hwm = text
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
-            peak = peak.max(hwm.unwrap_or(0));
-        }
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        thread::sleep(Duration::from_millis(10));
-    };
-    assert!(peak > 0, "no VmHWM was read from {status_file}");
-    Ended {
-        code: status.code(),
-        max_rss_kib: peak,
-    }
 }
 
 fn read_all(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<Vec<u8>> {

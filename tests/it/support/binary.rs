@@ -1,8 +1,12 @@
-//! Finding the server binaries the tests start.
+//! Finding the server binaries the tests start, and watching the memory
+//! of the ones they run.
 
 #![allow(dead_code)]
 
 use std::path::PathBuf;
+use std::process::Child;
+use std::thread;
+use std::time::Duration;
 
 /// The binary `name`: the path in environment variable `env` if set, else
 /// the first `name` on PATH, else `fallback` (where Debian installs it).
@@ -19,4 +23,37 @@ pub fn find(env: &str, name: &str, fallback: &str) -> PathBuf {
         }
     }
     PathBuf::from(fallback)
+}
+
+/// How a child ended and its peak resident set size.
+pub struct Ended {
+    pub code: Option<i32>,
+    pub max_rss_kib: u64,
+}
+
+/// Waits for `child`, watching its peak RSS (`VmHWM` in /proc, read every
+/// 10 ms while it runs; the peak only grows). Not `wait4`'s `ru_maxrss`:
+/// Linux counts in it the parent's memory at the fork, here the whole test
+/// process.
+pub fn wait_with_rss(mut child: Child) -> Ended {
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file) {
+            let hwm = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok());
+            peak = peak.max(hwm.unwrap_or(0));
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    assert!(peak > 0, "no VmHWM was read from {status_file}");
+    Ended {
+        code: status.code(),
+        max_rss_kib: peak,
+    }
 }
