@@ -40,6 +40,8 @@ for line in sys.stdin:
   [ -x "$LOOP" ] || { log "could not build benches/client_loop.rs"; exit 1; }
   cargo build --release --quiet --manifest-path "$ROOT/benches/baseline/Cargo.toml"
   BARE=$ROOT/benches/baseline/target/release/bare-ureq
+  REQWEST=$ROOT/benches/baseline/target/release/reqwest-blocking
+  FLOOR=$ROOT/benches/baseline/target/release/floor
   CLI=$ROOT/target/release/httpdb
 }
 

@@ -14,6 +14,10 @@
 #   urllib3     urllib3.PoolManager in a throwaway virtualenv
 #   crate       crate-python's crate.client.http.Client._request (failover
 #               logic included), same virtualenv
+#   by IP       httpdb, bare ureq, reqwest blocking (rustls with ring,
+#               HTTP/1.1) and the floor (benches/baseline/src/floor.rs: one
+#               rustls connection, a fixed request, Content-Length body) to
+#               https://127.0.0.1, so that no client pays a name lookup
 # then:
 #   callgrind   instructions per request ((Ir(N) - Ir(1)) / N) for httpdb,
 #               bare ureq and curl; a resumed reconnect against a full
@@ -115,6 +119,10 @@ NGINX_PID=$!
 wait_port "$PORT" || { log "nginx did not come up"; cat "$WORK/nginx/error.log" >&2; exit 1; }
 URL="https://localhost:$PORT/"
 URI="https://localhost:$PORT/?ssl_cert_reqs=CERT_REQUIRED&ssl_ca_certs=$FIX/ca.pem&ssl_certfile=$FIX/client.pem&ssl_keyfile=$FIX/client.key"
+# By IP address: no client pays a name lookup (ureq resolves on every
+# request; httpdb caches lookups for 5 s).
+URL_IP="https://127.0.0.1:$PORT/"
+URI_IP="https://127.0.0.1:$PORT/?ssl_cert_reqs=CERT_REQUIRED&ssl_ca_certs=$FIX/ca.pem&ssl_certfile=$FIX/client.pem&ssl_keyfile=$FIX/client.key"
 TLSARGS=(--ca "$FIX/ca.pem" --cert "$FIX/client.pem" --key "$FIX/client.key")
 CURLARGS=(-s --fail --cacert "$FIX/ca.pem" --cert "$FIX/client.pem" --key "$FIX/client.key")
 curl "${CURLARGS[@]}" -o /dev/null "$URL" || { log "nginx on $PORT does not answer curl"; cat "$WORK/nginx/error.log" >&2; exit 1; }
@@ -184,6 +192,16 @@ for r in $(seq "$ROUNDS"); do
   echo -e "httpdb\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
   out=$("$BARE" "$URL" "$N" "${TLSARGS[@]}")
   echo -e "bare ureq\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
+  # The same by IP address, and the peers a Rust user would pick: reqwest
+  # blocking, and the floor (one rustls connection, a fixed request).
+  out=$("$LOOP" "$URI_IP" "$N")
+  echo -e "httpdb by IP\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
+  out=$("$BARE" "$URL_IP" "$N" "${TLSARGS[@]}")
+  echo -e "bare ureq by IP\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
+  out=$("$REQWEST" "$URL_IP" "$N" "${TLSARGS[@]}")
+  echo -e "reqwest blocking by IP\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
+  out=$("$FLOOR" "$URL_IP" "$N" "${TLSARGS[@]}")
+  echo -e "floor (minimal rustls) by IP\t$r\t$(field wall_ns <<<"$out")\t$(field cpu_ns <<<"$out")" >>"$TSV"
   # The same with httpdb's timeouts: with a resolve timeout ureq looks the
   # host up in a new thread on every request.
   out=$("$BARE" "$URL" "$N" "${TLSARGS[@]}" --timeouts)
@@ -392,23 +410,25 @@ L.append("")
 L.append(f"- date: {E['DATE']}")
 L.append(f"- machine: {E['MACHINE']}")
 L.append(f"- versions: {E['VERSIONS']}")
-L.append(f"- workload: {N} sequential keep-alive `GET /` per round over loopback TLS to nginx (1 worker, `ssl_verify_client on`), CA file + client certificate, {rounds} rounds interleaved httpdb, bare ureq, curl, urllib3, crate-python; medians")
+L.append(f"- workload: {N} sequential keep-alive `GET /` per round over loopback TLS to nginx (1 worker, `ssl_verify_client on`), CA file + client certificate, {rounds} rounds interleaved httpdb, bare ureq, curl, urllib3, crate-python, and by IP address httpdb, bare ureq, reqwest blocking (rustls, ring) and the floor (one rustls connection, a fixed request); medians. The run in the repository is a short one (N=2000, callgrind N=300) on a loaded machine; #16 is open")
 L.append(f"- load average (1 min) before {E['LOAD_BEFORE']}, after {E['LOAD_AFTER']}, before the cold-CLI runs {E['COLD_LOAD']}" + (" — **above 1.5: the timings are PROVISIONAL**" if provisional else ""))
 L.append("")
 L.append("## Throughput")
 L.append("")
 L.append("| client | req/s (median) | per round | httpdb / client | client CPU us/req | target | |")
 L.append("|---|---:|---|---:|---:|---|---|")
-targets = {"bare ureq": (0.95, "httpdb >= 0.95x its req/s"), "curl": (2.0, "httpdb >= 2x"), "urllib3": (5.0, "httpdb >= 5x"), "crate-python": (5.0, "httpdb >= 5x")}
-for name in ["httpdb", "bare ureq", "curl", "urllib3", "crate-python", "bare ureq + httpdb's timeouts", "bare ureq + timeouts but resolve"]:
+targets = {"bare ureq by IP": (1.0, "httpdb >= 1.0x"), "reqwest blocking by IP": (2.0, "httpdb >= 2x"), "floor (minimal rustls) by IP": (0.85, "httpdb >= 0.85x"), "bare ureq": (0.95, "httpdb >= 0.95x its req/s"), "curl": (2.0, "httpdb >= 2x"), "urllib3": (5.0, "httpdb >= 5x"), "crate-python": (5.0, "httpdb >= 5x")}
+# The by-IP rows compare with httpdb by IP.
+hip = med.get("httpdb by IP", float("nan"))
+for name in ["httpdb", "bare ureq", "curl", "urllib3", "crate-python", "httpdb by IP", "bare ureq by IP", "reqwest blocking by IP", "floor (minimal rustls) by IP", "bare ureq + httpdb's timeouts", "bare ureq + timeouts but resolve"]:
     if name not in med:
         continue
     m = med[name]
-    r = h / m
+    r = (hip if name.endswith("by IP") else h) / m
     per = " ".join(f"{x:.0f}" for x in rows[name]["rps"])
     c = f"{cpu[name]:.1f}" if name in cpu else "-"
-    if name == "httpdb":
-        L.append(f"| httpdb | {m:.0f} | {per} | 1 | {c} | | |")
+    if name in ("httpdb", "httpdb by IP"):
+        L.append(f"| {name} | {m:.0f} | {per} | 1 | {c} | | |")
     elif name not in targets:
         L.append(f"| {name} | {m:.0f} | {per} | {r:.2f} | {c} | (diagnosis, no target) | |")
     else:
