@@ -822,8 +822,18 @@ fn checked_path(path: &str) -> Result<&str> {
     let route = path.split('?').next().unwrap_or(path);
     let mut depth: usize = 0;
     for segment in route.split('/') {
-        let dots = segment.to_ascii_lowercase().replace("%2e", ".");
-        match dots.as_str() {
+        // Only a short segment of dots (`..`, `%2e%2E`) can climb: the
+        // others are taken as they are, without an allocation per request.
+        let maybe_dots = segment.len() <= 6
+            && segment
+                .bytes()
+                .all(|b| matches!(b, b'.' | b'%' | b'2' | b'e' | b'E'));
+        let dots = if maybe_dots {
+            std::borrow::Cow::Owned(segment.to_ascii_lowercase().replace("%2e", "."))
+        } else {
+            std::borrow::Cow::Borrowed(segment)
+        };
+        match dots.as_ref() {
             "" | "." => {}
             ".." => {
                 depth = depth.checked_sub(1).ok_or_else(|| {
@@ -963,6 +973,9 @@ fn scrubber(settings: &Settings) -> Scrubber {
 /// already names it.
 fn with_default_params(path: &mut String, params: &[(String, Secret)]) {
     use percent_encoding::utf8_percent_encode;
+    if params.is_empty() {
+        return;
+    }
     let given: Vec<String> = path
         .split_once('?')
         .map(|(_, query)| {
