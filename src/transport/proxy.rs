@@ -170,10 +170,15 @@ impl Routes {
         }
     }
 
-    /// The route of a request URI.
-    fn route_of(&self, uri: &Uri) -> Route<'_> {
+    /// The proxy in front of a request URI, if any. On every request
+    /// (the resolver asks), so without an allocation when no proxy is set.
+    pub fn proxied_uri(&self, uri: &Uri) -> Option<&Proxy> {
         let https = uri.scheme_str() == Some("https");
-        self.route(https, uri.host().unwrap_or_default())
+        let proxy = if https { &self.https } else { &self.http };
+        let proxy = proxy.as_ref()?;
+        let host = uri.host().unwrap_or_default();
+        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+        (!self.no_proxy.iter().any(|entry| excepts(entry, &host))).then_some(proxy)
     }
 }
 
@@ -244,7 +249,7 @@ impl<In: Transport> Connector<In> for ProxyConnector {
         if let Some(transport) = chained {
             return Ok(Some(Either::A(transport)));
         }
-        let Route::Via(proxy) = self.routes.route_of(details.uri) else {
+        let Some(proxy) = self.routes.proxied_uri(details.uri) else {
             return Ok(None);
         };
         let name = proxy.url.authority();

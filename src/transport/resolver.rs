@@ -16,7 +16,7 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
-use super::proxy::{Route, Routes};
+use super::proxy::Routes;
 
 /// How long a successful lookup is reused. Short, so that a changed DNS
 /// record is seen within seconds; a failed lookup is never cached.
@@ -40,10 +40,7 @@ impl Resolver for HostResolver {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        if let Route::Via(_) = self.routes.route(
-            uri.scheme_str() == Some("https"),
-            uri.host().unwrap_or_default(),
-        ) {
+        if self.routes.proxied_uri(uri).is_some() {
             return Ok(self.inner.empty());
         }
         let key = uri.authority().map(|a| a.as_str()).unwrap_or_default();

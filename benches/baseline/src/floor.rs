@@ -17,6 +17,10 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 
+mod common;
+
+use common::{Args, thread_cpu_ns};
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("floor: {e}");
@@ -25,20 +29,13 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let (mut url, mut n, mut ca, mut cert, mut key) = (None, None, None, None, None);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--ca" => ca = args.next(),
-            "--cert" => cert = args.next(),
-            "--key" => key = args.next(),
-            _ if url.is_none() => url = Some(arg),
-            _ if n.is_none() => n = Some(arg.parse::<usize>()?),
-            _ => return Err(format!("unexpected argument {arg}").into()),
-        }
-    }
-    let url = url.ok_or("usage: floor URL N --ca CA --cert CERT --key KEY")?;
-    let n = n.unwrap_or(1);
+    let Args {
+        url,
+        n,
+        ca,
+        cert,
+        key,
+    } = Args::parse("floor URL N --ca CA --cert CERT --key KEY")?;
     let rest = url.strip_prefix("https://").ok_or("an https:// URL")?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -108,7 +105,8 @@ fn one(
         .lines()
         .find_map(|l| {
             let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length").then(|| value.trim().parse().ok())?
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
         })
         .ok_or("no Content-Length")?;
     let mut have = filled - head_end;
@@ -120,11 +118,4 @@ fn one(
         have += n;
     }
     Ok(length)
-}
-
-fn thread_cpu_ns() -> u128 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
 }

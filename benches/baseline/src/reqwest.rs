@@ -8,6 +8,10 @@
 
 use std::time::Instant;
 
+mod common;
+
+use common::{Args, thread_cpu_ns};
+
 fn main() {
     if let Err(e) = run() {
         eprintln!("reqwest-blocking: {e}");
@@ -16,26 +20,20 @@ fn main() {
 }
 
 fn run() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let (mut url, mut n, mut ca, mut cert, mut key) = (None, None, None, None, None);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--ca" => ca = args.next(),
-            "--cert" => cert = args.next(),
-            "--key" => key = args.next(),
-            _ if url.is_none() => url = Some(arg),
-            _ if n.is_none() => n = Some(arg.parse::<usize>()?),
-            _ => return Err(format!("unexpected argument {arg}").into()),
-        }
-    }
-    let url = url.ok_or("usage: reqwest-blocking URL N --ca CA --cert CERT --key KEY")?;
-    let n = n.unwrap_or(1);
+    let Args {
+        url,
+        n,
+        ca,
+        cert,
+        key,
+    } = Args::parse("reqwest-blocking URL N --ca CA --cert CERT --key KEY")?;
     let mut builder = reqwest::blocking::Client::builder()
         .use_rustls_tls()
         .http1_only()
         .tls_built_in_root_certs(false);
     if let Some(ca) = ca {
-        builder = builder.add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(ca)?)?);
+        builder =
+            builder.add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(ca)?)?);
     }
     if let Some(cert) = cert {
         let mut pem = std::fs::read(&cert)?;
@@ -60,11 +58,4 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let cpu = thread_cpu_ns().saturating_sub(cpu0);
     println!("n={n} wall_ns={wall} cpu_ns={cpu} bytes={bytes}");
     Ok(())
-}
-
-fn thread_cpu_ns() -> u128 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
 }
