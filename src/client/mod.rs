@@ -371,13 +371,14 @@ impl Client {
                 join(&inner.base, &request.path)
             };
             let from = format!("{}{path}", here.url());
+            // A location may echo the query, credentials in it included.
             let refuse = |to: String, reason: String| Error::Redirect {
-                from: from.clone(),
-                to,
+                from: inner.scrubber.scrub(&from),
+                to: inner.scrubber.scrub(&to),
                 reason,
             };
             let (next, next_path) = redirect::resolve(&here, &path, &location)
-                .map_err(|why| refuse(inner.scrubber.scrub(&location), why))?;
+                .map_err(|why| refuse(location.clone(), why))?;
             let to = format!("{}{next_path}", next.url());
             if here.https && !next.https {
                 return Err(refuse(
@@ -410,7 +411,9 @@ impl Client {
                     .retain(|(name, _)| !name.as_str().starts_with("content-"));
             }
             log::info!(
-                "{from}: {method} {to} (redirect {} of at most {max})",
+                "{}: {method} {} (redirect {} of at most {max})",
+                inner.scrubber.scrub(&from),
+                inner.scrubber.scrub(&to),
                 hops + 1
             );
             request.method = method;
