@@ -184,6 +184,21 @@ impl std::fmt::Debug for TcpTransport {
     }
 }
 
+/// Whether the socket's timeout `current` may stay for a wanted `want`:
+/// equal, or within 1% and 10 ms of it either way. Under a call's deadline
+/// the wanted timeout is what remains of it, a little less at every read:
+/// setting it each time cost a system call per read and per write. The
+/// slack lets a read end at most 10 ms past the deadline, or 1% before it.
+fn close_enough(current: Option<Duration>, want: Option<Duration>) -> bool {
+    match (current, want) {
+        (Some(current), Some(want)) => {
+            let slack = (want / 100).min(Duration::from_millis(10));
+            current.abs_diff(want) <= slack
+        }
+        (current, want) => current == want,
+    }
+}
+
 /// The I/O error for a read or write that ran out of time, as ureq's
 /// timeout of `reason`.
 fn timed_out(e: io::Error, reason: ureq::Timeout) -> ureq::Error {
@@ -204,7 +219,7 @@ impl Transport for TcpTransport {
             return Err(ureq::Error::Timeout(timeout.reason));
         }
         let limit = timeout.not_zero().map(|d| *d);
-        if limit != self.write_timeout {
+        if !close_enough(self.write_timeout, limit) {
             self.stream.set_write_timeout(limit)?;
             self.write_timeout = limit;
         }
@@ -220,7 +235,7 @@ impl Transport for TcpTransport {
             return Err(ureq::Error::Timeout(timeout.reason));
         }
         let limit = timeout.not_zero().map(|d| *d);
-        if limit != self.read_timeout {
+        if !close_enough(self.read_timeout, limit) {
             self.stream.set_read_timeout(limit)?;
             self.read_timeout = limit;
         }
@@ -288,6 +303,20 @@ mod tests {
         let plain = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         SocketOptions::default().apply(&plain).unwrap();
         assert!(!SockRef::from(&plain).keepalive().unwrap());
+    }
+
+    #[test]
+    fn socket_timeouts_are_set_again_only_when_they_move() {
+        let ms = |n: u64| Some(Duration::from_millis(n));
+        assert!(close_enough(ms(30_000), ms(29_995)));
+        assert!(close_enough(ms(29_995), ms(30_000)));
+        assert!(!close_enough(ms(30_000), ms(29_900)));
+        // A short timeout keeps a short slack: 1% of 300 ms.
+        assert!(close_enough(ms(300), ms(298)));
+        assert!(!close_enough(ms(300), ms(290)));
+        assert!(!close_enough(None, ms(300)));
+        assert!(!close_enough(ms(300), None));
+        assert!(close_enough(None, None));
     }
 
     #[test]
