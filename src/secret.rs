@@ -17,6 +17,15 @@ use zeroize::Zeroize;
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 
+/// The base64 of `user:password`, as `Authorization: Basic` and
+/// `Proxy-Authorization: Basic` carry it: the one encoding of basic
+/// credentials, also handed to the scrubber.
+pub(crate) fn basic_credential(user: &str, password: Option<&Secret>) -> Secret {
+    use base64::Engine;
+    let pair = Secret::new(format!("{user}:{}", password.map_or("", Secret::expose)));
+    Secret::new(base64::engine::general_purpose::STANDARD.encode(pair.expose()))
+}
+
 impl Secret {
     /// Wraps `text` as a secret.
     pub fn new(text: impl Into<String>) -> Self {

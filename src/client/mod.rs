@@ -25,7 +25,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -34,7 +33,7 @@ use ureq::http::uri::{Authority, PathAndQuery, Scheme};
 use ureq::http::{HeaderValue, Uri};
 
 use crate::error::{Cause, Error, Result, TimeoutPhase};
-use crate::secret::{Scrubber, Secret};
+use crate::secret::{Scrubber, Secret, basic_credential};
 use crate::server_info::{self, ServerInfo};
 use crate::settings::Settings;
 use crate::tls;
@@ -884,15 +883,10 @@ fn authorization(settings: &Settings) -> Result<Option<HeaderValue>> {
             settings.api_key().map_or("", |k| k.expose())
         )),
         (Some(token), _) => Secret::new(format!("Bearer {}", token.expose())),
-        (None, Some(user)) => {
-            let pair = Secret::new(format!(
-                "{user}:{}",
-                settings.password().map_or("", |p| p.expose())
-            ));
-            let encoded =
-                Secret::new(base64::engine::general_purpose::STANDARD.encode(pair.expose()));
-            Secret::new(format!("Basic {}", encoded.expose()))
-        }
+        (None, Some(user)) => Secret::new(format!(
+            "Basic {}",
+            basic_credential(user, settings.password()).expose()
+        )),
         (None, None) => return Ok(None),
     };
     // Base64 is always a valid header value; a token may not be. The
@@ -961,13 +955,7 @@ fn scrubber(settings: &Settings) -> Scrubber {
     )
     .collect();
     if let Some(user) = settings.username() {
-        let pair = Secret::new(format!(
-            "{user}:{}",
-            settings.password().map_or("", |p| p.expose())
-        ));
-        secrets.push(Secret::new(
-            base64::engine::general_purpose::STANDARD.encode(pair.expose()),
-        ));
+        secrets.push(basic_credential(user, settings.password()));
     }
     Scrubber::new(secrets)
 }

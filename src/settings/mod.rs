@@ -579,20 +579,20 @@ impl Settings {
             .map(|(name, _)| format!("param.{name}"))
             .collect();
         for ((name, value), key) in self.params.iter().zip(&param_keys) {
-            let value = if options::is_secret_param(name) {
-                show(value)
+            let value = if secrets {
+                value.expose()
             } else {
-                value.expose().to_string()
+                shown_param(name, value)
             };
-            query.push((key, value));
+            query.push((key, value.to_string()));
         }
         for ((name, value), key) in self.headers.iter().zip(&header_keys) {
-            let value = if options::is_secret_header(name) {
-                show(value)
+            let value = if secrets {
+                value.expose()
             } else {
-                value.expose().to_string()
+                shown_header(name, value)
             };
-            query.push((key, value));
+            query.push((key, value.to_string()));
         }
         let durations = [
             (
@@ -733,14 +733,12 @@ impl Settings {
             "token": masked(&self.token),
             "api_key": masked(&self.api_key),
             "app_name": self.app_name,
-            "params": self.params.iter().map(|(name, value)| {
-                let value = if options::is_secret_param(name) { "***" } else { value.expose() };
-                (name.clone(), serde_json::Value::from(value))
-            }).collect::<serde_json::Map<_, _>>(),
-            "headers": self.headers.iter().map(|(name, value)| {
-                let value = if options::is_secret_header(name) { "***" } else { value.expose() };
-                (name.clone(), serde_json::Value::from(value))
-            }).collect::<serde_json::Map<_, _>>(),
+            "params": self.params.iter()
+                .map(|(name, value)| (name.clone(), shown_param(name, value).into()))
+                .collect::<serde_json::Map<_, _>>(),
+            "headers": self.headers.iter()
+                .map(|(name, value)| (name.clone(), shown_header(name, value).into()))
+                .collect::<serde_json::Map<_, _>>(),
             "ssl_pem_passphrase": masked(&self.passphrase),
             "connect_timeout_ms": millis(self.connect_timeout),
             "timeout_ms": millis(self.timeout),
@@ -775,6 +773,24 @@ impl Settings {
             "ssl_max_protocol_version": self.max_tls.as_str(),
             "uri": self.to_uri(),
         })
+    }
+}
+
+/// A default query parameter's value as shown: `***` for a credential.
+fn shown_param<'a>(name: &str, value: &'a Secret) -> &'a str {
+    if options::is_secret_param(name) {
+        "***"
+    } else {
+        value.expose()
+    }
+}
+
+/// A default header's value as shown: `***` for a credential.
+fn shown_header<'a>(name: &str, value: &'a Secret) -> &'a str {
+    if options::is_secret_header(name) {
+        "***"
+    } else {
+        value.expose()
     }
 }
 
@@ -858,14 +874,7 @@ impl fmt::Debug for Settings {
                 &self
                     .params
                     .iter()
-                    .map(|(name, value)| {
-                        let value = if options::is_secret_param(name) {
-                            "***"
-                        } else {
-                            value.expose()
-                        };
-                        format!("{name}={value}")
-                    })
+                    .map(|(name, value)| format!("{name}={}", shown_param(name, value)))
                     .collect::<Vec<_>>(),
             )
             .field(
@@ -873,14 +882,7 @@ impl fmt::Debug for Settings {
                 &self
                     .headers
                     .iter()
-                    .map(|(name, value)| {
-                        let value = if options::is_secret_header(name) {
-                            "***"
-                        } else {
-                            value.expose()
-                        };
-                        format!("{name}: {value}")
-                    })
+                    .map(|(name, value)| format!("{name}: {}", shown_header(name, value)))
                     .collect::<Vec<_>>(),
             )
             .field("max_retries", &self.max_retries())

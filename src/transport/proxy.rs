@@ -11,7 +11,6 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use base64::Engine;
 use ureq::http::Uri;
 use ureq::unversioned::resolver::Resolver;
 use ureq::unversioned::transport::{
@@ -21,7 +20,7 @@ use ureq::unversioned::transport::{
 use super::tcp::{SocketOptions, TcpTransport};
 use super::wire::clamp;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
+use crate::secret::{Secret, basic_credential};
 use crate::settings::{ProxyChoice, ProxyUrl, Settings};
 
 /// A proxy in effect, and where it came from (`proxy=` or a variable).
@@ -36,14 +35,8 @@ pub(crate) struct Proxy {
 impl Proxy {
     fn new(url: ProxyUrl, source: String) -> Proxy {
         let authorization = url.username.as_ref().map(|user| {
-            let pair = Secret::new(format!(
-                "{user}:{}",
-                url.password.as_ref().map_or("", |p| p.expose())
-            ));
-            Secret::new(format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(pair.expose())
-            ))
+            let credential = basic_credential(user, url.password.as_ref());
+            Secret::new(format!("Basic {}", credential.expose()))
         });
         Proxy {
             url,
