@@ -183,6 +183,8 @@ struct Watch {
     /// The current mark was made between these two instants: the start of
     /// the request that made it and the check after it.
     mark: Option<(Instant, Instant)>,
+    /// When the previous request started.
+    previous_start: Option<Instant>,
 }
 
 impl Watch {
@@ -194,6 +196,7 @@ impl Watch {
             first_dead: None,
             marks_seen: 0,
             mark: None,
+            previous_start: None,
         }
     }
 
@@ -202,6 +205,7 @@ impl Watch {
     fn after(&mut self, client: &Client, started: Instant, host: &str) {
         self.requests += 1;
         let n = self.requests;
+        let previous_start = self.previous_start.replace(started).unwrap_or(started);
         let dead_hosts = client.dead_hosts();
         let dead = dead_hosts.contains(&self.victim);
         let now = Instant::now();
@@ -228,11 +232,14 @@ impl Watch {
                 self.mark = Some((started, now));
             }
             // Still listed; if the old mark had surely lapsed before this
-            // request started, this request renewed it.
-            (Some((_, made_by)), true) => {
+            // request started, it was renewed: by this request or by the
+            // one before, which may have run past the lapse. The renewal
+            // came after both the previous request's start and the lapse.
+            (Some((made_after, made_by)), true) => {
                 if started.duration_since(made_by) >= RETRY_INTERVAL {
                     self.marks_seen += 1;
-                    self.mark = Some((started, now));
+                    let renewed_after = (made_after + RETRY_INTERVAL).max(previous_start);
+                    self.mark = Some((renewed_after, now));
                 }
             }
             // Live again: only once retry_interval has passed since the mark.
