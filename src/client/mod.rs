@@ -63,8 +63,8 @@ struct Inner {
     settings: Settings,
     agent: ureq::Agent,
     tls: Option<Arc<rustls::ClientConfig>>,
-    /// `scheme://host:port/base` for each host, built once.
-    targets: Vec<(Scheme, Authority)>,
+    /// Where each host's requests go, built once.
+    targets: Vec<Endpoint>,
     /// The URI's base path without its trailing slash (`` or `/db`).
     base: String,
     /// `host:port` for each host, for errors and logs.
@@ -189,7 +189,7 @@ impl Client {
                 let authority = Authority::try_from(name.as_str()).map_err(|e| {
                     Error::config("host", format!("host {name} cannot be used in a URL: {e}"))
                 })?;
-                Ok((scheme.clone(), authority))
+                Endpoint::new(scheme.clone(), authority)
             })
             .collect::<Result<Vec<_>>>()?;
         let authorization = authorization(&settings)?;
@@ -442,14 +442,14 @@ impl Client {
                 format!("redirect to {} cannot be used: {e}", origin.url()),
             )
         })?;
+        let scheme = if origin.https {
+            Scheme::HTTPS
+        } else {
+            Scheme::HTTP
+        };
         Ok(Some(Target {
             origin: origin.clone(),
-            scheme: if origin.https {
-                Scheme::HTTPS
-            } else {
-                Scheme::HTTP
-            },
-            authority,
+            endpoint: Endpoint::new(scheme, authority)?,
         }))
     }
 
@@ -480,8 +480,8 @@ impl Client {
                 None => &inner.names[i],
             };
             let to = match &foreign {
-                Some(target) => (&target.scheme, &target.authority),
-                None => (&inner.targets[i].0, &inner.targets[i].1),
+                Some(target) => &target.endpoint,
+                None => &inner.targets[i],
             };
             let last = n + 1 == allowed;
             let mut fresh = false;
@@ -633,38 +633,42 @@ impl Client {
     fn attempt(
         &self,
         host: &str,
-        (scheme, authority): (&Scheme, &Authority),
+        to: &Endpoint,
         prepared: &Prepared,
         payload: &mut Payload,
         fresh: bool,
         deadline: Instant,
     ) -> std::result::Result<Response, ureq::Error> {
         let mut parts = ureq::http::uri::Parts::default();
-        parts.scheme = Some(scheme.clone());
-        parts.authority = Some(authority.clone());
+        parts.scheme = Some(to.scheme.clone());
+        parts.authority = Some(to.authority.clone());
         parts.path_and_query = Some(prepared.path.clone());
         let uri = Uri::from_parts(parts).map_err(|e| ureq::Error::BadUri(e.to_string()))?;
+        let mut headers = prepared.headers.clone();
+        // Built once per host rather than by ureq on every request; a
+        // request's (or the settings') own Host stays.
+        headers
+            .entry(ureq::http::header::HOST)
+            .or_insert_with(|| to.host.clone());
+        let head = (&prepared.method, uri, headers);
         let answer = match (payload, prepared.gzip) {
             (Payload::File(file), Some(level)) => self.run(
-                prepared,
-                uri,
+                head,
                 ureq::SendBody::from_reader(&mut flate2::read::GzEncoder::new(&*file, level)),
                 fresh,
             ),
             (Payload::Reader(reader), Some(level)) => self.run(
-                prepared,
-                uri,
+                head,
                 ureq::SendBody::from_owned_reader(flate2::read::GzEncoder::new(
                     reader.clone(),
                     level,
                 )),
                 fresh,
             ),
-            (Payload::Bytes(body), _) => self.run(prepared, uri, body.as_slice(), fresh),
-            (Payload::File(file), None) => self.run(prepared, uri, &*file, fresh),
+            (Payload::Bytes(body), _) => self.run(head, body.as_slice(), fresh),
+            (Payload::File(file), None) => self.run(head, &*file, fresh),
             (Payload::Reader(reader), None) => self.run(
-                prepared,
-                uri,
+                head,
                 ureq::SendBody::from_owned_reader(reader.clone()),
                 fresh,
             ),
@@ -673,9 +677,9 @@ impl Client {
             (Payload::Empty, _)
                 if matches!(prepared.method, Method::POST | Method::PUT | Method::PATCH) =>
             {
-                self.run(prepared, uri, &[][..], fresh)
+                self.run(head, &[][..], fresh)
             }
-            (Payload::Empty, _) => self.run(prepared, uri, (), fresh),
+            (Payload::Empty, _) => self.run(head, (), fresh),
         }?;
         log::debug!(
             "{} {} -> {} from {host} ({} connection)",
@@ -695,16 +699,15 @@ impl Client {
 
     fn run<B: ureq::AsSendBody>(
         &self,
-        prepared: &Prepared,
-        uri: Uri,
+        (method, uri, headers): (&Method, Uri, ureq::http::HeaderMap),
         body: B,
         fresh: bool,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
         let agent = &self.inner.agent;
         let mut http = ureq::http::Request::new(body);
-        *http.method_mut() = prepared.method.clone();
+        *http.method_mut() = method.clone();
         *http.uri_mut() = uri;
-        *http.headers_mut() = prepared.headers.clone();
+        *http.headers_mut() = headers;
         if !fresh {
             return agent.run(http);
         }
@@ -796,8 +799,36 @@ impl Client {
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
     origin: redirect::Origin,
+    endpoint: Endpoint,
+}
+
+/// Where one host's requests go: the scheme and authority of their URL,
+/// and the `Host` header they carry.
+#[derive(Debug, Clone)]
+struct Endpoint {
     scheme: Scheme,
     authority: Authority,
+    /// `host`, or `host:port` when the port is not the scheme's default:
+    /// what ureq would write, built once rather than on every request.
+    host: HeaderValue,
+}
+
+impl Endpoint {
+    fn new(scheme: Scheme, authority: Authority) -> Result<Endpoint> {
+        let default = if scheme == Scheme::HTTPS { 443 } else { 80 };
+        let host = match authority.port_u16() {
+            Some(port) if port != default => format!("{}:{port}", authority.host()),
+            _ => authority.host().to_string(),
+        };
+        let host = HeaderValue::from_str(&host).map_err(|e| {
+            Error::config("host", format!("host {host} cannot be a Host header: {e}"))
+        })?;
+        Ok(Endpoint {
+            scheme,
+            authority,
+            host,
+        })
+    }
 }
 
 /// The parts of a request that are the same for every attempt.
@@ -813,7 +844,7 @@ struct Prepared {
 /// one written: a `#` (everything after it would be cut as a fragment) or
 /// `..` segments that climb above the base path.
 fn checked_path(path: &str) -> Result<&str> {
-    if path.contains('#') {
+    if path.as_bytes().contains(&b'#') {
         return Err(Error::config(
             "path",
             format!(
@@ -822,11 +853,15 @@ fn checked_path(path: &str) -> Result<&str> {
         ));
     }
     let route = path.split('?').next().unwrap_or(path);
+    // Only a `.` or a `%2e` can climb: most paths end here.
+    if !route.bytes().any(|b| b == b'.' || b == b'%') {
+        return Ok(path);
+    }
     let mut depth: usize = 0;
     for segment in route.split('/') {
         // Only a short segment of dots (`..`, `%2e%2E`) can climb: the
         // others are taken as they are, without an allocation per request.
-        let maybe_dots = segment.len() <= 6
+        let maybe_dots = (1..=6).contains(&segment.len())
             && segment
                 .bytes()
                 .all(|b| matches!(b, b'.' | b'%' | b'2' | b'e' | b'E'));

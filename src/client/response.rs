@@ -135,7 +135,13 @@ impl Response {
     }
     /// The body's length as the server announced it (`Content-Length`).
     pub fn content_length(&self) -> Option<u64> {
-        self.header("content-length")?.trim().parse().ok()
+        self.headers
+            .get(ureq::http::header::CONTENT_LENGTH)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
     }
     /// Bytes of the body read so far.
     pub fn received(&self) -> u64 {
@@ -153,13 +159,14 @@ impl Response {
     /// when the body breaks off (a reset, a timeout), holding the cause.
     pub fn bytes(mut self) -> Result<Vec<u8>> {
         let limit = self.client.inner.settings.max_body_size();
-        if let Some(length) = self.content_length().filter(|n| *n > limit) {
+        let length = self.content_length();
+        if let Some(length) = length.filter(|n| *n > limit) {
             return Err(self.too_large(Some(length)));
         }
         let _deadline = wire::deadline(Some(self.deadline));
         // Sized from Content-Length (up to 1 MiB, whatever a server
         // claims), so a typical answer is read without regrowing.
-        let hint = self.content_length().unwrap_or(0).min(1 << 20) as usize;
+        let hint = length.unwrap_or(0).min(1 << 20) as usize;
         let mut body = Vec::with_capacity(hint);
         let read = (&mut self)
             .take(limit.saturating_add(1))
