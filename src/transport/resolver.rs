@@ -5,9 +5,15 @@
 //! ureq resolves the host of every request, pooled connection or not, and
 //! with a resolve timeout it does so in a new thread: without the cache
 //! that lookup was a third of a keep-alive request's cost.
+//!
+//! `localhost` and `*.localhost` are the loopback addresses without asking
+//! the system (RFC 6761, section 6.3), as curl has done since 7.78: no
+//! lookup thread, no file read, and never an answer from DNS for a name
+//! that must stay on this machine.
 
 use std::collections::HashMap;
 use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -43,6 +49,9 @@ impl Resolver for HostResolver {
         if self.routes.proxied_uri(uri).is_some() {
             return Ok(self.inner.empty());
         }
+        if let Some(addrs) = self.loopback(uri, config) {
+            return Ok(addrs);
+        }
         let key = uri.authority().map(|a| a.as_str()).unwrap_or_default();
         if let Some((at, addrs)) = self.lock().get(key)
             && at.elapsed() < LOOKUP_TTL
@@ -73,6 +82,34 @@ impl HostResolver {
         }
     }
 
+    /// 127.0.0.1 and ::1 (as far as `config`'s IP family allows) for
+    /// `localhost` and `*.localhost`, with or without a final dot.
+    fn loopback(&self, uri: &Uri, config: &Config) -> Option<ResolvedSocketAddrs> {
+        let host = uri.host()?;
+        let host = host.strip_suffix('.').unwrap_or(host).as_bytes();
+        const NAME: &[u8] = b"localhost";
+        let local = host.len() >= NAME.len()
+            && host[host.len() - NAME.len()..].eq_ignore_ascii_case(NAME)
+            && (host.len() == NAME.len() || host[host.len() - NAME.len() - 1] == b'.');
+        if !local {
+            return None;
+        }
+        let port = uri.port_u16().or_else(|| match uri.scheme_str()? {
+            "https" => Some(443),
+            "http" => Some(80),
+            _ => None,
+        })?;
+        let both = [
+            SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+            SocketAddr::from((Ipv6Addr::LOCALHOST, port)),
+        ];
+        let mut addrs = self.inner.empty();
+        for addr in config.ip_family().keep_wanted(both.into_iter()) {
+            addrs.push(addr);
+        }
+        (!addrs.is_empty()).then_some(addrs)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, ResolvedSocketAddrs)>> {
         self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -86,7 +123,7 @@ mod tests {
     fn caches_lookups_and_reports_failures_as_not_found() {
         let resolver = HostResolver::default();
         let config = Config::default();
-        let uri: Uri = "https://localhost:4200/".parse().unwrap();
+        let uri: Uri = "https://127.0.0.1:4200/".parse().unwrap();
         let first = resolver
             .resolve(&uri, &config, NextTimeout::default())
             .unwrap();
@@ -104,5 +141,46 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(resolver.lock().len(), 1, "a failed lookup is not cached");
+    }
+
+    #[test]
+    fn localhost_names_are_loopback_without_a_lookup() {
+        let resolver = HostResolver::default();
+        let config = Config::default();
+        let loopback = |port| {
+            vec![
+                SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+                SocketAddr::from((Ipv6Addr::LOCALHOST, port)),
+            ]
+        };
+        for (uri, port) in [
+            ("https://localhost:4200/", 4200),
+            ("https://LocalHost./", 443),
+            ("http://db.localhost/", 80),
+            ("http://a.b.LOCALHOST.:9200/", 9200),
+        ] {
+            let uri: Uri = uri.parse().unwrap();
+            let addrs = resolver
+                .resolve(&uri, &config, NextTimeout::default())
+                .unwrap();
+            assert_eq!(addrs.to_vec(), loopback(port), "{uri}");
+        }
+        assert!(resolver.lock().is_empty(), "nothing was looked up");
+        for other in [
+            "https://notlocalhost/",
+            "https://localhost.example.com/",
+            "https://127.0.0.2/",
+        ] {
+            let uri: Uri = other.parse().unwrap();
+            assert!(resolver.loopback(&uri, &config).is_none(), "{other}");
+        }
+        let v4: Config = Config::builder()
+            .ip_family(ureq::config::IpFamily::Ipv4Only)
+            .build();
+        let uri: Uri = "https://localhost:1/".parse().unwrap();
+        assert_eq!(
+            resolver.loopback(&uri, &v4).unwrap().to_vec(),
+            vec![SocketAddr::from((Ipv4Addr::LOCALHOST, 1))]
+        );
     }
 }

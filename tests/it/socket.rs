@@ -1,5 +1,6 @@
 //! What reaches the client's own socket, seen from outside the process:
-//! TCP keep-alive as the kernel runs it (`ss`, from iproute2).
+//! TCP keep-alive as the kernel runs it (`ss`, from iproute2), and where
+//! `localhost` names connect.
 
 use crate::support::server::*;
 use httpdb::Client;
@@ -46,4 +47,32 @@ fn tcp_keepalive_reaches_the_socket() {
     let crate_python = timer("socket_tcp_keepidle=9").expect("a keep-alive timer");
     assert!((1..=9).contains(&crate_python), "{crate_python}");
     assert_eq!(timer("keepalives=0"), None);
+}
+
+/// `localhost` names are the loopback addresses without a lookup: a name
+/// the system would not resolve (`db.localhost`) reaches a server on
+/// 127.0.0.1, and one on ::1 only (127.0.0.1 refused first); each request
+/// carries the `Host` header ureq would have written, port included.
+#[test]
+fn localhost_names_reach_loopback_without_a_lookup() {
+    for server in [
+        TestServer::https(),
+        TestServer::start(ServerOptions::default().ipv6()),
+    ] {
+        let port = server.port();
+        let client = Client::new(&format!(
+            "https://db.LOCALHOST:{port}/?ssl_ca_certs={}&ssl_assert_hostname=localhost",
+            fx("ca.pem")
+        ))
+        .unwrap();
+        assert_eq!(client.get("/").unwrap().status(), 200);
+        let requests = server.requests();
+        assert_eq!(requests.len(), 1, "{}", server.addr());
+        assert_eq!(
+            requests[0].header("host"),
+            Some(format!("db.localhost:{port}").as_str()),
+            "{}",
+            server.addr()
+        );
+    }
 }
