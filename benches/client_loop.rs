@@ -2,7 +2,7 @@
 //! benches/compare.sh (wall time, callgrind instructions per request) and
 //! for profiling the request hot path.
 //!
-//!     client_loop URI N [keepalive|fresh|build|stream] [PATH]
+//!     client_loop URI N [keepalive|fresh|build|stream|threads] [PATH | T]
 //!
 //! - `keepalive` (default): one client; one warm-up GET (connect and
 //!   handshake), then N timed GETs over the pooled connection. With
@@ -11,6 +11,9 @@
 //! - `fresh`: a new client for every GET: a full handshake each time (the
 //!   client build is inside the timed loop; subtract a `build` run).
 //! - `build`: N client builds from the URI, nothing sent.
+//! - `threads`: T threads share one client (and its pool), each sending one
+//!   warm-up GET and then N / T timed GETs of `/`; prints no CPU time (it is
+//!   spread over the threads).
 //! - `stream`: one GET of PATH, its body copied to stdout as it arrives
 //!   (`Response::copy_to`), for benches/download.sh; prints nothing else.
 //!
@@ -18,6 +21,7 @@
 //! thread's CPU time over the timed loop). Run by `cargo bench` without
 //! arguments it only says how to use it.
 
+use std::sync::Barrier;
 use std::time::Instant;
 
 fn main() {
@@ -37,7 +41,11 @@ fn main() {
         .map(|s| s.parse().expect("N must be a number"))
         .unwrap_or(1);
     let mode = args.get(2).map(String::as_str).unwrap_or("keepalive");
-    let path = args.get(3).map(String::as_str).unwrap_or("/");
+    // The fourth argument is the path, or in `threads` mode the thread count.
+    let (path, threads) = match (mode, args.get(3)) {
+        ("threads", t) => ("/", t.and_then(|t| t.parse().ok()).unwrap_or(8usize).max(1)),
+        (_, p) => (p.map(String::as_str).unwrap_or("/"), 1),
+    };
     let get = |client: &httpdb::Client| -> usize {
         match client.get(path) {
             Ok(response) => match response.bytes() {
@@ -60,6 +68,33 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if mode == "threads" {
+        let client = build();
+        let each = n / threads;
+        let (start, done) = (Barrier::new(threads + 1), Barrier::new(threads + 1));
+        let (wall, bytes) = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (client, start, done) = (&client, &start, &done);
+                    scope.spawn(move || {
+                        get(client);
+                        start.wait();
+                        let bytes: usize = (0..each).map(|_| get(client)).sum();
+                        done.wait();
+                        bytes
+                    })
+                })
+                .collect();
+            start.wait();
+            let t0 = Instant::now();
+            done.wait();
+            let wall = t0.elapsed().as_nanos();
+            let bytes: usize = workers.into_iter().map(|w| w.join().unwrap_or(0)).sum();
+            (wall, bytes)
+        });
+        println!("n={} wall_ns={wall} bytes={bytes}", each * threads);
+        return;
+    }
     if mode == "stream" {
         let client = build();
         let copied = client
@@ -100,7 +135,9 @@ fn main() {
             }
         }
         other => {
-            eprintln!("client_loop: unknown mode {other} (keepalive, fresh, build)");
+            eprintln!(
+                "client_loop: unknown mode {other} (keepalive, fresh, build, stream, threads)"
+            );
             std::process::exit(2);
         }
     }

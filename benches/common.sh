@@ -4,7 +4,7 @@
 # Expects ROOT (the repository) and a `log` function.
 
 # scratch NAME: sets WORK to a fresh directory and, on exit, stops the
-# nginx whose pid is in NGINX_PID and removes WORK.
+# nginx whose pids are in NGINX_PID and removes WORK.
 scratch() {
   WORK=$(mktemp -d "/tmp/httpdb-$1.XXXXXX")
   NGINX_PID=""
@@ -12,7 +12,11 @@ scratch() {
 }
 
 cleanup() {
-  if [ -n "$NGINX_PID" ]; then kill "$NGINX_PID" 2>/dev/null || true; wait "$NGINX_PID" 2>/dev/null || true; fi
+  local pid
+  for pid in $NGINX_PID; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$WORK"
 }
 

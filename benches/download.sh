@@ -11,6 +11,8 @@
 #   httpdb CLI      httpdb get /files/big.bin
 #   httpdb library  benches/client_loop.rs `stream` (Client::get + copy_to)
 #   bare ureq       benches/baseline --stream (ureq's body reader, its own rustls)
+#   bare rustls     benches/baseline floor --stream (one rustls connection,
+#                   the body by Content-Length, 64 KiB reads)
 #   curl            curl -s URL
 # Writes benches/results/download.md. Also run at the end of compare.sh.
 set -euo pipefail
@@ -72,11 +74,12 @@ NGINX_PID=$!
 wait_port "$PORT" || { log "nginx did not come up"; cat "$WORK/nginx/error.log" >&2; exit 1; }
 URL="https://localhost:$PORT/files/big.bin"
 URI="https://localhost:$PORT/?ssl_ca_certs=$FIX/ca.pem&ssl_certfile=$FIX/client.pem&ssl_keyfile=$FIX/client.key"
-NAMES=("httpdb CLI" "httpdb library" "bare ureq" "curl")
+NAMES=("httpdb CLI" "httpdb library" "bare ureq" "bare rustls reader" "curl")
 CMDS=(
   "$CLI --uri $URI get /files/big.bin"
   "$LOOP $URI 1 stream /files/big.bin"
   "$BARE $URL 1 --ca $FIX/ca.pem --cert $FIX/client.pem --key $FIX/client.key --stream"
+  "$FLOOR $URL 1 --ca $FIX/ca.pem --cert $FIX/client.pem --key $FIX/client.key --stream"
   "curl -s --fail --cacert $FIX/ca.pem --cert $FIX/client.pem --key $FIX/client.key $URL"
 )
 TSV=$WORK/download.tsv

@@ -4,9 +4,11 @@
 //! rustls connection (ring), no pool, no URL parsing per request, no
 //! header map. What httpdb's per-request cost is measured against.
 //!
-//!     floor https://HOST:PORT/PATH N --ca CA.pem --cert CLIENT.pem --key CLIENT.key
+//!     floor https://HOST:PORT/PATH N --ca CA.pem --cert CLIENT.pem --key CLIENT.key [--stream]
 //!
-//! Prints, as bare-ureq does: `n=N wall_ns=... cpu_ns=... bytes=...`.
+//! Prints, as bare-ureq does: `n=N wall_ns=... cpu_ns=... bytes=...`. With
+//! `--stream`, one GET whose body goes to stdout as it arrives (the bare
+//! rustls reader of benches/download.sh); nothing else is printed.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -35,7 +37,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         ca,
         cert,
         key,
-    } = Args::parse("floor URL N --ca CA --cert CERT --key KEY")?;
+        stream,
+    } = Args::parse("floor URL N --ca CA --cert CERT --key KEY [--stream]")?;
     let rest = url.strip_prefix("https://").ok_or("an https:// URL")?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
@@ -67,6 +70,9 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\n\r\n").into_bytes();
     let mut buf = vec![0u8; 64 * 1024];
 
+    if stream {
+        return copy_body(&mut tls, &request, &mut buf, &mut std::io::stdout().lock());
+    }
     if n > 1 {
         one(&mut tls, &request, &mut buf)?;
     }
@@ -82,13 +88,34 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// One request and its answer; the body's length.
-fn one(
+/// One request, its body written to `out` as it arrives.
+fn copy_body(
     tls: &mut StreamOwned<ClientConnection, TcpStream>,
     request: &[u8],
     buf: &mut [u8],
-) -> Result<usize, Box<dyn std::error::Error>> {
+    out: &mut impl Write,
+) -> Result<(), Box<dyn std::error::Error>> {
     tls.write_all(request)?;
+    let (head_end, filled, length) = head(tls, buf)?;
+    out.write_all(&buf[head_end..filled])?;
+    let mut have = filled - head_end;
+    while have < length {
+        let n = tls.read(buf)?;
+        if n == 0 {
+            return Err("closed mid-body".into());
+        }
+        out.write_all(&buf[..n])?;
+        have += n;
+    }
+    Ok(out.flush()?)
+}
+
+/// Reads up to the end of the head: where it ends, how much of `buf` is
+/// filled, and the `Content-Length`.
+fn head(
+    tls: &mut StreamOwned<ClientConnection, TcpStream>,
+    buf: &mut [u8],
+) -> Result<(usize, usize, usize), Box<dyn std::error::Error>> {
     let mut filled = 0;
     let head_end = loop {
         let n = tls.read(&mut buf[filled..])?;
@@ -109,6 +136,17 @@ fn one(
                 .then(|| value.trim().parse().ok())?
         })
         .ok_or("no Content-Length")?;
+    Ok((head_end, filled, length))
+}
+
+/// One request and its answer; the body's length.
+fn one(
+    tls: &mut StreamOwned<ClientConnection, TcpStream>,
+    request: &[u8],
+    buf: &mut [u8],
+) -> Result<usize, Box<dyn std::error::Error>> {
+    tls.write_all(request)?;
+    let (head_end, filled, length) = head(tls, buf)?;
     let mut have = filled - head_end;
     while have < length {
         let n = tls.read(buf)?;

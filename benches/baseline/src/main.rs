@@ -3,7 +3,7 @@
 //! baseline that `httpdb::Client` is measured against.
 //!
 //!     bare-ureq URL N --ca CA.pem --cert CLIENT.pem --key CLIENT.key [--print]
-//!               [--timeouts | --timeouts-except-resolve]
+//!               [--timeouts | --timeouts-except-resolve] [--threads T]
 //!
 //! Builds the agent, sends one warm-up GET (connect + handshake) unless N is
 //! 1, then times N GETs (each body read to the end) and prints one line:
@@ -20,8 +20,12 @@
 //! and connect, 30 s for each send and receive phase); with a resolve timeout
 //! ureq's default resolver looks the name up in a new thread, on every
 //! request. `--timeouts-except-resolve` sets all of them but that one.
+//!
+//! `--threads T`: T threads share the agent (and its pool), each sending
+//! one warm-up GET and then N / T timed GETs; prints `n= wall_ns= bytes=`
+//! (no CPU time: it is spread over the threads).
 
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig, parse_pem};
@@ -38,6 +42,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let (mut url, mut n) = (None, None);
     let (mut ca, mut cert, mut key, mut print, mut stream) = (None, None, None, false, false);
     let (mut timeouts, mut resolve_timeout) = (false, false);
+    let mut threads = None;
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--ca" => ca = args.next(),
@@ -45,6 +50,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--key" => key = args.next(),
             "--print" => print = true,
             "--stream" => stream = true,
+            "--threads" => threads = Some(args.next().ok_or("--threads T")?.parse::<usize>()?),
             "--timeouts" => (timeouts, resolve_timeout) = (true, true),
             "--timeouts-except-resolve" => (timeouts, resolve_timeout) = (true, false),
             _ if url.is_none() => url = Some(arg),
@@ -117,6 +123,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
 
+    if let Some(threads) = threads {
+        return shared(&agent, &url, n, threads.max(1));
+    }
+
     if n > 1 {
         // Warm-up: connect and handshake outside the timed loop.
         agent.get(&url).call()?.body_mut().read_to_vec()?;
@@ -134,6 +144,61 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let wall = t0.elapsed().as_nanos();
     let cpu = thread_cpu_ns().saturating_sub(cpu0);
     println!("n={n} wall_ns={wall} cpu_ns={cpu} bytes={bytes}");
+    Ok(())
+}
+
+/// `threads` threads sharing `agent`, `n` GETs in all after one warm-up
+/// GET each; prints the wall time of the timed part.
+fn shared(
+    agent: &ureq::Agent,
+    url: &str,
+    n: usize,
+    threads: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let start = Barrier::new(threads + 1);
+    let done = Barrier::new(threads + 1);
+    let each = n / threads;
+    let (wall, bytes) = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (agent, start, done) = (agent.clone(), &start, &done);
+                scope.spawn(move || -> Result<usize, String> {
+                    let get = || -> Result<usize, String> {
+                        let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
+                        if response.status() != 200 {
+                            return Err(format!("status {}", response.status()));
+                        }
+                        Ok(response
+                            .body_mut()
+                            .read_to_vec()
+                            .map_err(|e| e.to_string())?
+                            .len())
+                    };
+                    let warm = get();
+                    start.wait();
+                    let mut bytes = 0;
+                    let result = warm.and_then(|_| {
+                        for _ in 0..each {
+                            bytes += get()?;
+                        }
+                        Ok(bytes)
+                    });
+                    done.wait();
+                    result
+                })
+            })
+            .collect();
+        start.wait();
+        let t0 = Instant::now();
+        done.wait();
+        let wall = t0.elapsed().as_nanos();
+        let bytes: Result<usize, String> = workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|_| Err("a thread panicked".into())))
+            .sum();
+        (wall, bytes)
+    });
+    println!("n={} wall_ns={wall} bytes={}", each * threads, bytes?);
     Ok(())
 }
 

@@ -26,7 +26,11 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         ca,
         cert,
         key,
+        stream,
     } = Args::parse("reqwest-blocking URL N --ca CA --cert CERT --key KEY")?;
+    if stream {
+        return Err("--stream: not measured with reqwest".into());
+    }
     let mut builder = reqwest::blocking::Client::builder()
         .use_rustls_tls()
         .http1_only()
