@@ -6,14 +6,15 @@
 //! with a resolve timeout it does so in a new thread: without the cache
 //! that lookup was a third of a keep-alive request's cost.
 //!
-//! `localhost` and `*.localhost` are the loopback addresses without asking
-//! the system (RFC 6761, section 6.3), as curl has done since 7.78: no
-//! lookup thread, no file read, and never an answer from DNS for a name
-//! that must stay on this machine.
+//! An IP address needs no lookup, and here gets no thread (ureq starts
+//! one for it too). `localhost` and `*.localhost` are the loopback
+//! addresses without asking the system (RFC 6761, section 6.3), as curl
+//! has done since 7.78: no lookup thread, no file read, and never an
+//! answer from DNS for a name that must stay on this machine.
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -30,9 +31,12 @@ pub(crate) const LOOKUP_TTL: Duration = Duration::from_secs(5);
 
 /// [`DefaultResolver`] with successful lookups cached for [`LOOKUP_TTL`]
 /// and failures as `NotFound` I/O errors.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct HostResolver {
     inner: DefaultResolver,
+    /// An empty address list, made once: ureq's `empty()` parses a string
+    /// into each of its slots on every call.
+    none: ResolvedSocketAddrs,
     cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
     /// A target that goes through a proxy is not resolved here: the proxy
     /// resolves it (the way out may be the only one that can).
@@ -40,6 +44,10 @@ pub(crate) struct HostResolver {
 }
 
 impl Resolver for HostResolver {
+    fn empty(&self) -> ResolvedSocketAddrs {
+        self.none.clone()
+    }
+
     fn resolve(
         &self,
         uri: &Uri,
@@ -47,10 +55,7 @@ impl Resolver for HostResolver {
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         if self.routes.proxied_uri(uri).is_some() {
-            return Ok(self.inner.empty());
-        }
-        if let Some(addrs) = self.loopback(uri, config) {
-            return Ok(addrs);
+            return Ok(self.empty());
         }
         let key = uri.authority().map(|a| a.as_str()).unwrap_or_default();
         if let Some((at, addrs)) = self.lock().get(key)
@@ -58,16 +63,19 @@ impl Resolver for HostResolver {
         {
             return Ok(addrs.clone());
         }
-        let addrs = self
-            .inner
-            .resolve(uri, config, timeout)
-            .map_err(|e| match e {
-                ureq::Error::Io(e) => ureq::Error::Io(io::Error::new(
-                    io::ErrorKind::NotFound,
-                    format!("the host name does not resolve ({e})"),
-                )),
-                other => other,
-            })?;
+        let addrs = match self.without_lookup(uri, config) {
+            Some(addrs) => addrs,
+            None => self
+                .inner
+                .resolve(uri, config, timeout)
+                .map_err(|e| match e {
+                    ureq::Error::Io(e) => ureq::Error::Io(io::Error::new(
+                        io::ErrorKind::NotFound,
+                        format!("the host name does not resolve ({e})"),
+                    )),
+                    other => other,
+                })?,
+        };
         self.lock()
             .insert(key.to_string(), (Instant::now(), addrs.clone()));
         Ok(addrs)
@@ -76,37 +84,44 @@ impl Resolver for HostResolver {
 
 impl HostResolver {
     pub fn new(routes: Arc<Routes>) -> HostResolver {
+        let inner = DefaultResolver::default();
         HostResolver {
+            none: inner.empty(),
+            inner,
+            cache: Mutex::default(),
             routes,
-            ..HostResolver::default()
         }
     }
 
-    /// 127.0.0.1 and ::1 (as far as `config`'s IP family allows) for
-    /// `localhost` and `*.localhost`, with or without a final dot.
-    fn loopback(&self, uri: &Uri, config: &Config) -> Option<ResolvedSocketAddrs> {
+    /// The addresses of a host that needs no lookup (as far as `config`'s
+    /// IP family allows), so no lookup thread either: an IP address is
+    /// itself; `localhost` and `*.localhost` (with or without a final dot)
+    /// are 127.0.0.1 and ::1.
+    fn without_lookup(&self, uri: &Uri, config: &Config) -> Option<ResolvedSocketAddrs> {
         let host = uri.host()?;
-        let host = host.strip_suffix('.').unwrap_or(host).as_bytes();
-        const NAME: &[u8] = b"localhost";
-        let local = host.len() >= NAME.len()
-            && host[host.len() - NAME.len()..].eq_ignore_ascii_case(NAME)
-            && (host.len() == NAME.len() || host[host.len() - NAME.len() - 1] == b'.');
-        if !local {
-            return None;
-        }
         let port = uri.port_u16().or_else(|| match uri.scheme_str()? {
             "https" => Some(443),
             "http" => Some(80),
             _ => None,
         })?;
-        let both = [
-            SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
-            SocketAddr::from((Ipv6Addr::LOCALHOST, port)),
-        ];
-        let mut addrs = self.inner.empty();
-        for addr in config.ip_family().keep_wanted(both.into_iter()) {
+        let literal = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let found: &[IpAddr] = match literal.parse::<IpAddr>() {
+            Ok(ip) => &[ip],
+            Err(_) if is_localhost(host) => &[
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ],
+            Err(_) => return None,
+        };
+        let mut addrs = self.empty();
+        let all = found.iter().map(|ip| SocketAddr::new(*ip, port));
+        for addr in config.ip_family().keep_wanted(all) {
             addrs.push(addr);
         }
+        // None left: ureq's resolver says why, as for any other host.
         (!addrs.is_empty()).then_some(addrs)
     }
 
@@ -115,72 +130,85 @@ impl HostResolver {
     }
 }
 
+/// `localhost` or a name under it, with or without a final dot, in any case.
+fn is_localhost(host: &str) -> bool {
+    const NAME: &[u8] = b"localhost";
+    let host = host.strip_suffix('.').unwrap_or(host).as_bytes();
+    host.len() >= NAME.len()
+        && host[host.len() - NAME.len()..].eq_ignore_ascii_case(NAME)
+        && (host.len() == NAME.len() || host[host.len() - NAME.len() - 1] == b'.')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn caches_lookups_and_reports_failures_as_not_found() {
-        let resolver = HostResolver::default();
+        let resolver = HostResolver::new(Arc::default());
         let config = Config::default();
-        let uri: Uri = "https://127.0.0.1:4200/".parse().unwrap();
-        let first = resolver
-            .resolve(&uri, &config, NextTimeout::default())
-            .unwrap();
-        assert!(!first.is_empty());
-        assert_eq!(resolver.lock().len(), 1);
-        let again = resolver
-            .resolve(&uri, &config, NextTimeout::default())
-            .unwrap();
-        assert_eq!(first, again);
+        let uri: Uri = "https://db.invalid:4200/".parse().unwrap();
+        let mut cached = resolver.empty();
+        cached.push("10.1.2.3:4200".parse().unwrap());
+        let remember = |at| {
+            resolver
+                .lock()
+                .insert("db.invalid:4200".into(), (at, cached.clone()))
+        };
+        remember(Instant::now());
+        let again = resolver.resolve(&uri, &config, NextTimeout::default());
+        assert_eq!(again.unwrap(), cached, "served from the cache");
 
-        let bad: Uri = "https://no-such-host.invalid:1/".parse().unwrap();
-        match resolver.resolve(&bad, &config, NextTimeout::default()) {
+        // Past its time the name is looked up again, and `.invalid` never
+        // resolves (RFC 6761).
+        remember(Instant::now() - LOOKUP_TTL - Duration::from_secs(1));
+        match resolver.resolve(&uri, &config, NextTimeout::default()) {
             Err(ureq::Error::Io(e)) => assert_eq!(e.kind(), io::ErrorKind::NotFound),
             Err(ureq::Error::HostNotFound) => {}
             other => panic!("{other:?}"),
         }
+        let bad: Uri = "https://no-such-host.invalid:1/".parse().unwrap();
+        assert!(
+            resolver
+                .resolve(&bad, &config, NextTimeout::default())
+                .is_err()
+        );
         assert_eq!(resolver.lock().len(), 1, "a failed lookup is not cached");
     }
 
     #[test]
-    fn localhost_names_are_loopback_without_a_lookup() {
-        let resolver = HostResolver::default();
+    fn addresses_and_localhost_names_need_no_lookup() {
+        let resolver = HostResolver::new(Arc::default());
         let config = Config::default();
-        let loopback = |port| {
-            vec![
-                SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
-                SocketAddr::from((Ipv6Addr::LOCALHOST, port)),
-            ]
-        };
-        for (uri, port) in [
-            ("https://localhost:4200/", 4200),
-            ("https://LocalHost./", 443),
-            ("http://db.localhost/", 80),
-            ("http://a.b.LOCALHOST.:9200/", 9200),
-        ] {
+        let resolve = |uri: &str| {
             let uri: Uri = uri.parse().unwrap();
-            let addrs = resolver
+            resolver
                 .resolve(&uri, &config, NextTimeout::default())
-                .unwrap();
-            assert_eq!(addrs.to_vec(), loopback(port), "{uri}");
-        }
-        assert!(resolver.lock().is_empty(), "nothing was looked up");
-        for other in [
-            "https://notlocalhost/",
-            "https://localhost.example.com/",
-            "https://127.0.0.2/",
-        ] {
+                .unwrap()
+                .to_vec()
+        };
+        let v4 = |port| SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let v6 = |port| SocketAddr::from((Ipv6Addr::LOCALHOST, port));
+        assert_eq!(resolve("https://localhost:4200/"), [v4(4200), v6(4200)]);
+        assert_eq!(resolve("https://LocalHost./"), [v4(443), v6(443)]);
+        assert_eq!(resolve("http://db.localhost/"), [v4(80), v6(80)]);
+        assert_eq!(resolve("http://a.b.LOCALHOST.:9200/"), [v4(9200), v6(9200)]);
+        assert_eq!(
+            resolve("https://127.0.0.2:7/"),
+            ["127.0.0.2:7".parse().unwrap()]
+        );
+        assert_eq!(resolve("https://[::1]:9/"), [v6(9)]);
+        for other in ["https://notlocalhost/", "https://localhost.example.com/"] {
             let uri: Uri = other.parse().unwrap();
-            assert!(resolver.loopback(&uri, &config).is_none(), "{other}");
+            assert!(resolver.without_lookup(&uri, &config).is_none(), "{other}");
         }
-        let v4: Config = Config::builder()
+        let v4_only: Config = Config::builder()
             .ip_family(ureq::config::IpFamily::Ipv4Only)
             .build();
         let uri: Uri = "https://localhost:1/".parse().unwrap();
-        assert_eq!(
-            resolver.loopback(&uri, &v4).unwrap().to_vec(),
-            vec![SocketAddr::from((Ipv4Addr::LOCALHOST, 1))]
-        );
+        let addrs = resolver.without_lookup(&uri, &v4_only).unwrap();
+        assert_eq!(addrs.to_vec(), [v4(1)]);
+        let uri: Uri = "https://[::1]:1/".parse().unwrap();
+        assert!(resolver.without_lookup(&uri, &v4_only).is_none());
     }
 }
