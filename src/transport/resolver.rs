@@ -34,9 +34,6 @@ pub(crate) const LOOKUP_TTL: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub(crate) struct HostResolver {
     inner: DefaultResolver,
-    /// An empty address list, made once: ureq's `empty()` parses a string
-    /// into each of its slots on every call.
-    none: ResolvedSocketAddrs,
     cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
     /// A target that goes through a proxy is not resolved here: the proxy
     /// resolves it (the way out may be the only one that can).
@@ -44,10 +41,6 @@ pub(crate) struct HostResolver {
 }
 
 impl Resolver for HostResolver {
-    fn empty(&self) -> ResolvedSocketAddrs {
-        self.none.clone()
-    }
-
     fn resolve(
         &self,
         uri: &Uri,
@@ -84,10 +77,8 @@ impl Resolver for HostResolver {
 
 impl HostResolver {
     pub fn new(routes: Arc<Routes>) -> HostResolver {
-        let inner = DefaultResolver::default();
         HostResolver {
-            none: inner.empty(),
-            inner,
+            inner: DefaultResolver::default(),
             cache: Mutex::default(),
             routes,
         }
