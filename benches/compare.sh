@@ -4,7 +4,7 @@
 #
 #   bash benches/compare.sh            # N=3000 requests per round, 5 rounds
 #   N=5000 ROUNDS=3 bash benches/compare.sh
-#   N=2000 ROUNDS=25 bash benches/compare.sh   # as in the README (~12 min)
+#   N=2000 ROUNDS=25 bash benches/compare.sh   # as in the README (~10 min)
 #
 # Peers, each doing N sequential keep-alive `GET /` with the CA file and the
 # client certificate, interleaved round by round (medians):
@@ -27,7 +27,8 @@
 #               curl: wall time (hyperfine, else a date loop) and peak RSS
 #               (/usr/bin/time)
 #   downloads   benches/download.sh: a 1 GiB file through httpdb's CLI and
-#               library, bare ureq and curl (SKIP_DOWNLOAD=1 skips it)
+#               library, bare ureq, a bare rustls reader and curl, in
+#               DOWNLOAD_ROUNDS rounds (default 5; SKIP_DOWNLOAD=1 skips it)
 # Writes benches/results/results.md (the tables), requests.svg (req/s per
 # client), callgrind-attribution.txt (where one request's instructions go),
 # callgrind-{httpdb,bare-ureq}-per-request.txt (self cost per function per
@@ -575,6 +576,7 @@ open(os.path.join(out, "results.md"), "w").write("\n".join(L) + "\n")
 # The chart: requests/s per client, horizontal bars.
 names = [n for n in ["httpdb by IP", "bare ureq by IP", "reqwest blocking by IP", "curl by IP", "floor (minimal rustls) by IP"] + sorted(threads, key=lambda n: not n.startswith("httpdb")) if n in med]
 short = {"floor (minimal rustls) by IP": "floor by IP", "reqwest blocking by IP": "reqwest by IP"}
+short.update({n: n.split(", 2 nginx")[0] + " (2 nginx workers)" for n in threads})
 W, bar, gap, left, top = 900, 28, 12, 260, 50
 H = top + len(names) * (bar + gap) + 40
 mx = max(med[n] for n in names) * 1.15
@@ -600,5 +602,5 @@ log "wrote $OUT/results.md and $OUT/requests.svg"
 # ---------------------------------------------------------------- large downloads
 # Its own nginx and a 1 GiB file; SKIP_DOWNLOAD=1 leaves it out.
 if [ "${SKIP_DOWNLOAD:-0}" != 1 ]; then
-  bash "$ROOT/benches/download.sh"
+  ROUNDS=${DOWNLOAD_ROUNDS:-5} bash "$ROOT/benches/download.sh"
 fi
