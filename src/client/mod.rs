@@ -815,7 +815,7 @@ struct Endpoint {
 
 impl Endpoint {
     fn new(scheme: Scheme, authority: Authority) -> Result<Endpoint> {
-        let default = if scheme == Scheme::HTTPS { 443 } else { 80 };
+        let default = crate::settings::default_port(scheme == Scheme::HTTPS);
         let host = match authority.port_u16() {
             Some(port) if port != default => format!("{}:{port}", authority.host()),
             _ => authority.host().to_string(),
@@ -1058,6 +1058,23 @@ fn with_history(error: Error, attempts: Vec<(String, Error)>) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `Host` header ureq would write: no port where it is the
+    /// scheme's default, brackets kept for IPv6.
+    #[test]
+    fn endpoint_host_header_names_the_port_only_when_it_is_not_the_default() {
+        let host = |scheme: Scheme, authority: &str| {
+            let endpoint = Endpoint::new(scheme, Authority::try_from(authority).unwrap()).unwrap();
+            endpoint.host.to_str().unwrap().to_string()
+        };
+        assert_eq!(host(Scheme::HTTPS, "db:443"), "db");
+        assert_eq!(host(Scheme::HTTPS, "db:4200"), "db:4200");
+        assert_eq!(host(Scheme::HTTPS, "db:80"), "db:80");
+        assert_eq!(host(Scheme::HTTP, "db:80"), "db");
+        assert_eq!(host(Scheme::HTTP, "db"), "db");
+        assert_eq!(host(Scheme::HTTPS, "[::1]:9200"), "[::1]:9200");
+        assert_eq!(host(Scheme::HTTPS, "[::1]:443"), "[::1]");
+    }
 
     #[test]
     fn joins_paths() {

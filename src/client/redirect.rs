@@ -90,7 +90,7 @@ fn authority_and_path(https: bool, text: &str) -> Result<(Origin, String), Strin
         format!(
             "{}:{}",
             authority.to_ascii_lowercase(),
-            if https { 443 } else { 80 }
+            crate::settings::default_port(https)
         )
     };
     let path = if path.starts_with('?') || path.is_empty() {

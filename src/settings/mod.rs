@@ -798,6 +798,11 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// The port of a host written without one: 443 with TLS, 80 without.
+pub(crate) fn default_port(tls: bool) -> u16 {
+    if tls { 443 } else { 80 }
+}
+
 /// Reads the connection URI from the environment variable `var`.
 pub(crate) fn env_uri(var: &str) -> Result<String> {
     std::env::var(var).map_err(|e| {

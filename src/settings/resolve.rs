@@ -176,7 +176,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
             ),
         ));
     }
-    let default_port = if tls { 443 } else { 80 };
+    let default_port = super::default_port(tls);
     let mut hosts: Vec<Host> = Vec::with_capacity(parsed.hosts.len());
     for (name, port) in parsed.hosts {
         let host = Host {

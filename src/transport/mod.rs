@@ -18,6 +18,12 @@ use ureq::unversioned::transport::Connector;
 
 use crate::settings::Settings;
 
+/// The port a request to `uri` goes to: its own, or its scheme's default.
+pub(crate) fn port_of(uri: &ureq::http::Uri) -> u16 {
+    uri.port_u16()
+        .unwrap_or_else(|| crate::settings::default_port(uri.scheme_str() == Some("https")))
+}
+
 /// The agent for `settings`. Timeouts: `connect_timeout` bounds resolve,
 /// TCP connect and handshake; `read_timeout` bounds every single read. The
 /// call's `timeout` is not the engine's: the client puts its thread under a

@@ -278,14 +278,7 @@ impl<In: Transport> Connector<In> for ProxyConnector {
             .unwrap_or_default();
         let target = match details.uri.port_u16() {
             Some(_) => target,
-            None => format!(
-                "{target}:{}",
-                if details.uri.scheme_str() == Some("https") {
-                    443
-                } else {
-                    80
-                }
-            ),
+            None => format!("{target}:{}", super::port_of(details.uri)),
         };
         if details.uri.scheme_str() != Some("https") {
             log::debug!("http://{target} through proxy {name} ({})", proxy.source);

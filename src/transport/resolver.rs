@@ -90,11 +90,7 @@ impl HostResolver {
     /// are 127.0.0.1 and ::1.
     fn without_lookup(&self, uri: &Uri, config: &Config) -> Option<ResolvedSocketAddrs> {
         let host = uri.host()?;
-        let port = uri.port_u16().or_else(|| match uri.scheme_str()? {
-            "https" => Some(443),
-            "http" => Some(80),
-            _ => None,
-        })?;
+        let port = super::port_of(uri);
         let literal = host
             .strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
