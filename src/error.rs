@@ -60,7 +60,7 @@ pub enum Error {
     },
 
     /// `host` did not answer in time.
-    #[error("timed out {phase} {host} after {}", crate::settings::duration::format(*after))]
+    #[error("timed out {phase} {host} after {}", crate::units::duration::format(*after))]
     Timeout {
         /// `host:port` of the server.
         host: String,
@@ -131,7 +131,7 @@ pub enum Error {
 
     /// An answer's body is larger than `max_body_size` allows to read into
     /// memory. Nothing was retried and no host is blamed: stream it instead.
-    #[error("the answer from {host} is {}, more than max_body_size={} allows in memory; raise max_body_size, or read it as a stream (Response implements Read and copy_to; the CLI streams)", length.map(|n| format!("{n} bytes")).unwrap_or_else(|| "larger".into()), crate::settings::options::format_size(*limit))]
+    #[error("the answer from {host} is {}, more than max_body_size={} allows in memory; raise max_body_size, or read it as a stream (Response implements Read and copy_to; the CLI streams)", length.map(|n| format!("{n} bytes")).unwrap_or_else(|| "larger".into()), crate::units::format_size(*limit))]
     TooLarge {
         /// `host:port` of the server.
         host: String,
@@ -323,20 +323,16 @@ impl fmt::Display for Cause<'_> {
                     write!(
                         f,
                         "connect timed out after {}",
-                        crate::settings::duration::format(*after)
+                        crate::units::duration::format(*after)
                     )
                 }
                 TimeoutPhase::Read => {
-                    write!(
-                        f,
-                        "no data for {}",
-                        crate::settings::duration::format(*after)
-                    )
+                    write!(f, "no data for {}", crate::units::duration::format(*after))
                 }
                 _ => write!(
                     f,
                     "timed out after {}",
-                    crate::settings::duration::format(*after)
+                    crate::units::duration::format(*after)
                 ),
             },
             Error::Status { status, .. } => write!(f, "HTTP {status}"),

@@ -25,6 +25,7 @@ mod server_info;
 mod settings;
 mod tls;
 mod transport;
+mod units;
 
 pub use check::{Report, check};
 pub use client::{Client, ClientBuilder, Lines, Method, Request, Response, status_text};

@@ -12,9 +12,7 @@ use base64::Engine;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::duration::{self, DurationError};
-use crate::settings::{
-    CaCerts, CertReqs, Fingerprint, HostOrder, ProxyChoice, ProxyUrl, TlsVersion,
-};
+use crate::settings::{CaCerts, CertReqs, HostOrder, Layer, ProxyChoice, ProxyUrl, TlsVersion};
 
 /// One field as set by one source, with the option that set it as the user
 /// wrote it (`tlsCAFile=/ca.pem`, `password=***`), for conflict messages.
@@ -22,69 +20,6 @@ use crate::settings::{
 pub(crate) struct Slot<T> {
     pub value: T,
     pub from: String,
-}
-
-/// The fields one source (the URI, or the keyword options) sets. `None` means
-/// "this source says nothing"; defaults are filled in later.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Layer {
-    pub tls: Option<Slot<bool>>,
-    pub cert_reqs: Option<Slot<CertReqs>>,
-    pub match_hostname: Option<Slot<bool>>,
-    pub ca_certs: Option<Slot<CaCerts>>,
-    pub certfile: Option<Slot<PathBuf>>,
-    pub keyfile: Option<Slot<PathBuf>>,
-    pub passphrase: Option<Slot<Secret>>,
-    /// libpq's `sslmode=require`: verify only when a CA file is given.
-    pub sslmode_require: Option<Slot<bool>>,
-    /// The `sslmode` value itself, so that a repeat with another value is
-    /// a conflict even where the fields it sets agree.
-    pub sslmode: Option<Slot<String>>,
-    pub connect_timeout: Option<Slot<Duration>>,
-    pub timeout: Option<Slot<Duration>>,
-    pub read_timeout: Option<Slot<Duration>>,
-    pub pool_idle_timeout: Option<Slot<Duration>>,
-    pub username: Option<Slot<String>>,
-    pub password: Option<Slot<Secret>>,
-    pub token: Option<Slot<Secret>>,
-    pub retry_interval: Option<Slot<Duration>>,
-    pub pool_size: Option<Slot<usize>>,
-    pub host_order: Option<Slot<HostOrder>>,
-    pub max_retries: Option<Slot<usize>>,
-    pub max_body_size: Option<Slot<u64>>,
-    pub min_tls: Option<Slot<TlsVersion>>,
-    pub max_tls: Option<Slot<TlsVersion>>,
-    pub crl_file: Option<Slot<PathBuf>>,
-    pub crl_dir: Option<Slot<PathBuf>>,
-    pub fingerprint: Option<Slot<Fingerprint>>,
-    pub server_name: Option<Slot<String>>,
-    pub sni: Option<Slot<bool>>,
-    /// The credential of `Authorization: ApiKey ...`, encoded.
-    pub api_key: Option<Slot<Secret>>,
-    pub app_name: Option<Slot<String>>,
-    /// libpq's `fallback_application_name`: the name when none is given.
-    pub fallback_app_name: Option<Slot<String>>,
-    pub max_redirects: Option<Slot<usize>>,
-    pub proxy: Option<Slot<ProxyChoice>>,
-    pub show_warn: Option<Slot<bool>>,
-    pub keepalive: Option<Slot<bool>>,
-    /// `None` in a slot: the system's default.
-    pub keepalive_idle: Option<Slot<Option<Duration>>>,
-    pub keepalive_interval: Option<Slot<Option<Duration>>>,
-    pub keepalive_count: Option<Slot<Option<u32>>>,
-    pub user_timeout: Option<Slot<Option<Duration>>>,
-    /// gzip request bodies of at least this many bytes, and ask for gzip.
-    pub compress: Option<Slot<Option<u64>>>,
-    pub compress_level: Option<Slot<u32>>,
-    pub compressed: Option<Slot<bool>>,
-    pub retry_on_status: Option<Slot<Vec<u16>>>,
-    pub retry_on_timeout: Option<Slot<bool>>,
-    pub retry_backoff: Option<Slot<Duration>>,
-    pub retry_backoff_max: Option<Slot<Duration>>,
-    /// Default query parameters, by name (unique).
-    pub params: Vec<Slot<(String, Secret)>>,
-    /// Default headers, by name (unique, case-insensitively).
-    pub headers: Vec<Slot<(String, Secret)>>,
 }
 
 /// Sets `slot` unless this source already set it to something else, which
@@ -117,78 +52,38 @@ pub(crate) fn key_of(shown: &str) -> String {
     shown.split('=').next().unwrap_or(shown).to_string()
 }
 
-impl Layer {
-    /// This layer with every field that `top` sets replaced by `top`'s.
-    pub fn overlaid_by(self, top: Layer) -> Layer {
-        let top_names: Vec<String> = top
-            .headers
-            .iter()
-            .map(|h| h.value.0.to_ascii_lowercase())
-            .collect();
-        let top_params: Vec<String> = top.params.iter().map(|p| p.value.0.clone()).collect();
-        Layer {
-            tls: top.tls.or(self.tls),
-            cert_reqs: top.cert_reqs.or(self.cert_reqs),
-            match_hostname: top.match_hostname.or(self.match_hostname),
-            ca_certs: top.ca_certs.or(self.ca_certs),
-            certfile: top.certfile.or(self.certfile),
-            keyfile: top.keyfile.or(self.keyfile),
-            passphrase: top.passphrase.or(self.passphrase),
-            sslmode_require: top.sslmode_require.or(self.sslmode_require),
-            sslmode: top.sslmode.or(self.sslmode),
-            connect_timeout: top.connect_timeout.or(self.connect_timeout),
-            timeout: top.timeout.or(self.timeout),
-            read_timeout: top.read_timeout.or(self.read_timeout),
-            pool_idle_timeout: top.pool_idle_timeout.or(self.pool_idle_timeout),
-            username: top.username.or(self.username),
-            password: top.password.or(self.password),
-            token: top.token.or(self.token),
-            retry_interval: top.retry_interval.or(self.retry_interval),
-            pool_size: top.pool_size.or(self.pool_size),
-            host_order: top.host_order.or(self.host_order),
-            max_retries: top.max_retries.or(self.max_retries),
-            max_body_size: top.max_body_size.or(self.max_body_size),
-            min_tls: top.min_tls.or(self.min_tls),
-            max_tls: top.max_tls.or(self.max_tls),
-            crl_file: top.crl_file.or(self.crl_file),
-            crl_dir: top.crl_dir.or(self.crl_dir),
-            fingerprint: top.fingerprint.or(self.fingerprint),
-            server_name: top.server_name.or(self.server_name),
-            sni: top.sni.or(self.sni),
-            api_key: top.api_key.or(self.api_key),
-            app_name: top.app_name.or(self.app_name),
-            fallback_app_name: top.fallback_app_name.or(self.fallback_app_name),
-            max_redirects: top.max_redirects.or(self.max_redirects),
-            proxy: top.proxy.or(self.proxy),
-            show_warn: top.show_warn.or(self.show_warn),
-            keepalive: top.keepalive.or(self.keepalive),
-            keepalive_idle: top.keepalive_idle.or(self.keepalive_idle),
-            keepalive_interval: top.keepalive_interval.or(self.keepalive_interval),
-            keepalive_count: top.keepalive_count.or(self.keepalive_count),
-            user_timeout: top.user_timeout.or(self.user_timeout),
-            compress: top.compress.or(self.compress),
-            compress_level: top.compress_level.or(self.compress_level),
-            compressed: top.compressed.or(self.compressed),
-            retry_on_status: top.retry_on_status.or(self.retry_on_status),
-            retry_on_timeout: top.retry_on_timeout.or(self.retry_on_timeout),
-            retry_backoff: top.retry_backoff.or(self.retry_backoff),
-            retry_backoff_max: top.retry_backoff_max.or(self.retry_backoff_max),
-            // A header of the top layer replaces the one of the same name.
-            headers: self
-                .headers
-                .into_iter()
-                .filter(|h| !top_names.contains(&h.value.0.to_ascii_lowercase()))
-                .chain(top.headers)
-                .collect(),
-            params: self
-                .params
-                .into_iter()
-                .filter(|p| !top_params.contains(&p.value.0))
-                .chain(top.params)
-                .collect(),
-        }
-    }
+/// The default headers of two layers: a header of `top` replaces the one
+/// of the same name (case-insensitively) below it.
+pub(crate) fn merged_headers(
+    below: Vec<Slot<(String, Secret)>>,
+    top: Vec<Slot<(String, Secret)>>,
+) -> Vec<Slot<(String, Secret)>> {
+    let mut merged: Vec<_> = below
+        .into_iter()
+        .filter(|h| {
+            !top.iter()
+                .any(|t| t.value.0.eq_ignore_ascii_case(&h.value.0))
+        })
+        .collect();
+    merged.extend(top);
+    merged
+}
 
+/// The default query parameters of two layers: a parameter of `top`
+/// replaces the one of the same name below it.
+pub(crate) fn merged_params(
+    below: Vec<Slot<(String, Secret)>>,
+    top: Vec<Slot<(String, Secret)>>,
+) -> Vec<Slot<(String, Secret)>> {
+    let mut merged: Vec<_> = below
+        .into_iter()
+        .filter(|p| !top.iter().any(|t| t.value.0 == p.value.0))
+        .collect();
+    merged.extend(top);
+    merged
+}
+
+impl Layer {
     /// Adds the default header `name: value`; the same name again with
     /// another value is a conflict.
     fn header(&mut self, name: &str, value: &str, from: String) -> Result<()> {
@@ -254,29 +149,6 @@ impl Layer {
         };
         (spec.apply)(self, &given)
     }
-
-    /// The first TLS-only option this layer sets, as written.
-    pub fn first_tls_option(&self) -> Option<&str> {
-        [
-            self.cert_reqs.as_ref().map(|s| &s.from),
-            self.match_hostname.as_ref().map(|s| &s.from),
-            self.ca_certs.as_ref().map(|s| &s.from),
-            self.certfile.as_ref().map(|s| &s.from),
-            self.keyfile.as_ref().map(|s| &s.from),
-            self.passphrase.as_ref().map(|s| &s.from),
-            self.min_tls.as_ref().map(|s| &s.from),
-            self.max_tls.as_ref().map(|s| &s.from),
-            self.crl_file.as_ref().map(|s| &s.from),
-            self.crl_dir.as_ref().map(|s| &s.from),
-            self.fingerprint.as_ref().map(|s| &s.from),
-            self.server_name.as_ref().map(|s| &s.from),
-            self.sni.as_ref().map(|s| &s.from),
-        ]
-        .into_iter()
-        .flatten()
-        .next()
-        .map(String::as_str)
-    }
 }
 
 /// One row of the vocabulary.
@@ -320,14 +192,20 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "ssl_cert_reqs",
         accepts: "CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED",
         secret: false,
-        apply: |l, g| set(&mut l.cert_reqs, g.cert_reqs()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_cert_reqs, g.cert_reqs()?, g.shown()),
     },
     OptionSpec {
         names: &["verify_ssl_cert", "verify_certs"],
         canonical: "ssl_cert_reqs",
         accepts: BOOL,
         secret: false,
-        apply: |l, g| set(&mut l.cert_reqs, CertReqs::verify(g.boolean()?), g.shown()),
+        apply: |l, g| {
+            set(
+                &mut l.ssl_cert_reqs,
+                CertReqs::verify(g.boolean()?),
+                g.shown(),
+            )
+        },
     },
     OptionSpec {
         names: &[
@@ -337,7 +215,13 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "ssl_cert_reqs",
         accepts: BOOL,
         secret: false,
-        apply: |l, g| set(&mut l.cert_reqs, CertReqs::verify(!g.boolean()?), g.shown()),
+        apply: |l, g| {
+            set(
+                &mut l.ssl_cert_reqs,
+                CertReqs::verify(!g.boolean()?),
+                g.shown(),
+            )
+        },
     },
     OptionSpec {
         names: &["tlsInsecure"],
@@ -346,8 +230,8 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         secret: false,
         apply: |l, g| {
             let insecure = g.boolean()?;
-            set(&mut l.cert_reqs, CertReqs::verify(!insecure), g.shown())?;
-            set(&mut l.match_hostname, !insecure, g.shown())
+            set(&mut l.ssl_cert_reqs, CertReqs::verify(!insecure), g.shown())?;
+            set(&mut l.ssl_match_hostname, !insecure, g.shown())
         },
     },
     OptionSpec {
@@ -355,7 +239,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "ssl_match_hostname",
         accepts: BOOL,
         secret: false,
-        apply: |l, g| set(&mut l.match_hostname, g.boolean()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_match_hostname, g.boolean()?, g.shown()),
     },
     // elasticsearch-py: a name to check instead of the host's, or a boolean.
     OptionSpec {
@@ -364,10 +248,14 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         accepts: "a DNS name or IP address the certificate must hold instead of the host's (for hosts reached by IP address), or true/false as ssl_match_hostname",
         secret: false,
         apply: |l, g| match g.boolean() {
-            Ok(check) => set(&mut l.match_hostname, check, g.shown()),
+            Ok(check) => set(&mut l.ssl_match_hostname, check, g.shown()),
             Err(_) => {
-                set(&mut l.server_name, g.server_name()?, g.shown())?;
-                set(&mut l.match_hostname, true, g.shown())
+                set(
+                    &mut l.ssl_assert_hostname,
+                    Some(g.server_name()?),
+                    g.shown(),
+                )?;
+                set(&mut l.ssl_match_hostname, true, g.shown())
             }
         },
     },
@@ -376,35 +264,41 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "ssl_sni",
         accepts: BOOL,
         secret: false,
-        apply: |l, g| set(&mut l.sni, g.boolean()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_sni, g.boolean()?, g.shown()),
     },
     OptionSpec {
         names: &["ssl_assert_fingerprint"],
         canonical: "ssl_assert_fingerprint",
         accepts: "the SHA-256 fingerprint of the server's certificate or of a CA certificate the server sends: 64 hex digits, colons optional, any case",
         secret: false,
-        apply: |l, g| set(&mut l.fingerprint, g.value.parse()?, g.shown()),
+        apply: |l, g| {
+            set(
+                &mut l.ssl_assert_fingerprint,
+                Some(g.value.parse()?),
+                g.shown(),
+            )
+        },
     },
     OptionSpec {
         names: &["ssl_crl_file", "tlsCRLFile", "sslcrl"],
         canonical: "ssl_crl_file",
         accepts: "a path to a PEM file of certificate revocation lists (-----BEGIN X509 CRL-----)",
         secret: false,
-        apply: |l, g| set(&mut l.crl_file, g.path()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_crl_file, Some(g.path()?), g.shown()),
     },
     OptionSpec {
         names: &["ssl_crl_dir", "sslcrldir"],
         canonical: "ssl_crl_dir",
         accepts: "a path to a directory of PEM CRL files (as `openssl rehash` leaves them)",
         secret: false,
-        apply: |l, g| set(&mut l.crl_dir, g.path()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_crl_dir, Some(g.path()?), g.shown()),
     },
     OptionSpec {
         names: &["tlsAllowInvalidHostnames"],
         canonical: "ssl_match_hostname",
         accepts: BOOL,
         secret: false,
-        apply: |l, g| set(&mut l.match_hostname, !g.boolean()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_match_hostname, !g.boolean()?, g.shown()),
     },
     OptionSpec {
         names: &[
@@ -426,7 +320,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             } else {
                 CaCerts::File(g.path()?)
             };
-            set(&mut l.ca_certs, ca, g.shown())
+            set(&mut l.ssl_ca_certs, ca, g.shown())
         },
     },
     // Couchbase: the CA certificates as PEM text.
@@ -443,7 +337,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
                 return Err(g.bad(" (not PEM text)"));
             }
             set(
-                &mut l.ca_certs,
+                &mut l.ssl_ca_certs,
                 CaCerts::Pem(g.value.trim().to_string()),
                 g.shown(),
             )
@@ -461,7 +355,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "ssl_certfile",
         accepts: "a path to a PEM file (certificate chain, optionally with its key) or a PKCS#12 bundle (.p12/.pfx)",
         secret: false,
-        apply: |l, g| set(&mut l.certfile, g.path()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_certfile, Some(g.path()?), g.shown()),
     },
     OptionSpec {
         names: &[
@@ -474,7 +368,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "ssl_keyfile",
         accepts: "a path to a PEM private key (PKCS#8, PKCS#1 or SEC1)",
         secret: false,
-        apply: |l, g| set(&mut l.keyfile, g.path()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_keyfile, Some(g.path()?), g.shown()),
     },
     OptionSpec {
         names: &[
@@ -486,21 +380,27 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "ssl_pem_passphrase",
         accepts: "the passphrase of an encrypted key or PKCS#12 bundle",
         secret: true,
-        apply: |l, g| set(&mut l.passphrase, Secret::new(g.value), g.shown()),
+        apply: |l, g| {
+            set(
+                &mut l.ssl_pem_passphrase,
+                Some(Secret::new(g.value)),
+                g.shown(),
+            )
+        },
     },
     OptionSpec {
         names: &["ssl_min_protocol_version", "ssl_version"],
         canonical: "ssl_min_protocol_version",
         accepts: TLS_VERSIONS,
         secret: false,
-        apply: |l, g| set(&mut l.min_tls, g.tls_version()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_min_protocol_version, g.tls_version()?, g.shown()),
     },
     OptionSpec {
         names: &["ssl_max_protocol_version"],
         canonical: "ssl_max_protocol_version",
         accepts: TLS_VERSIONS,
         secret: false,
-        apply: |l, g| set(&mut l.max_tls, g.tls_version()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_max_protocol_version, g.tls_version()?, g.shown()),
     },
     OptionSpec {
         names: &["sslmode"],
@@ -558,7 +458,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "username",
         accepts: "a user name",
         secret: false,
-        apply: |l, g| set(&mut l.username, g.non_empty()?.to_string(), g.shown()),
+        apply: |l, g| set(&mut l.username, Some(g.non_empty()?.to_string()), g.shown()),
     },
     // elasticsearch-py's basic_auth / http_auth: "user:password".
     OptionSpec {
@@ -572,8 +472,8 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
                 .split_once(':')
                 .filter(|(user, _)| !user.is_empty())
                 .ok_or_else(|| g.bad(" (no user name before ':')"))?;
-            set(&mut l.username, user.to_string(), g.shown())?;
-            set(&mut l.password, Secret::new(password), g.shown())
+            set(&mut l.username, Some(user.to_string()), g.shown())?;
+            set(&mut l.password, Some(Secret::new(password)), g.shown())
         },
     },
     OptionSpec {
@@ -581,14 +481,20 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "password",
         accepts: "a password",
         secret: true,
-        apply: |l, g| set(&mut l.password, Secret::new(g.value), g.shown()),
+        apply: |l, g| set(&mut l.password, Some(Secret::new(g.value)), g.shown()),
     },
     OptionSpec {
         names: &["token", "jwt", "jwt_token", "bearer_auth"],
         canonical: "token",
         accepts: "a bearer token (JWT)",
         secret: true,
-        apply: |l, g| set(&mut l.token, g.non_empty().map(Secret::new)?, g.shown()),
+        apply: |l, g| {
+            set(
+                &mut l.token,
+                Some(g.non_empty().map(Secret::new)?),
+                g.shown(),
+            )
+        },
     },
     // elasticsearch-py's api_key: the encoded credential, or `id:key`.
     OptionSpec {
@@ -605,7 +511,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
                 Some(_) => return Err(g.bad(" (an empty id or key around ':')")),
                 None => key.to_string(),
             };
-            set(&mut l.api_key, Secret::new(encoded), g.shown())
+            set(&mut l.api_key, Some(Secret::new(encoded)), g.shown())
         },
     },
     OptionSpec {
@@ -613,7 +519,13 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "app_name",
         accepts: "a name of up to 128 printable ASCII characters, sent first in User-Agent",
         secret: false,
-        apply: |l, g| set(&mut l.app_name, check::app_name(g.key, g.value)?, g.shown()),
+        apply: |l, g| {
+            set(
+                &mut l.app_name,
+                Some(check::app_name(g.key, g.value)?),
+                g.shown(),
+            )
+        },
     },
     OptionSpec {
         names: &["fallback_application_name"],
@@ -760,14 +672,14 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "ssl_show_warn",
         accepts: BOOL,
         secret: false,
-        apply: |l, g| set(&mut l.show_warn, g.boolean()?, g.shown()),
+        apply: |l, g| set(&mut l.ssl_show_warn, g.boolean()?, g.shown()),
     },
     OptionSpec {
         names: &["tcp_keepalive", "keepalives", "socket_keepalive"],
         canonical: "tcp_keepalive",
         accepts: BOOL,
         secret: false,
-        apply: |l, g| set(&mut l.keepalive, g.boolean()?, g.shown()),
+        apply: |l, g| set(&mut l.tcp_keepalive, g.boolean()?, g.shown()),
     },
     OptionSpec {
         names: &[
@@ -778,7 +690,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "tcp_keepalive_idle",
         accepts: KEEPALIVE_TIME,
         secret: false,
-        apply: |l, g| set(&mut l.keepalive_idle, g.system_duration()?, g.shown()),
+        apply: |l, g| set(&mut l.tcp_keepalive_idle, g.system_duration()?, g.shown()),
     },
     OptionSpec {
         names: &[
@@ -789,7 +701,13 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "tcp_keepalive_interval",
         accepts: KEEPALIVE_TIME,
         secret: false,
-        apply: |l, g| set(&mut l.keepalive_interval, g.system_duration()?, g.shown()),
+        apply: |l, g| {
+            set(
+                &mut l.tcp_keepalive_interval,
+                g.system_duration()?,
+                g.shown(),
+            )
+        },
     },
     OptionSpec {
         names: &[
@@ -805,7 +723,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
                 0 => None,
                 n => Some(n as u32),
             };
-            set(&mut l.keepalive_count, count, g.shown())
+            set(&mut l.tcp_keepalive_count, count, g.shown())
         },
     },
     // libpq: milliseconds, 0 for the system's default.
@@ -821,7 +739,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
                 g.duration()?
             };
             set(
-                &mut l.user_timeout,
+                &mut l.tcp_user_timeout,
                 (!value.is_zero()).then_some(value),
                 g.shown(),
             )
@@ -935,7 +853,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "max_retries",
         accepts: "a whole number from 0 to 100",
         secret: false,
-        apply: |l, g| set(&mut l.max_retries, g.count(MAX_RETRIES)?, g.shown()),
+        apply: |l, g| set(&mut l.max_retries, Some(g.count(MAX_RETRIES)?), g.shown()),
     },
     OptionSpec {
         names: &["proxy"],
@@ -948,7 +866,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             } else {
                 ProxyChoice::Http(ProxyUrl::parse(g.value, g.key)?)
             };
-            set(&mut l.proxy, choice, g.shown())
+            set(&mut l.proxy, Some(choice), g.shown())
         },
     },
     OptionSpec {
@@ -970,17 +888,6 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
 const SIZE_FORMS: &str =
     "a number of bytes greater than 0, optionally with KiB, MiB or GiB (65536, 512MiB, 1GiB)";
 
-/// `n` bytes as [`Given::size`] reads them back: with the largest binary
-/// unit that divides it.
-pub(crate) fn format_size(n: u64) -> String {
-    for (unit, factor) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if n >= factor && n.is_multiple_of(factor) {
-            return format!("{}{unit}", n / factor);
-        }
-    }
-    n.to_string()
-}
-
 fn sslmode(l: &mut Layer, g: &Given) -> Result<()> {
     let from = g.shown();
     let mode = g.value.to_ascii_lowercase();
@@ -998,13 +905,13 @@ fn sslmode(l: &mut Layer, g: &Given) -> Result<()> {
         }
         "verify-ca" => {
             set(&mut l.tls, true, from.clone())?;
-            set(&mut l.cert_reqs, CertReqs::Required, from.clone())?;
-            set(&mut l.match_hostname, false, from)
+            set(&mut l.ssl_cert_reqs, CertReqs::Required, from.clone())?;
+            set(&mut l.ssl_match_hostname, false, from)
         }
         "verify-full" => {
             set(&mut l.tls, true, from.clone())?;
-            set(&mut l.cert_reqs, CertReqs::Required, from.clone())?;
-            set(&mut l.match_hostname, true, from)
+            set(&mut l.ssl_cert_reqs, CertReqs::Required, from.clone())?;
+            set(&mut l.ssl_match_hostname, true, from)
         }
         "prefer" | "allow" => Err(Error::config(
             g.key,
@@ -1174,10 +1081,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// parsers below parse, then call these; the typed setters call them
 /// directly and never go through text.
 pub(crate) mod check {
+    use std::path::PathBuf;
     use std::time::Duration;
 
     use super::settings_error;
     use crate::error::{Error, Result};
+    use crate::secret::Secret;
     use crate::settings::duration;
 
     /// The longest `app_name`, as pymongo limits `appname`.
@@ -1276,6 +1185,21 @@ pub(crate) mod check {
             Err(settings_error(key, "", " (empty)"))
         } else {
             Ok(value)
+        }
+    }
+
+    /// A secret that must not be empty (a token).
+    pub fn non_empty_secret(key: &str, value: Secret) -> Result<Secret> {
+        non_empty(key, value.expose())?;
+        Ok(value)
+    }
+
+    /// A path to a file or directory: anything but empty.
+    pub fn path(key: &str, path: PathBuf) -> Result<Option<PathBuf>> {
+        if path.as_os_str().is_empty() {
+            Err(settings_error(key, "", " (empty)"))
+        } else {
+            Ok(Some(path))
         }
     }
 }
@@ -1494,12 +1418,25 @@ impl Given<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::units::format_size;
 
     #[test]
     fn no_refused_name_is_an_option() {
         for known in super::super::unsupported::UNSUPPORTED {
             assert!(lookup(known.name).is_none(), "{} is both", known.name);
         }
+    }
+
+    /// Every option of the table has names in the vocabulary, and every
+    /// name sets an option of the table or one of the four the URI's
+    /// grammar and resolution handle themselves.
+    #[test]
+    fn the_vocabulary_covers_the_option_table() {
+        use std::collections::BTreeSet;
+        let canonical: BTreeSet<&str> = OPTIONS.iter().map(|o| o.canonical).collect();
+        let mut table: BTreeSet<&str> = crate::Settings::OPTIONS.iter().copied().collect();
+        table.extend(["ssl", "sslmode", "params", "headers"]);
+        assert_eq!(canonical, table);
     }
 
     #[test]

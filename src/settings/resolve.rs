@@ -2,17 +2,10 @@
 //! wins, also where fields interact), checked across fields, defaults
 //! filled in: [`Settings`].
 
-use std::time::Duration;
-
 use crate::error::{Error, Result};
-use crate::settings::options::{self, Layer, Slot};
+use crate::settings::options::{self, Slot};
 use crate::settings::uri;
-use crate::settings::{
-    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
-    DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_BACKOFF_MAX, DEFAULT_RETRY_INTERVAL,
-    DEFAULT_RETRY_ON_STATUS, DEFAULT_TCP_KEEPALIVE_TIME, DEFAULT_TIMEOUT, Host, HostOrder,
-    Settings, TlsVersion,
-};
+use crate::settings::{CaCerts, CertReqs, Host, Layer, Settings};
 
 /// The settings of a parsed URI with the keyword options on top.
 pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
@@ -30,20 +23,20 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
     // Across sources the keyword wins, also where fields interact: a keyword
     // sslmode=require states the whole verification mode, and a keyword that
     // turns verification off drops the URI's host-name check with it.
-    if keywords.sslmode_require.is_some() && keywords.cert_reqs.is_none() {
-        uri_layer.cert_reqs = None;
-        if keywords.match_hostname.is_none() {
-            uri_layer.match_hostname = None;
+    if keywords.sslmode_require.is_some() && keywords.ssl_cert_reqs.is_none() {
+        uri_layer.ssl_cert_reqs = None;
+        if keywords.ssl_match_hostname.is_none() {
+            uri_layer.ssl_match_hostname = None;
         }
     }
     if keywords
-        .cert_reqs
+        .ssl_cert_reqs
         .as_ref()
         .is_some_and(|s| s.value == CertReqs::None)
-        && keywords.match_hostname.is_none()
+        && keywords.ssl_match_hostname.is_none()
     {
-        uri_layer.match_hostname = None;
-        uri_layer.server_name = None;
+        uri_layer.ssl_match_hostname = None;
+        uri_layer.ssl_assert_hostname = None;
     }
     // A token, a password and an API key all fill the Authorization
     // header: the one given as a keyword replaces the others from the URI.
@@ -63,7 +56,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
             uri_layer.api_key = None;
         }
     }
-    let l = uri_layer.overlaid_by(keywords);
+    let mut l = uri_layer.overlaid_by(keywords);
     let tls = l.tls.as_ref().is_some_and(|s| s.value);
     if !tls && let Some(option) = l.first_tls_option() {
         let why = match &l.tls {
@@ -77,7 +70,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
             ),
         ));
     }
-    if let (Some(key), None) = (&l.keyfile, &l.certfile) {
+    if let (Some(key), None) = (&l.ssl_keyfile, &l.ssl_certfile) {
         return Err(Error::config(
             options::key_of(&key.from),
             format!(
@@ -86,7 +79,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
             ),
         ));
     }
-    if let (Some(p), None) = (&l.passphrase, &l.certfile) {
+    if let (Some(p), None) = (&l.ssl_pem_passphrase, &l.ssl_certfile) {
         return Err(Error::config(
             options::key_of(&p.from),
             format!(
@@ -129,7 +122,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         ));
     }
     weak_sslmode(&l)?;
-    if let (Some(min), Some(max)) = (&l.min_tls, &l.max_tls)
+    if let (Some(min), Some(max)) = (&l.ssl_min_protocol_version, &l.ssl_max_protocol_version)
         && min.value > max.value
     {
         return Err(Error::config(
@@ -140,16 +133,22 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
             ),
         ));
     }
-    let ca_certs = l.ca_certs.map(|s| s.value).unwrap_or(CaCerts::System);
-    let cert_reqs = match (&l.cert_reqs, &l.sslmode_require) {
+    let system_ca = l
+        .ssl_ca_certs
+        .as_ref()
+        .is_none_or(|s| s.value == CaCerts::System);
+    let cert_reqs = match (&l.ssl_cert_reqs, &l.sslmode_require) {
         (Some(s), _) => s.value,
         // libpq: `require` verifies the chain only when a CA file is given.
-        (None, Some(_)) if ca_certs == CaCerts::System => CertReqs::None,
+        (None, Some(_)) if system_ca => CertReqs::None,
         _ => CertReqs::Required,
     };
-    let match_hostname = match (&l.match_hostname, cert_reqs) {
+    let match_hostname = match (&l.ssl_match_hostname, cert_reqs) {
         (Some(Slot { value: true, from }), CertReqs::None) => {
-            let none_from = l.cert_reqs.as_ref().map_or("sslmode=require", |s| &s.from);
+            let none_from = l
+                .ssl_cert_reqs
+                .as_ref()
+                .map_or("sslmode=require", |s| &s.from);
             return Err(Error::config(
                 options::key_of(from),
                 format!(
@@ -159,15 +158,18 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         }
         (_, CertReqs::None) => false,
         (Some(s), _) => s.value,
-        (None, _) if l.sslmode_require.is_some() && l.cert_reqs.is_none() => false,
+        (None, _) if l.sslmode_require.is_some() && l.ssl_cert_reqs.is_none() => false,
         (None, _) => true,
     };
     // Revocation is a property of a verified chain: with verification off
     // there is no chain to check a CRL against.
     if cert_reqs == CertReqs::None
-        && let Some(crl) = l.crl_file.as_ref().or(l.crl_dir.as_ref())
+        && let Some(crl) = l.ssl_crl_file.as_ref().or(l.ssl_crl_dir.as_ref())
     {
-        let none_from = l.cert_reqs.as_ref().map_or("sslmode=require", |s| &s.from);
+        let none_from = l
+            .ssl_cert_reqs
+            .as_ref()
+            .map_or("sslmode=require", |s| &s.from);
         return Err(Error::config(
             options::key_of(&crl.from),
             format!(
@@ -204,67 +206,18 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         }
         hosts.push(host);
     }
-    Ok(Settings {
-        hosts,
-        tls,
-        path: parsed.path,
-        cert_reqs,
-        match_hostname,
-        ca_certs,
-        certfile: l.certfile.map(|s| s.value),
-        keyfile: l.keyfile.map(|s| s.value),
-        passphrase: l.passphrase.map(|s| s.value),
-        username: l.username.map(|s| s.value),
-        password: l.password.map(|s| s.value),
-        token: l.token.map(|s| s.value),
-        connect_timeout: l
-            .connect_timeout
-            .map_or(DEFAULT_CONNECT_TIMEOUT, |s| s.value),
-        timeout: l.timeout.map_or(DEFAULT_TIMEOUT, |s| s.value),
-        read_timeout: l.read_timeout.map_or(DEFAULT_READ_TIMEOUT, |s| s.value),
-        pool_idle_timeout: l
-            .pool_idle_timeout
-            .map_or(DEFAULT_POOL_IDLE_TIMEOUT, |s| s.value),
-        retry_interval: l.retry_interval.map_or(DEFAULT_RETRY_INTERVAL, |s| s.value),
-        pool_size: l.pool_size.map_or(DEFAULT_POOL_SIZE, |s| s.value),
-        host_order: l.host_order.map_or(HostOrder::RoundRobin, |s| s.value),
-        max_retries: l.max_retries.map(|s| s.value),
-        max_body_size: l.max_body_size.map_or(DEFAULT_MAX_BODY_SIZE, |s| s.value),
-        min_tls: l.min_tls.map_or(TlsVersion::Tls12, |s| s.value),
-        max_tls: l.max_tls.map_or(TlsVersion::Tls13, |s| s.value),
-        crl_file: l.crl_file.map(|s| s.value),
-        crl_dir: l.crl_dir.map(|s| s.value),
-        fingerprint: l.fingerprint.map(|s| s.value),
-        server_name: l.server_name.map(|s| s.value).filter(|_| match_hostname),
-        sni: l.sni.is_none_or(|s| s.value),
-        api_key: l.api_key.map(|s| s.value),
-        app_name: l.app_name.or(l.fallback_app_name).map(|s| s.value),
-        headers: l.headers.into_iter().map(|s| s.value).collect(),
-        params: l.params.into_iter().map(|s| s.value).collect(),
-        max_redirects: l.max_redirects.map_or(0, |s| s.value),
-        proxy: l.proxy.map(|s| s.value),
-        show_warn: l.show_warn.is_none_or(|s| s.value),
-        keepalive: l.keepalive.is_none_or(|s| s.value),
-        keepalive_idle: l
-            .keepalive_idle
-            .map_or(Some(DEFAULT_TCP_KEEPALIVE_TIME), |s| s.value),
-        keepalive_interval: l
-            .keepalive_interval
-            .map_or(Some(DEFAULT_TCP_KEEPALIVE_TIME), |s| s.value),
-        keepalive_count: l.keepalive_count.and_then(|s| s.value),
-        user_timeout: l.user_timeout.and_then(|s| s.value),
-        compress: l.compress.and_then(|s| s.value),
-        compress_level: l.compress_level.map_or(6, |s| s.value),
-        compressed: l.compressed.is_some_and(|s| s.value),
-        retry_on_status: l
-            .retry_on_status
-            .map_or_else(|| DEFAULT_RETRY_ON_STATUS.to_vec(), |s| s.value),
-        retry_on_timeout: l.retry_on_timeout.is_none_or(|s| s.value),
-        retry_backoff: l.retry_backoff.map_or(Duration::ZERO, |s| s.value),
-        retry_backoff_max: l
-            .retry_backoff_max
-            .map_or(DEFAULT_RETRY_BACKOFF_MAX, |s| s.value),
-    })
+    let fallback_app_name = l.fallback_app_name.take().map(|s| s.value);
+    let mut settings = Settings::from_layer(&mut l, hosts, tls, parsed.path);
+    // The fields that depend on each other, as decided above.
+    settings.ssl_cert_reqs = cert_reqs;
+    settings.ssl_match_hostname = match_hostname;
+    if !match_hostname {
+        settings.ssl_assert_hostname = None;
+    }
+    if settings.app_name.is_none() {
+        settings.app_name = fallback_app_name;
+    }
+    Ok(settings)
 }
 
 /// libpq's refusals of weak modes, where our fields would otherwise read
@@ -279,11 +232,11 @@ fn weak_sslmode(l: &Layer) -> Result<()> {
     let Some(Slot { value: mode, from }) = &l.sslmode else {
         return Ok(());
     };
-    let ca = l.ca_certs.as_ref();
+    let ca = l.ssl_ca_certs.as_ref();
     let system = ca.is_none_or(|s| s.value == CaCerts::System);
     let named_system = ca.filter(|s| s.value == CaCerts::System);
     if mode == "require"
-        && l.cert_reqs.is_none()
+        && l.ssl_cert_reqs.is_none()
         && let Some(ca) = named_system
     {
         return Err(Error::config(
@@ -296,7 +249,7 @@ fn weak_sslmode(l: &Layer) -> Result<()> {
     }
     // The host-name check off by this sslmode, not by a later keyword.
     let no_name_check = l
-        .match_hostname
+        .ssl_match_hostname
         .as_ref()
         .is_some_and(|s| !s.value && s.from == *from);
     if mode == "verify-ca" && system && no_name_check {

@@ -10,7 +10,8 @@ use std::net::Ipv6Addr;
 use percent_encoding::percent_decode_str;
 
 use crate::error::{Error, Result};
-use crate::settings::options::{self, Layer};
+use crate::settings::Layer;
+use crate::settings::options;
 
 /// A URI taken apart.
 #[derive(Debug)]
@@ -152,14 +153,14 @@ fn credentials(userinfo: &str, layer: &mut Layer) -> Result<()> {
     }
     options::set(
         &mut layer.username,
-        user.clone(),
+        Some(user.clone()),
         format!("userinfo {user}"),
     )?;
     if let Some(password) = password {
         let password = decode(password, "password")?;
         options::set(
             &mut layer.password,
-            password.into(),
+            Some(password.into()),
             "userinfo password=***".into(),
         )?;
     }
@@ -494,13 +495,13 @@ mod tests {
     fn at_in_query_is_not_userinfo() {
         let p = parse("https://h:1/?username=a@b").unwrap();
         assert_eq!(p.hosts, vec![("h".to_string(), Some(1))]);
-        assert_eq!(p.layer.username.unwrap().value, "a@b");
+        assert_eq!(p.layer.username.unwrap().value.as_deref(), Some("a@b"));
     }
 
     #[test]
     fn last_at_splits_userinfo() {
         let p = parse("https://us@r:p@ss@h").unwrap();
-        assert_eq!(p.layer.username.unwrap().value, "us@r");
-        assert_eq!(p.layer.password.unwrap().value.expose(), "p@ss");
+        assert_eq!(p.layer.username.unwrap().value.as_deref(), Some("us@r"));
+        assert_eq!(p.layer.password.unwrap().value.unwrap().expose(), "p@ss");
     }
 }

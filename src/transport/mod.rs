@@ -83,3 +83,26 @@ fn user_agent(settings: &Settings) -> String {
         None => ours.to_string(),
     }
 }
+
+impl Settings {
+    /// A plain ureq agent with these settings' TLS (our rustls
+    /// configuration and verifiers), timeouts (`connect_timeout`,
+    /// `read_timeout`), pool and resolver, for code that already speaks
+    /// ureq. What a [`crate::Client`] adds on top is not in it: failover,
+    /// the base path, the credentials, the whole-call deadline.
+    ///
+    /// ```no_run
+    /// let settings: httpdb::Settings = std::env::var("HTTPDB_URL")?.parse()?;
+    /// let agent: httpdb::ureq::Agent = settings.agent()?;
+    /// let body = agent.get("https://db1:4200/").call()?.body_mut().read_to_string()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::Config`] when a CA, certificate or key file cannot be
+    /// used.
+    pub fn agent(&self) -> crate::Result<ureq::Agent> {
+        agent(self, crate::tls::client_config(self)?)
+    }
+}

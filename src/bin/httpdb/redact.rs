@@ -16,17 +16,12 @@ const MIN_LEN: usize = 4;
 
 static SECRETS: Mutex<Vec<Secret>> = Mutex::new(Vec::new());
 
-/// Remembers the password, token and key passphrase of `settings`.
+/// Remembers every secret of `settings` ([`Settings::secrets`]).
 pub fn register(settings: &Settings) {
-    let found = [
-        settings.password(),
-        settings.token(),
-        settings.ssl_pem_passphrase(),
-    ];
     let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    for secret in found.into_iter().flatten() {
-        if secret.expose().len() >= MIN_LEN && !secrets.contains(secret) {
-            secrets.push(secret.clone());
+    for secret in settings.secrets() {
+        if secret.expose().len() >= MIN_LEN && !secrets.contains(&secret) {
+            secrets.push(secret);
         }
     }
 }
