@@ -49,16 +49,6 @@ pub(crate) fn clamp(timeout: NextTimeout) -> Result<NextTimeout, ureq::Error> {
     Deadline::current().bound(timeout)
 }
 
-/// Puts this thread's I/O under `deadline` until the guard is dropped.
-pub(crate) fn deadline(deadline: Option<std::time::Instant>) -> super::deadline::Entered {
-    match deadline {
-        Some(at) => {
-            Deadline::after(at.saturating_duration_since(std::time::Instant::now())).enter()
-        }
-        None => Deadline::default().enter(),
-    }
-}
-
 /// Starts recording a new attempt on this thread.
 pub(crate) fn begin() {
     CURRENT.with(|w| w.set(Wire::default()));
