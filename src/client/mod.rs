@@ -164,6 +164,11 @@ impl Client {
     /// [`Error::Config`] for a CA, certificate or key file that cannot be
     /// used, or a token that cannot go into a header.
     pub fn from_settings(settings: Settings) -> Result<Client> {
+        Client::looking_up(settings, transport::resolver::system_lookup)
+    }
+
+    /// [`Client::from_settings`], looking host names up with `lookup`.
+    fn looking_up(settings: Settings, lookup: transport::resolver::Lookup) -> Result<Client> {
         let tls_config = tls::client_config(&settings)?;
         if !settings.tls() && (settings.password().is_some() || settings.token().is_some()) {
             log::warn!(
@@ -176,7 +181,7 @@ impl Client {
                     .join(", ")
             );
         }
-        let agent = transport::agent(&settings, tls_config.clone())?;
+        let agent = transport::agent_looking_up(&settings, tls_config.clone(), lookup)?;
         let names: Vec<String> = settings.hosts().iter().map(ToString::to_string).collect();
         let targets = names
             .iter()
@@ -337,6 +342,30 @@ fn scrubber(settings: &Settings) -> Scrubber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name lookup that hangs holds a call no longer than its
+    /// `timeout`, not for the whole `connect_timeout`: the resolver runs
+    /// under the call's deadline like every connect, read and write.
+    #[test]
+    fn a_hung_lookup_is_bounded_by_the_call_timeout() {
+        fn hung(_: &str) -> std::io::Result<Vec<std::net::SocketAddr>> {
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            Err(std::io::Error::other("a lookup that never answers"))
+        }
+        let settings =
+            Settings::from_uri("http://db.example:4200/?timeout=500ms&connect_timeout=10s")
+                .unwrap();
+        let client = Client::looking_up(settings, hung).unwrap();
+        let started = std::time::Instant::now();
+        let error = client.get("/").unwrap_err();
+        let took = started.elapsed();
+        assert!(error.is_timeout(), "{error:?}");
+        assert!(
+            took >= std::time::Duration::from_millis(450)
+                && took < std::time::Duration::from_millis(1500),
+            "{took:?}: {error}"
+        );
+    }
 
     #[test]
     fn client_is_send_sync_clone() {

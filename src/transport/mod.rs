@@ -37,6 +37,15 @@ pub(crate) fn agent(
     settings: &Settings,
     tls: Option<Arc<ClientConfig>>,
 ) -> crate::Result<ureq::Agent> {
+    agent_looking_up(settings, tls, resolver::system_lookup)
+}
+
+/// [`agent`], looking host names up with `lookup`.
+pub(crate) fn agent_looking_up(
+    settings: &Settings,
+    tls: Option<Arc<ClientConfig>>,
+    lookup: resolver::Lookup,
+) -> crate::Result<ureq::Agent> {
     let routes = proxy::routes(settings)?;
     let options = tcp::SocketOptions::of(settings);
     let connect = Some(settings.connect_timeout());
@@ -75,7 +84,7 @@ pub(crate) fn agent(
     Ok(ureq::Agent::with_parts(
         config,
         connector,
-        deadline::Bounded(resolver::HostResolver::new(routes, resolver::system_lookup)),
+        deadline::Bounded(resolver::HostResolver::new(routes, lookup)),
     ))
 }
 
