@@ -12,6 +12,40 @@ use ureq::http::{HeaderMap, Method};
 use crate::client::Client;
 use crate::error::Result;
 
+impl Client {
+    /// Who answers: the root document of CrateDB, Elasticsearch, OpenSearch
+    /// or CouchDB (`GET /`), or etcd's `GET /version`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Request::send`](crate::Request::send); an error status of
+    /// `GET /` when neither document names the server.
+    pub fn server_info(&self) -> Result<ServerInfo> {
+        let mut root = self
+            .request(Method::GET, "/")
+            .error_for_status(false)
+            .send()?;
+        let url = self.url_of(root.host());
+        let status = root.status();
+        let headers = root.headers().clone();
+        let root_error = root.status_error();
+        let body = root.bytes().unwrap_or_default();
+        if let Some(info) = identify(self, url.clone(), status, &headers, &body)? {
+            return Ok(info);
+        }
+        if let Some(error) = root_error {
+            return Err(error);
+        }
+        Ok(ServerInfo {
+            url,
+            name: None,
+            cluster_name: None,
+            version: None,
+            product: None,
+        })
+    }
+}
+
 /// What a server says about itself.
 ///
 /// For CrateDB, Elasticsearch and OpenSearch (`GET /`): node name, cluster

@@ -48,11 +48,6 @@ pub struct Request<'c> {
     /// A mistake found while building, reported by `send`.
     pub(super) invalid: Option<Error>,
     error_for_status: bool,
-    /// After a redirect: where the request goes now, when that is not one
-    /// of the URI's hosts.
-    pub(super) target: Option<super::Target>,
-    /// After a redirect: `path` is the whole path, not one under the base.
-    pub(super) raw_path: bool,
 }
 
 impl<'c> Request<'c> {
@@ -67,8 +62,6 @@ impl<'c> Request<'c> {
             timeout: None,
             invalid: None,
             error_for_status: true,
-            target: None,
-            raw_path: false,
         }
     }
 
@@ -201,7 +194,7 @@ impl<'c> Request<'c> {
         if let Some(invalid) = self.invalid.take() {
             return Err(invalid);
         }
-        self.client.send(&mut self)
+        super::call::send(self.client, self)
     }
 
     pub(super) fn finish(&self, mut response: Response) -> Result<Response> {

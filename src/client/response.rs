@@ -3,15 +3,15 @@
 
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::time::Instant;
 
 use serde::de::DeserializeOwned;
 use ureq::http::HeaderMap;
 
 use super::Client;
-use super::failure;
+use super::attempt_error;
 use crate::error::{Error, Result};
-use crate::transport::wire::{self, Wire};
+use crate::transport::deadline::Deadline;
+use crate::transport::wire::Wire;
 
 /// A status code with its standard reason phrase: `404 Not Found`, or just
 /// `599` for a code that has none.
@@ -66,7 +66,7 @@ pub struct Response {
     tail: Option<Vec<u8>>,
     /// When the call that sent the request must be over: bounds the
     /// whole-body reads, not the streamed ones.
-    deadline: Instant,
+    deadline: Deadline,
     client: Client,
 }
 
@@ -87,7 +87,7 @@ impl Response {
         client: Client,
         host: String,
         response: ureq::http::Response<ureq::Body>,
-        deadline: Instant,
+        deadline: Deadline,
     ) -> Response {
         let (parts, body) = response.into_parts();
         let clickhouse = parts.status.is_success()
@@ -163,7 +163,7 @@ impl Response {
         if let Some(length) = length.filter(|n| *n > limit) {
             return Err(self.too_large(Some(length)));
         }
-        let _deadline = wire::deadline(Some(self.deadline));
+        let _deadline = self.deadline.enter();
         // Sized from Content-Length (up to 1 MiB, whatever a server
         // claims), so a typical answer is read without regrowing.
         let hint = length.unwrap_or(0).min(1 << 20) as usize;
@@ -247,7 +247,7 @@ impl Response {
         const SHOWN: usize = 1024;
         let mut start = Vec::with_capacity(SHOWN + 1);
         {
-            let _deadline = wire::deadline(Some(self.deadline));
+            let _deadline = self.deadline.enter();
             // The body is only there to explain the status: a failure to
             // read it leaves the explanation shorter.
             let _ = (&mut *self).take(SHOWN as u64 + 1).read_to_end(&mut start);
@@ -308,8 +308,8 @@ impl Response {
             sent: 1,
             received: self.received.max(1),
         };
-        let error =
-            failure::classify(cause, &self.host, &inner.settings, wire).scrubbed(&inner.scrubber);
+        let error = attempt_error::classify(cause, &self.host, &inner.settings, wire)
+            .scrubbed(&inner.scrubber);
         Error::Incomplete {
             host: self.host.clone(),
             received: self.received,
@@ -392,7 +392,7 @@ impl Drop for Response {
         if self.body.is_none() || length.saturating_sub(self.received) > DRAIN_ON_DROP {
             return;
         }
-        let _deadline = wire::deadline(Some(self.deadline));
+        let _deadline = self.deadline.enter();
         let _ = io::copy(&mut (&mut *self).take(DRAIN_ON_DROP), &mut io::sink());
     }
 }

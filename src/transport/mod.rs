@@ -3,8 +3,10 @@
 //! ([`tcp`]: socket options) → our
 //! rustls TLS → [`wire::WatchConnector`]
 //! (which records what each attempt sent and received), with a caching
-//! resolver.
+//! resolver ([`resolver`]); the chain and the resolver both under the
+//! call's [`deadline`].
 
+pub(crate) mod deadline;
 pub(crate) mod proxy;
 pub(crate) mod resolver;
 pub(crate) mod tcp;
@@ -27,11 +29,22 @@ pub(crate) fn port_of(uri: &ureq::http::Uri) -> u16 {
 /// The agent for `settings`. Timeouts: `connect_timeout` bounds resolve,
 /// TCP connect and handshake; `read_timeout` bounds every single read. The
 /// call's `timeout` is not the engine's: the client puts its thread under a
-/// deadline ([`wire::deadline`]) that the connectors and transports obey,
-/// so that it spans failover and whole-body reads but not streamed ones.
+/// [`deadline::Deadline`], and the resolver and the connector chain are
+/// wrapped in [`deadline::Bounded`], so that every lookup, connect, write
+/// and read obeys it; it spans failover and whole-body reads but not
+/// streamed ones.
 pub(crate) fn agent(
     settings: &Settings,
     tls: Option<Arc<ClientConfig>>,
+) -> crate::Result<ureq::Agent> {
+    agent_looking_up(settings, tls, resolver::system_lookup)
+}
+
+/// [`agent`], looking host names up with `lookup`.
+pub(crate) fn agent_looking_up(
+    settings: &Settings,
+    tls: Option<Arc<ClientConfig>>,
+    lookup: resolver::Lookup,
 ) -> crate::Result<ureq::Agent> {
     let routes = proxy::routes(settings)?;
     let options = tcp::SocketOptions::of(settings);
@@ -59,18 +72,19 @@ pub(crate) fn agent(
         .max_idle_connections(pool.saturating_mul(settings.hosts().len()))
         .max_idle_connections_per_host(pool)
         .build();
-    let connector = ()
-        .chain(proxy::ProxyConnector {
+    let connector = deadline::Bounded(
+        ().chain(proxy::ProxyConnector {
             routes: routes.clone(),
             options,
         })
         .chain(tcp::TcpConnector { options })
         .chain(tls::TlsConnector { config: tls })
-        .chain(wire::WatchConnector);
+        .chain(wire::WatchConnector),
+    );
     Ok(ureq::Agent::with_parts(
         config,
         connector,
-        resolver::HostResolver::new(routes),
+        deadline::Bounded(resolver::HostResolver::new(routes, lookup)),
     ))
 }
 

@@ -1,10 +1,14 @@
-//! Name resolution: ureq's resolver behind a short-lived cache, with a
+//! Name resolution: the system's lookup behind a short-lived cache, with a
 //! failed lookup reported as "does not resolve" (a connect failure) rather
-//! than a bare I/O error.
+//! than a bare I/O error, and given up when its timeout runs out.
 //!
 //! ureq resolves the host of every request, pooled connection or not, and
-//! with a resolve timeout it does so in a new thread: without the cache
-//! that lookup was a third of a keep-alive request's cost.
+//! a lookup with a timeout runs on a helper thread (the system's
+//! `getaddrinfo` cannot be interrupted): without the cache that lookup was
+//! a third of a keep-alive request's cost. The timeout is ureq's resolve
+//! timeout (`connect_timeout`) already cut to the call's deadline by
+//! [`super::deadline::Bounded`], so a hung lookup holds a call no longer
+//! than its `timeout`; the lookup given up on ends on its helper thread.
 //!
 //! An IP address needs no lookup, and here gets no thread (ureq starts
 //! one for it too). `localhost` and `*.localhost` are the loopback
@@ -14,13 +18,13 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use ureq::config::Config;
 use ureq::http::Uri;
-use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
 use super::proxy::Routes;
@@ -29,11 +33,24 @@ use super::proxy::Routes;
 /// record is seen within seconds; a failed lookup is never cached.
 pub(crate) const LOOKUP_TTL: Duration = Duration::from_secs(5);
 
-/// [`DefaultResolver`] with successful lookups cached for [`LOOKUP_TTL`]
-/// and failures as `NotFound` I/O errors.
+/// How many addresses of one name are kept (ureq's `ResolvedSocketAddrs`
+/// holds 16).
+const MAX_ADDRS: usize = 16;
+
+/// A blocking lookup of `host:port`.
+pub(crate) type Lookup = fn(&str) -> io::Result<Vec<SocketAddr>>;
+
+/// The system's lookup (`getaddrinfo` on Unix).
+pub(crate) fn system_lookup(host_port: &str) -> io::Result<Vec<SocketAddr>> {
+    Ok(host_port.to_socket_addrs()?.collect())
+}
+
+/// The system's lookup within the timeout ureq hands down, with
+/// successful lookups cached for [`LOOKUP_TTL`] and failures as `NotFound`
+/// I/O errors.
 #[derive(Debug)]
 pub(crate) struct HostResolver {
-    inner: DefaultResolver,
+    lookup: Lookup,
     cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
     /// A target that goes through a proxy is not resolved here: the proxy
     /// resolves it (the way out may be the only one that can).
@@ -58,16 +75,7 @@ impl Resolver for HostResolver {
         }
         let addrs = match self.without_lookup(uri, config) {
             Some(addrs) => addrs,
-            None => self
-                .inner
-                .resolve(uri, config, timeout)
-                .map_err(|e| match e {
-                    ureq::Error::Io(e) => ureq::Error::Io(io::Error::new(
-                        io::ErrorKind::NotFound,
-                        format!("the host name does not resolve ({e})"),
-                    )),
-                    other => other,
-                })?,
+            None => self.look_up(uri, config, timeout)?,
         };
         self.lock()
             .insert(key.to_string(), (Instant::now(), addrs.clone()));
@@ -76,12 +84,62 @@ impl Resolver for HostResolver {
 }
 
 impl HostResolver {
-    pub fn new(routes: Arc<Routes>) -> HostResolver {
+    /// A resolver that looks names up with `lookup` ([`system_lookup`]
+    /// but in tests).
+    pub fn new(routes: Arc<Routes>, lookup: Lookup) -> HostResolver {
         HostResolver {
-            inner: DefaultResolver::default(),
+            lookup,
             cache: Mutex::default(),
             routes,
         }
+    }
+
+    /// The addresses of the host of `uri` (as far as `config`'s IP family
+    /// allows), looked up on a helper thread that is given up on when
+    /// `timeout` runs out; on this thread when there is no timeout.
+    fn look_up(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host_port = format!("{}:{}", uri.host().unwrap_or_default(), super::port_of(uri));
+        let found = if timeout.after.is_not_happening() {
+            (self.lookup)(&host_port)
+        } else {
+            let lookup = self.lookup;
+            let (tx, rx) = mpsc::sync_channel(1);
+            std::thread::Builder::new()
+                .name("httpdb-lookup".into())
+                .spawn(move || tx.send(lookup(&host_port)))?;
+            match rx.recv_timeout(*timeout.after) {
+                Ok(found) => found,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    return Err(ureq::Error::Timeout(timeout.reason));
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => Err(io::Error::other(
+                    "the lookup thread ended without an answer",
+                )),
+            }
+        };
+        let found = found.map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("the host name does not resolve ({e})"),
+            )
+        })?;
+        let mut addrs = self.empty();
+        for addr in config
+            .ip_family()
+            .keep_wanted(found.into_iter())
+            .take(MAX_ADDRS)
+        {
+            addrs.push(addr);
+        }
+        if addrs.is_empty() {
+            return Err(ureq::Error::HostNotFound);
+        }
+        Ok(addrs)
     }
 
     /// The addresses of a host that needs no lookup (as far as `config`'s
@@ -132,7 +190,7 @@ mod tests {
 
     #[test]
     fn caches_lookups_and_reports_failures_as_not_found() {
-        let resolver = HostResolver::new(Arc::default());
+        let resolver = HostResolver::new(Arc::default(), system_lookup);
         let config = Config::default();
         let uri: Uri = "https://db.invalid:4200/".parse().unwrap();
         let mut cached = resolver.empty();
@@ -163,9 +221,92 @@ mod tests {
         assert_eq!(resolver.lock().len(), 1, "a failed lookup is not cached");
     }
 
+    fn hung(_: &str) -> io::Result<Vec<SocketAddr>> {
+        std::thread::sleep(Duration::from_secs(30));
+        Err(io::Error::other("a lookup that never answers"))
+    }
+
+    fn resolve_timeout(after: Duration) -> NextTimeout {
+        NextTimeout {
+            after: ureq::unversioned::transport::time::Duration::Exact(after),
+            reason: ureq::Timeout::Resolve,
+            per_read: None,
+            per_write: None,
+        }
+    }
+
+    /// A lookup that hangs is given up on when the resolve timeout runs
+    /// out; and under a call's deadline, when that does (the agent's
+    /// resolver is wrapped in `Bounded`), not after `connect_timeout`.
+    #[test]
+    fn a_hung_lookup_is_given_up_on_in_time() {
+        use super::super::deadline::{Bounded, Deadline};
+        let uri: Uri = "https://db.example:4200/".parse().unwrap();
+        let config = Config::default();
+        let resolver = Bounded(HostResolver::new(Arc::default(), hung));
+        let started = Instant::now();
+        let result = resolver.resolve(&uri, &config, resolve_timeout(Duration::from_millis(300)));
+        assert!(
+            matches!(result, Err(ureq::Error::Timeout(ureq::Timeout::Resolve))),
+            "{result:?}"
+        );
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(300) && took < Duration::from_millis(1300),
+            "{took:?}"
+        );
+
+        let _call = Deadline::after(Duration::from_millis(500)).enter();
+        let started = Instant::now();
+        let result = resolver.resolve(&uri, &config, resolve_timeout(Duration::from_secs(10)));
+        assert!(
+            matches!(result, Err(ureq::Error::Timeout(ureq::Timeout::Global))),
+            "{result:?}"
+        );
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(450) && took < Duration::from_millis(1500),
+            "{took:?}"
+        );
+    }
+
+    #[test]
+    fn a_lookup_keeps_the_wanted_family() {
+        fn both(_: &str) -> io::Result<Vec<SocketAddr>> {
+            Ok(vec![
+                "[2001:db8::1]:4200".parse().unwrap(),
+                "192.0.2.1:4200".parse().unwrap(),
+            ])
+        }
+        fn none(_: &str) -> io::Result<Vec<SocketAddr>> {
+            Ok(Vec::new())
+        }
+        let uri: Uri = "https://db.example:4200/".parse().unwrap();
+        let v4_only: Config = Config::builder()
+            .ip_family(ureq::config::IpFamily::Ipv4Only)
+            .build();
+        let found = HostResolver::new(Arc::default(), both)
+            .resolve(&uri, &v4_only, resolve_timeout(Duration::from_secs(5)))
+            .unwrap();
+        assert_eq!(found.to_vec(), ["192.0.2.1:4200".parse().unwrap()]);
+        let found = HostResolver::new(Arc::default(), both)
+            .resolve(&uri, &Config::default(), NextTimeout::default())
+            .unwrap();
+        assert_eq!(found.len(), 2);
+        let nothing = HostResolver::new(Arc::default(), none).resolve(
+            &uri,
+            &Config::default(),
+            resolve_timeout(Duration::from_secs(5)),
+        );
+        assert!(
+            matches!(nothing, Err(ureq::Error::HostNotFound)),
+            "{nothing:?}"
+        );
+    }
+
     #[test]
     fn addresses_and_localhost_names_need_no_lookup() {
-        let resolver = HostResolver::new(Arc::default());
+        let resolver = HostResolver::new(Arc::default(), system_lookup);
         let config = Config::default();
         let resolve = |uri: &str| {
             let uri: Uri = uri.parse().unwrap();

@@ -1,5 +1,6 @@
 //! TCP: the first link of the chain. It connects to the resolved addresses
-//! within the connect budget (and this thread's deadline), and sets the
+//! within the connect budget ureq hands it (already cut to the call's
+//! deadline by [`super::deadline::Bounded`]), and sets the
 //! socket options of [`Settings`] — no delay, keep-alive probes, user
 //! timeout — on a socket that ureq's own connector keeps out of reach.
 
@@ -16,7 +17,6 @@ use ureq::unversioned::transport::{
     Transport,
 };
 
-use super::wire::clamp;
 use crate::settings::Settings;
 
 /// The socket options every connection gets.
@@ -86,8 +86,12 @@ impl<In: Transport> Connector<In> for TcpConnector {
         if let Some(transport) = chained {
             return Ok(Some(Either::A(transport)));
         }
-        let budget = clamp(details.timeout)?;
-        let transport = TcpTransport::open(&details.addrs, budget, details.config, &self.options)?;
+        let transport = TcpTransport::open(
+            &details.addrs,
+            details.timeout,
+            details.config,
+            &self.options,
+        )?;
         let handle: Weak<dyn ShutdownHandle> = Arc::downgrade(&transport.stream) as _;
         (details.register_shutdown)(handle)?;
         Ok(Some(Either::B(transport)))
@@ -166,7 +170,7 @@ fn connect(addrs: &[SocketAddr], budget: NextTimeout) -> Result<TcpStream, ureq:
 }
 
 /// A connected TCP socket as ureq's transport, its I/O bounded by the
-/// timeouts ureq hands down (already clamped to the deadline).
+/// timeouts it is handed (already cut to the call's deadline).
 pub(crate) struct TcpTransport {
     /// Shared with the agent's shutdown handle.
     stream: Arc<TcpStream>,

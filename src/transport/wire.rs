@@ -10,10 +10,10 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::time::Instant;
 
-use ureq::unversioned::transport::time::Duration as UreqDuration;
 use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
+
+use super::deadline::Deadline;
 
 /// The facts of one attempt, as its transport recorded them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -38,41 +38,15 @@ impl Wire {
 
 thread_local! {
     static CURRENT: Cell<Wire> = const { Cell::new(Wire { opened: false, sent: 0, received: 0 }) };
-    /// When the call under way on this thread must be over, if it is one
-    /// that has a deadline: every connect, write and read on this thread
-    /// waits no longer than that.
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
-/// Puts this thread's I/O under `deadline` until the guard is dropped.
-pub(crate) fn deadline(deadline: Option<Instant>) -> DeadlineGuard {
-    DeadlineGuard(DEADLINE.with(|d| d.replace(deadline)))
-}
-
-/// Restores the deadline that was in force before [`deadline`].
-pub(crate) struct DeadlineGuard(Option<Instant>);
-
-impl Drop for DeadlineGuard {
-    fn drop(&mut self) {
-        DEADLINE.with(|d| d.set(self.0));
-    }
-}
-
-/// `timeout` shortened to what is left before this thread's deadline; the
-/// deadline's expiry reads as ureq's global timeout.
-pub(crate) fn clamp(mut timeout: NextTimeout) -> Result<NextTimeout, ureq::Error> {
-    let Some(deadline) = DEADLINE.with(Cell::get) else {
-        return Ok(timeout);
-    };
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(ureq::Error::Timeout(ureq::Timeout::Global));
-    }
-    if timeout.after.is_not_happening() || *timeout.after > left {
-        timeout.after = UreqDuration::Exact(left);
-        timeout.reason = ureq::Timeout::Global;
-    }
-    Ok(timeout)
+/// `timeout` cut to what is left of this thread's [`Deadline`].
+///
+/// Redundant now: [`Bounded`](super::deadline::Bounded) has already cut
+/// what ureq hands every connector and transport. Kept while the proxy
+/// and TLS connectors still call it; drop it when they no longer do.
+pub(crate) fn clamp(timeout: NextTimeout) -> Result<NextTimeout, ureq::Error> {
+    Deadline::current().bound(timeout)
 }
 
 /// Starts recording a new attempt on this thread.
@@ -135,13 +109,11 @@ impl<T: Transport> Transport for Watched<T> {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        let timeout = clamp(timeout)?;
         record(|w| w.sent += amount as u64);
         self.inner.transmit_output(amount, timeout)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        let timeout = clamp(timeout)?;
         let before = self.inner.buffers().input().len();
         let more = self.inner.await_input(timeout)?;
         let after = self.inner.buffers().input().len();

@@ -158,3 +158,37 @@ fn the_count_is_bounded() {
     );
     assert_eq!(server.requests().len(), 4);
 }
+
+/// Under `compress`, a body a 307 sends again is compressed once, as on
+/// the first hop, and a 303 drops it with its `Content-Encoding`.
+#[test]
+fn a_compressed_body_goes_on_compressed_once() {
+    use std::io::Read;
+    let server = TestServer::https();
+    let url = server.url();
+    let c = Client::new(&format!(
+        "{url}/?ssl_ca_certs={}&max_redirects=5&compress=true",
+        fx("ca.pem")
+    ))
+    .unwrap();
+    let doc = "[1,2,3,4,5,6,7,8,9]".repeat(1000);
+    let gunzip = |bytes: &[u8]| {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .expect("the body is gzip");
+        out
+    };
+    c.post(&redirect(307, "/docs"), doc.as_str()).unwrap();
+    let requests = server.requests();
+    assert_eq!(requests.len(), 2);
+    for seen in &requests {
+        assert_eq!(seen.header("content-encoding"), Some("gzip"));
+        assert_eq!(gunzip(&seen.body), doc.as_bytes(), "{}", seen.path);
+    }
+    c.post(&redirect(303, "/docs"), doc.as_str()).unwrap();
+    let seen = server.last_request().unwrap();
+    assert_eq!((seen.method.as_str(), seen.path.as_str()), ("GET", "/docs"));
+    assert_eq!(seen.header("content-encoding"), None);
+    assert!(seen.body.is_empty());
+}

@@ -1,0 +1,462 @@
+//! The run loop of one call: the attempts over the plan of hosts, what
+//! `failover` allows after each, the backoff between moves to another
+//! host, and the redirects `max_redirects` allows — all within the call's
+//! one [`Deadline`]. Where the call stands after the redirects followed so
+//! far is the loop's own value ([`Hop`]); the user's [`Request`] is read,
+//! never rewritten.
+
+use std::time::Duration;
+
+use ureq::http::Method;
+use ureq::http::uri::Authority;
+
+use super::attempt_error;
+use super::failover;
+use super::payload::Payload;
+use super::prepare::{self, Encoding, Endpoint, Prepared, Route};
+use super::redirect::{self, Origin};
+use super::{Client, Request, Response};
+use crate::error::{Cause, Error, Result, TimeoutPhase};
+use crate::settings::Settings;
+use crate::transport::deadline::Deadline;
+use crate::transport::wire;
+
+/// Sends `request` over the plan of hosts, within one `timeout` for the
+/// call (up to the answer's headers here, and the whole body when it is
+/// read with `bytes`, `text` or `json`); `failover` decides after each
+/// attempt, from the status line and headers at most, what may be tried
+/// again.
+pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response> {
+    let deadline = Deadline::after(request.timeout.unwrap_or(client.inner.settings.timeout()));
+    let _deadline = deadline.enter();
+    let payload = std::mem::replace(&mut request.payload, Payload::Empty);
+    let mut call = Call {
+        client,
+        request: &request,
+        payload,
+        encoding: None,
+        deadline,
+        hop: Hop::first(&request),
+    };
+    loop {
+        let response = call.failover()?;
+        let Some(next) = call.next_hop(&response)? else {
+            return Ok(response);
+        };
+        drop(response);
+        call.hop = next;
+    }
+}
+
+/// One call under way.
+struct Call<'a, 'c> {
+    client: &'a Client,
+    request: &'a Request<'c>,
+    /// The request's body, taken over: rewound for each attempt, dropped
+    /// by a redirect that turns the request into a GET.
+    payload: Payload,
+    /// How the body goes, decided on the first hop.
+    encoding: Option<Encoding>,
+    deadline: Deadline,
+    hop: Hop,
+}
+
+/// Where the call stands after the redirects followed so far.
+struct Hop {
+    method: Method,
+    /// `None`: the request's own path, under the base path; else the whole
+    /// path-and-query a redirect named.
+    path: Option<String>,
+    /// Whether the body still goes.
+    body: bool,
+    /// Where the request goes when that is not one of the URI's hosts.
+    target: Option<Target>,
+    /// Redirects followed to get here.
+    count: usize,
+}
+
+impl Hop {
+    fn first(request: &Request<'_>) -> Hop {
+        Hop {
+            method: request.method.clone(),
+            path: None,
+            body: true,
+            target: None,
+            count: 0,
+        }
+    }
+}
+
+/// Where a redirected request goes when that is not one of the URI's
+/// hosts.
+#[derive(Debug, Clone)]
+struct Target {
+    origin: Origin,
+    endpoint: Endpoint,
+}
+
+impl Call<'_, '_> {
+    /// The request of this hop, with failover over the URI's hosts (or to
+    /// the one foreign host a redirect named).
+    fn failover(&mut self) -> Result<Response> {
+        let inner = &*self.client.inner;
+        let route = Route {
+            method: &self.hop.method,
+            path: self.hop.path.as_deref(),
+            body: self.hop.body,
+            foreign: self.hop.target.is_some(),
+        };
+        let mut prepared =
+            prepare::prepare(&inner.defaults, &inner.settings, self.request, &route)?;
+        let encoding = match self.encoding {
+            Some(encoding) => encoding,
+            None => *self.encoding.insert(prepare::compress(
+                &inner.settings,
+                &prepared.headers,
+                &mut self.payload,
+            )?),
+        };
+        if self.hop.body {
+            prepared.encode(encoding);
+        }
+        let method = &self.hop.method;
+        let foreign = &self.hop.target;
+        let plan = match foreign {
+            Some(_) => vec![0],
+            None => inner.hosts.plan(),
+        };
+        let allowed = plan
+            .len()
+            .min(inner.settings.max_retries().saturating_add(1));
+        let policy = failover::Policy {
+            on_status: inner.settings.retry_on_status(),
+            on_timeout: inner.settings.retry_on_timeout(),
+        };
+        let mut attempts: Vec<(String, Error)> = Vec::new();
+        let mut unavailable: Option<Response> = None;
+        for (n, &i) in plan.iter().take(allowed).enumerate() {
+            let (host, to) = match foreign {
+                Some(target) => (&target.origin.authority, &target.endpoint),
+                None => (&inner.names[i], &inner.targets[i]),
+            };
+            let last = n + 1 == allowed;
+            let mut fresh = false;
+            let (error, verdict) = loop {
+                if self.deadline.is_spent() {
+                    // Spent: the last attempt's error says why. A host
+                    // that was never tried is not listed.
+                    if attempts.is_empty() {
+                        attempts.push((
+                            host.clone(),
+                            Error::Timeout {
+                                host: host.clone(),
+                                phase: TimeoutPhase::Connect,
+                                after: inner.settings.timeout(),
+                            },
+                        ));
+                    }
+                    return Err(final_error(attempts));
+                }
+                let replayable = self.payload.rewind();
+                wire::begin();
+                let result = attempt(
+                    self.client,
+                    host,
+                    to,
+                    &prepared,
+                    &mut self.payload,
+                    fresh,
+                    self.deadline,
+                );
+                let wire = wire::take();
+                match result {
+                    Ok(mut response) => {
+                        let verdict = failover::after_answer(method, response.status, policy);
+                        if !verdict.move_on {
+                            if foreign.is_none() {
+                                inner.hosts.mark_alive(i);
+                            }
+                            return self.request.finish(response);
+                        }
+                        let error = response.status_error();
+                        unavailable = Some(response);
+                        break (error, verdict);
+                    }
+                    Err(e) => {
+                        if let Payload::Reader(reader) = &self.payload
+                            && let Some(source) = reader.failure()
+                        {
+                            return Err(Error::Body {
+                                what: "the body's reader".into(),
+                                source,
+                            });
+                        }
+                        let error = attempt_error::classify(e, host, &inner.settings, wire);
+                        let error = error.scrubbed(&inner.scrubber);
+                        let replayable = replayable && self.payload.rewind();
+                        let verdict = failover::after_failure(
+                            method, wire, &error, fresh, replayable, policy,
+                        );
+                        if verdict.fresh_retry {
+                            log::debug!(
+                                "{host}: {} on a pooled connection; sending again on a new one",
+                                Cause(&error)
+                            );
+                            fresh = true;
+                            continue;
+                        }
+                        if let Error::Config { .. } = error {
+                            return Err(error);
+                        }
+                        break (Some(error), verdict);
+                    }
+                }
+            };
+            if verdict.mark_dead && foreign.is_none() {
+                inner.hosts.mark_dead(i);
+            }
+            let Some(error) = error else { continue };
+            if !last && verdict.move_on {
+                let wait = backoff(&inner.settings, n, self.deadline);
+                log::info!(
+                    "{host}: {}; trying {} in {wait:?} (attempt {} of at most {allowed})",
+                    Cause(&error),
+                    inner.names[plan[n + 1]],
+                    n + 2
+                );
+                std::thread::sleep(wait);
+            } else {
+                log::debug!("{host}: {}", Cause(&error));
+            }
+            let is_unavailable = matches!(error, Error::Status { .. });
+            attempts.push((host.clone(), error));
+            if !verdict.move_on || last {
+                if is_unavailable && let Some(response) = unavailable.take() {
+                    return self
+                        .request
+                        .finish(response)
+                        .map_err(|e| with_history(e, attempts));
+                }
+                break;
+            }
+        }
+        Err(final_error(attempts))
+    }
+
+    /// The hop after `response` when it is a redirect to follow; `None`
+    /// when the call ends with it.
+    fn next_hop(&mut self, response: &Response) -> Result<Option<Hop>> {
+        let inner = &*self.client.inner;
+        let max = inner.settings.max_redirects();
+        if max == 0 || !redirect::is_redirect(response.status) {
+            return Ok(None);
+        }
+        let Some(location) = response.location() else {
+            return Ok(None);
+        };
+        let here = match &self.hop.target {
+            Some(target) => target.origin.clone(),
+            None => Origin {
+                https: inner.settings.tls(),
+                authority: response.host.to_ascii_lowercase(),
+            },
+        };
+        let path = match &self.hop.path {
+            Some(path) => path.clone(),
+            None => inner.defaults.under_base(&self.request.path),
+        };
+        let from = format!("{}{path}", here.url());
+        // A location may echo the query, credentials in it included.
+        let refuse = |to: String, reason: String| Error::Redirect {
+            from: inner.scrubber.scrub(&from),
+            to: inner.scrubber.scrub(&to),
+            reason,
+        };
+        let (next, next_path) = redirect::resolve(&here, &path, location)
+            .map_err(|why| refuse(location.to_string(), why))?;
+        let to = format!("{}{next_path}", next.url());
+        if here.https && !next.https {
+            return Err(refuse(
+                to,
+                "an https request never goes on as plain http; follow it yourself if you trust it"
+                    .into(),
+            ));
+        }
+        if self.hop.count == max {
+            return Err(refuse(
+                to,
+                format!("more than max_redirects={max} redirects; raise max_redirects"),
+            ));
+        }
+        let (method, keep_body) = redirect::next_method(response.status, &self.hop.method);
+        if keep_body && !self.payload.rewind() {
+            return Err(refuse(
+                to,
+                format!(
+                    "a {} asks for the body again, and it was read from a stream that cannot be sent twice; send it from bytes or a file",
+                    response.status
+                ),
+            ));
+        }
+        if !keep_body {
+            self.payload = Payload::Empty;
+        }
+        log::info!(
+            "{}: {method} {} (redirect {} of at most {max})",
+            inner.scrubber.scrub(&from),
+            inner.scrubber.scrub(&to),
+            self.hop.count + 1
+        );
+        Ok(Some(Hop {
+            method,
+            path: Some(next_path),
+            body: self.hop.body && keep_body,
+            target: target_of(self.client, &next)?,
+            count: self.hop.count + 1,
+        }))
+    }
+}
+
+/// The target of a redirect to `origin`: `None` for one of the URI's
+/// hosts (the cluster, with its credentials and failover), else the one
+/// foreign host, which gets no credentials.
+fn target_of(client: &Client, origin: &Origin) -> Result<Option<Target>> {
+    let inner = &*client.inner;
+    let ours = origin.https == inner.settings.tls()
+        && inner
+            .names
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(&origin.authority));
+    if ours {
+        return Ok(None);
+    }
+    let authority = Authority::try_from(origin.authority.as_str()).map_err(|e| {
+        Error::config(
+            "host",
+            format!("redirect to {} cannot be used: {e}", origin.url()),
+        )
+    })?;
+    Ok(Some(Target {
+        origin: origin.clone(),
+        endpoint: Endpoint::new(origin.https, authority)?,
+    }))
+}
+
+/// One attempt on `host`, up to the answer's status and headers; `fresh`
+/// takes a new connection rather than a pooled one.
+fn attempt(
+    client: &Client,
+    host: &str,
+    to: &Endpoint,
+    prepared: &Prepared,
+    payload: &mut Payload,
+    fresh: bool,
+    deadline: Deadline,
+) -> std::result::Result<Response, ureq::Error> {
+    let agent = &client.inner.agent;
+    let head = prepared.head(to)?;
+    let answer = match (payload, prepared.gzip) {
+        (Payload::File(file), Some(level)) => run(
+            agent,
+            head,
+            ureq::SendBody::from_reader(&mut flate2::read::GzEncoder::new(&*file, level)),
+            fresh,
+        ),
+        (Payload::Reader(reader), Some(level)) => run(
+            agent,
+            head,
+            ureq::SendBody::from_owned_reader(flate2::read::GzEncoder::new(reader.clone(), level)),
+            fresh,
+        ),
+        (Payload::Bytes(body), _) => run(agent, head, body.as_slice(), fresh),
+        (Payload::File(file), None) => run(agent, head, &*file, fresh),
+        (Payload::Reader(reader), None) => run(
+            agent,
+            head,
+            ureq::SendBody::from_owned_reader(reader.clone()),
+            fresh,
+        ),
+        // A method that carries a body gets an empty one, sent with
+        // `Content-Length: 0` rather than as an empty chunked body.
+        (Payload::Empty, _)
+            if matches!(prepared.method, Method::POST | Method::PUT | Method::PATCH) =>
+        {
+            run(agent, head, &[][..], fresh)
+        }
+        (Payload::Empty, _) => run(agent, head, (), fresh),
+    }?;
+    log::debug!(
+        "{} {} -> {} from {host} ({} connection)",
+        prepared.method,
+        // A default parameter may be a credential (InfluxDB's p=).
+        client.inner.scrubber.scrub(prepared.path.as_str()),
+        answer.status().as_u16(),
+        if wire::peek().opened { "new" } else { "reused" }
+    );
+    Ok(Response::new(
+        client.clone(),
+        host.to_string(),
+        answer,
+        deadline,
+    ))
+}
+
+/// `head` with `body`, through `agent`; on a new connection when `fresh`.
+fn run<B: ureq::AsSendBody>(
+    agent: &ureq::Agent,
+    head: ureq::http::Request<()>,
+    body: B,
+    fresh: bool,
+) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
+    let http = head.map(|()| body);
+    if !fresh {
+        return agent.run(http);
+    }
+    // Skips (and so drops) the pooled connections to this host.
+    let config = agent
+        .configure_request(http)
+        .max_idle_age(Duration::ZERO)
+        .build();
+    agent.run(config)
+}
+
+/// The wait before move `n + 1` to another host: `retry_backoff` doubled
+/// per move, at most `retry_backoff_max`, drawn between half and all of it
+/// ("equal jitter", as elastic-transport waits) so that clients that
+/// failed together do not come back together; never past `deadline`.
+fn backoff(settings: &Settings, n: usize, deadline: Deadline) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let base = settings.retry_backoff();
+    if base.is_zero() {
+        return Duration::ZERO;
+    }
+    let full = base
+        .saturating_mul(1u32 << n.min(20))
+        .min(settings.retry_backoff_max());
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_usize(n);
+    let jitter = (hasher.finish() % 1000) as u32;
+    let wait = full / 2 + full / 2 * jitter / 1000;
+    wait.min(deadline.left().unwrap_or(Duration::MAX))
+}
+
+/// One error for a request whose every attempt failed.
+fn final_error(mut attempts: Vec<(String, Error)>) -> Error {
+    if attempts.len() == 1 {
+        return attempts.remove(0).1;
+    }
+    // A certificate problem is a configuration problem: say so, rather
+    // than bury it in a list of hosts.
+    if let Some(pos) = attempts.iter().position(|(_, e)| matches!(e, Error::Tls { kind, .. } if kind.is_verification() || matches!(kind, crate::TlsErrorKind::ClientCertRejected | crate::TlsErrorKind::ClientCertRequired))) {
+        return attempts.remove(pos).1;
+    }
+    Error::NoHost { attempts }
+}
+
+fn with_history(error: Error, attempts: Vec<(String, Error)>) -> Error {
+    if attempts.len() <= 1 {
+        error
+    } else {
+        Error::NoHost { attempts }
+    }
+}
