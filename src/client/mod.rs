@@ -40,7 +40,7 @@ pub use ureq::http::Method;
 use ureq::http::uri::Authority;
 
 use crate::error::{Error, Result};
-use crate::secret::{Scrubber, Secret, basic_credential};
+use crate::secret::Scrubber;
 use crate::settings::Settings;
 use crate::tls;
 use crate::transport;
@@ -306,37 +306,9 @@ impl Client {
     }
 }
 
-/// The scrubber for the credentials of `settings`: password, token, key
-/// passphrase, and the base64 of `user:password` as the Basic header has it.
+/// The scrubber for every secret of `settings` ([`Settings::secrets`]).
 fn scrubber(settings: &Settings) -> Scrubber {
-    let mut secrets: Vec<Secret> = [
-        settings.password(),
-        settings.token(),
-        settings.api_key(),
-        settings.ssl_pem_passphrase(),
-    ]
-    .into_iter()
-    .flatten()
-    .cloned()
-    .chain(
-        settings
-            .headers()
-            .iter()
-            .filter(|(name, _)| crate::settings::options::is_secret_header(name))
-            .map(|(_, value)| value.clone()),
-    )
-    .chain(
-        settings
-            .params()
-            .iter()
-            .filter(|(name, _)| crate::settings::options::is_secret_param(name))
-            .map(|(_, value)| value.clone()),
-    )
-    .collect();
-    if let Some(user) = settings.username() {
-        secrets.push(basic_credential(user, settings.password()));
-    }
-    Scrubber::new(secrets)
+    Scrubber::new(settings.secrets())
 }
 
 #[cfg(test)]

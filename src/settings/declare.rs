@@ -176,6 +176,7 @@ macro_rules! declare_settings {
 
         impl Settings {
             /// The options of the table, by canonical name, in table order.
+            #[cfg(test)]
             pub(crate) const OPTIONS: &[&str] = &[$(stringify!($name)),*];
 
             $(crate::settings::declare::getter! { [$(#[$doc])*] $name [$($get -> $out)?] })*

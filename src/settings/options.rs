@@ -1439,6 +1439,42 @@ mod tests {
         assert_eq!(canonical, table);
     }
 
+    /// Every name whose value is a secret puts it in `Settings::secrets`,
+    /// which the scrubbers and the CLI's safety net mask: no list of
+    /// secrets to keep in step by hand.
+    #[test]
+    fn every_secret_option_is_among_the_secrets() {
+        let value = |name: &str| match name {
+            "basic_auth" | "http_auth" => "user:s3cret-value",
+            "proxy" => "http://user:s3cret-value@proxy:3128",
+            "headers" => "X-Api-Key: s3cret-value",
+            _ => "s3cret-value",
+        };
+        for spec in OPTIONS.iter().filter(|o| o.secret) {
+            for name in spec.names {
+                let mut builder = crate::Settings::builder()
+                    .uri("https://db:4200")
+                    .option(name, value(name));
+                if spec.canonical == "ssl_pem_passphrase" {
+                    builder = builder.option("ssl_certfile", "/c.pem");
+                }
+                let settings = builder.build().unwrap();
+                let secrets: Vec<String> = settings
+                    .secrets()
+                    .iter()
+                    .map(|s| s.expose().to_string())
+                    .collect();
+                assert!(
+                    secrets.iter().any(|s| s.contains("s3cret-value")
+                        || base64::engine::general_purpose::STANDARD
+                            .decode(s)
+                            .is_ok_and(|d| String::from_utf8_lossy(&d).contains("s3cret-value"))),
+                    "{name}: {secrets:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn every_name_is_unique() {
         let mut names: Vec<String> = OPTIONS
