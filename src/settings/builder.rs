@@ -5,7 +5,8 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::settings::options::{self, Slot};
+use crate::settings::check;
+use crate::settings::layer::{self, Slot};
 use crate::settings::uri;
 use crate::settings::value::OptionValue;
 use crate::settings::{CaCerts, Layer, Settings};
@@ -101,7 +102,7 @@ impl SettingsBuilder {
         shown: String,
     ) -> Self {
         if self.error.is_none()
-            && let Err(e) = options::set(pick(&mut self.keywords), value, shown)
+            && let Err(e) = layer::set(pick(&mut self.keywords), value, shown)
         {
             self.fail(e);
         }
@@ -138,7 +139,7 @@ impl SettingsBuilder {
             CaCerts::Pem(text) if !text.trim_start().starts_with("-----BEGIN") => {
                 let mut this = self;
                 if this.error.is_none() {
-                    this.fail(options::settings_error(
+                    this.fail(check::settings_error(
                         "ssl_ca_certs",
                         text,
                         " (CaCerts::Pem holds no PEM text)",
@@ -238,7 +239,7 @@ impl SettingsBuilder {
                 let https = !matches!(self.keywords.tls, Some(Slot { value: false, .. }));
                 let mut layer = Layer::default();
                 if https {
-                    options::set(&mut layer.tls, true, "https://".into())?;
+                    layer::set(&mut layer.tls, true, "https://".into())?;
                 }
                 uri::Parsed {
                     https,

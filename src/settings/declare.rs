@@ -134,27 +134,27 @@ macro_rules! declare_settings {
         /// by [`Settings::from_layer`].
         #[derive(Clone, Debug, Default)]
         pub(crate) struct Layer {
-            pub tls: Option<crate::settings::options::Slot<bool>>,
+            pub tls: Option<crate::settings::layer::Slot<bool>>,
             /// libpq's `sslmode=require`: verify only when a CA file is given.
-            pub sslmode_require: Option<crate::settings::options::Slot<bool>>,
+            pub sslmode_require: Option<crate::settings::layer::Slot<bool>>,
             /// The `sslmode` value itself, so that a repeat with another
             /// value is a conflict even where the fields it sets agree.
-            pub sslmode: Option<crate::settings::options::Slot<String>>,
+            pub sslmode: Option<crate::settings::layer::Slot<String>>,
             /// libpq's `fallback_application_name`: the name when none is given.
-            pub fallback_app_name: Option<crate::settings::options::Slot<String>>,
+            pub fallback_app_name: Option<crate::settings::layer::Slot<String>>,
             /// Default query parameters, by name (unique).
-            pub params: Vec<crate::settings::options::Slot<(String, crate::Secret)>>,
+            pub params: Vec<crate::settings::layer::Slot<(String, crate::Secret)>>,
             /// Default headers, by name (unique, case-insensitively).
-            pub headers: Vec<crate::settings::options::Slot<(String, crate::Secret)>>,
-            $(pub $name: Option<crate::settings::options::Slot<$ty>>,)*
+            pub headers: Vec<crate::settings::layer::Slot<(String, crate::Secret)>>,
+            $(pub $name: Option<crate::settings::layer::Slot<$ty>>,)*
         }
 
         impl Layer {
             /// This layer with every field that `top` sets replaced by `top`'s.
             pub fn overlaid_by(self, top: Layer) -> Layer {
                 Layer {
-                    headers: crate::settings::options::merged_headers(self.headers, top.headers),
-                    params: crate::settings::options::merged_params(self.params, top.params),
+                    headers: crate::settings::layer::merged_headers(self.headers, top.headers),
+                    params: crate::settings::layer::merged_params(self.params, top.params),
                     tls: top.tls.or(self.tls),
                     sslmode_require: top.sslmode_require.or(self.sslmode_require),
                     sslmode: top.sslmode.or(self.sslmode),
@@ -223,13 +223,13 @@ macro_rules! declare_settings {
                 out.extend(
                     self.headers
                         .iter()
-                        .filter(|(name, _)| crate::settings::options::is_secret_header(name))
+                        .filter(|(name, _)| crate::settings::names::is_secret_header(name))
                         .map(|(_, value)| value),
                 );
                 out.extend(
                     self.params
                         .iter()
-                        .filter(|(name, _)| crate::settings::options::is_secret_param(name))
+                        .filter(|(name, _)| crate::settings::names::is_secret_param(name))
                         .map(|(_, value)| value),
                 );
                 out

@@ -14,7 +14,11 @@ use std::time::Duration;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 pub(crate) mod builder;
+pub(crate) mod check;
 mod declare;
+mod given;
+pub(crate) mod layer;
+pub(crate) mod names;
 pub(crate) mod options;
 pub(crate) mod proxy;
 mod resolve;
@@ -372,7 +376,7 @@ impl Settings {
 
 /// A default query parameter's value as shown: `***` for a credential.
 fn shown_param<'a>(name: &str, value: &'a Secret) -> &'a str {
-    if options::is_secret_param(name) {
+    if names::is_secret_param(name) {
         "***"
     } else {
         value.expose()
@@ -381,7 +385,7 @@ fn shown_param<'a>(name: &str, value: &'a Secret) -> &'a str {
 
 /// A default header's value as shown: `***` for a credential.
 fn shown_header<'a>(name: &str, value: &'a Secret) -> &'a str {
-    if options::is_secret_header(name) {
+    if names::is_secret_header(name) {
         "***"
     } else {
         value.expose()

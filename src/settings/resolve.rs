@@ -3,7 +3,7 @@
 //! filled in: [`Settings`].
 
 use crate::error::{Error, Result};
-use crate::settings::options::{self, Slot};
+use crate::settings::layer::{self, Slot};
 use crate::settings::uri;
 use crate::settings::{CaCerts, CertReqs, Host, Layer, Settings};
 
@@ -13,7 +13,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         && let Some(Slot { value: false, from }) = &keywords.tls
     {
         return Err(Error::config(
-            options::key_of(from),
+            layer::key_of(from),
             format!(
                 "{from} contradicts the URI's https:// scheme: an https URI never goes out as plain http; use an http:// URI for plain text"
             ),
@@ -64,7 +64,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
             None => "the URI is http:// without ssl=true".into(),
         };
         return Err(Error::config(
-            options::key_of(option),
+            layer::key_of(option),
             format!(
                 "{option} is a TLS option but TLS is off ({why}); use an https:// URI or ssl=true, or remove {option}"
             ),
@@ -72,7 +72,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
     }
     if let (Some(key), None) = (&l.ssl_keyfile, &l.ssl_certfile) {
         return Err(Error::config(
-            options::key_of(&key.from),
+            layer::key_of(&key.from),
             format!(
                 "{} is given without ssl_certfile; a client key needs its certificate: add ssl_certfile=CERT.pem",
                 key.from
@@ -81,7 +81,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
     }
     if let (Some(p), None) = (&l.ssl_pem_passphrase, &l.ssl_certfile) {
         return Err(Error::config(
-            options::key_of(&p.from),
+            layer::key_of(&p.from),
             format!(
                 "{} is given without a client certificate or key; add ssl_certfile (and ssl_keyfile) or remove it",
                 p.from
@@ -98,7 +98,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
     .collect();
     if let [first, second, ..] = credentials[..] {
         return Err(Error::config(
-            options::key_of(first),
+            layer::key_of(first),
             format!(
                 "conflicting options: {first} and {second} both set the Authorization header; use an API key, a token or a password, not two of them"
             ),
@@ -114,7 +114,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
             .or(l.username.as_ref().map(|s| &s.from))
     {
         return Err(Error::config(
-            options::key_of(&header.from),
+            layer::key_of(&header.from),
             format!(
                 "conflicting options: {} and {other} both set the Authorization header; keep one of them",
                 header.from
@@ -126,7 +126,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         && min.value > max.value
     {
         return Err(Error::config(
-            options::key_of(&max.from),
+            layer::key_of(&max.from),
             format!(
                 "conflicting options: {} and {} leave no TLS version to speak; the minimum must not be above the maximum",
                 min.from, max.from
@@ -150,7 +150,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
                 .as_ref()
                 .map_or("sslmode=require", |s| &s.from);
             return Err(Error::config(
-                options::key_of(from),
+                layer::key_of(from),
                 format!(
                     "conflicting options: {from} asks for a host-name check, but {none_from} turns verification off; keep one of them"
                 ),
@@ -171,7 +171,7 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
             .as_ref()
             .map_or("sslmode=require", |s| &s.from);
         return Err(Error::config(
-            options::key_of(&crl.from),
+            layer::key_of(&crl.from),
             format!(
                 "conflicting options: {} asks for revocation checks, but {none_from} turns verification off; revocation is checked only on a verified chain, so keep one of them",
                 crl.from
@@ -240,7 +240,7 @@ fn weak_sslmode(l: &Layer) -> Result<()> {
         && let Some(ca) = named_system
     {
         return Err(Error::config(
-            options::key_of(from),
+            layer::key_of(from),
             format!(
                 "weak {from} may not be used with {} (use sslmode=verify-full): require verifies the server only against a CA file, so with the system trust store it would verify nothing",
                 ca.from
@@ -258,7 +258,7 @@ fn weak_sslmode(l: &Layer) -> Result<()> {
             |s| s.from.clone(),
         );
         return Err(Error::config(
-            options::key_of(from),
+            layer::key_of(from),
             format!(
                 "weak {from} may not be used with {roots}: it checks the chain but not the host name, so any publicly issued certificate for any name would pass; use sslmode=verify-full, or name your own CA with sslrootcert=FILE"
             ),

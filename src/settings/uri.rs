@@ -11,7 +11,7 @@ use percent_encoding::percent_decode_str;
 
 use crate::error::{Error, Result};
 use crate::settings::Layer;
-use crate::settings::options;
+use crate::settings::{layer, names};
 
 /// A URI taken apart.
 #[derive(Debug)]
@@ -91,7 +91,7 @@ pub(crate) fn parse(uri: &str) -> Result<Parsed> {
 
     let mut layer = Layer::default();
     if https {
-        options::set(&mut layer.tls, true, "https://".into())?;
+        layer::set(&mut layer.tls, true, "https://".into())?;
     }
     let hostlist = match authority.rsplit_once('@') {
         Some((userinfo, hosts)) => {
@@ -123,7 +123,7 @@ pub(crate) fn parse(uri: &str) -> Result<Parsed> {
     if let Some(query) = query {
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let Some((key, value)) = pair.split_once('=') else {
-                return Err(options::no_value(&decode(pair, "option name")?));
+                return Err(names::no_value(&decode(pair, "option name")?));
             };
             let key = decode(key, "option name")?;
             if key.is_empty() {
@@ -151,14 +151,14 @@ fn credentials(userinfo: &str, layer: &mut Layer) -> Result<()> {
             "the URI has an '@' but no user name before it; write https://user:password@host, or percent-encode '@' as %40",
         ));
     }
-    options::set(
+    layer::set(
         &mut layer.username,
         Some(user.clone()),
         format!("userinfo {user}"),
     )?;
     if let Some(password) = password {
         let password = decode(password, "password")?;
-        options::set(
+        layer::set(
             &mut layer.password,
             Some(password.into()),
             "userinfo password=***".into(),
@@ -358,7 +358,7 @@ fn base_path(path: &str, shown: &str) -> Result<String> {
 fn decode(text: &str, what: &str) -> Result<String> {
     check_escapes(text, what)?;
     percent_decode_str(text).decode_utf8().map(|s| s.into_owned()).map_err(|_| {
-        let shown = if options::is_secret(what) || what == "password" { "***" } else { text };
+        let shown = if names::is_secret(what) || what == "password" { "***" } else { text };
         Error::config(what, format!("\"{shown}\" in {what} is not valid UTF-8 once percent-decoded; encode text as UTF-8 before percent-encoding it"))
     })
 }
@@ -372,7 +372,7 @@ fn check_escapes(text: &str, what: &str) -> Result<()> {
                 && bytes[i + 1].is_ascii_hexdigit()
                 && bytes[i + 2].is_ascii_hexdigit();
             if !ok {
-                let shown = if options::is_secret(what) || what == "password" {
+                let shown = if names::is_secret(what) || what == "password" {
                     "***".to_string()
                 } else {
                     text.to_string()
@@ -445,7 +445,7 @@ pub(crate) fn mask(uri: &str) -> String {
         let pairs: Vec<String> = query
             .split('&')
             .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if options::is_secret(&percent_decode_str(k).decode_utf8_lossy()) => {
+                Some((k, _)) if names::is_secret(&percent_decode_str(k).decode_utf8_lossy()) => {
                     format!("{k}=***")
                 }
                 _ => pair.to_string(),
