@@ -25,7 +25,7 @@ use super::{
     millis,
 };
 use crate::settings::Host;
-use crate::tls::{self, NoVerification};
+use crate::tls::{self, Verifier};
 
 /// After a TLS 1.3 handshake in which the server asked for our
 /// certificate, how long to wait for its verdict on it: an alert, or
@@ -206,7 +206,7 @@ impl Handshake {
 /// the handshake signatures (as `CERT_NONE` does).
 #[derive(Debug)]
 struct Recorder {
-    inner: NoVerification,
+    inner: Verifier,
     chain: Mutex<Vec<CertificateDer<'static>>>,
 }
 
@@ -290,7 +290,7 @@ pub(super) fn handshake(
 ) -> Handshake {
     let provider = tls::provider();
     let recorder = Arc::new(Recorder {
-        inner: NoVerification(provider.clone()),
+        inner: Verifier::none(provider.clone()),
         chain: Mutex::new(Vec::new()),
     });
     let has_identity = identity.is_some();
