@@ -20,10 +20,7 @@ use rustls::{
     SignatureScheme,
 };
 
-use super::{
-    ClientCert, ConnectAttempt, Context, Failure, Problem, Resolve, TlsReport, cert, explain,
-    millis,
-};
+use super::{ClientCert, ConnectAttempt, Failure, Problem, Resolve, TlsReport, cert, millis};
 use crate::settings::Host;
 use crate::tls::{self, Verifier};
 
@@ -187,19 +184,6 @@ pub(super) struct Handshake {
     /// handshake failed before the certificate.
     pub chain: Vec<CertificateDer<'static>>,
     pub error: Option<HandshakeError>,
-}
-
-impl Handshake {
-    /// What the handshake itself (not the chain) says is wrong.
-    pub fn failure(&self, cx: &Context<'_>, host: &Host) -> Option<Failure> {
-        let issuers = &self.report.client_cert_issuers;
-        match self.report.client_cert {
-            Some(ClientCert::Required) => return Some(explain::client_cert_required(issuers)),
-            Some(ClientCert::Rejected) => return Some(explain::client_cert_rejected(cx, issuers)),
-            _ => {}
-        }
-        Some(explain::handshake(self.error.as_ref()?, host, cx.settings))
-    }
 }
 
 /// Records the chain the server sends and accepts it, while still checking
