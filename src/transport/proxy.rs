@@ -8,6 +8,7 @@
 //! attempt start when the tunnel is up: a proxy that refuses, answers 407
 //! or closes has seen nothing of the request, and blames no database host.
 
+use std::fmt;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -228,8 +229,27 @@ pub(crate) struct ProxyConnector {
     pub options: SocketOptions,
 }
 
-/// A proxy failure, for the error message: which proxy, and what it did.
-pub(crate) const PROXY_FAILED: &str = "proxy ";
+/// A proxy that failed an attempt: which proxy, and what it did. The
+/// connector returns it as `ureq::Error::Io` (ureq's
+/// `ConnectProxyFailed` carries only text), and [`failure`] finds it there
+/// by its type.
+#[derive(Debug)]
+pub(crate) struct ProxyFailure {
+    /// `host:port`.
+    proxy: String,
+    /// Where the proxy was configured: `the proxy option`, `$https_proxy`.
+    source: String,
+    /// What it did: `answered 403 Forbidden to CONNECT db:443; ...`.
+    what: String,
+}
+
+impl fmt::Display for ProxyFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "proxy {} ({}): {}", self.proxy, self.source, self.what)
+    }
+}
+
+impl std::error::Error for ProxyFailure {}
 
 impl<In: Transport> Connector<In> for ProxyConnector {
     type Out = Either<In, Either<TcpTransport, AbsoluteForm>>;
@@ -247,10 +267,11 @@ impl<In: Transport> Connector<In> for ProxyConnector {
         };
         let name = proxy.url.authority();
         let failed = |what: String| {
-            ureq::Error::ConnectProxyFailed(format!(
-                "{PROXY_FAILED}{name} ({}): {what}",
-                proxy.source
-            ))
+            ureq::Error::Io(std::io::Error::other(ProxyFailure {
+                proxy: name.clone(),
+                source: proxy.source.clone(),
+                what,
+            }))
         };
         let budget = clamp(details.timeout)?;
         let proxy_uri: Uri = format!("http://{name}/")
@@ -439,13 +460,11 @@ impl Transport for AbsoluteForm {
     }
 }
 
-/// The error of a proxy failure, if `error` is one: the message names the
+/// The proxy failure `error` is, if it is one: its `Display` names the
 /// proxy and what it did.
-pub(crate) fn failure(error: &ureq::Error) -> Option<&str> {
+pub(crate) fn failure(error: &ureq::Error) -> Option<&ProxyFailure> {
     match error {
-        ureq::Error::ConnectProxyFailed(message) if message.starts_with(PROXY_FAILED) => {
-            Some(message)
-        }
+        ureq::Error::Io(e) => e.get_ref()?.downcast_ref::<ProxyFailure>(),
         _ => None,
     }
 }
