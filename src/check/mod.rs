@@ -36,9 +36,9 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::server_info::ServerInfo;
+use crate::settings::proxy::{Route, Routes};
 use crate::settings::{CaCerts, Host, Settings};
 use crate::tls;
-use crate::transport::proxy::{Route, Routes};
 
 pub use cert::CertificateInfo;
 

@@ -5,8 +5,6 @@
 
 use std::io::{self, ErrorKind};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-
-use crate::transport::proxy::{Proxy, Routes};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -22,7 +20,9 @@ use rustls::{
 
 use super::{ClientCert, ConnectAttempt, Failure, Problem, Resolve, TlsReport, cert, millis};
 use crate::settings::Host;
+use crate::settings::proxy::Proxy;
 use crate::tls::{self, Verifier};
+use crate::transport::proxy::{connect_hint, connect_request};
 
 /// After a TLS 1.3 handshake in which the server asked for our
 /// certificate, how long to wait for its verdict on it: an alert, or
@@ -108,7 +108,7 @@ pub(super) fn tunnel(
     let _ = stream.set_read_timeout(Some(left));
     let _ = stream.set_write_timeout(Some(left));
     let target = host.to_string();
-    if let Err(e) = stream.write_all(Routes::connect_request(proxy, &target).as_bytes()) {
+    if let Err(e) = stream.write_all(connect_request(proxy, &target).as_bytes()) {
         return Err(fail(
             format!("{name}: the CONNECT request could not be sent: {e}"),
             "check that the proxy is an HTTP proxy",
@@ -154,7 +154,7 @@ pub(super) fn tunnel(
     if status == 200 {
         return Ok(answer);
     }
-    let hint = Routes::connect_hint(proxy, status);
+    let hint = connect_hint(proxy, status);
     Err(fail(
         format!("{name} answered {answer} to CONNECT {target}{hint}"),
         match status {

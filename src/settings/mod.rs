@@ -326,16 +326,14 @@ impl Settings {
     ///
     /// [`Error::Config`] for a proxy variable that cannot be read, naming it.
     pub fn proxy_routes(&self) -> Result<Vec<ProxyRoute>> {
-        let routes = crate::transport::proxy::Routes::of(self)?;
+        let routes = proxy::Routes::of(self)?;
         Ok(self
             .hosts
             .iter()
             .map(|host| {
                 let (proxy, direct_because) = match routes.route(self.tls, &host.name) {
-                    crate::transport::proxy::Route::Via(p) => {
-                        (Some(format!("{} (from {})", p.url, p.source)), None)
-                    }
-                    crate::transport::proxy::Route::Direct(why) => (None, Some(why)),
+                    proxy::Route::Via(p) => (Some(format!("{} (from {})", p.url, p.source)), None),
+                    proxy::Route::Direct(why) => (None, Some(why)),
                 };
                 ProxyRoute {
                     host: host.to_string(),
