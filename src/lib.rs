@@ -14,6 +14,8 @@
 //!
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
+// Sockets, TLS and PEM all go through safe APIs (socket2, rustls, std).
+#![forbid(unsafe_code)]
 // `Settings::to_json` is one `json!` document of every field.
 #![recursion_limit = "256"]
 

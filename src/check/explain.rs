@@ -8,8 +8,8 @@ use rustls::pki_types::CertificateDer;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::prelude::FromDer;
 
-use super::probe::HandshakeError;
-use super::{ConnectAttempt, Context, Failure, Problem, cert};
+use super::probe::{Handshake, HandshakeError};
+use super::{ClientCert, ConnectAttempt, Context, Failure, Problem, cert};
 use crate::settings::{CaCerts, Host, Settings};
 use crate::tls;
 
@@ -79,8 +79,23 @@ pub(super) fn connect(
     )
 }
 
+/// What the handshake itself (not the chain) says is wrong, if anything.
+pub(super) fn handshake(handshake: &Handshake, cx: &Context<'_>, host: &Host) -> Option<Failure> {
+    let issuers = &handshake.report.client_cert_issuers;
+    match handshake.report.client_cert {
+        Some(ClientCert::Required) => return Some(client_cert_required(issuers)),
+        Some(ClientCert::Rejected) => return Some(client_cert_rejected(cx, issuers)),
+        _ => {}
+    }
+    Some(handshake_error(
+        handshake.error.as_ref()?,
+        host,
+        cx.settings,
+    ))
+}
+
 /// A handshake that failed for a reason other than certificates.
-pub(super) fn handshake(error: &HandshakeError, host: &Host, settings: &Settings) -> Failure {
+fn handshake_error(error: &HandshakeError, host: &Host, settings: &Settings) -> Failure {
     match error {
         HandshakeError::Tls(e) => {
             let (_, hint) = tls::classify(e, &host.to_string(), settings);

@@ -36,9 +36,9 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::server_info::ServerInfo;
+use crate::settings::proxy::{Route, Routes};
 use crate::settings::{CaCerts, Host, Settings};
 use crate::tls;
-use crate::transport::proxy::{Route, Routes};
 
 pub use cert::CertificateInfo;
 
@@ -472,7 +472,7 @@ fn check_host(cx: &Context<'_>, host: &Host) -> HostReport {
     let mut failure = verification.as_ref().and_then(|(_, f)| f.clone());
     report.verification = verification.map(|(v, _)| v);
     if failure.is_none() {
-        failure = handshake.failure(cx, host);
+        failure = explain::handshake(&handshake, cx, host);
     }
     let mut tls_report = handshake.report;
     if !settings.ssl_cert_reqs().verifies() {

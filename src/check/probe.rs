@@ -5,8 +5,6 @@
 
 use std::io::{self, ErrorKind};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-
-use crate::transport::proxy::{Proxy, Routes};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,12 +18,11 @@ use rustls::{
     SignatureScheme,
 };
 
-use super::{
-    ClientCert, ConnectAttempt, Context, Failure, Problem, Resolve, TlsReport, cert, explain,
-    millis,
-};
+use super::{ClientCert, ConnectAttempt, Failure, Problem, Resolve, TlsReport, cert, millis};
 use crate::settings::Host;
-use crate::tls::{self, NoVerification};
+use crate::settings::proxy::Proxy;
+use crate::tls::{self, Verifier};
+use crate::transport::proxy::{connect_hint, connect_request};
 
 /// After a TLS 1.3 handshake in which the server asked for our
 /// certificate, how long to wait for its verdict on it: an alert, or
@@ -111,7 +108,7 @@ pub(super) fn tunnel(
     let _ = stream.set_read_timeout(Some(left));
     let _ = stream.set_write_timeout(Some(left));
     let target = host.to_string();
-    if let Err(e) = stream.write_all(Routes::connect_request(proxy, &target).as_bytes()) {
+    if let Err(e) = stream.write_all(connect_request(proxy, &target).as_bytes()) {
         return Err(fail(
             format!("{name}: the CONNECT request could not be sent: {e}"),
             "check that the proxy is an HTTP proxy",
@@ -157,7 +154,7 @@ pub(super) fn tunnel(
     if status == 200 {
         return Ok(answer);
     }
-    let hint = Routes::connect_hint(proxy, status);
+    let hint = connect_hint(proxy, status);
     Err(fail(
         format!("{name} answered {answer} to CONNECT {target}{hint}"),
         match status {
@@ -189,24 +186,11 @@ pub(super) struct Handshake {
     pub error: Option<HandshakeError>,
 }
 
-impl Handshake {
-    /// What the handshake itself (not the chain) says is wrong.
-    pub fn failure(&self, cx: &Context<'_>, host: &Host) -> Option<Failure> {
-        let issuers = &self.report.client_cert_issuers;
-        match self.report.client_cert {
-            Some(ClientCert::Required) => return Some(explain::client_cert_required(issuers)),
-            Some(ClientCert::Rejected) => return Some(explain::client_cert_rejected(cx, issuers)),
-            _ => {}
-        }
-        Some(explain::handshake(self.error.as_ref()?, host, cx.settings))
-    }
-}
-
 /// Records the chain the server sends and accepts it, while still checking
 /// the handshake signatures (as `CERT_NONE` does).
 #[derive(Debug)]
 struct Recorder {
-    inner: NoVerification,
+    inner: Verifier,
     chain: Mutex<Vec<CertificateDer<'static>>>,
 }
 
@@ -290,7 +274,7 @@ pub(super) fn handshake(
 ) -> Handshake {
     let provider = tls::provider();
     let recorder = Arc::new(Recorder {
-        inner: NoVerification(provider.clone()),
+        inner: Verifier::none(provider.clone()),
         chain: Mutex::new(Vec::new()),
     });
     let has_identity = identity.is_some();

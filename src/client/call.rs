@@ -21,6 +21,28 @@ use crate::settings::Settings;
 use crate::transport::deadline::Deadline;
 use crate::transport::wire;
 
+impl Request<'_> {
+    /// Sends the request, moving on to other hosts as the failover rules
+    /// allow (README, "Clusters and failover"), and returns once the
+    /// answer's status and headers are in; read the body from the
+    /// [`Response`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a request that cannot be sent as built (a bad
+    /// header, path or JSON body; nothing is sent); [`Error::Status`] for a
+    /// 4xx or 5xx answer unless [`error_for_status(false)`](Request::error_for_status);
+    /// otherwise the failure of the last host tried, or [`Error::NoHost`]
+    /// listing each. [`Error::is_timeout`] and its siblings look through
+    /// all of them.
+    pub fn send(mut self) -> Result<Response> {
+        if let Some(invalid) = self.invalid.take() {
+            return Err(invalid);
+        }
+        send(self.client, self)
+    }
+}
+
 /// Sends `request` over the plan of hosts, within one `timeout` for the
 /// call (up to the answer's headers here, and the whole body when it is
 /// read with `bytes`, `text` or `json`); `failover` decides after each

@@ -13,7 +13,7 @@ use super::request::{self, Request};
 use crate::error::{Error, Result};
 use crate::secret::{Secret, basic_credential};
 use crate::settings::Settings;
-use crate::settings::names::is_secret_header;
+use crate::settings::options::names::is_secret_header;
 
 /// What the settings add to every request, built once with the client.
 #[derive(Debug)]

@@ -36,7 +36,7 @@ pub(super) const QUERY_PAIR: &AsciiSet = &crate::settings::QUERY_VALUE
 #[derive(Debug)]
 #[must_use = "a request is sent by send()"]
 pub struct Request<'c> {
-    client: &'c Client,
+    pub(super) client: &'c Client,
     pub(super) method: Method,
     pub(super) path: String,
     pub(super) headers: Vec<(HeaderName, HeaderValue)>,
@@ -175,26 +175,6 @@ impl<'c> Request<'c> {
     pub fn error_for_status(mut self, on: bool) -> Self {
         self.error_for_status = on;
         self
-    }
-
-    /// Sends the request, moving on to other hosts as the failover rules
-    /// allow (README, "Clusters and failover"), and returns once the
-    /// answer's status and headers are in; read the body from the
-    /// [`Response`].
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Config`] for a request that cannot be sent as built (a bad
-    /// header, path or JSON body; nothing is sent); [`Error::Status`] for a
-    /// 4xx or 5xx answer unless [`error_for_status(false)`](Request::error_for_status);
-    /// otherwise the failure of the last host tried, or [`Error::NoHost`]
-    /// listing each. [`Error::is_timeout`] and its siblings look through
-    /// all of them.
-    pub fn send(mut self) -> Result<Response> {
-        if let Some(invalid) = self.invalid.take() {
-            return Err(invalid);
-        }
-        super::call::send(self.client, self)
     }
 
     pub(super) fn finish(&self, mut response: Response) -> Result<Response> {

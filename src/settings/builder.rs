@@ -5,8 +5,8 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::settings::check;
 use crate::settings::layer::{self, Slot};
+use crate::settings::options::check;
 use crate::settings::uri;
 use crate::settings::value::OptionValue;
 use crate::settings::{CaCerts, Layer, Settings};

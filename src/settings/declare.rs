@@ -223,13 +223,13 @@ macro_rules! declare_settings {
                 out.extend(
                     self.headers
                         .iter()
-                        .filter(|(name, _)| crate::settings::names::is_secret_header(name))
+                        .filter(|(name, _)| crate::settings::options::names::is_secret_header(name))
                         .map(|(_, value)| value),
                 );
                 out.extend(
                     self.params
                         .iter()
-                        .filter(|(name, _)| crate::settings::names::is_secret_param(name))
+                        .filter(|(name, _)| crate::settings::options::names::is_secret_param(name))
                         .map(|(_, value)| value),
                 );
                 out

@@ -1,16 +1,11 @@
 //! A layer of settings: the fields one source (the URI, or the keyword
-//! options) sets, each with the option that set it as written, and the
-//! funnel through which every option's text enters it.
+//! options) sets, each in a [`Slot`] with the option that set it as
+//! written, the rule for two options of one source that disagree, and
+//! the merge of the lists of two layers. The fields themselves are
+//! declared by the option table (`Layer` in settings/declare.rs).
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::settings::Layer;
-use crate::settings::check;
-use crate::settings::given::Given;
-use crate::settings::names::{
-    empty_name, header_option, is_secret_header, is_secret_param, lookup, not_an_option,
-    param_option,
-};
 
 /// One field as set by one source, with the option that set it as the user
 /// wrote it (`tlsCAFile=/ca.pem`, `password=***`), for conflict messages.
@@ -79,72 +74,4 @@ pub(crate) fn merged_params(
         .collect();
     merged.extend(top);
     merged
-}
-
-impl Layer {
-    /// Adds the default header `name: value`; the same name again with
-    /// another value is a conflict.
-    pub(crate) fn header(&mut self, name: &str, value: &str, from: String) -> Result<()> {
-        let (name, value) = check::header(&from, name, value)?;
-        let mut slot = self
-            .headers
-            .iter()
-            .position(|h| h.value.0.eq_ignore_ascii_case(&name))
-            .map(|i| self.headers.remove(i));
-        set(&mut slot, (name, Secret::new(value)), from)?;
-        self.headers.extend(slot);
-        Ok(())
-    }
-
-    /// Adds the default query parameter `name=value`; the same name again
-    /// with another value is a conflict.
-    pub(crate) fn param(&mut self, name: &str, value: &str, from: String) -> Result<()> {
-        if name.is_empty() || name.contains(['&', '=', '#', '?']) {
-            return Err(Error::config(
-                key_of(&from),
-                format!(
-                    "{from}: \"{name}\" cannot be a query parameter name; write param.NAME=VALUE"
-                ),
-            ));
-        }
-        let mut slot = self
-            .params
-            .iter()
-            .position(|p| p.value.0 == name)
-            .map(|i| self.params.remove(i));
-        set(&mut slot, (name.to_string(), Secret::new(value)), from)?;
-        self.params.extend(slot);
-        Ok(())
-    }
-
-    /// Applies `key=value` through the vocabulary: the one funnel for URI
-    /// options, keyword options and CLI flags.
-    pub fn apply(&mut self, key: &str, value: &str) -> Result<()> {
-        if key.trim().is_empty() {
-            return Err(empty_name(key));
-        }
-        if let Some(name) = header_option(key) {
-            let from = if is_secret_header(name) {
-                format!("{key}=***")
-            } else {
-                format!("{key}={value}")
-            };
-            return self.header(name, value, from);
-        }
-        if let Some(name) = param_option(key) {
-            let from = if is_secret_param(name) {
-                format!("{key}=***")
-            } else {
-                format!("{key}={value}")
-            };
-            return self.param(name, value, from);
-        }
-        let spec = lookup(key).ok_or_else(|| not_an_option(key))?;
-        let given = Given {
-            key,
-            value,
-            secret: spec.secret,
-        };
-        (spec.apply)(self, &given)
-    }
 }

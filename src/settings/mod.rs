@@ -14,11 +14,8 @@ use std::time::Duration;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 pub(crate) mod builder;
-pub(crate) mod check;
 mod declare;
-mod given;
 pub(crate) mod layer;
-pub(crate) mod names;
 pub(crate) mod options;
 pub(crate) mod proxy;
 mod resolve;
@@ -156,16 +153,14 @@ impl Settings {
     ///
     /// [`Error::Config`] for a proxy variable that cannot be read, naming it.
     pub fn proxy_routes(&self) -> Result<Vec<ProxyRoute>> {
-        let routes = crate::transport::proxy::Routes::of(self)?;
+        let routes = proxy::Routes::of(self)?;
         Ok(self
             .hosts
             .iter()
             .map(|host| {
                 let (proxy, direct_because) = match routes.route(self.tls, &host.name) {
-                    crate::transport::proxy::Route::Via(p) => {
-                        (Some(format!("{} (from {})", p.url, p.source)), None)
-                    }
-                    crate::transport::proxy::Route::Direct(why) => (None, Some(why)),
+                    proxy::Route::Via(p) => (Some(format!("{} (from {})", p.url, p.source)), None),
+                    proxy::Route::Direct(why) => (None, Some(why)),
                 };
                 ProxyRoute {
                     host: host.to_string(),
@@ -376,7 +371,7 @@ impl Settings {
 
 /// A default query parameter's value as shown: `***` for a credential.
 fn shown_param<'a>(name: &str, value: &'a Secret) -> &'a str {
-    if names::is_secret_param(name) {
+    if options::names::is_secret_param(name) {
         "***"
     } else {
         value.expose()
@@ -385,7 +380,7 @@ fn shown_param<'a>(name: &str, value: &'a Secret) -> &'a str {
 
 /// A default header's value as shown: `***` for a credential.
 fn shown_header<'a>(name: &str, value: &'a Secret) -> &'a str {
-    if names::is_secret_header(name) {
+    if options::names::is_secret_header(name) {
         "***"
     } else {
         value.expose()

@@ -1,6 +1,9 @@
 //! The `proxy=` option's value, and the same grammar for the proxy
 //! environment variables: `[http://][user[:password]@]host[:port]`, or
-//! `none` to ignore the environment.
+//! `none` to ignore the environment. Which proxy each target goes
+//! through, with the environment and `no_proxy`, is [`Routes`]' policy.
+
+mod routes;
 
 use std::fmt;
 
@@ -8,6 +11,7 @@ use percent_encoding::percent_decode_str;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+pub(crate) use routes::{Proxy, Route, Routes};
 
 /// What `proxy=` says.
 #[derive(Debug, Clone, PartialEq, Eq)]

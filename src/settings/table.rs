@@ -85,14 +85,14 @@ macro_rules! options_table {
             ssl_crl_file: Option<std::path::PathBuf> = None,
                 [tls],
                 get as_deref -> Option<&std::path::Path>,
-                set(path: impl Into<std::path::PathBuf>) => crate::settings::check::path("ssl_crl_file", path.into()),
+                set(path: impl Into<std::path::PathBuf>) => crate::settings::options::check::path("ssl_crl_file", path.into()),
                 uri auto, json auto;
             /// A directory of PEM CRL files (libpq's `sslcrldir`), read as
             /// `ssl_crl_file`. Defaults to none.
             ssl_crl_dir: Option<std::path::PathBuf> = None,
                 [tls],
                 get as_deref -> Option<&std::path::Path>,
-                set(path: impl Into<std::path::PathBuf>) => crate::settings::check::path("ssl_crl_dir", path.into()),
+                set(path: impl Into<std::path::PathBuf>) => crate::settings::options::check::path("ssl_crl_dir", path.into()),
                 uri auto, json auto;
             /// Whether the host name is sent in the TLS handshake (SNI;
             /// libpq's `sslsni`). Defaults to true; IP addresses are never
@@ -107,14 +107,14 @@ macro_rules! options_table {
             ssl_certfile: Option<std::path::PathBuf> = None,
                 [tls],
                 get as_deref -> Option<&std::path::Path>,
-                set(path: impl Into<std::path::PathBuf>) => crate::settings::check::path("ssl_certfile", path.into()),
+                set(path: impl Into<std::path::PathBuf>) => crate::settings::options::check::path("ssl_certfile", path.into()),
                 uri auto, json auto;
             /// The client key, when it is not in `ssl_certfile`. Defaults to
             /// none.
             ssl_keyfile: Option<std::path::PathBuf> = None,
                 [tls],
                 get as_deref -> Option<&std::path::Path>,
-                set(path: impl Into<std::path::PathBuf>) => crate::settings::check::path("ssl_keyfile", path.into()),
+                set(path: impl Into<std::path::PathBuf>) => crate::settings::options::check::path("ssl_keyfile", path.into()),
                 uri auto, json auto;
             /// The passphrase of an encrypted key or PKCS#12 bundle. Defaults
             /// to none.
@@ -140,7 +140,7 @@ macro_rules! options_table {
                 get as_deref -> Option<&str>,
                 set(user: impl Into<String>) => {
                     let user: String = user.into();
-                    crate::settings::check::non_empty("username", &user).map(|u| Some(u.to_string()))
+                    crate::settings::options::check::non_empty("username", &user).map(|u| Some(u.to_string()))
                 },
                 uri skip, json auto;
             /// The password for basic auth. Defaults to the URI's.
@@ -157,7 +157,7 @@ macro_rules! options_table {
             /// none.
             token: Option<crate::Secret> = None,
                 get as_ref -> Option<&crate::Secret>,
-                set(token: impl Into<crate::Secret>) => crate::settings::check::non_empty_secret("token", token.into()).map(Some),
+                set(token: impl Into<crate::Secret>) => crate::settings::options::check::non_empty_secret("token", token.into()).map(Some),
                 uri auto, json auto;
             /// The Elasticsearch API key, encoded as `Authorization: ApiKey`
             /// sends it. Defaults to none.
@@ -174,20 +174,20 @@ macro_rules! options_table {
             /// Defaults to 10 s. Zero is an error.
             connect_timeout: std::time::Duration = crate::settings::DEFAULT_CONNECT_TIMEOUT,
                 get copy -> std::time::Duration,
-                set(d: std::time::Duration) => crate::settings::check::timeout("connect_timeout", d),
+                set(d: std::time::Duration) => crate::settings::options::check::timeout("connect_timeout", d),
                 uri auto, json auto;
             /// The budget of a whole call: connect, send, wait and read the
             /// whole answer, moving on to other hosts included. Defaults to
             /// 30 s. Zero is an error.
             timeout: std::time::Duration = crate::settings::DEFAULT_TIMEOUT,
                 get copy -> std::time::Duration,
-                set(d: std::time::Duration) => crate::settings::check::timeout("timeout", d),
+                set(d: std::time::Duration) => crate::settings::options::check::timeout("timeout", d),
                 uri auto, json auto;
             /// The longest silence allowed while waiting for the server: each
             /// read from the socket. Defaults to 30 s. Zero is an error.
             read_timeout: std::time::Duration = crate::settings::DEFAULT_READ_TIMEOUT,
                 get copy -> std::time::Duration,
-                set(d: std::time::Duration) => crate::settings::check::timeout("read_timeout", d),
+                set(d: std::time::Duration) => crate::settings::options::check::timeout("read_timeout", d),
                 uri auto, json auto;
             /// How long an idle keep-alive connection is kept for reuse.
             /// Defaults to 4 s, below the 5 s after which many servers close
@@ -195,7 +195,7 @@ macro_rules! options_table {
             /// pooling off).
             pool_idle_timeout: std::time::Duration = crate::settings::DEFAULT_POOL_IDLE_TIMEOUT,
                 get copy -> std::time::Duration,
-                set(d: std::time::Duration) => crate::settings::check::timeout("pool_idle_timeout", d),
+                set(d: std::time::Duration) => crate::settings::options::check::timeout("pool_idle_timeout", d),
                 uri auto, json auto;
             /// How long a failed host is skipped. Defaults to 30 s.
             retry_interval: std::time::Duration = crate::settings::DEFAULT_RETRY_INTERVAL,
@@ -206,7 +206,7 @@ macro_rules! options_table {
             /// off. Defaults to 8.
             pool_size: usize = crate::settings::DEFAULT_POOL_SIZE,
                 get copy -> usize,
-                set(n: usize) => crate::settings::check::count("pool_size", n, crate::settings::options::MAX_POOL_SIZE),
+                set(n: usize) => crate::settings::options::check::count("pool_size", n, crate::settings::options::MAX_POOL_SIZE),
                 uri auto, json auto;
             /// The proxy the `proxy=` option names, `ProxyChoice::None` for
             /// `proxy=none`; `None` when not given: then the environment
@@ -223,7 +223,7 @@ macro_rules! options_table {
             /// after 301, 302 and 303, as curl does.
             max_redirects: usize = 0,
                 get copy -> usize,
-                set(n: usize) => crate::settings::check::count("max_redirects", n, crate::settings::options::MAX_REDIRECTS),
+                set(n: usize) => crate::settings::options::check::count("max_redirects", n, crate::settings::options::MAX_REDIRECTS),
                 uri auto, json auto;
             /// Whether turning verification off (`CERT_NONE`) is logged as a
             /// warning (elasticsearch-py's `ssl_show_warn`); when false it is
@@ -316,7 +316,7 @@ macro_rules! options_table {
             /// How many times a request may move on to another host. Defaults
             /// to the number of hosts.
             max_retries: Option<usize> = None,
-                set(n: usize) => crate::settings::check::count("max_retries", n, crate::settings::options::MAX_RETRIES).map(Some),
+                set(n: usize) => crate::settings::options::check::count("max_retries", n, crate::settings::options::MAX_RETRIES).map(Some),
                 uri auto,
                 json (|s: &crate::settings::Settings| s.max_retries().into());
             /// The largest body read whole into memory by `Response::bytes`,
@@ -324,7 +324,7 @@ macro_rules! options_table {
             /// 1 GiB. Zero is an error.
             max_body_size: u64 = crate::settings::DEFAULT_MAX_BODY_SIZE,
                 get copy -> u64,
-                set(bytes: u64) => crate::settings::check::size("max_body_size", bytes),
+                set(bytes: u64) => crate::settings::options::check::size("max_body_size", bytes),
                 uri auto, json auto;
         }
     };

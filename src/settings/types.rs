@@ -189,7 +189,7 @@ impl std::str::FromStr for Fingerprint {
             _ => " (not 64 hex digits)",
         };
         if !why.is_empty() {
-            return Err(crate::settings::check::settings_error(
+            return Err(crate::settings::options::check::settings_error(
                 "ssl_assert_fingerprint",
                 text,
                 why,

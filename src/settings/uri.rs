@@ -11,7 +11,8 @@ use percent_encoding::percent_decode_str;
 
 use crate::error::{Error, Result};
 use crate::settings::Layer;
-use crate::settings::{layer, names};
+use crate::settings::layer;
+use crate::settings::options::names;
 
 /// A URI taken apart.
 #[derive(Debug)]

@@ -19,7 +19,7 @@ use rustls::{AlertDescription, CertificateError, ClientConfig, RootCertStore};
 use crate::error::{Error, Result, TlsErrorKind};
 use crate::settings::{CaCerts, Settings, TlsVersion};
 
-pub(crate) use verifier::NoVerification;
+pub(crate) use verifier::Verifier;
 
 /// The crypto provider every config uses: ring, named explicitly.
 pub(crate) fn provider() -> Arc<CryptoProvider> {
@@ -127,7 +127,7 @@ pub(crate) fn server_verifier(settings: &Settings) -> Result<Arc<dyn ServerCertV
         })?),
         None => None,
     };
-    Ok(Arc::new(verifier::Verifier {
+    Ok(Arc::new(Verifier {
         chain,
         check_name: settings.ssl_match_hostname(),
         name,

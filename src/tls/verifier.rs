@@ -1,6 +1,7 @@
-//! Server-certificate verifiers for what rustls has no ready-made one
-//! for: chain without host name, another name, pinning, and (for
-//! `httpdb check`'s recording) no verification at all.
+//! The server-certificate verifier for what rustls has no ready-made one
+//! for: chain without host name, another name, pinning, and no
+//! verification at all (`CERT_NONE`, and `httpdb check`'s recording),
+//! with the handshake signatures checked in every case.
 
 use std::sync::Arc;
 
@@ -56,6 +57,19 @@ impl std::fmt::Display for PinMismatch {
 impl std::error::Error for PinMismatch {}
 
 impl Verifier {
+    /// `CERT_NONE`: any certificate is accepted, but the handshake
+    /// signatures are still checked against the certificate the server
+    /// sent, so the peer must hold its key.
+    pub fn none(provider: Arc<CryptoProvider>) -> Verifier {
+        Verifier {
+            chain: None,
+            check_name: false,
+            name: None,
+            pin: None,
+            provider,
+        }
+    }
+
     /// `result`, forgiving a name mismatch when names are not checked.
     fn named(
         &self,
@@ -154,56 +168,5 @@ impl ServerCertVerifier for Verifier {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
-    }
-}
-
-/// `CERT_NONE`: any certificate is accepted, but the handshake signatures
-/// are still checked against the certificate the server sent, so the peer
-/// must hold its key.
-#[derive(Debug)]
-pub(crate) struct NoVerification(pub Arc<CryptoProvider>);
-
-impl ServerCertVerifier for NoVerification {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }

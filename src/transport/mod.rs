@@ -1,7 +1,7 @@
 //! The wire under a [`crate::Client`]: one ureq agent per [`Settings`],
 //! whose connector chain is the way through a proxy ([`proxy`]) → our TCP
 //! ([`tcp`]: socket options) → our
-//! rustls TLS → [`wire::WatchConnector`]
+//! rustls TLS ([`tls_connector`]) → [`wire::WatchConnector`]
 //! (which records what each attempt sent and received), with a caching
 //! resolver ([`resolver`]); the chain and the resolver both under the
 //! call's [`deadline`].
@@ -10,7 +10,7 @@ pub(crate) mod deadline;
 pub(crate) mod proxy;
 pub(crate) mod resolver;
 pub(crate) mod tcp;
-pub(crate) mod tls;
+pub(crate) mod tls_connector;
 pub(crate) mod wire;
 
 use std::sync::Arc;
@@ -78,7 +78,7 @@ pub(crate) fn agent_looking_up(
             options,
         })
         .chain(tcp::TcpConnector { options })
-        .chain(tls::TlsConnector { config: tls })
+        .chain(tls_connector::TlsConnector { config: tls })
         .chain(wire::WatchConnector),
     );
     Ok(ureq::Agent::with_parts(

@@ -1,14 +1,13 @@
-//! Proxies, as curl users know them: which proxy a target goes through
-//! (the `proxy=` option, else `https_proxy`/`http_proxy`/`all_proxy`, with
-//! `no_proxy` exceptions), and the connector that goes through it:
-//! HTTPS in a `CONNECT` tunnel, with httpdb's own TLS end to end inside;
-//! plain HTTP as absolute-form requests.
+//! The connector that goes through a proxy: HTTPS in a `CONNECT` tunnel,
+//! with httpdb's own TLS end to end inside; plain HTTP as absolute-form
+//! requests. Which proxy a target goes through, if any, is the settings'
+//! routing policy ([`Routes`]).
 //!
 //! The connector is the first of the chain, so the `Wire` facts of an
 //! attempt start when the tunnel is up: a proxy that refuses, answers 407
 //! or closes has seen nothing of the request, and blames no database host.
 
-use std::net::IpAddr;
+use std::fmt;
 use std::sync::Arc;
 
 use ureq::http::Uri;
@@ -20,202 +19,46 @@ use ureq::unversioned::transport::{
 use super::tcp::{SocketOptions, TcpTransport};
 use super::wire::clamp;
 use crate::error::{Error, Result};
-use crate::secret::{Secret, basic_credential};
-use crate::settings::{ProxyChoice, ProxyUrl, Settings};
-
-/// A proxy in effect, and where it came from (`proxy=` or a variable).
-#[derive(Debug, Clone)]
-pub(crate) struct Proxy {
-    pub url: ProxyUrl,
-    pub source: String,
-    /// `Basic ...` for `Proxy-Authorization`, if credentials are given.
-    authorization: Option<Secret>,
-}
-
-impl Proxy {
-    fn new(url: ProxyUrl, source: String) -> Proxy {
-        let authorization = url.username.as_ref().map(|user| {
-            let credential = basic_credential(user, url.password.as_ref());
-            Secret::new(format!("Basic {}", credential.expose()))
-        });
-        Proxy {
-            url,
-            source,
-            authorization,
-        }
-    }
-}
-
-/// The proxies of a client: one for https targets, one for http targets,
-/// and the `no_proxy` exceptions.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Routes {
-    https: Option<Proxy>,
-    http: Option<Proxy>,
-    no_proxy: Vec<String>,
-    no_proxy_source: String,
-}
-
-/// How a request to one host goes out.
-#[derive(Debug)]
-pub(crate) enum Route<'a> {
-    /// Straight to the host, and why.
-    Direct(String),
-    /// Through this proxy.
-    Via(&'a Proxy),
-}
+use crate::secret::Secret;
+use crate::settings::Settings;
+use crate::settings::proxy::Proxy;
+// The resolver leaves proxied names alone: it asks `proxied_uri` too.
+pub(crate) use crate::settings::proxy::Routes;
 
 impl Routes {
-    /// The routes `settings` and the environment (read now, as curl reads
-    /// it) call for. `proxy=` wins over the environment; `proxy=none`
-    /// ignores it.
-    pub fn of(settings: &Settings) -> Result<Routes> {
-        Routes::with_env(settings, |name| std::env::var(name).ok())
-    }
-
-    pub fn with_env(settings: &Settings, env: impl Fn(&str) -> Option<String>) -> Result<Routes> {
-        match settings.proxy() {
-            Some(ProxyChoice::None) => return Ok(Routes::default()),
-            Some(ProxyChoice::Http(url)) => {
-                let proxy = Proxy::new(url.clone(), "the proxy option".into());
-                return Ok(Routes {
-                    https: Some(proxy.clone()),
-                    http: Some(proxy),
-                    ..Routes::default()
-                });
-            }
-            None => {}
-        }
-        // curl's order: the scheme's own variable (lower case first; the
-        // upper-case HTTP_PROXY never, as a CGI server sets it from a
-        // request header), then all_proxy.
-        let pick = |names: &[&'static str]| -> Result<Option<Proxy>> {
-            for name in names {
-                if let Some(value) = env(name).filter(|v| !v.trim().is_empty()) {
-                    let url = ProxyUrl::parse(value.trim(), name)?;
-                    return Ok(Some(Proxy::new(url, format!("${name}"))));
-                }
-            }
-            Ok(None)
-        };
-        let https = pick(&["https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"])?;
-        let http = pick(&["http_proxy", "all_proxy", "ALL_PROXY"])?;
-        let (no_proxy, no_proxy_source) = ["no_proxy", "NO_PROXY"]
-            .iter()
-            .find_map(|name| env(name).map(|v| (v, format!("${name}"))))
-            .unwrap_or_default();
-        Ok(Routes {
-            https,
-            http,
-            no_proxy: no_proxy
-                .split(',')
-                .map(|e| e.trim().to_ascii_lowercase())
-                .filter(|e| !e.is_empty())
-                .collect(),
-            no_proxy_source,
-        })
-    }
-
-    /// Whether a proxy is configured for any target.
-    pub fn configured(&self) -> bool {
-        self.https.is_some() || self.http.is_some()
-    }
-
-    /// The `CONNECT` request for `target` (`host:port`), with the proxy's
-    /// credentials.
-    pub fn connect_request(proxy: &Proxy, target: &str) -> String {
-        let mut head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
-        if let Some(auth) = &proxy.authorization {
-            head.push_str(&format!("Proxy-Authorization: {}\r\n", auth.expose()));
-        }
-        head.push_str("\r\n");
-        head
-    }
-
-    /// What to change after a proxy answered `status` to `CONNECT`.
-    pub fn connect_hint(proxy: &Proxy, status: u16) -> &'static str {
-        match status {
-            // 407 is the proxy's own; tinyproxy answers a CONNECT 401.
-            401 | 407 if proxy.authorization.is_some() => {
-                "; the proxy refused the user and password given"
-            }
-            401 | 407 => {
-                "; give the proxy's user and password: proxy=http://user:password@host:port"
-            }
-            403 => {
-                "; the proxy does not allow this host or port (a proxy often allows CONNECT to port 443 only)"
-            }
-            _ => "",
-        }
-    }
-
-    /// The route to `host` (a name or an IP address, IPv6 with or without
-    /// brackets) over https or http.
-    pub fn route(&self, https: bool, host: &str) -> Route<'_> {
-        let proxy = if https { &self.https } else { &self.http };
-        let Some(proxy) = proxy else {
-            return Route::Direct("no proxy is set".into());
-        };
-        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-        match self.no_proxy.iter().find(|entry| excepts(entry, &host)) {
-            Some(entry) => Route::Direct(format!("{} lists {entry}", self.no_proxy_source)),
-            None => Route::Via(proxy),
-        }
-    }
-
-    /// The proxy in front of a request URI, if any. On every request
-    /// (the resolver asks), so without an allocation when no proxy is set.
+    /// The proxy in front of a request URI, if any (the connector and the
+    /// resolver ask on every request).
     pub fn proxied_uri(&self, uri: &Uri) -> Option<&Proxy> {
-        let https = uri.scheme_str() == Some("https");
-        let proxy = if https { &self.https } else { &self.http };
-        let proxy = proxy.as_ref()?;
-        let host = uri.host().unwrap_or_default();
-        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-        (!self.no_proxy.iter().any(|entry| excepts(entry, &host))).then_some(proxy)
+        self.proxy_for(
+            uri.scheme_str() == Some("https"),
+            uri.host().unwrap_or_default(),
+        )
     }
 }
 
-/// Whether a `no_proxy` entry exempts `host`, as curl reads it: `*`; a
-/// domain and its subdomains (a leading dot or not); an IP address; a
-/// CIDR range. A port on the entry is ignored.
-fn excepts(entry: &str, host: &str) -> bool {
-    if entry == "*" {
-        return true;
+/// The `CONNECT` request for `target` (`host:port`), with the proxy's
+/// credentials.
+pub(crate) fn connect_request(proxy: &Proxy, target: &str) -> String {
+    let mut head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
+    if let Some(auth) = proxy.authorization() {
+        head.push_str(&format!("Proxy-Authorization: {}\r\n", auth.expose()));
     }
-    if let Some((net, bits)) = entry.split_once('/') {
-        let (Ok(net), Ok(bits), Ok(ip)) = (
-            net.trim_matches(['[', ']']).parse::<IpAddr>(),
-            bits.parse::<u32>(),
-            host.parse::<IpAddr>(),
-        ) else {
-            return false;
-        };
-        return in_range(ip, net, bits);
-    }
-    let entry = entry.trim_matches(['[', ']']);
-    if let (Ok(a), Ok(b)) = (entry.parse::<IpAddr>(), host.parse::<IpAddr>()) {
-        return a == b;
-    }
-    // A port is not part of the match.
-    let entry = match entry.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
-        _ => entry,
-    };
-    let domain = entry.trim_start_matches('.');
-    host == domain || host.ends_with(&format!(".{domain}"))
+    head.push_str("\r\n");
+    head
 }
 
-fn in_range(ip: IpAddr, net: IpAddr, bits: u32) -> bool {
-    match (ip, net) {
-        (IpAddr::V4(ip), IpAddr::V4(net)) if bits <= 32 => {
-            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-            u32::from(ip) & mask == u32::from(net) & mask
+/// What to change after a proxy answered `status` to `CONNECT`.
+pub(crate) fn connect_hint(proxy: &Proxy, status: u16) -> &'static str {
+    match status {
+        // 407 is the proxy's own; tinyproxy answers a CONNECT 401.
+        401 | 407 if proxy.authorization().is_some() => {
+            "; the proxy refused the user and password given"
         }
-        (IpAddr::V6(ip), IpAddr::V6(net)) if bits <= 128 => {
-            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
-            u128::from(ip) & mask == u128::from(net) & mask
+        401 | 407 => "; give the proxy's user and password: proxy=http://user:password@host:port",
+        403 => {
+            "; the proxy does not allow this host or port (a proxy often allows CONNECT to port 443 only)"
         }
-        _ => false,
+        _ => "",
     }
 }
 
@@ -228,8 +71,27 @@ pub(crate) struct ProxyConnector {
     pub options: SocketOptions,
 }
 
-/// A proxy failure, for the error message: which proxy, and what it did.
-pub(crate) const PROXY_FAILED: &str = "proxy ";
+/// A proxy that failed an attempt: which proxy, and what it did. The
+/// connector returns it as `ureq::Error::Io` (ureq's
+/// `ConnectProxyFailed` carries only text), and [`failure`] finds it there
+/// by its type.
+#[derive(Debug)]
+pub(crate) struct ProxyFailure {
+    /// `host:port`.
+    proxy: String,
+    /// Where the proxy was configured: `the proxy option`, `$https_proxy`.
+    source: String,
+    /// What it did: `answered 403 Forbidden to CONNECT db:443; ...`.
+    what: String,
+}
+
+impl fmt::Display for ProxyFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "proxy {} ({}): {}", self.proxy, self.source, self.what)
+    }
+}
+
+impl std::error::Error for ProxyFailure {}
 
 impl<In: Transport> Connector<In> for ProxyConnector {
     type Out = Either<In, Either<TcpTransport, AbsoluteForm>>;
@@ -247,10 +109,11 @@ impl<In: Transport> Connector<In> for ProxyConnector {
         };
         let name = proxy.url.authority();
         let failed = |what: String| {
-            ureq::Error::ConnectProxyFailed(format!(
-                "{PROXY_FAILED}{name} ({}): {what}",
-                proxy.source
-            ))
+            ureq::Error::Io(std::io::Error::other(ProxyFailure {
+                proxy: name.clone(),
+                source: proxy.source.clone(),
+                what,
+            }))
         };
         let budget = clamp(details.timeout)?;
         let proxy_uri: Uri = format!("http://{name}/")
@@ -285,11 +148,11 @@ impl<In: Transport> Connector<In> for ProxyConnector {
             return Ok(Some(Either::B(Either::B(AbsoluteForm {
                 inner: transport,
                 prefix: format!("http://{target}"),
-                authorization: proxy.authorization.clone(),
+                authorization: proxy.authorization().cloned(),
                 at_request: true,
             }))));
         }
-        let head = Routes::connect_request(proxy, &target);
+        let head = connect_request(proxy, &target);
         write_all(&mut transport, head.as_bytes(), budget)
             .map_err(|e| failed(format!("the CONNECT request could not be sent: {e}")))?;
         let (status, reason) = read_head(&mut transport, budget).map_err(|e| match e {
@@ -300,7 +163,7 @@ impl<In: Transport> Connector<In> for ProxyConnector {
             HeadError::Bad(what) => failed(format!("answered CONNECT {target} with {what}")),
         })?;
         if status != 200 {
-            let hint = Routes::connect_hint(proxy, status);
+            let hint = connect_hint(proxy, status);
             return Err(failed(format!(
                 "answered {status} {reason} to CONNECT {target}{hint}"
             )));
@@ -439,13 +302,11 @@ impl Transport for AbsoluteForm {
     }
 }
 
-/// The error of a proxy failure, if `error` is one: the message names the
+/// The proxy failure `error` is, if it is one: its `Display` names the
 /// proxy and what it did.
-pub(crate) fn failure(error: &ureq::Error) -> Option<&str> {
+pub(crate) fn failure(error: &ureq::Error) -> Option<&ProxyFailure> {
     match error {
-        ureq::Error::ConnectProxyFailed(message) if message.starts_with(PROXY_FAILED) => {
-            Some(message)
-        }
+        ureq::Error::Io(e) => e.get_ref()?.downcast_ref::<ProxyFailure>(),
         _ => None,
     }
 }
@@ -459,121 +320,4 @@ pub(crate) fn routes(settings: &Settings) -> Result<Arc<Routes>> {
         } => Error::config(option, message),
         other => other,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn routes(env: &[(&str, &str)], uri: &str) -> Routes {
-        let settings = Settings::from_uri(uri).unwrap();
-        Routes::with_env(&settings, |name| {
-            env.iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
-        })
-        .unwrap()
-    }
-
-    fn via(routes: &Routes, https: bool, host: &str) -> Option<String> {
-        match routes.route(https, host) {
-            Route::Via(p) => Some(format!("{} {}", p.url, p.source)),
-            Route::Direct(_) => None,
-        }
-    }
-
-    #[test]
-    fn variables_as_curl_reads_them() {
-        let r = routes(
-            &[
-                ("https_proxy", "http://a:3128"),
-                ("HTTPS_PROXY", "http://b:3128"),
-                ("HTTP_PROXY", "http://cgi:1"),
-                ("ALL_PROXY", "c:8080"),
-            ],
-            "https://db",
-        );
-        assert_eq!(
-            via(&r, true, "db").as_deref(),
-            Some("http://a:3128 $https_proxy")
-        );
-        // Upper-case HTTP_PROXY is never read (httpoxy); all_proxy is.
-        assert_eq!(
-            via(&r, false, "db").as_deref(),
-            Some("http://c:8080 $ALL_PROXY")
-        );
-        let r = routes(&[("HTTPS_PROXY", "b")], "https://db");
-        assert_eq!(
-            via(&r, true, "db").as_deref(),
-            Some("http://b:1080 $HTTPS_PROXY")
-        );
-        assert_eq!(via(&r, false, "db"), None);
-        // The option wins; none ignores the environment.
-        let r = routes(
-            &[("https_proxy", "a:1")],
-            "https://db/?proxy=http://u:p@o:2",
-        );
-        assert_eq!(
-            via(&r, true, "db").as_deref(),
-            Some("http://u:***@o:2 the proxy option")
-        );
-        let r = routes(&[("https_proxy", "a:1")], "https://db/?proxy=none");
-        assert_eq!(via(&r, true, "db"), None);
-    }
-
-    #[test]
-    fn no_proxy_as_curl_reads_it() {
-        let r = routes(
-            &[
-                ("https_proxy", "p:1"),
-                (
-                    "no_proxy",
-                    " .internal, example.com ,10.0.0.0/8, 192.168.1.7, [::1], fd00::/8, db:9200",
-                ),
-            ],
-            "https://db",
-        );
-        for host in [
-            "a.internal",
-            "internal",
-            "example.com",
-            "x.example.com",
-            "10.2.3.4",
-            "192.168.1.7",
-            "::1",
-            "[::1]",
-            "fd00::5",
-            "db",
-        ] {
-            assert_eq!(via(&r, true, host), None, "{host} bypasses");
-        }
-        for host in [
-            "notexample.com",
-            "11.0.0.1",
-            "192.168.1.8",
-            "fe80::1",
-            "internal.net",
-        ] {
-            assert!(
-                via(&r, true, host).is_some(),
-                "{host} goes through the proxy"
-            );
-        }
-        let all = routes(&[("https_proxy", "p:1"), ("NO_PROXY", "*")], "https://db");
-        assert_eq!(via(&all, true, "anything"), None);
-    }
-
-    #[test]
-    fn malformed_variables_name_themselves() {
-        let settings = Settings::from_uri("https://db").unwrap();
-        let e = Routes::with_env(&settings, |n| {
-            (n == "https_proxy").then(|| "socks5://u:pw@s:1".into())
-        })
-        .unwrap_err()
-        .to_string();
-        assert!(
-            e.contains("https_proxy=socks5://u:***@s:1") && e.contains("SOCKS"),
-            "{e}"
-        );
-    }
 }

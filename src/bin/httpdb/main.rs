@@ -11,6 +11,8 @@
 //! - `logging`: the stderr logger of -v;
 //! - `redact`: the secret scrubber for stderr.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod body;
 mod check;

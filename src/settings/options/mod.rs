@@ -2,6 +2,10 @@
 //! its aliases from other drivers, and the parser that turns its value into
 //! fields of a [`Layer`].
 //!
+//! Beside it: `apply` (the funnel into a layer), `given` (the text
+//! parsers), `check` (the typed checks, shared with the typed setters) and
+//! `names` (which option a key is, and errors naming it).
+//!
 //! [`OPTIONS`] is the one table; adding an alias is one line there. It is
 //! one piece, longer than the other files, because it is read as a table:
 //! every name with its meaning, side by side.
@@ -10,12 +14,16 @@ use std::time::Duration;
 
 use base64::Engine;
 
+mod apply;
+pub(crate) mod check;
+pub(crate) mod given;
+pub(crate) mod names;
+
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::settings::check;
 use crate::settings::duration;
-use crate::settings::given::Given;
 use crate::settings::layer::set;
+use crate::settings::options::given::Given;
 use crate::settings::{CaCerts, CertReqs, HostOrder, Layer, ProxyChoice, ProxyUrl};
 
 /// One row of the vocabulary.
@@ -798,12 +806,12 @@ fn is_pem(value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::names::lookup;
+    use crate::settings::options::names::lookup;
     use crate::units::format_size;
 
     #[test]
     fn no_refused_name_is_an_option() {
-        for known in super::super::unsupported::UNSUPPORTED {
+        for known in crate::settings::unsupported::UNSUPPORTED {
             assert!(lookup(known.name).is_none(), "{} is both", known.name);
         }
     }
@@ -872,7 +880,7 @@ mod tests {
     /// canonical option, so the documentation cannot drift from the table.
     #[test]
     fn readme_table_matches_the_vocabulary() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../../README.md");
         for spec in OPTIONS {
             let row = readme
                 .lines()

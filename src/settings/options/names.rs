@@ -82,7 +82,7 @@ pub(crate) fn no_value(key: &str) -> Error {
 /// The error for a name that is not an option: the reason, for a peer's
 /// name httpdb knows but does not honour; else the unknown-option error.
 pub(crate) fn not_an_option(key: &str) -> Error {
-    match super::unsupported::lookup(key) {
+    match crate::settings::unsupported::lookup(key) {
         Some(known) => Error::config(
             key,
             format!(
@@ -112,7 +112,7 @@ fn unknown(key: &str) -> Error {
     let hint = match closest(key) {
         // A typo of a name httpdb knows but refuses: say so, rather than
         // send the user to an option with another meaning.
-        Some(name) => match super::unsupported::lookup(name) {
+        Some(name) => match crate::settings::unsupported::lookup(name) {
             Some(known) => format!(
                 "; did you mean \"{name}\"? ({} ; not honoured by httpdb: {})",
                 known.peer, known.reason
@@ -131,7 +131,11 @@ fn closest(key: &str) -> Option<&'static str> {
     OPTIONS
         .iter()
         .flat_map(|spec| spec.names.iter().copied())
-        .chain(super::unsupported::UNSUPPORTED.iter().map(|u| u.name))
+        .chain(
+            crate::settings::unsupported::UNSUPPORTED
+                .iter()
+                .map(|u| u.name),
+        )
         .map(|name| (edit_distance(&key, &name.to_ascii_lowercase()), name))
         .filter(|(d, name)| *d <= (name.len() / 3).max(2) && *d < name.len())
         .min_by_key(|(d, _)| *d)

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::settings::check::{self, settings_error};
 use crate::settings::duration::{self, DurationError};
+use crate::settings::options::check::{self, settings_error};
 use crate::settings::{CertReqs, HostOrder, TlsVersion};
 
 /// An option as given: the key as written and its decoded value.

@@ -127,7 +127,7 @@ pub(crate) fn path(key: &str, path: PathBuf) -> Result<Option<PathBuf>> {
 /// The error for `key` given `value` (shown as `***` for a secret), with
 /// why and the accepted forms: the one wording of every bad value.
 pub(crate) fn settings_error(key: &str, value: &str, why: &str) -> Error {
-    let spec = crate::settings::names::lookup(key);
+    let spec = crate::settings::options::names::lookup(key);
     let secret = spec.is_some_and(|s| s.secret);
     // An empty value gives nothing away.
     let value = if secret && !value.is_empty() {
