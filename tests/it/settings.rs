@@ -1518,11 +1518,8 @@ fn to_json_has_exactly_the_documented_keys() {
     assert_eq!(token.to_json()["token"], "***");
     let json = s.to_json();
     let object = json.as_object().expect("an object");
-    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
-    keys.sort_unstable();
-    let mut expected = SETTINGS_JSON_KEYS.to_vec();
-    expected.sort_unstable();
-    assert_eq!(keys, expected);
+    let keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    assert_documented_json_keys(&keys, &[]);
 
     assert_eq!(json["hosts"], serde_json::json!(["h:443"]));
     assert_eq!(json["tls"], true);
@@ -2180,57 +2177,52 @@ fn tls_version_bounds() {
     }
 }
 
-/// Every key of `Settings::to_json` (and so of `httpdb config`), as the
-/// README documents them: one list for the library's and the CLI's tests.
-pub const SETTINGS_JSON_KEYS: &[&str] = &[
+/// Keys of `Settings::to_json` (and so of `httpdb config`) that are no
+/// option of README.md's table: the hosts, the scheme, the path, the URI,
+/// and `compress`'s smallest size.
+const STRUCTURAL_JSON_KEYS: &[&str] = &[
     "hosts",
     "hosts_unicode",
     "tls",
     "path",
-    "ssl_cert_reqs",
-    "ssl_match_hostname",
-    "ssl_assert_hostname",
-    "ssl_sni",
-    "ssl_assert_fingerprint",
-    "ssl_show_warn",
-    "ssl_ca_certs",
-    "ssl_crl_file",
-    "ssl_crl_dir",
-    "ssl_certfile",
-    "ssl_keyfile",
-    "ssl_pem_passphrase",
-    "ssl_min_protocol_version",
-    "ssl_max_protocol_version",
-    "username",
-    "password",
-    "token",
-    "api_key",
-    "app_name",
-    "params",
-    "headers",
-    "connect_timeout_ms",
-    "timeout_ms",
-    "read_timeout_ms",
-    "pool_idle_timeout_ms",
-    "retry_interval_ms",
-    "pool_size",
-    "host_order",
-    "max_retries",
-    "max_redirects",
-    "proxy",
-    "tcp_keepalive",
-    "tcp_keepalive_idle_ms",
-    "tcp_keepalive_interval_ms",
-    "tcp_keepalive_count",
-    "tcp_user_timeout_ms",
-    "compress",
-    "compress_min_size",
-    "compress_level",
-    "compressed",
-    "retry_on_status",
-    "retry_on_timeout",
-    "retry_backoff_ms",
-    "retry_backoff_max_ms",
-    "max_body_size",
     "uri",
+    "compress_min_size",
 ];
+
+/// Asserts that `keys` (of `to_json`, or of `httpdb config` with `extra`)
+/// are exactly the options README.md's option table documents, a
+/// duration's with `_ms` (it is shown in milliseconds), and the structural
+/// keys: one list, the README's, for the library's and the CLI's tests.
+pub fn assert_documented_json_keys(keys: &[&str], extra: &[&str]) {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("\n## Options\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README.md has an Options section");
+    let mut expected: Vec<String> = section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `")?.split('`').next())
+        // `ssl` is the `tls` key; `sslmode` sets other options.
+        .filter(|name| !matches!(*name, "ssl" | "sslmode"))
+        .map(|name| {
+            let ms = format!("{name}_ms");
+            if keys.contains(&ms.as_str()) {
+                ms
+            } else {
+                name.to_string()
+            }
+        })
+        .chain(
+            STRUCTURAL_JSON_KEYS
+                .iter()
+                .chain(extra)
+                .map(|k| k.to_string()),
+        )
+        .collect();
+    expected.sort_unstable();
+    let mut keys: Vec<String> = keys.iter().map(|k| k.to_string()).collect();
+    keys.sort_unstable();
+    assert!(expected.len() > 40, "{expected:?}");
+    assert_eq!(keys, expected);
+}
