@@ -65,6 +65,8 @@ impl Routes {
         Routes::with_env(settings, |name| std::env::var(name).ok())
     }
 
+    /// [`Routes::of`] with the environment read through `env` (the unit
+    /// tests give their own).
     pub fn with_env(settings: &Settings, env: impl Fn(&str) -> Option<String>) -> Result<Routes> {
         match settings.proxy() {
             Some(ProxyChoice::None) => return Ok(Routes::default()),
