@@ -30,7 +30,10 @@ mod transport;
 mod units;
 
 pub use check::{Report, check};
-pub use client::{Client, ClientBuilder, Lines, Method, Request, Response, status_text};
+pub use client::{
+    Client, ClientBuilder, Lines, Method, READS, ReadEndpoint, Replay, Request, Response,
+    status_text,
+};
 pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
 /// The rustls version httpdb runs on, for [`Client::tls_config`].
 pub use rustls;
@@ -41,7 +44,7 @@ pub use settings::{
     CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_BACKOFF_MAX, DEFAULT_RETRY_INTERVAL,
     DEFAULT_RETRY_ON_STATUS, DEFAULT_TCP_KEEPALIVE_TIME, DEFAULT_TIMEOUT, Fingerprint, Host,
-    HostOrder, ProxyChoice, ProxyRoute, ProxyUrl, Settings, TlsVersion,
+    HostOrder, Product, ProxyChoice, ProxyRoute, ProxyUrl, Settings, TlsVersion,
 };
 /// The ureq version httpdb runs on, for [`Client::agent`] and
 /// [`Settings::agent`].

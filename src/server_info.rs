@@ -11,6 +11,7 @@ use ureq::http::{HeaderMap, Method};
 
 use crate::client::Client;
 use crate::error::Result;
+use crate::settings::Product;
 
 impl Client {
     /// Who answers: the root document of CrateDB, Elasticsearch, OpenSearch
@@ -31,6 +32,9 @@ impl Client {
         let root_error = root.status_error();
         let body = root.bytes().unwrap_or_default();
         if let Some(info) = identify(self, url.clone(), status, &headers, &body)? {
+            if let Some(product) = info.product.as_deref().and_then(Product::from_name) {
+                self.learn_product(product);
+            }
             return Ok(info);
         }
         if let Some(error) = root_error {

@@ -5,7 +5,7 @@
 //! far is the loop's own value ([`Hop`]); the user's [`Request`] is read,
 //! never rewritten.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ureq::http::Method;
 use ureq::http::uri::Authority;
@@ -14,7 +14,9 @@ use super::attempt_error;
 use super::failover;
 use super::payload::Payload;
 use super::prepare::{self, Encoding, Endpoint, Prepared, Route};
+use super::reads;
 use super::redirect::{self, Origin};
+use super::replay::Replay;
 use super::{Client, Request, Response};
 use crate::error::{Cause, Error, Result, TimeoutPhase};
 use crate::settings::Settings;
@@ -143,27 +145,57 @@ impl Call<'_, '_> {
         }
         let method = &self.hop.method;
         let foreign = &self.hop.target;
+        let replay = Replay::of(
+            method,
+            self.hop.path.as_deref().unwrap_or(&self.request.path),
+            &prepared.headers,
+            self.request.replay,
+            self.client.product(),
+            inner.settings.retry_reads(),
+        );
+        // A request the caller vouched for goes with the server's switch
+        // against writes, where it has one: a wrong mark is then refused by
+        // the server rather than applied twice.
+        if replay.vouched()
+            && foreign.is_none()
+            && let Some((name, value)) = reads::write_guard(self.client.product())
+        {
+            prepared.add_param(name, value)?;
+        }
         let plan = match foreign {
             Some(_) => vec![0],
             None => inner.hosts.plan(),
         };
-        let allowed = plan
-            .len()
-            .min(inner.settings.max_retries().saturating_add(1));
+        // Tries: the first and `max_retries` more, over the hosts of the
+        // plan in turn, coming back round to the first (the only one of a
+        // one-host URI).
+        let allowed = inner.settings.max_retries().saturating_add(1);
         let policy = failover::Policy {
             on_status: inner.settings.retry_on_status(),
             on_timeout: inner.settings.retry_on_timeout(),
         };
         let mut attempts: Vec<(String, Error)> = Vec::new();
         let mut unavailable: Option<Response> = None;
-        for (n, &i) in plan.iter().take(allowed).enumerate() {
+        // When each host of the plan may be tried again: after a
+        // `Retry-After` it sent, or the backoff after it failed.
+        let mut not_before: Vec<Option<Instant>> = Vec::new();
+        // Hosts of the plan that failed in a way a second try would not
+        // mend (a TLS or proxy failure, a name that does not resolve, a
+        // timeout): the call does not come back to them.
+        let mut settled: Vec<bool> = Vec::new();
+        let mut slot = 0;
+        for n in 0..allowed {
+            let i = plan[slot];
             let (host, to) = match foreign {
                 Some(target) => (&target.origin.authority, &target.endpoint),
                 None => (&inner.names[i], &inner.targets[i]),
             };
+            if let Some(Some(at)) = not_before.get(slot) {
+                std::thread::sleep(at.saturating_duration_since(Instant::now()));
+            }
             let last = n + 1 == allowed;
             let mut fresh = false;
-            let (error, verdict) = loop {
+            let (error, verdict, retry_after) = loop {
                 if self.deadline.is_spent() {
                     // Spent: the last attempt's error says why. A host
                     // that was never tried is not listed.
@@ -193,16 +225,18 @@ impl Call<'_, '_> {
                 let wire = wire::take();
                 match result {
                     Ok(mut response) => {
-                        let verdict = failover::after_answer(method, response.status, policy);
+                        let verdict =
+                            failover::after_answer(replay.allowed(), response.status, policy);
                         if !verdict.move_on {
                             if foreign.is_none() {
                                 inner.hosts.mark_alive(i);
                             }
                             return self.request.finish(response);
                         }
+                        let retry_after = retry_after(&response);
                         let error = response.status_error();
                         unavailable = Some(response);
-                        break (error, verdict);
+                        break (error, verdict, retry_after);
                     }
                     Err(e) => {
                         if let Payload::Reader(reader) = &self.payload
@@ -217,7 +251,12 @@ impl Call<'_, '_> {
                         let error = error.scrubbed(&inner.scrubber);
                         let replayable = replayable && self.payload.rewind();
                         let verdict = failover::after_failure(
-                            method, wire, &error, fresh, replayable, policy,
+                            replay.allowed(),
+                            wire,
+                            &error,
+                            fresh,
+                            replayable,
+                            policy,
                         );
                         if verdict.fresh_retry {
                             log::debug!(
@@ -230,29 +269,67 @@ impl Call<'_, '_> {
                         if let Error::Config { .. } = error {
                             return Err(error);
                         }
-                        break (Some(error), verdict);
+                        break (Some(error), verdict, None);
                     }
                 }
             };
             if verdict.mark_dead && foreign.is_none() {
                 inner.hosts.mark_dead(i);
             }
-            let Some(error) = error else { continue };
-            if !last && verdict.move_on {
+            let Some(error) = error else {
+                slot = (slot + 1) % plan.len();
+                continue;
+            };
+            if !transient(&error) {
+                settled.resize(plan.len(), false);
+                settled[slot] = true;
+            }
+            let next = (1..=plan.len())
+                .map(|k| (slot + k) % plan.len())
+                .find(|&s| !settled.get(s).copied().unwrap_or(false));
+            let mut give_up = !verdict.move_on || last || next.is_none();
+            let next = next.unwrap_or(slot);
+            if !give_up {
+                not_before.resize(plan.len(), None);
                 let wait = backoff(&inner.settings, n, self.deadline);
-                log::info!(
-                    "{host}: {}; trying {} in {wait:?} (attempt {} of at most {allowed})",
-                    Cause(&error),
-                    inner.names[plan[n + 1]],
-                    n + 2
-                );
-                std::thread::sleep(wait);
-            } else {
+                let mut at = Instant::now() + wait;
+                if let Some(asked) = retry_after {
+                    // The server's own word on when to come back, for the
+                    // next try on that host: capped by retry_backoff_max;
+                    // when it does not fit in the call's time, its answer
+                    // is returned now.
+                    let asked = asked.min(inner.settings.retry_backoff_max());
+                    let until = Instant::now() + asked;
+                    if self.deadline.left().is_some_and(|left| asked >= left) {
+                        give_up = true;
+                    } else if next == slot {
+                        at = at.max(until);
+                    } else {
+                        not_before[slot] = Some(until);
+                    }
+                }
+                if !give_up {
+                    not_before[next] = not_before[next].max(Some(at));
+                    let wait = not_before[next].map_or(Duration::ZERO, |t| {
+                        t.saturating_duration_since(Instant::now())
+                    });
+                    log::info!(
+                        "{host}: {}; trying {} in {wait:?} (try {} of at most {allowed})",
+                        Cause(&error),
+                        match foreign {
+                            Some(target) => &target.origin.authority,
+                            None => &inner.names[plan[next]],
+                        },
+                        n + 2
+                    );
+                }
+            }
+            if give_up {
                 log::debug!("{host}: {}", Cause(&error));
             }
             let is_unavailable = matches!(error, Error::Status { .. });
             attempts.push((host.clone(), error));
-            if !verdict.move_on || last {
+            if give_up {
                 if is_unavailable && let Some(response) = unavailable.take() {
                     return self
                         .request
@@ -261,6 +338,7 @@ impl Call<'_, '_> {
                 }
                 break;
             }
+            slot = next;
         }
         Err(final_error(attempts))
     }
@@ -442,7 +520,24 @@ fn run<B: ureq::AsSendBody>(
     agent.run(config)
 }
 
-/// The wait before move `n + 1` to another host: `retry_backoff` doubled
+/// How long a 429 or 503 answer asks the client to wait (`Retry-After`:
+/// seconds, or an HTTP date; RFC 9110 §10.2.3).
+fn retry_after(response: &Response) -> Option<Duration> {
+    if !matches!(response.status, 429 | 503) {
+        return None;
+    }
+    let value = response.header("retry-after")?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// The wait before try `n + 2`: `retry_backoff` doubled
 /// per move, at most `retry_backoff_max`, drawn between half and all of it
 /// ("equal jitter", as elastic-transport waits) so that clients that
 /// failed together do not come back together; never past `deadline`.
@@ -462,8 +557,34 @@ fn backoff(settings: &Settings, n: usize, deadline: Deadline) -> Duration {
     wait.min(deadline.left().unwrap_or(Duration::MAX))
 }
 
-/// One error for a request whose every attempt failed.
-fn final_error(mut attempts: Vec<(String, Error)>) -> Error {
+/// Whether a second try on the host that failed so may fare otherwise: an
+/// answer of `retry_on_status`, a refused or broken connection (a server
+/// or load balancer restarting). A TLS or proxy failure, a name that does
+/// not resolve, or a timeout would only repeat itself.
+fn transient(error: &Error) -> bool {
+    match error {
+        Error::Status { .. } | Error::Protocol { .. } => true,
+        Error::Connect { source, .. } => source.kind() != std::io::ErrorKind::NotFound,
+        _ => false,
+    }
+}
+
+/// Each host once, with its last error, in the order first tried.
+fn by_host(attempts: Vec<(String, Error)>) -> Vec<(String, Error)> {
+    let mut out: Vec<(String, Error)> = Vec::with_capacity(attempts.len());
+    for (host, error) in attempts {
+        match out.iter_mut().find(|(h, _)| *h == host) {
+            Some(entry) => entry.1 = error,
+            None => out.push((host, error)),
+        }
+    }
+    out
+}
+
+/// One error for a request whose every attempt failed: a host tried again
+/// is listed once, with its last error.
+fn final_error(attempts: Vec<(String, Error)>) -> Error {
+    let mut attempts = by_host(attempts);
     if attempts.len() == 1 {
         return attempts.remove(0).1;
     }
@@ -476,6 +597,7 @@ fn final_error(mut attempts: Vec<(String, Error)>) -> Error {
 }
 
 fn with_history(error: Error, attempts: Vec<(String, Error)>) -> Error {
+    let attempts = by_host(attempts);
     if attempts.len() <= 1 {
         error
     } else {

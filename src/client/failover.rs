@@ -13,28 +13,23 @@
 //!
 //! The rule, as Go's HTTP transport has it:
 //! - a request of which no byte was sent may go anywhere again;
-//! - an idempotent request (GET, HEAD, PUT, DELETE, OPTIONS, TRACE) may be
-//!   sent again after any failure, and after a 502, 503 or 504;
+//! - a request that may be sent twice ([`Replay`](super::replay::Replay):
+//!   an idempotent method, a read the server's API defines, a mark or an
+//!   idempotency key) may be sent again after any failure, and after a
+//!   status of `retry_on_status` (429, 502, 503, 504);
 //! - any other request (POST, PATCH, anything else) that was sent, even in
 //!   part, is never sent again: its error is the caller's to see;
+//! - a host is marked dead only when it could not be reached: a failure
+//!   before anything was sent, or a broken connection. A timeout once the
+//!   request was sent says the request was slow (a leader election, a
+//!   heavy query), not that the host is gone, and marks nothing;
 //! - a body that cannot be sent again from its start (a reader that gave
 //!   away bytes) keeps any request where it is;
 //! - once the status line and headers are in, nothing is sent again: the
 //!   body is the caller's to read.
 
-use ureq::http::Method;
-
 use crate::error::{Error, TlsErrorKind};
 use crate::transport::wire::Wire;
-
-/// Whether `method` may be sent twice with the effect of once (RFC 9110
-/// §9.2.2).
-pub(crate) fn idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS | Method::TRACE
-    )
-}
 
 /// The user's part of the rules (`retry_on_status`, `retry_on_timeout`):
 /// it can hold an idempotent request back, never send a write again.
@@ -60,12 +55,13 @@ pub(crate) struct Verdict {
     pub mark_dead: bool,
 }
 
-/// After an attempt that failed without a response head. `fresh_retried`:
-/// this attempt was already the retry on a fresh connection; `replayable`:
-/// the body can be sent again from its start (bytes, a file; a reader only
-/// while none of it was read).
+/// After an attempt that failed without a response head. `replay`: the
+/// request may be sent twice ([`Replay::allowed`](super::replay::Replay::allowed));
+/// `fresh_retried`: this attempt was already the retry on a fresh
+/// connection; `replayable`: the body can be sent again from its start
+/// (bytes, a file; a reader only while none of it was read).
 pub(crate) fn after_failure(
-    method: &Method,
+    replay: bool,
     wire: Wire,
     error: &Error,
     fresh_retried: bool,
@@ -74,7 +70,7 @@ pub(crate) fn after_failure(
 ) -> Verdict {
     // A request that timed out once sent is held back when the user says so.
     let held = wire.sent > 0 && error.is_timeout() && !policy.on_timeout;
-    let repeatable = replayable && !held && (wire.sent == 0 || idempotent(method));
+    let repeatable = replayable && !held && (wire.sent == 0 || replay);
     if matches!(error, Error::Config { .. }) {
         return Verdict {
             fresh_retry: false,
@@ -94,23 +90,24 @@ pub(crate) fn after_failure(
     let certificate = matches!(error, Error::Tls { kind, .. }
         if !matches!(kind, TlsErrorKind::Handshake | TlsErrorKind::Record))
         || matches!(error, Error::Proxy { .. });
+    // A timeout once the request was sent: a slow request, not a host gone.
+    let slow = wire.sent > 0 && error.is_timeout();
     Verdict {
         fresh_retry: false,
         move_on: repeatable,
-        mark_dead: !certificate,
+        mark_dead: !certificate && !slow,
     }
 }
 
 /// After an answer with `status`. A host that answers is alive: a 503 for
 /// one path (Elasticsearch answers so for one sick index) says nothing of
 /// the others, so no status marks a host dead. A status of
-/// `retry_on_status` (502, 503, 504 by default) moves an idempotent
-/// request on; a request that is not idempotent was answered and is not
-/// sent again.
-pub(crate) fn after_answer(method: &Method, status: u16, policy: Policy<'_>) -> Verdict {
+/// `retry_on_status` (429, 502, 503, 504 by default) sends a request that
+/// may be sent twice again; any other was answered and is not sent again.
+pub(crate) fn after_answer(replay: bool, status: u16, policy: Policy<'_>) -> Verdict {
     Verdict {
         fresh_retry: false,
-        move_on: policy.on_status.contains(&status) && idempotent(method),
+        move_on: policy.on_status.contains(&status) && replay,
         mark_dead: false,
     }
 }
@@ -128,7 +125,7 @@ mod tests {
     }
 
     const DEFAULT: Policy<'static> = Policy {
-        on_status: &[502, 503, 504],
+        on_status: &[429, 502, 503, 504],
         on_timeout: true,
     };
 
@@ -142,14 +139,7 @@ mod tests {
 
     #[test]
     fn nothing_sent_goes_anywhere() {
-        let v = after_failure(
-            &Method::POST,
-            wire(false, 0, 0),
-            &protocol(),
-            false,
-            true,
-            DEFAULT,
-        );
+        let v = after_failure(false, wire(false, 0, 0), &protocol(), false, true, DEFAULT);
         assert!(v.move_on && v.mark_dead && !v.fresh_retry);
     }
 
@@ -164,7 +154,7 @@ mod tests {
         };
         for error in [protocol(), tls] {
             for w in [wire(true, 1, 0), wire(true, 500, 10)] {
-                let v = after_failure(&Method::POST, w, &error, false, true, DEFAULT);
+                let v = after_failure(false, w, &error, false, true, DEFAULT);
                 assert!(!v.move_on && !v.fresh_retry, "{w:?} {error:?}");
             }
         }
@@ -173,58 +163,37 @@ mod tests {
     #[test]
     fn a_stale_pooled_connection_is_retried_fresh_once() {
         let stale = wire(false, 80, 0);
-        let get = after_failure(&Method::GET, stale, &protocol(), false, true, DEFAULT);
+        let get = after_failure(true, stale, &protocol(), false, true, DEFAULT);
         assert!(get.fresh_retry && !get.mark_dead && !get.move_on);
-        let again = after_failure(&Method::GET, stale, &protocol(), true, true, DEFAULT);
+        let again = after_failure(true, stale, &protocol(), true, true, DEFAULT);
         assert!(!again.fresh_retry && again.move_on && again.mark_dead);
-        let post = after_failure(&Method::POST, stale, &protocol(), false, true, DEFAULT);
+        let post = after_failure(false, stale, &protocol(), false, true, DEFAULT);
         assert!(!post.fresh_retry && !post.move_on, "{post:?}");
-        let answered = after_failure(
-            &Method::GET,
-            wire(false, 80, 5),
-            &protocol(),
-            false,
-            true,
-            DEFAULT,
-        );
+        let answered = after_failure(true, wire(false, 80, 5), &protocol(), false, true, DEFAULT);
         assert!(!answered.fresh_retry && answered.move_on);
     }
 
     #[test]
     fn a_consumed_reader_keeps_even_a_get_in_place() {
-        let v = after_failure(
-            &Method::PUT,
-            wire(true, 0, 0),
-            &protocol(),
-            false,
-            false,
-            DEFAULT,
-        );
+        let v = after_failure(true, wire(true, 0, 0), &protocol(), false, false, DEFAULT);
         assert!(!v.move_on && !v.fresh_retry);
-        let stale = after_failure(
-            &Method::PUT,
-            wire(false, 10, 0),
-            &protocol(),
-            false,
-            false,
-            DEFAULT,
-        );
+        let stale = after_failure(true, wire(false, 10, 0), &protocol(), false, false, DEFAULT);
         assert!(!stale.move_on && !stale.fresh_retry);
     }
 
     #[test]
     fn answers_never_mark_dead() {
-        assert!(after_answer(&Method::GET, 503, DEFAULT).move_on);
-        assert!(!after_answer(&Method::POST, 503, DEFAULT).move_on);
-        assert!(!after_answer(&Method::GET, 500, DEFAULT).move_on);
-        assert!(!after_answer(&Method::GET, 503, DEFAULT).mark_dead);
+        assert!(after_answer(true, 503, DEFAULT).move_on);
+        assert!(!after_answer(false, 503, DEFAULT).move_on);
+        assert!(!after_answer(true, 500, DEFAULT).move_on);
+        assert!(!after_answer(true, 503, DEFAULT).mark_dead);
         let with_429 = Policy {
             on_status: &[429],
             on_timeout: true,
         };
-        assert!(after_answer(&Method::GET, 429, with_429).move_on);
-        assert!(!after_answer(&Method::GET, 503, with_429).move_on);
-        assert!(!after_answer(&Method::POST, 429, with_429).move_on);
+        assert!(after_answer(true, 429, with_429).move_on);
+        assert!(!after_answer(true, 503, with_429).move_on);
+        assert!(!after_answer(false, 429, with_429).move_on);
     }
 
     #[test]
@@ -238,20 +207,11 @@ mod tests {
             on_status: &[],
             on_timeout: false,
         };
-        let sent = after_failure(&Method::GET, wire(true, 80, 0), &timeout, false, true, held);
+        let sent = after_failure(true, wire(true, 80, 0), &timeout, false, true, held);
         assert!(!sent.move_on);
-        assert!(
-            after_failure(
-                &Method::GET,
-                wire(true, 80, 0),
-                &timeout,
-                false,
-                true,
-                DEFAULT
-            )
-            .move_on
-        );
-        let unsent = after_failure(&Method::GET, wire(true, 0, 0), &timeout, false, true, held);
+        assert!(!sent.mark_dead, "a slow request is no dead host");
+        assert!(after_failure(true, wire(true, 80, 0), &timeout, false, true, DEFAULT).move_on);
+        let unsent = after_failure(true, wire(true, 0, 0), &timeout, false, true, held);
         assert!(unsent.move_on, "nothing was sent: it goes on");
     }
 }

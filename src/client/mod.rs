@@ -22,16 +22,20 @@ mod failover;
 mod hosts;
 mod payload;
 mod prepare;
+mod reads;
 mod redirect;
+mod replay;
 mod request;
 mod response;
 
 pub use builder::ClientBuilder;
+pub use reads::{READS, ReadEndpoint};
+pub use replay::Replay;
 pub use request::Request;
 pub use response::{Lines, Response, status_text};
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -41,7 +45,7 @@ use ureq::http::uri::Authority;
 
 use crate::error::{Error, Result};
 use crate::secret::Scrubber;
-use crate::settings::Settings;
+use crate::settings::{Product, Settings};
 use crate::tls;
 use crate::transport;
 use hosts::HostTable;
@@ -78,6 +82,8 @@ struct Inner {
     /// Masks this client's credentials in what servers send back.
     scrubber: Scrubber,
     hosts: HostTable,
+    /// The product `server_info` found, when `product=` does not say.
+    learned: OnceLock<Product>,
 }
 
 impl fmt::Debug for Client {
@@ -209,6 +215,7 @@ impl Client {
                 defaults,
                 scrubber,
                 hosts,
+                learned: OnceLock::new(),
             }),
         })
     }
@@ -216,6 +223,46 @@ impl Client {
     /// The settings this client was built from.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
+    }
+
+    /// The product behind the URI: the `product` option, or what
+    /// [`server_info`](Client::server_info) found out. `None` until one of
+    /// them says.
+    pub fn product(&self) -> Option<Product> {
+        self.inner
+            .settings
+            .product()
+            .or_else(|| self.inner.learned.get().copied())
+    }
+
+    /// Records the product `server_info` found, unless one is known.
+    pub(crate) fn learn_product(&self, product: Product) {
+        if self.inner.settings.product().is_none() {
+            let _ = self.inner.learned.set(product);
+        }
+    }
+
+    /// The rule by which `method` `path`, sent with this client's default
+    /// headers and no mark, may or may not be sent again once any of it
+    /// was sent (README, "Clusters and failover"); `httpdb config
+    /// --request 'POST /path'` prints it.
+    ///
+    /// ```
+    /// use httpdb::{Client, Method, Replay};
+    /// let client = Client::new("https://localhost:2379")?;
+    /// assert!(matches!(client.replay_rule(&Method::POST, "/v3/kv/range"), Replay::Read(_)));
+    /// assert_eq!(client.replay_rule(&Method::POST, "/v3/kv/put"), Replay::Method(false));
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn replay_rule(&self, method: &Method, path: &str) -> Replay {
+        Replay::of(
+            method,
+            path,
+            &self.inner.defaults.headers,
+            None,
+            self.product(),
+            self.inner.settings.retry_reads(),
+        )
     }
 
     /// The hosts (`host:port`) currently skipped after a failure; each
@@ -258,7 +305,9 @@ impl Client {
     pub fn delete(&self, path: &str) -> Result<Response> {
         self.request(Method::DELETE, path).send()
     }
-    /// `POST path` with a raw body. Never sent twice.
+    /// `POST path` with a raw body. Never sent twice once any of it was
+    /// sent, unless it is a read the server's API defines
+    /// ([`Client::replay_rule`]).
     ///
     /// # Errors
     ///

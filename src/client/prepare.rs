@@ -24,7 +24,7 @@ pub(super) struct Defaults {
     /// shows `Sensitive` rather than the credentials.
     authorization: Option<HeaderValue>,
     /// The settings' default headers.
-    headers: HeaderMap,
+    pub headers: HeaderMap,
 }
 
 impl Defaults {
@@ -101,6 +101,31 @@ pub(super) struct Prepared {
     pub headers: HeaderMap,
     /// A file or reader body is gzip-compressed on the fly, at this level.
     pub gzip: Option<flate2::Compression>,
+}
+
+impl Prepared {
+    /// Adds the query parameter `name=value`, unless the query sets `name`
+    /// itself.
+    pub fn add_param(&mut self, name: &str, value: &str) -> Result<()> {
+        let (path, query) = match self.path.as_str().split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (self.path.as_str(), None),
+        };
+        let set = query.is_some_and(|q| {
+            q.split('&')
+                .any(|pair| pair.split('=').next() == Some(name))
+        });
+        if set {
+            return Ok(());
+        }
+        let with = match query {
+            Some(query) => format!("{path}?{query}&{name}={value}"),
+            None => format!("{path}?{name}={value}"),
+        };
+        self.path = PathAndQuery::try_from(with)
+            .map_err(|e| Error::config("request", format!("cannot add {name}={value}: {e}")))?;
+        Ok(())
+    }
 }
 
 /// How the body goes after [`compress`]: as it was, compressed once (bytes

@@ -47,6 +47,8 @@ pub struct Request<'c> {
     pub(super) timeout: Option<Duration>,
     /// A mistake found while building, reported by `send`.
     pub(super) invalid: Option<Error>,
+    /// The caller's word on whether the request may be sent twice.
+    pub(super) replay: Option<bool>,
     error_for_status: bool,
 }
 
@@ -61,6 +63,7 @@ impl<'c> Request<'c> {
             json: false,
             timeout: None,
             invalid: None,
+            replay: None,
             error_for_status: true,
         }
     }
@@ -174,6 +177,34 @@ impl<'c> Request<'c> {
     /// true; with false it is returned as a [`Response`].
     pub fn error_for_status(mut self, on: bool) -> Self {
         self.error_for_status = on;
+        self
+    }
+
+    /// Says whether this request may be sent twice with the effect of
+    /// once, overriding what its method says: `true` for a read sent as a
+    /// POST that the known reads do not list (a query API of your own), so
+    /// that it may go to another host, or again to the same one, after a
+    /// failure; `false` for a GET with a side effect, so that it never is.
+    /// Defaults to the rule of [`Client::replay_rule`]: the method, a read
+    /// the server's API defines, an `Idempotency-Key` header.
+    ///
+    /// Where the server has a switch that refuses writes, a request marked
+    /// `true` goes with it (ClickHouse's `readonly=2` with
+    /// `product=clickhouse`), so that a wrong mark is refused by the server
+    /// rather than applied twice.
+    ///
+    /// ```no_run
+    /// let client = httpdb::Client::from_env("HTTPDB_URL")?;
+    /// let rows = client
+    ///     .request(httpdb::Method::POST, "/?default_format=JSON")
+    ///     .body("SELECT count() FROM events")
+    ///     .idempotent(true)
+    ///     .send()?
+    ///     .text()?;
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn idempotent(mut self, yes: bool) -> Self {
+        self.replay = Some(yes);
         self
     }
 

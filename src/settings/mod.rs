@@ -32,7 +32,7 @@ use builder::SettingsBuilder;
 use declare::declare_settings;
 pub use proxy::{ProxyChoice, ProxyRoute, ProxyUrl};
 use table::options_table;
-pub use types::{CaCerts, CertReqs, Fingerprint, Host, HostOrder, TlsVersion};
+pub use types::{CaCerts, CertReqs, Fingerprint, Host, HostOrder, Product, TlsVersion};
 use value::OptionValue;
 
 /// Default connect timeout (name resolution, TCP connect and TLS handshake).
@@ -52,12 +52,16 @@ pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 1 << 30;
 /// Default of `retry_on_status`: the statuses of a gateway or a server
 /// that cannot answer now, after which an idempotent request moves on.
-pub const DEFAULT_RETRY_ON_STATUS: &[u16] = &[502, 503, 504];
+pub const DEFAULT_RETRY_ON_STATUS: &[u16] = &[429, 502, 503, 504];
 /// Default of `retry_backoff_max`: the longest wait between two moves.
 pub const DEFAULT_RETRY_BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// Default of `tcp_keepalive_idle` and `tcp_keepalive_interval`, as curl
 /// probes an idle connection: after a minute of silence, every minute.
 pub const DEFAULT_TCP_KEEPALIVE_TIME: Duration = Duration::from_secs(60);
+/// The fewest retries `max_retries` defaults to, whatever the number of
+/// hosts: a one-host URI (a load balancer, a proxy, a cloud endpoint) is
+/// tried 3 times.
+pub const DEFAULT_MIN_RETRIES: usize = 2;
 /// Default number of idle keep-alive connections kept per host.
 pub const DEFAULT_POOL_SIZE: usize = 8;
 
@@ -134,10 +138,14 @@ impl Settings {
         &self.path
     }
     /// How much the server's certificate is checked. Defaults to `CERT_REQUIRED`.
-    /// How many times a request may move on to another host. Defaults to
-    /// the number of hosts.
+    /// How many times a request may be sent again after its first try,
+    /// over the other hosts first and back to the first (the only one of
+    /// a one-host URI), when the failover rules allow it at all. Defaults
+    /// to one try per host, and at least 2 retries: 3 tries with one or two
+    /// hosts (elastic-transport retries 3 times).
     pub fn max_retries(&self) -> usize {
-        self.max_retries.unwrap_or(self.hosts.len())
+        self.max_retries
+            .unwrap_or(self.hosts.len().saturating_sub(1).max(DEFAULT_MIN_RETRIES))
     }
     /// How requests to each host go out, as the `proxy` option and the
     /// environment (read now, as a client built now would read it) say.

@@ -313,12 +313,32 @@ macro_rules! options_table {
                 get copy -> crate::settings::HostOrder,
                 set(order: crate::settings::HostOrder) => Ok(order),
                 uri auto, json auto;
-            /// How many times a request may move on to another host. Defaults
-            /// to the number of hosts.
+            /// How many times a request may be sent again after its first
+            /// try, over the hosts in turn. Defaults to one try per host, and
+            /// at least 2 retries.
             max_retries: Option<usize> = None,
                 set(n: usize) => crate::settings::options::check::count("max_retries", n, crate::settings::options::MAX_RETRIES).map(Some),
                 uri auto,
                 json (|s: &crate::settings::Settings| s.max_retries().into());
+            /// Whether a POST that the server's own API defines as a read
+            /// (etcd's `kv/range`, Elasticsearch's `_search`, CouchDB's
+            /// `_find`, Prometheus' `query`: `src/client/reads.rs`) may be sent
+            /// again like a GET (pymongo's `retryReads`). Defaults to true;
+            /// false leaves the method rule, `Request::idempotent` and the
+            /// `Idempotency-Key` header.
+            retry_reads: bool = true,
+                get copy -> bool,
+                set(on: bool) => Ok(on),
+                uri auto, json auto;
+            /// The database or service behind the URI, when the path alone
+            /// does not tell: it makes its product-specific POST reads known
+            /// (Elasticsearch's `_sql`) and lets a request marked idempotent
+            /// use the server's switch that refuses writes (ClickHouse's
+            /// `readonly`). Defaults to none, until `server_info` finds it out.
+            product: Option<crate::settings::Product> = None,
+                get copy -> Option<crate::settings::Product>,
+                set(product: crate::settings::Product) => Ok(Some(product)),
+                uri auto, json auto;
             /// The largest body read whole into memory by `Response::bytes`,
             /// `text` and `json` (streamed reads have no limit). Defaults to
             /// 1 GiB. Zero is an error.

@@ -88,6 +88,81 @@ impl HostOrder {
     }
 }
 
+/// The database or service behind the URI, when the user names it
+/// (`product=`) or `server_info` found it out: it decides which POST
+/// endpoints are known reads, and the switches that make a request unable
+/// to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Product {
+    /// CrateDB.
+    CrateDb,
+    /// Elasticsearch.
+    Elasticsearch,
+    /// OpenSearch.
+    OpenSearch,
+    /// CouchDB, and pouchdb-server, which speaks its API.
+    CouchDb,
+    /// etcd's JSON gateway.
+    Etcd,
+    /// ClickHouse's HTTP interface.
+    ClickHouse,
+    /// InfluxDB 1.x.
+    InfluxDb,
+    /// Prometheus' HTTP API.
+    Prometheus,
+    /// Couchbase's Analytics service.
+    CouchbaseAnalytics,
+}
+
+impl Product {
+    /// Every product, in the order of the README.
+    pub const ALL: &[Product] = &[
+        Product::CrateDb,
+        Product::Elasticsearch,
+        Product::OpenSearch,
+        Product::CouchDb,
+        Product::Etcd,
+        Product::ClickHouse,
+        Product::InfluxDb,
+        Product::Prometheus,
+        Product::CouchbaseAnalytics,
+    ];
+
+    /// The name as written in a URI (`product=clickhouse`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Product::CrateDb => "cratedb",
+            Product::Elasticsearch => "elasticsearch",
+            Product::OpenSearch => "opensearch",
+            Product::CouchDb => "couchdb",
+            Product::Etcd => "etcd",
+            Product::ClickHouse => "clickhouse",
+            Product::InfluxDb => "influxdb",
+            Product::Prometheus => "prometheus",
+            Product::CouchbaseAnalytics => "couchbase_analytics",
+        }
+    }
+
+    /// The product of a name, as a URI writes it or as `server_info`
+    /// reports it (`CouchDB`, `pouchdb-server`), in any case.
+    pub fn from_name(name: &str) -> Option<Product> {
+        let name = name.to_ascii_lowercase();
+        let name = match name.as_str() {
+            "pouchdb-server" => "couchdb",
+            "couchbase-analytics" | "analytics" => "couchbase_analytics",
+            other => other,
+        };
+        Product::ALL.iter().copied().find(|p| p.as_str() == name)
+    }
+}
+
+impl fmt::Display for Product {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One server: a name (DNS name, IPv4 or IPv6 address without brackets) and a port.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]

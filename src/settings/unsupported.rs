@@ -25,7 +25,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "minPoolSize", "pymongo", "httpdb keeps no minimum of idle connections; pool_size (maxPoolSize) is the most it keeps";
     "maxConnecting", "pymongo", "httpdb opens connections as requests need them; it has no limit on connections being opened";
     "waitQueueTimeoutMS", "pymongo", "requests never wait for a pooled connection: a new one is opened";
-    "retryReads", "pymongo", "idempotent requests always move on to another host as the failover rules say (README, \"Clusters and failover\"); there is nothing to switch";
     "retryWrites", "pymongo", "httpdb never resends a write; see README, \"Clusters and failover\"";
     "maxAdaptiveRetries", "pymongo", "httpdb has no adaptive retries: max_retries bounds the moves to other hosts";
     "enableOverloadRetargeting", "pymongo", "httpdb moves idempotent requests on after a 502, 503 or 504 answer; there is nothing to switch";

@@ -9,7 +9,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::secret::Secret;
-use crate::settings::{CaCerts, CertReqs, Fingerprint, HostOrder, ProxyChoice, TlsVersion};
+use crate::settings::{
+    CaCerts, CertReqs, Fingerprint, HostOrder, Product, ProxyChoice, TlsVersion,
+};
 use crate::units::{self, duration};
 
 /// A value of the option table.
@@ -151,6 +153,15 @@ impl OptionValue for TlsVersion {
 }
 
 impl OptionValue for HostOrder {
+    fn text(&self, _: bool) -> String {
+        self.as_str().into()
+    }
+    fn json(&self) -> Value {
+        self.as_str().into()
+    }
+}
+
+impl OptionValue for Product {
     fn text(&self, _: bool) -> String {
         self.as_str().into()
     }

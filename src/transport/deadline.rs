@@ -116,13 +116,24 @@ impl<T: fmt::Debug> fmt::Debug for Bounded<T> {
     }
 }
 
-impl<R: Resolver> Resolver for Bounded<R> {
+/// A resolver that can tell, without waiting, the addresses it already
+/// has: [`Bounded`] asks it first, so that only a lookup that may wait is
+/// bounded (and a request over a pooled connection reads no clock for it).
+pub(crate) trait AtOnce {
+    /// The addresses of `uri`'s host, when they need no lookup.
+    fn at_once(&self, uri: &Uri) -> Option<ResolvedSocketAddrs>;
+}
+
+impl<R: Resolver + AtOnce> Resolver for Bounded<R> {
     fn resolve(
         &self,
         uri: &Uri,
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if let Some(addrs) = self.0.at_once(uri) {
+            return Ok(addrs);
+        }
         let timeout = Deadline::current().bound(timeout)?;
         self.0.resolve(uri, config, timeout)
     }

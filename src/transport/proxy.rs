@@ -29,10 +29,10 @@ impl Routes {
     /// The proxy in front of a request URI, if any (the connector and the
     /// resolver ask on every request).
     pub fn proxied_uri(&self, uri: &Uri) -> Option<&Proxy> {
-        self.proxy_for(
-            uri.scheme_str() == Some("https"),
-            uri.host().unwrap_or_default(),
-        )
+        let https = uri.scheme_str() == Some("https");
+        // Without a proxy for the scheme, the host is not even read.
+        self.proxy(https)?;
+        self.proxy_for(https, uri.host().unwrap_or_default())
     }
 }
 

@@ -27,6 +27,7 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
+use super::deadline::AtOnce;
 use super::proxy::Routes;
 
 /// How long a successful lookup is reused. Short, so that a changed DNS
@@ -64,15 +65,10 @@ impl Resolver for HostResolver {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        if self.routes.proxied_uri(uri).is_some() {
-            return Ok(self.empty());
+        if let Some(addrs) = self.at_once(uri) {
+            return Ok(addrs);
         }
         let key = uri.authority().map(|a| a.as_str()).unwrap_or_default();
-        if let Some((at, addrs)) = self.lock().get(key)
-            && at.elapsed() < LOOKUP_TTL
-        {
-            return Ok(addrs.clone());
-        }
         let addrs = match self.without_lookup(uri, config) {
             Some(addrs) => addrs,
             None => self.look_up(uri, config, timeout)?,
@@ -80,6 +76,21 @@ impl Resolver for HostResolver {
         self.lock()
             .insert(key.to_string(), (Instant::now(), addrs.clone()));
         Ok(addrs)
+    }
+}
+
+impl AtOnce for HostResolver {
+    /// A proxied name (left to the proxy), or a lookup made less than
+    /// [`LOOKUP_TTL`] ago.
+    fn at_once(&self, uri: &Uri) -> Option<ResolvedSocketAddrs> {
+        if self.routes.proxied_uri(uri).is_some() {
+            return Some(self.empty());
+        }
+        let key = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+        match self.lock().get(key) {
+            Some((at, addrs)) if at.elapsed() < LOOKUP_TTL => Some(addrs.clone()),
+            _ => None,
+        }
     }
 }
 

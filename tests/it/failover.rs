@@ -391,21 +391,26 @@ fn retry_on_status_chooses_the_statuses_that_move_on() {
     let a = TestServer::https();
     let b = TestServer::https();
     let ports = [a.port(), b.port()];
-    let default = cluster(&ports, "host_order=ordered");
-    assert_eq!(default.get("/status/429").unwrap_err().status(), Some(429));
-    assert_eq!((a.requests().len(), b.requests().len()), (1, 0));
-    let with_429 = cluster(&ports, "host_order=ordered&retry_on_status=429,503");
-    assert_eq!(with_429.get("/status/429").unwrap_err().status(), Some(429));
-    assert_eq!((a.requests().len(), b.requests().len()), (2, 1));
+    let without_429 = cluster(&ports, "host_order=ordered&retry_on_status=502,503,504");
     assert_eq!(
-        with_429.post("/status/429", "x").unwrap_err().status(),
+        without_429.get("/status/429").unwrap_err().status(),
         Some(429)
     );
+    assert_eq!((a.requests().len(), b.requests().len()), (1, 0));
+    // By default 429 is sent again: to b, then back to a (3 tries for 2
+    // hosts by default).
+    let default = cluster(&ports, "host_order=ordered");
+    assert_eq!(default.get("/status/429").unwrap_err().status(), Some(429));
     assert_eq!((a.requests().len(), b.requests().len()), (3, 1));
+    assert_eq!(
+        default.post("/status/429", "x").unwrap_err().status(),
+        Some(429)
+    );
+    assert_eq!((a.requests().len(), b.requests().len()), (4, 1));
     // An empty list: not even a 503 moves on.
     let none = cluster(&ports, "host_order=ordered&retry_on_status=");
     assert_eq!(none.get("/status/503").unwrap_err().status(), Some(503));
-    assert_eq!((a.requests().len(), b.requests().len()), (4, 1));
+    assert_eq!((a.requests().len(), b.requests().len()), (5, 1));
 }
 
 /// `retry_on_timeout=false` keeps a GET that timed out once sent on its

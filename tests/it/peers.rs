@@ -45,7 +45,7 @@ const PEER_NAMES: &[(&str, &str, &str, &str)] = &[
     ("pymongo", "readPreference", "secondaryPreferred", ""),
     ("pymongo", "readPreferenceTags", "dc:ny,rack:1", ""),
     ("pymongo", "replicaSet", "rs0", ""),
-    ("pymongo", "retryReads", "true", ""),
+    ("pymongo", "retryReads", "false", "retry_reads=false"),
     ("pymongo", "retryWrites", "true", ""),
     ("pymongo", "serverSelectionTimeoutMS", "30000", ""),
     ("pymongo", "socketTimeoutMS", "45000", "read_timeout=45s"),
@@ -459,8 +459,8 @@ const PEER_NAMES: &[(&str, &str, &str, &str)] = &[
     (
         "elasticsearch-py",
         "retry_on_status",
-        "429,502,503,504",
-        "retry_on_status=429,502,503,504",
+        "429,503",
+        "retry_on_status=429,503",
     ),
     (
         "elasticsearch-py",

@@ -319,7 +319,7 @@ proptest! {
             Auth::Token(t) => prop_assert_eq!(s.token().map(|x| x.expose()), Some(t.as_str())),
         }
         prop_assert_eq!(s.timeout(), p.timeout.map_or(httpdb::DEFAULT_TIMEOUT, Duration::from_millis));
-        prop_assert_eq!(s.max_retries(), p.max_retries.unwrap_or(p.hosts.len()));
+        prop_assert_eq!(s.max_retries(), p.max_retries.unwrap_or((p.hosts.len() - 1).max(2)));
 
         // With secrets: back to equal settings, and canonical.
         let full = s.to_uri_with_secrets();

@@ -117,7 +117,8 @@ fn defaults_of_every_accessor() {
     assert_eq!(s.retry_interval(), DEFAULT_RETRY_INTERVAL);
     assert_eq!(s.pool_size(), DEFAULT_POOL_SIZE);
     assert_eq!(s.host_order(), HostOrder::RoundRobin);
-    assert_eq!(s.max_retries(), 1);
+    // One host: 2 retries, 3 tries in all.
+    assert_eq!(s.max_retries(), 2);
     assert_eq!(s.to_uri(), "https://h:443/");
 
     let plain = parse("http://h");
@@ -125,8 +126,10 @@ fn defaults_of_every_accessor() {
     assert!(!plain.tls());
     assert_eq!(plain.to_uri(), "http://h:80/");
 
-    // max_retries defaults to the number of hosts.
-    assert_eq!(parse("https://a,b,c").max_retries(), 3);
+    // max_retries defaults to a try per host, and at least 2 retries.
+    assert_eq!(parse("https://a,b").max_retries(), 2);
+    assert_eq!(parse("https://a,b,c").max_retries(), 2);
+    assert_eq!(parse("https://a,b,c,d,e").max_retries(), 4);
 }
 
 #[test]
@@ -1938,7 +1941,7 @@ fn retry_policy_names() {
     same("retry_backoff_cap=60", "retry_backoff_max=1m");
     let s = parse("https://h/?retry_on_status=&retry_on_timeout=false");
     assert!(s.retry_on_status().is_empty() && !s.retry_on_timeout());
-    assert_eq!(parse("https://h").retry_on_status(), [502, 503, 504]);
+    assert_eq!(parse("https://h").retry_on_status(), [429, 502, 503, 504]);
     for (uri, words) in [
         (
             "https://h/?retry_on_status=200",

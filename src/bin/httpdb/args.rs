@@ -61,7 +61,12 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Print the resolved connection settings as JSON (secrets as "***")
-    Config,
+    Config {
+        /// Also say whether this request may be sent again after a failure,
+        /// and by which rule, e.g. --request 'POST /v3/kv/range'
+        #[arg(long, value_name = "METHOD PATH")]
+        request: Option<String>,
+    },
     /// Ask the server who it is: url, name, cluster_name and version as JSON
     Info,
     /// GET PATH and print the response body
@@ -196,7 +201,7 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "ORDER", global = true)]
     pub host_order: Option<String>,
 
-    /// How many times a request may move on to another host (max_retries)
+    /// How many times a request may be sent again after its first try (max_retries)
     #[arg(long, value_name = "N", global = true)]
     pub max_retries: Option<String>,
 
@@ -243,6 +248,12 @@ pub struct RequestArgs {
     /// Exit 0 whatever the HTTP status
     #[arg(long, overrides_with = "fail")]
     pub no_fail: bool,
+
+    /// The request may be sent twice with the effect of once (a read sent
+    /// as a POST): after a failure it may go to another host, or again to
+    /// the same one, as a GET would
+    #[arg(long)]
+    pub idempotent: bool,
 }
 
 #[cfg(test)]

@@ -12,9 +12,25 @@ use crate::{check, connection, request};
 pub fn run(cli: Cli) -> Result<Exit, CliError> {
     let connection = &cli.connection;
     match cli.command {
-        Command::Config => {
+        Command::Config { request } => {
             let settings = connection::settings(connection)?;
             let mut doc = settings.to_json();
+            if let Some(request) = request {
+                let (method, path) = request.trim().split_once(' ').ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--request {request:?}: write the method and the path, e.g. --request 'POST /v3/kv/range'"
+                    ))
+                })?;
+                let method = request::method(method)?;
+                let path = path.trim();
+                let rule =
+                    httpdb::Client::from_settings(settings.clone())?.replay_rule(&method, path);
+                doc["replay"] = serde_json::json!({
+                    "request": format!("{method} {path}"),
+                    "sent_again": rule.allowed(),
+                    "rule": rule.to_string(),
+                });
+            }
             // The proxy each host is reached through, from the proxy
             // option or the environment as a request now would read it.
             let routes: Vec<serde_json::Value> = settings

@@ -63,6 +63,9 @@ pub fn run(
     let mut request = client
         .request(method.clone(), &args.path)
         .error_for_status(false);
+    if args.idempotent {
+        request = request.idempotent(true);
+    }
     for (name, value) in &headers {
         request = request.header(name, value);
     }

@@ -24,7 +24,7 @@ use crate::secret::Secret;
 use crate::settings::duration;
 use crate::settings::layer::set;
 use crate::settings::options::given::Given;
-use crate::settings::{CaCerts, CertReqs, HostOrder, Layer, ProxyChoice, ProxyUrl};
+use crate::settings::{CaCerts, CertReqs, HostOrder, Layer, Product, ProxyChoice, ProxyUrl};
 
 /// One row of the vocabulary.
 pub(crate) struct OptionSpec {
@@ -689,7 +689,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         names: &["retry_on_status"],
         canonical: "retry_on_status",
-        accepts: "a comma-separated list of HTTP statuses from 400 to 599 (default 502,503,504), or empty for none",
+        accepts: "a comma-separated list of HTTP statuses from 400 to 599 (default 429,502,503,504), or empty for none",
         secret: false,
         apply: |l, g| set(&mut l.retry_on_status, g.statuses()?, g.shown()),
     },
@@ -750,6 +750,23 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         accepts: "a whole number from 0 (redirects are not followed, the default) to 50",
         secret: false,
         apply: |l, g| set(&mut l.max_redirects, g.count(MAX_REDIRECTS)?, g.shown()),
+    },
+    OptionSpec {
+        names: &["retry_reads", "retryReads"],
+        canonical: "retry_reads",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.retry_reads, g.boolean()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["product"],
+        canonical: "product",
+        accepts: "cratedb, elasticsearch, opensearch, couchdb, etcd, clickhouse, influxdb, prometheus or couchbase_analytics",
+        secret: false,
+        apply: |l, g| {
+            let product = Product::from_name(g.value).ok_or_else(|| g.bad(""))?;
+            set(&mut l.product, Some(product), g.shown())
+        },
     },
     OptionSpec {
         names: &["max_body_size"],

@@ -137,7 +137,8 @@ impl Routes {
         self.exception(host).is_none().then_some(proxy)
     }
 
-    fn proxy(&self, https: bool) -> Option<&Proxy> {
+    /// The proxy for requests of this scheme, before `no_proxy`.
+    pub fn proxy(&self, https: bool) -> Option<&Proxy> {
         let proxy = if https { &self.https } else { &self.http };
         proxy.as_ref()
     }
