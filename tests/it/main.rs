@@ -21,6 +21,7 @@ mod malformed;
 mod nginx;
 mod peers;
 mod proxy;
+mod reads;
 mod redirects;
 mod roundtrip;
 mod server_selftest;

@@ -17,6 +17,8 @@
 //! - `/redirect/NNN[?to=URL]`: status NNN with `Location: URL` (percent-
 //!   decoded; `self`: this very path, a loop; `/moved/here` when not given).
 //! - `/status/NNN`: status NNN, body `status NNN` (no body for 204 and 304).
+//! - `/flaky/NNN/K[?retry_after=V]`: the first K requests to this very path
+//!   (query included) answer NNN (with `Retry-After: V`), later ones 200 `ok`.
 //! - `/bytes/N`: N bytes `0, 1, .., 255, 0, 1, ..`, `application/octet-stream`.
 //! - `/slow/MS`: sleeps MS milliseconds, then 200 `slow`.
 //! - `/echo-error/NNN`: status NNN, a text body quoting the request's
@@ -340,6 +342,8 @@ pub struct Recorded {
     /// Which TCP connection carried the request: 1 for the first one
     /// accepted, 2 for the second, ...
     pub connection: usize,
+    /// When the whole request had been read.
+    pub at: Instant,
 }
 
 impl Recorded {
@@ -802,6 +806,7 @@ fn serve_connection(tcp: Arc<TcpStream>, id: usize, shared: &Shared) -> io::Resu
             client_cert_cn: cert_cn.clone(),
             client_cert_der: cert_der.clone(),
             connection: id,
+            at: Instant::now(),
         };
         shared.requests().push(recorded.clone());
 
@@ -1255,6 +1260,8 @@ struct Response {
     body: Vec<u8>,
     /// A `Location` header, for redirects.
     location: Option<String>,
+    /// A `Retry-After` header.
+    retry_after: Option<String>,
 }
 
 impl Response {
@@ -1264,6 +1271,7 @@ impl Response {
             content_type: "text/plain; charset=utf-8",
             body: body.into().into_bytes(),
             location: None,
+            retry_after: None,
         }
     }
 
@@ -1273,6 +1281,7 @@ impl Response {
             content_type: "application/json; charset=utf-8",
             body: body.into_bytes(),
             location: None,
+            retry_after: None,
         }
     }
 }
@@ -1315,6 +1324,7 @@ fn route(request: &Recorded, shared: &Shared) -> Response {
         };
         return Response {
             location: Some(to),
+            retry_after: None,
             ..Response::text(status, "moved")
         };
     }
@@ -1324,6 +1334,31 @@ fn route(request: &Recorded, shared: &Shared) -> Response {
                 Response::text(status, format!("status {status}"))
             }
             _ => Response::text(400, "bad status code"),
+        };
+    }
+    if let Some(rest) = path.strip_prefix("/flaky/") {
+        // The first K requests to this very path (query included) answer
+        // NNN, with `Retry-After: V` when `?retry_after=V`; later ones 200.
+        let (code, times) = rest.split_once('/').unwrap_or((rest, "1"));
+        let (Ok(status), Ok(times)) = (code.parse::<u16>(), times.parse::<usize>()) else {
+            return Response::text(400, "write /flaky/NNN/K");
+        };
+        let seen = shared
+            .requests()
+            .iter()
+            .filter(|r| r.path == request.path)
+            .count();
+        if seen > times {
+            return Response::text(200, "ok");
+        }
+        let retry_after = request.path.split_once("retry_after=").map(|(_, v)| {
+            percent_encoding::percent_decode_str(v.split('&').next().unwrap_or(v))
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+        return Response {
+            retry_after,
+            ..Response::text(status, format!("status {status}, try again"))
         };
     }
     if let Some(code) = path.strip_prefix("/echo-error/") {
@@ -1345,6 +1380,7 @@ fn route(request: &Recorded, shared: &Shared) -> Response {
                 content_type: "application/octet-stream",
                 body: (0..n).map(|i| (i % 256) as u8).collect(),
                 location: None,
+                retry_after: None,
             },
             _ => Response::text(400, "bad byte count"),
         };
@@ -1427,6 +1463,9 @@ fn response_bytes(response: &Response, head: bool, close: bool) -> Vec<u8> {
     }
     if let Some(location) = &response.location {
         out.push_str(&format!("Location: {location}\r\n"));
+    }
+    if let Some(after) = &response.retry_after {
+        out.push_str(&format!("Retry-After: {after}\r\n"));
     }
     out.push_str("\r\n");
     let mut bytes = out.into_bytes();
