@@ -412,3 +412,87 @@ fn pouchdb_behind_nginx_info_write_read_and_an_idle_pause() {
     };
     dead_host_check_and_idle_pause(uri, nginx.tls, "/shop/apple");
 }
+
+/// A ClickHouse query marked idempotent moves on after the first host
+/// broke off once it had the request (an in-process TLS server that resets
+/// then, in front of the real ClickHouse); unmarked, it does not. With
+/// `product=clickhouse` the mark goes with `readonly=2`, so that a write
+/// sent with the mark is refused by ClickHouse and not executed.
+#[test]
+fn clickhouse_marked_reads_fail_over_and_a_marked_write_is_refused() {
+    use crate::support::server::{Behaviour, Fault, ServerOptions, TestServer};
+    let db = clickhouse();
+    let breaks = TestServer::start(
+        ServerOptions::default().behaviour(Behaviour::FailAfterRequest(Fault::Reset)),
+    );
+    let uri = |first: bool| {
+        let hosts = if first {
+            format!("localhost:{},localhost:{}", breaks.port(), db.port)
+        } else {
+            format!("localhost:{}", db.port)
+        };
+        format!(
+            "https://default:{CLICKHOUSE_PASSWORD}@{hosts}/?host_order=ordered&product=clickhouse&database=default&ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}",
+            fx("ca.pem"),
+            fx("client.pem"),
+            fx("client.key")
+        )
+    };
+    let direct = Client::new(&uri(false)).unwrap();
+    direct
+        .post("/", "CREATE TABLE marked (n UInt32) ENGINE = Memory")
+        .unwrap();
+    // A new client for each request, so that each starts on the host that
+    // breaks (a client that saw it break tries it last).
+    let marked = Client::new(&uri(true))
+        .unwrap()
+        .request(Method::POST, "/")
+        .body("SELECT 40 + 2")
+        .idempotent(true)
+        .send()
+        .unwrap();
+    assert_eq!(marked.host(), format!("localhost:{}", db.port));
+    assert_eq!(marked.text().unwrap().trim(), "42");
+    let seen = breaks.requests();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].path.contains("readonly=2"), "{}", seen[0].path);
+    // Unmarked, the same query is a plain POST: never sent twice.
+    let error = Client::new(&uri(true))
+        .unwrap()
+        .post("/", "SELECT 40 + 2")
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("after the request was sent"),
+        "{error}"
+    );
+    assert_eq!(breaks.requests().len(), 2);
+    // A write wrongly marked: ClickHouse refuses it (READONLY, code 164),
+    // on every host it reaches, and nothing is inserted.
+    let refused = direct
+        .request(
+            Method::POST,
+            "/?query=INSERT%20INTO%20marked%20FORMAT%20TSV",
+        )
+        .body("1\n2\n3\n")
+        .idempotent(true)
+        .send()
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(500), "{refused}");
+    assert!(refused.to_string().contains("164"), "{refused}");
+    let rows = direct
+        .post("/", "SELECT count() FROM marked")
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(rows.trim(), "0");
+    // The same write unmarked goes in once.
+    direct
+        .post("/?query=INSERT%20INTO%20marked%20FORMAT%20TSV", "1\n2\n3\n")
+        .unwrap();
+    let rows = direct
+        .post("/", "SELECT count() FROM marked")
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(rows.trim(), "3");
+}
