@@ -175,7 +175,6 @@ impl Call<'_, '_> {
             on_timeout: inner.settings.retry_on_timeout(),
         };
         let mut attempts: Vec<(String, Error)> = Vec::new();
-        let mut unavailable: Option<Response> = None;
         // When each host of the plan may be tried again: after a
         // `Retry-After` it sent, or the backoff after it failed.
         let mut not_before: Vec<Option<Instant>> = Vec::new();
@@ -195,7 +194,7 @@ impl Call<'_, '_> {
             }
             let last = n + 1 == allowed;
             let mut fresh = false;
-            let (error, verdict, retry_after) = loop {
+            let (outcome, verdict) = loop {
                 if self.deadline.is_spent() {
                     // Spent: the last attempt's error says why. A host
                     // that was never tried is not listed.
@@ -224,7 +223,7 @@ impl Call<'_, '_> {
                 );
                 let wire = wire::take();
                 match result {
-                    Ok(mut response) => {
+                    Ok(response) => {
                         let verdict =
                             failover::after_answer(replay.allowed(), response.status, policy);
                         if !verdict.move_on {
@@ -233,10 +232,7 @@ impl Call<'_, '_> {
                             }
                             return self.request.finish(response);
                         }
-                        let retry_after = retry_after(&response);
-                        let error = response.status_error();
-                        unavailable = Some(response);
-                        break (error, verdict, retry_after);
+                        break (Outcome::Answered(Box::new(response)), verdict);
                     }
                     Err(e) => {
                         if let Payload::Reader(reader) = &self.payload
@@ -269,18 +265,18 @@ impl Call<'_, '_> {
                         if let Error::Config { .. } = error {
                             return Err(error);
                         }
-                        break (Some(error), verdict, None);
+                        break (Outcome::Failed(error), verdict);
                     }
                 }
             };
             if verdict.mark_dead && foreign.is_none() {
                 inner.hosts.mark_dead(i);
             }
-            let Some(error) = error else {
-                slot = (slot + 1) % plan.len();
-                continue;
+            let (repeatable, retry_after) = match &outcome {
+                Outcome::Answered(response) => (true, retry_after(response)),
+                Outcome::Failed(error) => (transient(error), None),
             };
-            if !transient(&error) {
+            if !repeatable {
                 settled.resize(plan.len(), false);
                 settled[slot] = true;
             }
@@ -289,10 +285,10 @@ impl Call<'_, '_> {
                 .find(|&s| !settled.get(s).copied().unwrap_or(false));
             let mut give_up = !verdict.move_on || last || next.is_none();
             let next = next.unwrap_or(slot);
+            let mut wait = Duration::ZERO;
             if !give_up {
                 not_before.resize(plan.len(), None);
-                let wait = backoff(&inner.settings, n, self.deadline);
-                let mut at = Instant::now() + wait;
+                let mut at = Instant::now() + backoff(&inner.settings, n, self.deadline);
                 if let Some(asked) = retry_after {
                     // The server's own word on when to come back, for the
                     // next try on that host: capped by retry_backoff_max;
@@ -310,34 +306,44 @@ impl Call<'_, '_> {
                 }
                 if !give_up {
                     not_before[next] = not_before[next].max(Some(at));
-                    let wait = not_before[next].map_or(Duration::ZERO, |t| {
+                    wait = not_before[next].map_or(Duration::ZERO, |t| {
                         t.saturating_duration_since(Instant::now())
                     });
-                    log::info!(
-                        "{host}: {}; trying {} in {wait:?} (try {} of at most {allowed})",
-                        Cause(&error),
-                        match foreign {
-                            Some(target) => &target.origin.authority,
-                            None => &inner.names[plan[next]],
-                        },
-                        n + 2
-                    );
                 }
             }
+            let error = match outcome {
+                // The answer that ends the call is the caller's, its body
+                // whole (an error's first KiB, or the response itself).
+                Outcome::Answered(response) if give_up => {
+                    return match self.request.finish(*response) {
+                        Ok(response) => Ok(response),
+                        Err(error) => {
+                            attempts.push((host.clone(), error));
+                            Err(final_error(attempts))
+                        }
+                    };
+                }
+                Outcome::Answered(mut response) => match response.status_error() {
+                    Some(error) => error,
+                    None => return Ok(*response),
+                },
+                Outcome::Failed(error) => error,
+            };
             if give_up {
                 log::debug!("{host}: {}", Cause(&error));
-            }
-            let is_unavailable = matches!(error, Error::Status { .. });
-            attempts.push((host.clone(), error));
-            if give_up {
-                if is_unavailable && let Some(response) = unavailable.take() {
-                    return self
-                        .request
-                        .finish(response)
-                        .map_err(|e| with_history(e, attempts));
-                }
+                attempts.push((host.clone(), error));
                 break;
             }
+            log::info!(
+                "{host}: {}; trying {} in {wait:?} (try {} of at most {allowed})",
+                Cause(&error),
+                match foreign {
+                    Some(target) => &target.origin.authority,
+                    None => &inner.names[plan[next]],
+                },
+                n + 2
+            );
+            attempts.push((host.clone(), error));
             slot = next;
         }
         Err(final_error(attempts))
@@ -454,25 +460,27 @@ fn attempt(
     deadline: Deadline,
 ) -> std::result::Result<Response, ureq::Error> {
     let agent = &client.inner.agent;
-    let head = prepared.head(to)?;
     let answer = match (payload, prepared.gzip) {
         (Payload::File(file), Some(level)) => run(
             agent,
-            head,
+            prepared,
+            to,
             ureq::SendBody::from_reader(&mut flate2::read::GzEncoder::new(&*file, level)),
             fresh,
         ),
         (Payload::Reader(reader), Some(level)) => run(
             agent,
-            head,
+            prepared,
+            to,
             ureq::SendBody::from_owned_reader(flate2::read::GzEncoder::new(reader.clone(), level)),
             fresh,
         ),
-        (Payload::Bytes(body), _) => run(agent, head, body.as_slice(), fresh),
-        (Payload::File(file), None) => run(agent, head, &*file, fresh),
+        (Payload::Bytes(body), _) => run(agent, prepared, to, body.as_slice(), fresh),
+        (Payload::File(file), None) => run(agent, prepared, to, &*file, fresh),
         (Payload::Reader(reader), None) => run(
             agent,
-            head,
+            prepared,
+            to,
             ureq::SendBody::from_owned_reader(reader.clone()),
             fresh,
         ),
@@ -481,9 +489,9 @@ fn attempt(
         (Payload::Empty, _)
             if matches!(prepared.method, Method::POST | Method::PUT | Method::PATCH) =>
         {
-            run(agent, head, &[][..], fresh)
+            run(agent, prepared, to, &[][..], fresh)
         }
-        (Payload::Empty, _) => run(agent, head, (), fresh),
+        (Payload::Empty, _) => run(agent, prepared, to, (), fresh),
     }?;
     log::debug!(
         "{} {} -> {} from {host} ({} connection)",
@@ -501,14 +509,17 @@ fn attempt(
     ))
 }
 
-/// `head` with `body`, through `agent`; on a new connection when `fresh`.
+/// `prepared` to `to` with `body`, through `agent`; on a new connection
+/// when `fresh`.
+#[inline]
 fn run<B: ureq::AsSendBody>(
     agent: &ureq::Agent,
-    head: ureq::http::Request<()>,
+    prepared: &Prepared,
+    to: &Endpoint,
     body: B,
     fresh: bool,
 ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-    let http = head.map(|()| body);
+    let http = prepared.request(to, body)?;
     if !fresh {
         return agent.run(http);
     }
@@ -557,6 +568,14 @@ fn backoff(settings: &Settings, n: usize, deadline: Deadline) -> Duration {
     wait.min(deadline.left().unwrap_or(Duration::MAX))
 }
 
+/// How one try ended, when it did not end the call at once.
+enum Outcome {
+    /// An answer of `retry_on_status`.
+    Answered(Box<Response>),
+    /// No answer.
+    Failed(Error),
+}
+
 /// Whether a second try on the host that failed so may fare otherwise: an
 /// answer of `retry_on_status`, a refused or broken connection (a server
 /// or load balancer restarting). A TLS or proxy failure, a name that does
@@ -594,13 +613,4 @@ fn final_error(attempts: Vec<(String, Error)>) -> Error {
         return attempts.remove(pos).1;
     }
     Error::NoHost { attempts }
-}
-
-fn with_history(error: Error, attempts: Vec<(String, Error)>) -> Error {
-    let attempts = by_host(attempts);
-    if attempts.len() <= 1 {
-        error
-    } else {
-        Error::NoHost { attempts }
-    }
 }

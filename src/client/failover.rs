@@ -104,6 +104,7 @@ pub(crate) fn after_failure(
 /// the others, so no status marks a host dead. A status of
 /// `retry_on_status` (429, 502, 503, 504 by default) sends a request that
 /// may be sent twice again; any other was answered and is not sent again.
+#[inline]
 pub(crate) fn after_answer(replay: bool, status: u16, policy: Policy<'_>) -> Verdict {
     Verdict {
         fresh_retry: false,

@@ -76,7 +76,7 @@ impl Deadline {
 
     /// Whether it has passed.
     pub fn is_spent(&self) -> bool {
-        self.left().is_some_and(|left| left.is_zero())
+        self.0.is_some_and(|at| Instant::now() >= at)
     }
 
     /// `timeout` cut to what is left; running into the deadline reads as
@@ -116,26 +116,29 @@ impl<T: fmt::Debug> fmt::Debug for Bounded<T> {
     }
 }
 
-/// A resolver that can tell, without waiting, the addresses it already
-/// has: [`Bounded`] asks it first, so that only a lookup that may wait is
-/// bounded (and a request over a pooled connection reads no clock for it).
-pub(crate) trait AtOnce {
-    /// The addresses of `uri`'s host, when they need no lookup.
-    fn at_once(&self, uri: &Uri) -> Option<ResolvedSocketAddrs>;
+/// A resolver that takes its timeout only where it may wait: [`Bounded`]
+/// hands it the bound as a function, so that an answer it already has
+/// (from its cache) reads no clock.
+pub(crate) trait ResolveWithin {
+    /// The addresses of `uri`'s host; `bound()` is the timeout of a lookup
+    /// that may wait, or the error that there is no time left.
+    fn resolve_within(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        bound: &dyn Fn() -> Result<NextTimeout, ureq::Error>,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error>;
 }
 
-impl<R: Resolver + AtOnce> Resolver for Bounded<R> {
+impl<R: Resolver + ResolveWithin> Resolver for Bounded<R> {
     fn resolve(
         &self,
         uri: &Uri,
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        if let Some(addrs) = self.0.at_once(uri) {
-            return Ok(addrs);
-        }
-        let timeout = Deadline::current().bound(timeout)?;
-        self.0.resolve(uri, config, timeout)
+        self.0
+            .resolve_within(uri, config, &|| Deadline::current().bound(timeout))
     }
 
     fn empty(&self) -> ResolvedSocketAddrs {
@@ -168,24 +171,29 @@ impl<C: Connector<()>> Connector<()> for Bounded<C> {
 }
 
 impl<T: Transport> Transport for Bounded<T> {
+    #[inline]
     fn buffers(&mut self) -> &mut dyn Buffers {
         self.0.buffers()
     }
 
+    #[inline]
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         let timeout = Deadline::current().bound(timeout)?;
         self.0.transmit_output(amount, timeout)
     }
 
+    #[inline]
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let timeout = Deadline::current().bound(timeout)?;
         self.0.await_input(timeout)
     }
 
+    #[inline]
     fn is_open(&mut self) -> bool {
         self.0.is_open()
     }
 
+    #[inline]
     fn is_tls(&self) -> bool {
         self.0.is_tls()
     }

@@ -27,7 +27,7 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
-use super::deadline::AtOnce;
+use super::deadline::ResolveWithin;
 use super::proxy::Routes;
 
 /// How long a successful lookup is reused. Short, so that a changed DNS
@@ -65,32 +65,36 @@ impl Resolver for HostResolver {
         config: &Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        if let Some(addrs) = self.at_once(uri) {
-            return Ok(addrs);
+        self.resolve_within(uri, config, &|| Ok(timeout))
+    }
+}
+
+impl ResolveWithin for HostResolver {
+    /// A proxied name (left to the proxy), a lookup made less than
+    /// [`LOOKUP_TTL`] ago, or an address: at once; else a lookup within
+    /// `bound()`.
+    fn resolve_within(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        bound: &dyn Fn() -> Result<NextTimeout, ureq::Error>,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        if self.routes.proxied_uri(uri).is_some() {
+            return Ok(self.empty());
         }
         let key = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+        if let Some((at, addrs)) = self.lock().get(key)
+            && at.elapsed() < LOOKUP_TTL
+        {
+            return Ok(addrs.clone());
+        }
         let addrs = match self.without_lookup(uri, config) {
             Some(addrs) => addrs,
-            None => self.look_up(uri, config, timeout)?,
+            None => self.look_up(uri, config, bound()?)?,
         };
         self.lock()
             .insert(key.to_string(), (Instant::now(), addrs.clone()));
         Ok(addrs)
-    }
-}
-
-impl AtOnce for HostResolver {
-    /// A proxied name (left to the proxy), or a lookup made less than
-    /// [`LOOKUP_TTL`] ago.
-    fn at_once(&self, uri: &Uri) -> Option<ResolvedSocketAddrs> {
-        if self.routes.proxied_uri(uri).is_some() {
-            return Some(self.empty());
-        }
-        let key = uri.authority().map(|a| a.as_str()).unwrap_or_default();
-        match self.lock().get(key) {
-            Some((at, addrs)) if at.elapsed() < LOOKUP_TTL => Some(addrs.clone()),
-            _ => None,
-        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use socket2::{SockRef, TcpKeepalive};
 use ureq::unversioned::transport::time::Duration as UreqDuration;
@@ -189,6 +189,51 @@ impl std::fmt::Debug for TcpTransport {
     }
 }
 
+/// The longest one socket wait. A socket timeout fires late by up to the
+/// kernel timer wheel's granularity at its length: 256 ms for a wait of
+/// seconds at 250 Hz, but one tick (4 ms) below 256 ms. Longer waits are
+/// made of waits of at most this, so that a call ends within a few
+/// milliseconds of its deadline, whatever the timer rate.
+const LONGEST_WAIT: Duration = Duration::from_millis(250);
+
+/// A wait of `limit` (none: no limit) as socket waits of at most
+/// [`LONGEST_WAIT`]: what is left, and when the wait ends, known from the
+/// first wait that ran out (a wait that ends in time reads no clock).
+struct Wait {
+    limit: Option<Duration>,
+    end: Option<Instant>,
+}
+
+impl Wait {
+    fn new(limit: Option<Duration>) -> Wait {
+        Wait { limit, end: None }
+    }
+
+    /// The next socket wait.
+    fn next(&self) -> Option<Duration> {
+        match (self.limit, self.end) {
+            // Never zero, which a socket refuses as a timeout.
+            (_, Some(end)) => Some(
+                end.saturating_duration_since(Instant::now())
+                    .clamp(Duration::from_millis(1), LONGEST_WAIT),
+            ),
+            (limit, None) => limit.map(|l| l.min(LONGEST_WAIT)),
+        }
+    }
+
+    /// After a socket wait that ran out: whether there is time left for
+    /// another. The first such wait began about [`LONGEST_WAIT`] ago.
+    fn again(&mut self) -> bool {
+        let Some(limit) = self.limit.filter(|l| *l > LONGEST_WAIT) else {
+            return false;
+        };
+        let end = *self
+            .end
+            .get_or_insert_with(|| Instant::now() + (limit - LONGEST_WAIT));
+        end > Instant::now()
+    }
+}
+
 /// Whether the socket's timeout `current` may stay for a wanted `want`:
 /// equal, or within 1% and 10 ms of it either way. Under a call's deadline
 /// the wanted timeout is what remains of it, a little less at every read:
@@ -202,6 +247,14 @@ fn close_enough(current: Option<Duration>, want: Option<Duration>) -> bool {
         }
         (current, want) => current == want,
     }
+}
+
+/// Whether a socket read or write ran out of time.
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+    )
 }
 
 /// The I/O error for a read or write that ran out of time, as ureq's
@@ -223,15 +276,24 @@ impl Transport for TcpTransport {
         if timeout.after.is_zero() {
             return Err(ureq::Error::Timeout(timeout.reason));
         }
-        let limit = timeout.not_zero().map(|d| *d);
-        if !close_enough(self.write_timeout, limit) {
-            self.stream.set_write_timeout(limit)?;
-            self.write_timeout = limit;
+        let mut wait = Wait::new(timeout.not_zero().map(|d| *d));
+        let mut written = 0;
+        while written < amount {
+            let limit = wait.next();
+            if !close_enough(self.write_timeout, limit) {
+                self.stream.set_write_timeout(limit)?;
+                self.write_timeout = limit;
+            }
+            let output = &self.buffers.output()[written..amount];
+            match (&*self.stream).write(output) {
+                Ok(0) => return Err(io::Error::from(io::ErrorKind::WriteZero).into()),
+                Ok(n) => written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) && wait.again() => {}
+                Err(e) => return Err(timed_out(e, timeout.reason)),
+            }
         }
-        let output = &self.buffers.output()[..amount];
-        (&*self.stream)
-            .write_all(output)
-            .map_err(|e| timed_out(e, timeout.reason))
+        Ok(())
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
@@ -239,16 +301,18 @@ impl Transport for TcpTransport {
         if timeout.after.is_zero() {
             return Err(ureq::Error::Timeout(timeout.reason));
         }
-        let limit = timeout.not_zero().map(|d| *d);
-        if !close_enough(self.read_timeout, limit) {
-            self.stream.set_read_timeout(limit)?;
-            self.read_timeout = limit;
-        }
-        let input = self.buffers.input_append_buf();
+        let mut wait = Wait::new(timeout.not_zero().map(|d| *d));
         let amount = loop {
-            match (&*self.stream).read(input) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other.map_err(|e| timed_out(e, timeout.reason))?,
+            let limit = wait.next();
+            if !close_enough(self.read_timeout, limit) {
+                self.stream.set_read_timeout(limit)?;
+                self.read_timeout = limit;
+            }
+            match (&*self.stream).read(self.buffers.input_append_buf()) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) && wait.again() => {}
+                Err(e) => return Err(timed_out(e, timeout.reason)),
             }
         };
         self.buffers.input_appended(amount);

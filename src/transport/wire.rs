@@ -104,15 +104,18 @@ impl<T: Transport> fmt::Debug for Watched<T> {
 }
 
 impl<T: Transport> Transport for Watched<T> {
+    #[inline]
     fn buffers(&mut self) -> &mut dyn Buffers {
         self.inner.buffers()
     }
 
+    #[inline]
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         record(|w| w.sent += amount as u64);
         self.inner.transmit_output(amount, timeout)
     }
 
+    #[inline]
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let before = self.inner.buffers().input().len();
         let more = self.inner.await_input(timeout)?;
@@ -121,10 +124,12 @@ impl<T: Transport> Transport for Watched<T> {
         Ok(more)
     }
 
+    #[inline]
     fn is_open(&mut self) -> bool {
         self.inner.is_open()
     }
 
+    #[inline]
     fn is_tls(&self) -> bool {
         self.inner.is_tls()
     }

@@ -155,6 +155,17 @@ fn a_one_host_uri_is_tried_again_after_a_503() {
         .unwrap_err();
     assert_eq!(error.status(), Some(503));
     assert_eq!(count(&server, "/flaky/503/10?many"), 4);
+    // The last answer is the caller's with its body, as the first was.
+    assert!(
+        error.to_string().contains("status 503, try again"),
+        "{error}"
+    );
+    let last = cluster(&[server.port()], "max_retries=1")
+        .request(Method::GET, "/flaky/503/10?body")
+        .error_for_status(false)
+        .send()
+        .unwrap();
+    assert_eq!(last.text().unwrap(), "status 503, try again");
     // A POST that is not a read is answered where it landed.
     let error = c.post("/flaky/503/1?post", "x").unwrap_err();
     assert_eq!(error.status(), Some(503));
@@ -263,4 +274,35 @@ fn a_slow_request_marks_no_host_dead_an_unreachable_one_does() {
         .unwrap_err();
     assert!(matches!(error, Error::Timeout { .. }), "{error:?}");
     assert_eq!(count(&silent, "/once"), 1);
+}
+
+/// Eight calls at once, each waiting on a server that never answers: each
+/// ends within 100 ms of its `timeout` (socket waits of seconds used to fire
+/// up to a timer-wheel slot, 256 ms at 250 Hz, late). The bound is the
+/// issue's; the waits are measured from just before each call.
+#[test]
+fn eight_calls_waiting_at_once_end_within_100_ms_of_their_timeout() {
+    let silent = TestServer::start(ServerOptions::default().behaviour(Behaviour::NeverAnswer));
+    let c = cluster(&[silent.port()], "timeout=5s");
+    let took: Vec<Duration> = std::thread::scope(|s| {
+        let calls: Vec<_> = (0..8)
+            .map(|i| {
+                let c = &c;
+                s.spawn(move || {
+                    let started = Instant::now();
+                    let error = c.get(&format!("/wait/{i}")).unwrap_err();
+                    assert!(error.is_timeout(), "{error:?}");
+                    started.elapsed()
+                })
+            })
+            .collect();
+        calls.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    eprintln!("8 calls under timeout=5s ended after {took:?}");
+    for t in &took {
+        assert!(
+            *t >= Duration::from_secs(5) && *t <= Duration::from_millis(5100),
+            "{took:?}"
+        );
+    }
 }
