@@ -204,8 +204,9 @@ fn run(label: &str, location: &str) -> Counts {
     let upstream = nginx.upstream_log_entries();
     assert_eq!(upstream.len(), access.len(), "{label}: one log line each");
 
-    let runs = |e: &str| {
-        let path = request_path(e);
+    // The requests of the loop: not the CLI's, not `/end`.
+    let runs = |request_line: &str| {
+        let path = request_path(request_line);
         !(path == "/end" || path.starts_with("/cli/"))
     };
     let mut httpdb_sent: HashMap<&str, usize> = HashMap::new();
