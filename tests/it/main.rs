@@ -17,6 +17,7 @@ mod compression;
 mod databases;
 mod exactly_once;
 mod failover;
+mod load_balancer;
 mod malformed;
 mod nginx;
 mod peers;

@@ -21,6 +21,11 @@
 //! - `/status/N` for N in [`STATUS_ROUTES`]: status N, a small JSON body.
 //! - anything else: 404, a small JSON body.
 //!
+//! [`Nginx::start_balancing`] turns the `tls` server into a load balancer
+//! instead: every request goes to an `upstream` of plain-http backends
+//! ([`Balancer`]), and is also logged with the upstreams nginx tried
+//! ([`Nginx::upstream_log_entries`]).
+//!
 //! Keep-alive is on (`keepalive_requests 100000`, `keepalive_timeout 60s`),
 //! TLS 1.2 and 1.3 are both enabled, no ALPN `h2`.
 //!
@@ -84,6 +89,42 @@ pub struct AccessLogEntry {
     pub request: String,
 }
 
+/// An `upstream` of plain-http backends on `127.0.0.1` that the `tls`
+/// server of [`Nginx::start_balancing`] passes every request to
+/// (`location / { proxy_pass http://backends; }`).
+///
+/// What nginx does without further directives: round robin over the
+/// backends; `proxy_next_upstream error timeout` (a request whose backend
+/// failed goes to the next backend, except a request that is not idempotent
+/// (POST, LOCK, PATCH) once it was sent to one, since nginx 1.9.13: that one
+/// gets a 502); `proxy_next_upstream_tries 0` (every backend once);
+/// `max_fails=1 fail_timeout=10s` (a backend that failed once is set aside
+/// for 10 s); HTTP/1.0 and a new connection per request to the backends.
+#[derive(Clone, Debug, Default)]
+pub struct Balancer {
+    /// The backends' ports, in the upstream's order.
+    pub backends: Vec<u16>,
+    /// Parameters of each `server` line of the upstream, e.g.
+    /// `max_fails=0` (a failed backend is never set aside).
+    pub server: String,
+    /// Directives of `location /`, e.g. `proxy_next_upstream off;`.
+    pub location: String,
+}
+
+/// One line of the upstream log of [`Nginx::start_balancing`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpstreamLogEntry {
+    /// The request line, e.g. `GET /a HTTP/1.1`.
+    pub request: String,
+    /// The status nginx answered.
+    pub status: u16,
+    /// `$upstream_addr`: each backend tried, in order (`127.0.0.1:PORT`).
+    pub upstreams: Vec<String>,
+    /// `$upstream_status`: what each of them gave (`502` for a backend that
+    /// broke off or refused).
+    pub upstream_statuses: Vec<String>,
+}
+
 /// A running nginx; dropping it kills the process and removes its temp dir.
 ///
 /// Each field is the port of one `server` block; build URLs with
@@ -117,17 +158,24 @@ impl Nginx {
     /// Panics (loudly, with the error log) if nginx is missing or does not
     /// come up within 10 s.
     pub fn start() -> Nginx {
-        Nginx::start_with(None)
+        Nginx::start_with(None, None)
     }
 
     /// Like [`Nginx::start`], and every server also passes `/backend/...`
     /// on to `http://127.0.0.1:BACKEND/...` (nginx's defaults: a request
     /// that is not idempotent is never passed to another upstream).
     pub fn start_proxying_to(backend: u16) -> Nginx {
-        Nginx::start_with(Some(backend))
+        Nginx::start_with(Some(backend), None)
     }
 
-    fn start_with(backend: Option<u16>) -> Nginx {
+    /// Like [`Nginx::start`], but the `tls` server is a load balancer: it
+    /// passes every request to the backends of `balancer` (the other
+    /// servers are as always).
+    pub fn start_balancing(balancer: &Balancer) -> Nginx {
+        Nginx::start_with(None, Some(balancer))
+    }
+
+    fn start_with(backend: Option<u16>, balancer: Option<&Balancer>) -> Nginx {
         let binary = nginx_binary();
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("httpdb-nginx-{}-{n}", std::process::id()));
@@ -141,7 +189,7 @@ impl Nginx {
         let mut last_error = String::new();
         for _ in 0..START_ATTEMPTS {
             let ports = pick_ports(7, ipv6);
-            let config = config(&dir, &ports, ipv6, backend);
+            let config = config(&dir, &ports, ipv6, backend, balancer);
             fs::write(dir.join("nginx.conf"), config).expect("cannot write nginx.conf");
             let log_start = file_len(&dir.join("error.log"));
             let mut child = match spawn(&binary, &dir) {
@@ -283,6 +331,16 @@ impl Nginx {
         ids.len()
     }
 
+    /// The upstream log of [`Nginx::start_balancing`], parsed: one entry
+    /// per request to the `tls` server, written as the access log is.
+    pub fn upstream_log_entries(&self) -> Vec<UpstreamLogEntry> {
+        fs::read_to_string(self.dir.join("upstream.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(parse_upstream_log_line)
+            .collect()
+    }
+
     /// The whole error log (level `info`: TLS handshake failures are there).
     pub fn error_log(&self) -> String {
         fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
@@ -404,7 +462,13 @@ fn fail(binary: &Path, dir: &Path, error: &str) -> ! {
     )
 }
 
-fn config(dir: &Path, ports: &[u16], ipv6: bool, backend: Option<u16>) -> String {
+fn config(
+    dir: &Path,
+    ports: &[u16],
+    ipv6: bool,
+    backend: Option<u16>,
+    balancer: Option<&Balancer>,
+) -> String {
     let d = dir.display();
     let fixture = |name: &str| format!("{FIXTURES}/{name}");
     let mut out = String::new();
@@ -435,6 +499,16 @@ fn config(dir: &Path, ports: &[u16], ipv6: bool, backend: Option<u16>) -> String
          \x20   keepalive_timeout 60s;\n\
          \x20   ssl_protocols TLSv1.2 TLSv1.3;\n"
     );
+    if let Some(balancer) = balancer {
+        out.push_str(
+            "    log_format upstream '\"$request\" $status \"$upstream_addr\" \"$upstream_status\"';\n",
+        );
+        out.push_str("    upstream backends {\n");
+        for port in &balancer.backends {
+            let _ = writeln!(out, "        server 127.0.0.1:{port} {};", balancer.server);
+        }
+        out.push_str("    }\n");
+    }
     let servers = [
         (ports[0], Some(("server.pem", "server.key")), ""),
         (
@@ -480,7 +554,18 @@ fn config(dir: &Path, ports: &[u16], ipv6: bool, backend: Option<u16>) -> String
         if !extra.is_empty() {
             let _ = writeln!(out, "        {extra}");
         }
-        out.push_str(&routes());
+        match balancer {
+            Some(balancer) if port == ports[0] => {
+                let _ = writeln!(out, "        access_log {d}/access.log httpdb;");
+                let _ = writeln!(out, "        access_log {d}/upstream.log upstream;");
+                let _ = writeln!(
+                    out,
+                    "        location / {{\n            proxy_pass http://backends;\n            {}\n        }}",
+                    balancer.location
+                );
+            }
+            _ => out.push_str(&routes()),
+        }
         if let Some(backend) = backend {
             let _ = writeln!(
                 out,
@@ -547,6 +632,27 @@ fn parse_access_log_line(line: &str) -> Option<AccessLogEntry> {
         ssl_protocol: quoted[1].to_string(),
         ssl_client_verify: quoted[3].to_string(),
         request: quoted[5].to_string(),
+    })
+}
+
+fn parse_upstream_log_line(line: &str) -> Option<UpstreamLogEntry> {
+    // `"REQUEST" STATUS "ADDR, ADDR" "STATUS, STATUS"`; nginx escapes `"`
+    // inside the request as `\x22`.
+    let quoted: Vec<&str> = line.split('"').collect();
+    if quoted.len() != 7 {
+        return None;
+    }
+    let list = |text: &str| -> Vec<String> {
+        text.split(", ")
+            .filter(|item| !item.is_empty() && *item != "-")
+            .map(str::to_string)
+            .collect()
+    };
+    Some(UpstreamLogEntry {
+        request: quoted[1].to_string(),
+        status: quoted[2].trim().parse().ok()?,
+        upstreams: list(quoted[3]),
+        upstream_statuses: list(quoted[5]),
     })
 }
 
