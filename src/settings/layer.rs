@@ -45,33 +45,34 @@ pub(crate) fn key_of(shown: &str) -> String {
     shown.split('=').next().unwrap_or(shown).to_string()
 }
 
-/// The default headers of two layers: a header of `top` replaces the one
-/// of the same name (case-insensitively) below it.
-pub(crate) fn merged_headers(
+/// A list of named values (default headers, default parameters) of two
+/// layers: a value of `top` replaces the one below it whose name is
+/// `same` as its own.
+fn merged(
     below: Vec<Slot<(String, Secret)>>,
     top: Vec<Slot<(String, Secret)>>,
+    same: fn(&str, &str) -> bool,
 ) -> Vec<Slot<(String, Secret)>> {
     let mut merged: Vec<_> = below
         .into_iter()
-        .filter(|h| {
-            !top.iter()
-                .any(|t| t.value.0.eq_ignore_ascii_case(&h.value.0))
-        })
+        .filter(|b| !top.iter().any(|t| same(&t.value.0, &b.value.0)))
         .collect();
     merged.extend(top);
     merged
 }
 
-/// The default query parameters of two layers: a parameter of `top`
-/// replaces the one of the same name below it.
+/// The default headers of two layers, names compared case-insensitively.
+pub(crate) fn merged_headers(
+    below: Vec<Slot<(String, Secret)>>,
+    top: Vec<Slot<(String, Secret)>>,
+) -> Vec<Slot<(String, Secret)>> {
+    merged(below, top, |a, b| a.eq_ignore_ascii_case(b))
+}
+
+/// The default query parameters of two layers, names compared exactly.
 pub(crate) fn merged_params(
     below: Vec<Slot<(String, Secret)>>,
     top: Vec<Slot<(String, Secret)>>,
 ) -> Vec<Slot<(String, Secret)>> {
-    let mut merged: Vec<_> = below
-        .into_iter()
-        .filter(|p| !top.iter().any(|t| t.value.0 == p.value.0))
-        .collect();
-    merged.extend(top);
-    merged
+    merged(below, top, |a, b| a == b)
 }
