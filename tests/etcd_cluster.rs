@@ -7,6 +7,15 @@
 //! (every key has `version` 1), the dead member is skipped as soon as it
 //! first fails and for `retry_interval` after, only a handful of attempts
 //! ever go to it, and once restarted it answers again.
+//!
+//! Then the acceptance test of "reads fail over too" (#22): one client
+//! shared by eight threads writing unique keys and reading acknowledged
+//! ones, while one member at a time is killed and restarted, or paused
+//! (SIGSTOP) and continued. No acknowledged write is lost, none is applied
+//! twice, no read is wrong and none fails; writes may fail (one that broke
+//! after it was sent is not sent again), and such a key is absent or there
+//! once. It prints the counts, the longest overrun of `timeout` and how
+//! often `dead_hosts()` listed a member that was up.
 
 #[path = "it/support/mod.rs"]
 mod support;
@@ -14,6 +23,7 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::{Command, Output};
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -126,41 +136,47 @@ fn members(client: &Client, prefix: &str) -> (BTreeMap<String, String>, String) 
     (id_of, leaders.into_iter().next().unwrap())
 }
 
-/// Collects httpdb's own log lines (info and above), to count the moves to
-/// another host that the client logs.
-struct Capture(Mutex<Vec<String>>);
+/// Collects httpdb's own log lines (at the level `capture_logs` asks for),
+/// with the time each was logged: the moves to another host that the
+/// client logs at info level, and at debug level each answer and each
+/// failure a call gives up on.
+struct Capture(Mutex<Vec<(Instant, String)>>);
 
 static LOG: Capture = Capture(Mutex::new(Vec::new()));
 
 impl log::Log for Capture {
     fn enabled(&self, metadata: &log::Metadata) -> bool {
-        metadata.level() <= log::Level::Info && metadata.target().starts_with("httpdb")
+        metadata.level() <= log::max_level() && metadata.target().starts_with("httpdb")
     }
 
     fn log(&self, record: &log::Record) {
         if self.enabled(record.metadata()) {
             let line = format!("{} {}: {}", record.level(), record.target(), record.args());
-            self.0.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((Instant::now(), line));
         }
     }
 
     fn flush(&self) {}
 }
 
-fn capture_logs() {
-    // Only this test installs a logger in this test binary.
+/// Installs the capture (once per test binary), at `level` or more.
+fn capture_logs(level: log::LevelFilter) {
     let _ = log::set_logger(&LOG);
-    log::set_max_level(log::LevelFilter::Info);
+    log::set_max_level(log::max_level().max(level));
 }
 
 /// The captured lines saying that a request moved on from one of `hosts`
-/// to another (the other test of this binary has its own cluster, on other
-/// ports).
+/// to another (the other tests of this binary have their own clusters, on
+/// other ports).
 fn moves(hosts: &[String]) -> Vec<String> {
     LOG.0
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
+        .map(|(_, line)| line)
         .filter(|line| {
             line.contains("; trying ") && hosts.iter().any(|h| line.contains(h.as_str()))
         })
@@ -259,7 +275,7 @@ impl Watch {
 #[test]
 fn a_killed_member_is_skipped_and_no_write_is_lost_or_doubled() {
     let test_started = Instant::now();
-    capture_logs();
+    capture_logs(log::LevelFilter::Info);
     let mut cluster = EtcdCluster::start();
     let started_in = test_started.elapsed();
     let prefix = cluster.api_prefix().to_string();
@@ -576,4 +592,517 @@ fn the_cli_writes_and_reads_through_the_same_uri() {
             "{k} written once: {doc}"
         );
     }
+}
+
+/// Worker threads sharing one client in the concurrent run.
+const THREADS: usize = 8;
+/// Each worker's bound in rounds (a put and a range each)...
+const ROUNDS: usize = 5000;
+/// ...and in time: no round starts later than this after the run began.
+const RUN_LIMIT: Duration = Duration::from_secs(40);
+/// `timeout` in the URI.
+const TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a member stays killed.
+const DOWN: Duration = Duration::from_secs(3);
+/// How long a member stays paused: less than `timeout`, so that a call
+/// sent to it on a pooled connection is answered once it continues. Paused
+/// for longer, such a read would spend all of `timeout` waiting on it and
+/// fail rather than move on: no attempt has a bound of its own below
+/// `timeout` unless `read_timeout` is set lower.
+const PAUSE: Duration = Duration::from_secs(3);
+/// The calm between two faults.
+const CALM: Duration = Duration::from_secs(1);
+/// A mark made while a member was down lapses `retry_interval` after it
+/// was made; the last one can be made this long after the member came back
+/// (a failure then under way).
+const GRACE: Duration = Duration::from_millis(500);
+/// The most a call that timed out may run past `timeout`, for now: a
+/// socket timeout fires up to a timer tick late (STYLE.md).
+const MAX_OVERRUN: Duration = Duration::from_millis(300);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    Killed,
+    Paused,
+}
+
+/// A member's state as the fault schedule made it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Health {
+    /// Killed or paused, since when.
+    down: Option<(Fault, Instant)>,
+    /// When it last came back (restarted and serving, or continued).
+    back: Option<Instant>,
+}
+
+/// What the threads of the concurrent run share besides the client.
+struct Run {
+    hosts: Vec<String>,
+    started: Instant,
+    health: Mutex<Vec<Health>>,
+    /// The fault schedule as it went: seconds into the run, and what.
+    events: Mutex<Vec<(f64, String)>>,
+    stop: std::sync::atomic::AtomicBool,
+    /// `dead_hosts()` samples taken.
+    samples: std::sync::atomic::AtomicUsize,
+    /// Listings of a member that was neither killed nor paused, nor came
+    /// back less than `retry_interval` + `GRACE` before.
+    healthy_dead: Mutex<Vec<Sighting>>,
+    /// Listings of a member that came back less than `retry_interval` +
+    /// `GRACE` before: a mark made while it was down, not yet lapsed.
+    lapsing: std::sync::atomic::AtomicUsize,
+}
+
+/// A healthy member listed in `dead_hosts()`.
+#[derive(Debug)]
+struct Sighting {
+    at: Instant,
+    host: String,
+    by: &'static str,
+    health: Health,
+}
+
+impl Run {
+    fn new(hosts: Vec<String>) -> Run {
+        Run {
+            health: Mutex::new(vec![Health::default(); hosts.len()]),
+            hosts,
+            started: Instant::now(),
+            events: Mutex::new(Vec::new()),
+            stop: Default::default(),
+            samples: Default::default(),
+            healthy_dead: Mutex::new(Vec::new()),
+            lapsing: Default::default(),
+        }
+    }
+
+    fn secs(&self, at: Instant) -> f64 {
+        at.saturating_duration_since(self.started).as_secs_f64()
+    }
+
+    fn event(&self, what: String) {
+        let at = self.secs(Instant::now());
+        self.events.lock().unwrap().push((at, what));
+    }
+
+    /// Member `i` is about to be killed or paused.
+    fn down(&self, i: usize, fault: Fault) {
+        self.health.lock().unwrap()[i].down = Some((fault, Instant::now()));
+        self.event(format!("{fault:?} {}", self.hosts[i]).to_lowercase());
+    }
+
+    /// Member `i` serves again.
+    fn back(&self, i: usize) {
+        let mut health = self.health.lock().unwrap();
+        health[i].down = None;
+        health[i].back = Some(Instant::now());
+        drop(health);
+        self.event(format!("back {}", self.hosts[i]));
+    }
+
+    /// The faults in force now, for an error report.
+    fn faults(&self) -> String {
+        let now = Instant::now();
+        let health = self.health.lock().unwrap();
+        let faults: Vec<String> = health
+            .iter()
+            .zip(&self.hosts)
+            .filter_map(|(h, host)| {
+                let (fault, since) = h.down?;
+                Some(format!("{host} {fault:?} {:?} ago", now - since))
+            })
+            .collect();
+        if faults.is_empty() {
+            "all up".into()
+        } else {
+            faults.join(", ")
+        }
+    }
+
+    /// Samples `dead_hosts()`, counting the healthy members it lists.
+    fn sample(&self, client: &Client, by: &'static str) {
+        let listed = client.dead_hosts();
+        let now = Instant::now();
+        let health = self.health.lock().unwrap();
+        self.samples.fetch_add(1, Ordering::Relaxed);
+        for host in listed {
+            let i = self
+                .hosts
+                .iter()
+                .position(|h| *h == host)
+                .unwrap_or_else(|| panic!("dead_hosts() lists {host}, not a member"));
+            let h = health[i];
+            if h.down.is_some() {
+                continue;
+            }
+            match h.back {
+                Some(back) if now - back < RETRY_INTERVAL + GRACE => {
+                    self.lapsing.fetch_add(1, Ordering::Relaxed);
+                }
+                _ => self.healthy_dead.lock().unwrap().push(Sighting {
+                    at: now,
+                    host,
+                    by,
+                    health: h,
+                }),
+            }
+        }
+    }
+}
+
+/// A call that failed.
+#[derive(Debug)]
+struct Failure {
+    key: String,
+    /// Seconds into the run when it started.
+    at: f64,
+    took: Duration,
+    error: String,
+    faults: String,
+}
+
+/// One worker's account.
+#[derive(Debug, Default)]
+struct Tally {
+    rounds: usize,
+    acked: Vec<(String, String)>,
+    failed_writes: Vec<Failure>,
+    reads_ok: usize,
+    failed_reads: Vec<Failure>,
+    wrong_reads: Vec<String>,
+    /// How long each call that ended in a timeout took.
+    timeouts: Vec<Duration>,
+    longest_call: Duration,
+}
+
+impl Tally {
+    fn merge(&mut self, other: Tally) {
+        self.rounds += other.rounds;
+        self.acked.extend(other.acked);
+        self.failed_writes.extend(other.failed_writes);
+        self.reads_ok += other.reads_ok;
+        self.failed_reads.extend(other.failed_reads);
+        self.wrong_reads.extend(other.wrong_reads);
+        self.timeouts.extend(other.timeouts);
+        self.longest_call = self.longest_call.max(other.longest_call);
+    }
+
+    /// `POST {prefix}{path}` and its whole JSON answer, timed; on a failure
+    /// the run's `dead_hosts()` is sampled.
+    fn call(
+        &mut self,
+        client: &Client,
+        run: &Run,
+        prefix: &str,
+        path: &str,
+        body: &Value,
+        key: &str,
+    ) -> Result<Value, Failure> {
+        let started = Instant::now();
+        let faults = run.faults();
+        let result = post(client, prefix, path, body).and_then(Response::text);
+        let took = started.elapsed();
+        self.longest_call = self.longest_call.max(took);
+        match result {
+            Ok(text) => {
+                Ok(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}: {text}")))
+            }
+            Err(error) => {
+                run.sample(client, "after a failed call");
+                if error.is_timeout() {
+                    self.timeouts.push(took);
+                }
+                Err(Failure {
+                    key: key.to_string(),
+                    at: run.secs(started),
+                    took,
+                    error: error.to_string(),
+                    faults,
+                })
+            }
+        }
+    }
+
+    /// Worker `t`: unique-key puts, each followed by a range of a key
+    /// already acknowledged, until told to stop or out of rounds or time.
+    fn work(client: &Client, run: &Run, prefix: &str, t: usize) -> Tally {
+        let mut tally = Tally::default();
+        for i in 0..ROUNDS {
+            if run.stop.load(Ordering::Relaxed) || run.started.elapsed() > RUN_LIMIT {
+                break;
+            }
+            tally.rounds += 1;
+            let (k, v) = (format!("c{t}-{i:05}"), format!("value {t}-{i}"));
+            let put = json!({"key": b64(&k), "value": b64(&v)});
+            match tally.call(client, run, prefix, "/kv/put", &put, &k) {
+                Ok(_) => tally.acked.push((k, v)),
+                Err(failure) => tally.failed_writes.push(failure),
+            }
+            if tally.acked.is_empty() {
+                continue;
+            }
+            // The newest key on even rounds, an older one on odd rounds.
+            let n = tally.acked.len();
+            let (k, v) = tally.acked[if i % 2 == 0 { n - 1 } else { i * 7919 % n }].clone();
+            match tally.call(
+                client,
+                run,
+                prefix,
+                "/kv/range",
+                &json!({"key": b64(&k)}),
+                &k,
+            ) {
+                Ok(doc) => {
+                    let kvs = doc["kvs"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+                    let right = matches!(kvs, [kv]
+                        if kv["key"].as_str().map(unb64).as_deref() == Some(&k)
+                            && kv["value"].as_str().map(unb64).as_deref() == Some(&v));
+                    if right {
+                        tally.reads_ok += 1;
+                    } else {
+                        tally.wrong_reads.push(format!("{k}: {doc}"));
+                    }
+                }
+                Err(failure) => tally.failed_reads.push(failure),
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        tally
+    }
+}
+
+/// `maintenance/status` of the member behind `client` (a one-host
+/// client): its id and its leader's id.
+fn status(client: &Client, prefix: &str) -> (String, String) {
+    let doc = json_of(post(client, prefix, "/maintenance/status", &json!({})).unwrap());
+    (member_id(&doc), int(&doc["leader"]).to_string())
+}
+
+/// The leading member, asked of a member that is neither killed nor paused.
+fn leader(cluster: &EtcdCluster, solo: &[Client], ids: &[String], prefix: &str) -> usize {
+    let asked = (0..solo.len())
+        .find(|&i| cluster.is_running(i) && !cluster.is_paused(i))
+        .expect("a member up");
+    let (_, leader) = status(&solo[asked], prefix);
+    ids.iter()
+        .position(|id| *id == leader)
+        .unwrap_or_else(|| panic!("leader {leader} is none of {ids:?}"))
+}
+
+/// The keys under `prefix` (`c{t}-` for worker `t`): key → (value,
+/// version).
+fn keys_under(client: &Client, api: &str, prefix: &str) -> BTreeMap<String, (String, u64)> {
+    let end = format!("{}.", prefix.trim_end_matches('-'));
+    let doc = json_of(
+        post(
+            client,
+            api,
+            "/kv/range",
+            &json!({"key": b64(prefix), "range_end": b64(&end)}),
+        )
+        .unwrap_or_else(|e| panic!("range {prefix}: {e}")),
+    );
+    let kvs = doc["kvs"].as_array().cloned().unwrap_or_default();
+    kvs.iter()
+        .map(|kv| {
+            let key = unb64(kv["key"].as_str().unwrap());
+            let value = kv["value"].as_str().map(unb64).unwrap_or_default();
+            (key, (value, int(&kv["version"])))
+        })
+        .collect()
+}
+
+#[test]
+fn eight_threads_write_and_read_while_members_are_killed_and_paused() {
+    let test_started = Instant::now();
+    capture_logs(log::LevelFilter::Debug);
+    let mut cluster = EtcdCluster::start();
+    let started_in = test_started.elapsed();
+    let prefix = cluster.api_prefix().to_string();
+    let hosts = cluster.member_hosts();
+    let client = Client::new(&uri(&cluster)).unwrap();
+    // The product, for the table of reads (kv/range).
+    let info = client.server_info().unwrap();
+    assert_eq!(info.name.as_deref(), Some("etcd"), "{info:?}");
+    assert_eq!(client.settings().timeout(), TIMEOUT);
+    let solo: Vec<Client> = hosts
+        .iter()
+        .map(|h| Client::new(&uri_of(std::slice::from_ref(h))).unwrap())
+        .collect();
+    let ids: Vec<String> = solo.iter().map(|c| status(c, &prefix).0).collect();
+
+    let run = Run::new(hosts.clone());
+    let mut tally = Tally::default();
+    thread::scope(|scope| {
+        let workers: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (client, run, prefix) = (&client, &run, prefix.as_str());
+                scope.spawn(move || Tally::work(client, run, prefix, t))
+            })
+            .collect();
+        let sampler = scope.spawn(|| {
+            while !run.stop.load(Ordering::Relaxed) {
+                run.sample(&client, "sampler");
+                thread::sleep(Duration::from_millis(20));
+            }
+        });
+
+        // One member at a time, a follower (see the test above on killing
+        // the leader): killed and restarted, then the other one paused and
+        // continued; twice, swapping the two. Two members always serve.
+        thread::sleep(CALM);
+        for cycle in 0..2 {
+            let leader = leader(&cluster, &solo, &ids, &prefix);
+            let followers: Vec<usize> = (0..hosts.len()).filter(|&i| i != leader).collect();
+            let (killed, paused) = (followers[cycle % 2], followers[(cycle + 1) % 2]);
+            run.event(format!("leader {}", hosts[leader]));
+
+            run.down(killed, Fault::Killed);
+            cluster.kill(killed);
+            thread::sleep(DOWN);
+            cluster.restart(killed);
+            run.back(killed);
+            thread::sleep(CALM);
+
+            run.down(paused, Fault::Paused);
+            cluster.pause(paused);
+            thread::sleep(PAUSE);
+            cluster.resume(paused);
+            run.back(paused);
+            thread::sleep(CALM);
+        }
+        run.stop.store(true, Ordering::Relaxed);
+        for worker in workers {
+            tally.merge(worker.join().unwrap());
+        }
+        sampler.join().unwrap();
+    });
+    let run_time = run.started.elapsed();
+
+    // Every acknowledged write is there once with its value; a failed one
+    // is absent or there once; nothing else is there.
+    let mut stored = BTreeMap::new();
+    for t in 0..THREADS {
+        stored.extend(keys_under(&client, &prefix, &format!("c{t}-")));
+    }
+    let mut lost = Vec::new();
+    let mut doubled = Vec::new();
+    for (k, v) in &tally.acked {
+        match stored.get(k) {
+            Some((value, 1)) if value == v => {}
+            Some((value, version)) if value == v => doubled.push(format!("{k}: version {version}")),
+            other => lost.push(format!("{k}: {other:?}")),
+        }
+    }
+    let mut failed_applied = 0;
+    for failure in &tally.failed_writes {
+        match stored.get(&failure.key) {
+            None => {}
+            Some((_, 1)) => failed_applied += 1,
+            Some((_, version)) => {
+                doubled.push(format!("{} (failed): version {version}", failure.key))
+            }
+        }
+    }
+    let unexpected = stored.len() - tally.acked.len() - failed_applied;
+
+    let timeouts = tally.timeouts.len();
+    let overrun = tally
+        .timeouts
+        .iter()
+        .map(|took| took.saturating_sub(TIMEOUT))
+        .max()
+        .unwrap_or_default();
+    let healthy_dead = run.healthy_dead.lock().unwrap();
+    println!(
+        "etcd {} ({} threads, cluster started in {started_in:?}): {} rounds in {run_time:?}; \
+         writes acked {}, failed {} ({failed_applied} of them applied once); \
+         reads ok {}, failed {}, wrong {}; lost {}, doubled {}, unexpected {unexpected}; \
+         calls timed out {timeouts}, longest overrun {overrun:?} (longest call {:?}); \
+         dead_hosts() samples {}: healthy member listed dead {} times ({} more within retry_interval+{GRACE:?} of coming back); \
+         faults {:?}",
+        cluster.version(),
+        THREADS,
+        tally.rounds,
+        tally.acked.len(),
+        tally.failed_writes.len(),
+        tally.reads_ok,
+        tally.failed_reads.len(),
+        tally.wrong_reads.len(),
+        lost.len(),
+        doubled.len(),
+        tally.longest_call,
+        run.samples.load(Ordering::Relaxed),
+        healthy_dead.len(),
+        run.lapsing.load(Ordering::Relaxed),
+        run.events.lock().unwrap(),
+    );
+    for (what, failures) in [
+        ("range", &tally.failed_reads),
+        ("put", &tally.failed_writes),
+    ] {
+        for f in failures {
+            println!(
+                "failed {what} {} at {:.3}s after {:?} ({}): {}",
+                f.key, f.at, f.took, f.faults, f.error
+            );
+        }
+    }
+    // Why reads failed: the log lines of their time, other than answers.
+    let log = LOG.0.lock().unwrap_or_else(|e| e.into_inner());
+    for f in tally.failed_reads.iter().take(3) {
+        println!("log lines while range {} ran:", f.key);
+        for (at, line) in log.iter() {
+            let at = run.secs(*at);
+            if at >= f.at
+                && at <= f.at + f.took.as_secs_f64() + 0.01
+                && !line.contains(" -> 2")
+                && hosts.iter().any(|h| line.contains(h.as_str()))
+            {
+                println!("  {at:.3}s {line}");
+            }
+        }
+    }
+    // What marked a healthy member dead: the log lines naming it in the
+    // retry_interval before it was seen listed (a mark lasts that long).
+    for sighting in healthy_dead.iter().take(5) {
+        println!(
+            "healthy {} listed dead at {:.3}s ({}, {:?}); its log lines before:",
+            sighting.host,
+            run.secs(sighting.at),
+            sighting.by,
+            sighting.health
+        );
+        for (at, line) in log.iter() {
+            if *at <= sighting.at
+                && sighting.at - *at <= RETRY_INTERVAL + TIMEOUT
+                && line.contains(&sighting.host)
+                && !line.contains(" -> 2")
+            {
+                println!("  {:.3}s {line}", run.secs(*at));
+            }
+        }
+    }
+    drop(log);
+
+    assert!(lost.is_empty(), "acknowledged writes lost: {lost:#?}");
+    assert!(doubled.is_empty(), "writes applied twice: {doubled:#?}");
+    assert_eq!(unexpected, 0, "keys nobody wrote");
+    assert!(tally.wrong_reads.is_empty(), "{:#?}", tally.wrong_reads);
+    assert!(
+        tally.failed_reads.is_empty(),
+        "range reads failed while two members served: {:#?}",
+        tally.failed_reads
+    );
+    // Marks come from failures to reach a member (README: "dead means
+    // unreachable"), so only a member that was down is ever listed.
+    assert!(
+        healthy_dead.is_empty(),
+        "members that were up listed dead: {healthy_dead:#?}"
+    );
+    assert!(
+        overrun <= MAX_OVERRUN,
+        "a call ran {overrun:?} past timeout={TIMEOUT:?}"
+    );
+    assert!(tally.acked.len() > 100 && tally.reads_ok > 100, "{tally:?}");
 }

@@ -59,6 +59,8 @@ struct Member {
     data_dir: PathBuf,
     log: PathBuf,
     child: Option<Child>,
+    /// Stopped by [`EtcdCluster::pause`] (SIGSTOP) and not yet resumed.
+    paused: bool,
 }
 
 /// A running etcd cluster; dropping it kills every member and removes the
@@ -117,6 +119,7 @@ impl EtcdCluster {
                         client_port: ports[2 * i],
                         peer_port: ports[2 * i + 1],
                         child: None,
+                        paused: false,
                     }
                 })
                 .collect();
@@ -192,15 +195,56 @@ impl EtcdCluster {
         self.members[i].child.is_some()
     }
 
-    /// Kills member `i` with SIGKILL and waits for it to exit. Panics if it
-    /// is not running.
+    /// Whether member `i` is stopped by [`EtcdCluster::pause`].
+    pub fn is_paused(&self, i: usize) -> bool {
+        self.members[i].paused
+    }
+
+    /// Kills member `i` with SIGKILL and waits for it to exit (a paused
+    /// member too). Panics if it is not running.
     pub fn kill(&mut self, i: usize) {
         let mut child = self.members[i]
             .child
             .take()
             .unwrap_or_else(|| panic!("etcd member {i} is not running"));
+        self.members[i].paused = false;
         let _ = child.kill();
         let _ = child.wait();
+    }
+
+    /// Stops member `i` with SIGSTOP: its sockets stay open and the kernel
+    /// still completes TCP handshakes into its backlog, but nothing answers
+    /// (a hung process, a long GC pause, a VM frozen) until
+    /// [`EtcdCluster::resume`]. Panics if it is not running or already
+    /// paused.
+    pub fn pause(&mut self, i: usize) {
+        assert!(!self.members[i].paused, "etcd member {i} is already paused");
+        self.signal(i, "STOP");
+        self.members[i].paused = true;
+    }
+
+    /// Continues member `i` (SIGCONT) after [`EtcdCluster::pause`]. Panics
+    /// if it is not paused.
+    pub fn resume(&mut self, i: usize) {
+        assert!(self.members[i].paused, "etcd member {i} is not paused");
+        self.signal(i, "CONT");
+        self.members[i].paused = false;
+    }
+
+    /// Sends `SIG{name}` to member `i` with the `kill` command (std only).
+    fn signal(&mut self, i: usize, name: &str) {
+        let pid = self
+            .pid(i)
+            .unwrap_or_else(|| panic!("etcd member {i} is not running"));
+        let status = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(pid.to_string())
+            .stdin(Stdio::null())
+            .status();
+        match status {
+            Ok(status) if status.success() => {}
+            other => self.fail(&format!("kill -{name} {pid} (member {i}): {other:?}")),
+        }
     }
 
     /// Starts member `i` again (same ports and data dir,
