@@ -194,10 +194,15 @@ impl Call<'_, '_> {
             }
             let last = n + 1 == allowed;
             let mut fresh = false;
+            // The failure that sent this try again on a new connection.
+            let mut stale: Option<Error> = None;
             let (outcome, verdict) = loop {
                 if self.deadline.is_spent() {
                     // Spent: the last attempt's error says why. A host
                     // that was never tried is not listed.
+                    if let Some(error) = stale.take() {
+                        attempts.push((host.clone(), error));
+                    }
                     if attempts.is_empty() {
                         attempts.push((
                             host.clone(),
@@ -260,6 +265,7 @@ impl Call<'_, '_> {
                                 Cause(&error)
                             );
                             fresh = true;
+                            stale = Some(error);
                             continue;
                         }
                         if let Error::Config { .. } = error {

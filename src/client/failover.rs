@@ -78,7 +78,10 @@ pub(crate) fn after_failure(
             mark_dead: false,
         };
     }
-    if wire.reused() && wire.received == 0 && !fresh_retried {
+    // The keep-alive race fails at once; a pooled connection that went
+    // silent is a host that hangs, and a new connection to it would wait
+    // as long: that goes on under the general rule.
+    if wire.reused() && wire.received == 0 && !fresh_retried && !error.is_timeout() {
         return Verdict {
             fresh_retry: repeatable,
             move_on: false,
@@ -172,6 +175,17 @@ mod tests {
         assert!(!post.fresh_retry && !post.move_on, "{post:?}");
         let answered = after_failure(true, wire(false, 80, 5), &protocol(), false, true, DEFAULT);
         assert!(!answered.fresh_retry && answered.move_on);
+    }
+
+    #[test]
+    fn a_silent_pooled_connection_is_no_keep_alive_race() {
+        let timeout = Error::Timeout {
+            host: "h:1".into(),
+            phase: crate::TimeoutPhase::Response,
+            after: std::time::Duration::from_secs(5),
+        };
+        let v = after_failure(true, wire(false, 80, 0), &timeout, false, true, DEFAULT);
+        assert!(!v.fresh_retry && v.move_on && !v.mark_dead, "{v:?}");
     }
 
     #[test]
