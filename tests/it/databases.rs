@@ -413,86 +413,104 @@ fn pouchdb_behind_nginx_info_write_read_and_an_idle_pause() {
     dead_host_check_and_idle_pause(uri, nginx.tls, "/shop/apple");
 }
 
-/// A ClickHouse query marked idempotent moves on after the first host
-/// broke off once it had the request (an in-process TLS server that resets
-/// then, in front of the real ClickHouse); unmarked, it does not. With
-/// `product=clickhouse` the mark goes with `readonly=2`, so that a write
-/// sent with the mark is refused by ClickHouse and not executed.
+/// ClickHouse's own count of the queries it has started (this one
+/// included), read with a client of its own.
+fn clickhouse_queries(db: &Database) -> u64 {
+    Client::new(&clickhouse_uri(db, ""))
+        .unwrap()
+        .post("/", "SELECT value FROM system.events WHERE event = 'Query'")
+        .unwrap()
+        .text()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// Two real ClickHouse servers, the first killed while it runs a query: a
+/// query marked idempotent moves on to the second, unmarked it does not
+/// (counted by the second server itself). With `product=clickhouse` the
+/// mark goes with `readonly=2`, so that a write wrongly marked is refused
+/// by ClickHouse and not executed.
 #[test]
 fn clickhouse_marked_reads_fail_over_and_a_marked_write_is_refused() {
-    use crate::support::server::{Behaviour, Fault, ServerOptions, TestServer};
-    let db = clickhouse();
-    let breaks = TestServer::start(
-        ServerOptions::default().behaviour(Behaviour::FailAfterRequest(Fault::Reset)),
-    );
-    let uri = |first: bool| {
-        let hosts = if first {
-            format!("localhost:{},localhost:{}", breaks.port(), db.port)
-        } else {
-            format!("localhost:{}", db.port)
-        };
+    let second = clickhouse();
+    let uri = |first: u16| {
         format!(
-            "https://default:{CLICKHOUSE_PASSWORD}@{hosts}/?host_order=ordered&product=clickhouse&database=default&ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}",
+            "https://default:{CLICKHOUSE_PASSWORD}@localhost:{first},localhost:{}/?host_order=ordered&product=clickhouse&database=default&ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}",
+            second.port,
             fx("ca.pem"),
             fx("client.pem"),
             fx("client.key")
         )
     };
-    let direct = Client::new(&uri(false)).unwrap();
-    direct
-        .post("/", "CREATE TABLE marked (n UInt32) ENGINE = Memory")
-        .unwrap();
-    // A new client for each request, so that each starts on the host that
-    // breaks (a client that saw it break tries it last).
-    let marked = Client::new(&uri(true))
-        .unwrap()
+    // Killed 700 ms into a query of 2 s.
+    let killed_midway = |first: Database| {
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(700));
+            drop(first);
+        })
+    };
+    let query = "SELECT sleep(2) + 40";
+
+    let first = clickhouse();
+    let client = Client::new(&uri(first.port)).unwrap();
+    let before = clickhouse_queries(&second);
+    let killer = killed_midway(first);
+    let marked = client
         .request(Method::POST, "/")
-        .body("SELECT 40 + 2")
+        .body(query)
         .idempotent(true)
         .send()
         .unwrap();
-    assert_eq!(marked.host(), format!("localhost:{}", db.port));
-    assert_eq!(marked.text().unwrap().trim(), "42");
-    let seen = breaks.requests();
-    assert_eq!(seen.len(), 1);
-    assert!(seen[0].path.contains("readonly=2"), "{}", seen[0].path);
-    // Unmarked, the same query is a plain POST: never sent twice.
-    let error = Client::new(&uri(true))
-        .unwrap()
-        .post("/", "SELECT 40 + 2")
-        .unwrap_err();
+    assert_eq!(marked.host(), format!("localhost:{}", second.port));
+    assert_eq!(marked.text().unwrap().trim(), "40");
+    killer.join().unwrap();
+    // The marked query, and the count's own query.
+    assert_eq!(clickhouse_queries(&second) - before, 2);
+
+    let first = clickhouse();
+    let client = Client::new(&uri(first.port)).unwrap();
+    let before = clickhouse_queries(&second);
+    let killer = killed_midway(first);
+    let error = client.post("/", query).unwrap_err();
+    killer.join().unwrap();
     assert!(
         error.to_string().contains("after the request was sent"),
         "{error}"
     );
-    assert_eq!(breaks.requests().len(), 2);
-    // A write wrongly marked: ClickHouse refuses it (READONLY, code 164),
-    // on every host it reaches, and nothing is inserted.
+    // Only the count's own query: the unmarked one never reached it.
+    assert_eq!(clickhouse_queries(&second) - before, 1);
+
+    // A write wrongly marked: ClickHouse refuses it (READONLY, code 164)
+    // and nothing is inserted; unmarked it goes in once.
+    let direct = Client::new(&clickhouse_uri(
+        &second,
+        "&database=default&product=clickhouse",
+    ))
+    .unwrap();
+    direct
+        .post("/", "CREATE TABLE marked (n UInt32) ENGINE = Memory")
+        .unwrap();
+    let insert = "/?query=INSERT%20INTO%20marked%20FORMAT%20TSV";
     let refused = direct
-        .request(
-            Method::POST,
-            "/?query=INSERT%20INTO%20marked%20FORMAT%20TSV",
-        )
+        .request(Method::POST, insert)
         .body("1\n2\n3\n")
         .idempotent(true)
         .send()
         .unwrap_err();
     assert_eq!(refused.status(), Some(500), "{refused}");
     assert!(refused.to_string().contains("164"), "{refused}");
-    let rows = direct
-        .post("/", "SELECT count() FROM marked")
-        .unwrap()
-        .text()
-        .unwrap();
-    assert_eq!(rows.trim(), "0");
-    // The same write unmarked goes in once.
-    direct
-        .post("/?query=INSERT%20INTO%20marked%20FORMAT%20TSV", "1\n2\n3\n")
-        .unwrap();
-    let rows = direct
-        .post("/", "SELECT count() FROM marked")
-        .unwrap()
-        .text()
-        .unwrap();
-    assert_eq!(rows.trim(), "3");
+    let count = || {
+        direct
+            .post("/", "SELECT count() FROM marked")
+            .unwrap()
+            .text()
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    assert_eq!(count(), "0");
+    direct.post(insert, "1\n2\n3\n").unwrap();
+    assert_eq!(count(), "3");
 }
