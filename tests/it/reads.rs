@@ -209,6 +209,7 @@ fn retry_after_is_waited_for_on_the_same_host() {
         .collect();
     assert_eq!(tries.len(), 2);
     let gap = tries[1] - tries[0];
+    eprintln!("429 with Retry-After: 1: second try {gap:?} after the first, answered in {took:?}");
     assert!(gap >= Duration::from_secs(1), "second try after {gap:?}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
     // An HTTP date works as well: a date 2 s ahead waits 1 to 2 s.
@@ -220,6 +221,7 @@ fn retry_after_is_waited_for_on_the_same_host() {
     let started = Instant::now();
     assert_eq!(c.get(&path).unwrap().status(), 200);
     let took = started.elapsed();
+    eprintln!("503 with Retry-After: an HTTP date 2 s ahead: answered in {took:?}");
     assert!(
         took >= Duration::from_millis(900) && took < Duration::from_secs(5),
         "took {took:?}"
@@ -234,6 +236,7 @@ fn a_retry_after_that_does_not_fit_returns_the_answer_at_once() {
     let error = c.get("/flaky/429/1?retry_after=3600").unwrap_err();
     let took = started.elapsed();
     assert_eq!(error.status(), Some(429));
+    eprintln!("429 with Retry-After: 3600 under timeout=2s: returned in {took:?}");
     assert_eq!(count(&server, "/flaky/429/1?retry_after=3600"), 1);
     assert!(took < Duration::from_millis(2100), "took {took:?}");
     // Capped by retry_backoff_max: a wait of an hour becomes 500 ms.
