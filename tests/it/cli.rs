@@ -1258,3 +1258,47 @@ fn dash_l_follows_redirects() {
     let out = run_at(&server, &["get", &to(308, "/status/200")]).expect(0);
     assert!(out.stderr.contains("/status/200"), "{}", out.stderr);
 }
+
+/// curl's `--json <data>`: the README's recipe `httpdb put /shop/apple
+/// --json '{"price":3}'` exactly, which exited 2 when `--json` took no
+/// value; `--json` alone still only sets the headers, and a body given
+/// twice is a usage error.
+#[test]
+fn json_takes_curl_s_data_form_too() {
+    let server = TestServer::https();
+    run_at(&server, &["put", "/shop/apple", "--json", r#"{"price":3}"#]).expect(0);
+    let seen = last(&server);
+    assert_eq!(
+        (seen.method.as_str(), seen.path.as_str()),
+        ("PUT", "/shop/apple")
+    );
+    assert_eq!(seen.body_text(), r#"{"price":3}"#);
+    assert_eq!(seen.header("content-type"), Some("application/json"));
+    assert_eq!(seen.header("accept"), Some("application/json"));
+    let file = temp_file("json-at-file", br#"{"stmt":"SELECT 1"}"#);
+    let at_file = format!("@{}", file.display());
+    run_at(&server, &["post", "/_sql", "--json", &at_file]).expect(0);
+    assert_eq!(last(&server).body_text(), r#"{"stmt":"SELECT 1"}"#);
+    let requests = server.requests().len();
+    let out = run_at(&server, &["post", "/_sql", "--json", "{}", "--data", "{}"]).expect(2);
+    assert!(
+        out.stderr.contains("--json DATA and --data"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(server.requests().len(), requests, "nothing was sent");
+}
+
+/// A 304 points nowhere: it is not reported as a redirect not followed.
+#[test]
+fn a_304_is_not_called_a_redirect() {
+    let server = TestServer::https();
+    let out = run_at(&server, &["get", "/status/304", "--no-fail"]).expect(0);
+    assert!(!out.stderr.contains("redirect"), "{}", out.stderr);
+    let out = run_at(&server, &["get", "/redirect/302", "--no-fail"]).expect(0);
+    assert!(
+        out.stderr.contains("redirects are not followed"),
+        "{}",
+        out.stderr
+    );
+}

@@ -233,9 +233,11 @@ pub struct RequestArgs {
     #[arg(short = 'H', long = "header", value_name = "NAME: VALUE")]
     pub headers: Vec<String>,
 
-    /// Send Content-Type and Accept: application/json (unless set with -H)
-    #[arg(long)]
-    pub json: bool,
+    /// Send Content-Type and Accept: application/json (unless set with -H);
+    /// with DATA, as curl's --json, also send DATA as the body (a string,
+    /// @FILE or -, as --data)
+    #[arg(long, value_name = "DATA", num_args = 0..=1, default_missing_value = "")]
+    pub json: Option<String>,
 
     /// Print the status line and the response headers before the body
     #[arg(short, long)]

@@ -43,14 +43,26 @@ pub fn run(
         .iter()
         .map(|h| header(h))
         .collect::<Result<Vec<_>, _>>()?;
-    if args.json {
+    // curl's --json DATA: the body, as --data would give it.
+    let json_data = args.json.as_deref().filter(|d| !d.is_empty());
+    if json_data.is_some() && args.data.is_some() {
+        return Err(CliError::Usage(
+            "--json DATA and --data both give a body; give one of them (--json alone only sets the JSON headers)".into(),
+        ));
+    }
+    if args.json.is_some() {
         for name in ["content-type", "accept"] {
             if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
                 headers.push((name.to_string(), "application/json".to_string()));
             }
         }
     }
-    let data = args.data.as_deref().map(Data::open).transpose()?;
+    let data = args
+        .data
+        .as_deref()
+        .or(json_data)
+        .map(Data::open)
+        .transpose()?;
     let client = connection::client(connection)?;
 
     let shown_path = args.path.split(['?', '#']).next().unwrap_or_default();
@@ -73,7 +85,8 @@ pub fn run(
         request = data.attach(request);
     }
     let mut response = request.send()?;
-    if (300..400).contains(&response.status()) {
+    // 304 Not Modified points nowhere: it is no redirect.
+    if (300..400).contains(&response.status()) && response.status() != 304 {
         // Not followed: say so, where a script's reader looks for trouble.
         eprintln!(
             "httpdb: {} from {}: the answer points to {}; redirects are not followed",
