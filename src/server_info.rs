@@ -30,7 +30,9 @@ impl Client {
         let status = root.status();
         let headers = root.headers().clone();
         let root_error = root.status_error();
-        let body = root.bytes().unwrap_or_default();
+        // A body that breaks off, times out or is too large is the error:
+        // never an identity made up of what little arrived.
+        let body = root.bytes()?;
         if let Some(info) = identify(self, url.clone(), status, &headers, &body)? {
             if let Some(product) = info.product.as_deref().and_then(Product::from_name) {
                 self.learn_product(product);
@@ -114,11 +116,10 @@ pub(crate) fn identify(
         let name = answer
             .header("x-clickhouse-server-display-name")
             .map(str::to_string);
-        let version = (answer.status() == 200)
-            .then(|| answer.text().ok())
-            .flatten()
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty());
+        let version = match answer.status() {
+            200 => Some(answer.text()?.trim().to_string()).filter(|v| !v.is_empty()),
+            _ => None,
+        };
         return Ok(Some(ServerInfo {
             url,
             name: name.or(Some("clickhouse".into())),
@@ -153,8 +154,10 @@ pub(crate) fn identify(
         if answer.status() >= 400 {
             continue;
         }
-        if let Some(info) = answer
-            .json::<Value>()
+        // A body that does not parse is another shape; one that breaks
+        // off is the error.
+        let body = answer.bytes()?;
+        if let Some(info) = serde_json::from_slice::<Value>(&body)
             .ok()
             .and_then(|doc| ServerInfo::from_document(url.clone(), &doc))
         {

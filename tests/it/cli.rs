@@ -1302,3 +1302,25 @@ fn a_304_is_not_called_a_redirect() {
         out.stderr
     );
 }
+
+/// `info` never makes an identity out of a root document that broke off:
+/// the library returns the error, and the CLI exits with its status
+/// (it printed nulls and exited 0 before).
+#[test]
+fn info_with_a_root_document_cut_short_is_an_error() {
+    let server = TestServer::start(ServerOptions::default().behaviour(Behaviour::CloseMidBody));
+    let client = httpdb::Client::new(&format!(
+        "{}/?ssl_ca_certs={}&max_retries=0",
+        server.url(),
+        fx("ca.pem")
+    ))
+    .unwrap();
+    let error = client.server_info().unwrap_err();
+    assert!(
+        matches!(error, httpdb::Error::Incomplete { .. }),
+        "{error:?}"
+    );
+    let out = run_at(&server, &["info", "--max-retries", "0"]);
+    assert_ne!(out.code, 0, "{}", out.stdout_text());
+    assert!(out.stdout.is_empty(), "{}", out.stdout_text());
+}
