@@ -53,20 +53,36 @@ pub(crate) fn resolve(
     location: &str,
 ) -> Result<(Origin, String), String> {
     let location = location.split('#').next().unwrap_or_default().trim();
-    let (scheme, rest) = match location.split_once("://") {
-        Some((scheme, rest)) if !scheme.contains(['/', '?']) => {
-            match scheme.to_ascii_lowercase().as_str() {
-                "https" => (Some(true), rest),
-                "http" => (Some(false), rest),
-                other => return Err(format!("{other}:// is not an http or https URL")),
-            }
+    // A scheme (RFC 3986 §3.1: a letter, then letters, digits, + - .,
+    // before the first ':' and before any '/' or '?'): http and https
+    // only. `file:/etc/passwd` and `javascript:...` are URLs of another
+    // kind, never paths on this host.
+    let scheme = location.find(':').map(|i| &location[..i]).filter(|s| {
+        s.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    });
+    let (origin, reference) = match scheme {
+        Some(scheme) => {
+            let https = match scheme.to_ascii_lowercase().as_str() {
+                "https" => true,
+                "http" => false,
+                other => {
+                    return Err(format!(
+                        "{other}: is not an http or https URL; redirects are followed to http and https only"
+                    ));
+                }
+            };
+            let rest = &location[scheme.len() + 1..];
+            let after = rest
+                .strip_prefix("//")
+                .ok_or_else(|| "the location names no host".to_string())?;
+            authority_and_path(https, after)?
         }
-        _ => (None, location),
-    };
-    let (origin, reference) = match (scheme, rest.strip_prefix("//")) {
-        (Some(https), _) => authority_and_path(https, rest)?,
-        (None, Some(after)) => authority_and_path(origin.https, after)?,
-        (None, None) => (origin.clone(), merge(path, location)),
+        None => match location.strip_prefix("//") {
+            Some(after) => authority_and_path(origin.https, after)?,
+            None => (origin.clone(), merge(path, location)),
+        },
     };
     Ok((origin, remove_dot_segments(&reference)))
 }
@@ -183,6 +199,18 @@ mod tests {
             (origin(true, "[::1]:443"), "/x".into())
         );
         assert!(resolve(&o, "/", "ftp://x/").is_err());
+        // Other schemes are never paths on this host.
+        for location in [
+            "file:/etc/passwd",
+            "javascript:alert(1)",
+            "mailto:a@b",
+            "HTTPS:x",
+        ] {
+            assert!(resolve(&o, "/", location).is_err(), "{location}");
+        }
+        // A colon after a slash is a path, as RFC 3986 reads it.
+        assert_eq!(resolve(&o, "/", "./a:b").unwrap().1, "/a:b");
+        assert_eq!(resolve(&o, "/x/", "/a:b").unwrap().1, "/a:b");
         assert!(resolve(&o, "/", "https:///x").is_err());
     }
 

@@ -70,9 +70,13 @@ impl<'c> Request<'c> {
 
     /// Adds a header, from anything that converts to a header name and
     /// value (`&str`, `String`, `HeaderName`...). An `Authorization` header
-    /// replaces the URI's credentials for this request. A name or value
-    /// that is not valid is reported by [`send`](Request::send), naming the
-    /// header but never showing its value.
+    /// replaces the URI's credentials for this request, a `Host` header
+    /// the one httpdb writes. A name or value that is not valid, and a
+    /// header that frames the message or manages the connection
+    /// (`Content-Length`, `Transfer-Encoding`, `Connection`, `Keep-Alive`,
+    /// `TE`, `Trailer`, `Upgrade`, `Expect`), which httpdb writes itself,
+    /// are reported by [`send`](Request::send), naming the header but never
+    /// showing its value.
     pub fn header<K, V>(mut self, name: K, value: V) -> Self
     where
         HeaderName: TryFrom<K>,
@@ -80,6 +84,11 @@ impl<'c> Request<'c> {
         HeaderValue: TryFrom<V>,
     {
         match HeaderName::try_from(name) {
+            Ok(name) if crate::settings::options::check::framing_header(name.as_str()) => {
+                self.fail(format!(
+                    "header {name} is written by httpdb itself (the framing of the body and the connection follow from what is sent); leave it out: the body's length is sent as it is"
+                ))
+            }
             Ok(name) => match HeaderValue::try_from(value) {
                 Ok(value) => self.headers.push((name, value)),
                 Err(_) => self.fail(format!(

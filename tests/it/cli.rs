@@ -1324,3 +1324,76 @@ fn info_with_a_root_document_cut_short_is_an_error() {
     assert_ne!(out.code, 0, "{}", out.stdout_text());
     assert!(out.stdout.is_empty(), "{}", out.stdout_text());
 }
+
+/// What a user writes is what goes out: a framing header given with -H is
+/// refused before anything is sent (a GET with `Content-Length: 10` hung
+/// until the timeout), and -L never follows a `file:` or `javascript:`
+/// location as a path on the same host.
+#[test]
+fn framing_headers_and_foreign_schemes_are_refused() {
+    let server = TestServer::https();
+    for header in [
+        "Content-Length: 10",
+        "Transfer-Encoding: chunked",
+        "Connection: close",
+        "TE: trailers",
+        "Upgrade: h2c",
+    ] {
+        let out = run_at(&server, &["get", "/x", "-H", header]).expect(2);
+        let name = header.split(':').next().unwrap();
+        assert!(
+            out.stderr
+                .contains(&format!("header {}", name.to_ascii_lowercase())),
+            "{header}: {}",
+            out.stderr
+        );
+    }
+    assert_eq!(server.requests().len(), 0, "nothing was sent");
+    for location in ["file:/etc/passwd", "javascript:alert(1)"] {
+        let encoded: String =
+            percent_encoding::utf8_percent_encode(location, percent_encoding::NON_ALPHANUMERIC)
+                .collect();
+        let out = run_at(
+            &server,
+            &["get", &format!("/redirect/302?to={encoded}"), "-L"],
+        );
+        assert_ne!(out.code, 0, "{location}");
+        assert!(out.stderr.contains("http or https"), "{}", out.stderr);
+    }
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.path.starts_with("/redirect/")),
+        "no other path was asked for"
+    );
+}
+
+/// The last answer of a call that moved on is printed whole: the CLI
+/// used to lose the first KiB of a final 502, 503 or 504 body.
+#[test]
+fn the_body_of_the_last_unavailable_answer_is_printed_whole() {
+    let a = TestServer::https();
+    let b = TestServer::https();
+    let out = httpdb()
+        .args([
+            "--uri",
+            &format!(
+                "https://localhost:{},localhost:{}/?host_order=ordered",
+                a.port(),
+                b.port()
+            ),
+            "--ssl-ca-certs",
+            &fx("ca.pem"),
+            "get",
+            "/flaky/503/10",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "status 503, try again"
+    );
+    assert_eq!(a.requests().len() + b.requests().len(), 3);
+}

@@ -27,6 +27,16 @@ const OWN_HEADERS: &[&str] = &[
     "expect",
 ];
 
+/// Whether `name` is a header that frames the message or manages the
+/// connection, which httpdb (and the engine under it) write themselves:
+/// one of the user's next to them would contradict them. `Host` is not
+/// among them: a request's own replaces the one httpdb writes.
+pub(crate) fn framing_header(name: &str) -> bool {
+    OWN_HEADERS
+        .iter()
+        .any(|own| *own != "host" && own.eq_ignore_ascii_case(name))
+}
+
 /// A default header, checked: a valid name httpdb does not write
 /// itself, and a value of printable ASCII.
 pub(crate) fn header(from: &str, name: &str, value: &str) -> Result<(String, String)> {
