@@ -33,7 +33,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "ssl_relax_minimum_version", "crate-python", "httpdb speaks TLS 1.2 and 1.3 only (rustls); there is nothing older to relax to";
     "dead_node_backoff_factor", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
     "max_dead_node_backoff", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
-    "node_selector_class", "elasticsearch-py", "a Python class cannot be named here; host_order chooses round_robin or ordered";
     "security.trust_only_capella", "Couchbase", "Capella's root certificate is bundled by the Couchbase SDKs, not by httpdb; pass it with ssl_ca_certs";
     // pymongo
     "authMechanism", "pymongo", "a MongoDB authentication setting with no HTTP counterpart; httpdb sends Basic auth (user:password@ in the URI) or a bearer token (token=...)";

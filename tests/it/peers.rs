@@ -434,7 +434,12 @@ const PEER_NAMES: &[(&str, &str, &str, &str)] = &[
         "true",
         "host_order=random",
     ),
-    ("elasticsearch-py", "node_selector_class", "round_robin", ""),
+    (
+        "elasticsearch-py",
+        "node_selector_class",
+        "random",
+        "host_order=random",
+    ),
     ("elasticsearch-py", "dead_node_backoff_factor", "1.0", ""),
     ("elasticsearch-py", "max_dead_node_backoff", "30", ""),
     (

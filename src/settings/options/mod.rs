@@ -526,6 +526,21 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             set(&mut l.host_order, order, g.shown())
         },
     },
+    // elastic-transport: its selectors by name (a class cannot be named).
+    OptionSpec {
+        names: &["node_selector_class"],
+        canonical: "host_order",
+        accepts: "round_robin or random, elastic-transport's selector names (a Python class cannot be named here)",
+        secret: false,
+        apply: |l, g| {
+            let order = match g.value.to_ascii_lowercase().as_str() {
+                "round_robin" => HostOrder::RoundRobin,
+                "random" => HostOrder::Random,
+                _ => return Err(g.bad("")),
+            };
+            set(&mut l.host_order, order, g.shown())
+        },
+    },
     // elasticsearch-py: shuffle the hosts (true, its default) or keep them.
     OptionSpec {
         names: &["randomize_nodes_in_pool"],
