@@ -141,6 +141,10 @@ pub(crate) fn parse(uri: &str) -> Result<Parsed> {
 }
 
 fn credentials(userinfo: &str, layer: &mut Layer) -> Result<()> {
+    // libpq reads `scheme://@host` as no credentials at all.
+    if userinfo.is_empty() {
+        return Ok(());
+    }
     let (user, password) = match userinfo.split_once(':') {
         Some((u, p)) => (u, Some(p)),
         None => (userinfo, None),
@@ -216,7 +220,8 @@ fn host(entry: &str, shown: &str) -> Result<(String, Option<u16>)> {
             ));
         }
         let port = match after {
-            "" => None,
+            // libpq: an empty port is the default one.
+            "" | ":" => None,
             p => match p.strip_prefix(':') {
                 Some(p) => Some(p),
                 None => {
@@ -238,6 +243,8 @@ fn host(entry: &str, shown: &str) -> Result<(String, Option<u16>)> {
             ));
         }
         let (name, port) = match entry.split_once(':') {
+            // libpq: an empty port (`host:`) is the default one.
+            Some((n, "")) => (n, None),
             Some((n, p)) => (n, Some(p)),
             None => (entry, None),
         };
@@ -257,7 +264,13 @@ fn host(entry: &str, shown: &str) -> Result<(String, Option<u16>)> {
                 format!("host \"{entry}\" has a port but no name; write host:port"),
             ));
         }
-        (dns_name(name)?, port)
+        // libpq percent-decodes the host (`%68ost` is `host`).
+        let name = if name.contains('%') {
+            decode(name, "host")?
+        } else {
+            name.to_string()
+        };
+        (dns_name(&name)?, port)
     };
     let port = port.map(|p| self::port(p, entry)).transpose()?;
     Ok((name, port))

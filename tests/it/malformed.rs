@@ -115,7 +115,6 @@ const ROWS: &[Row] = &[
     ),
     row(Uri("https://h:-1"), "port", &["\"-1\"", PORTS]),
     row(Uri("https://h:abc"), "port", &["\"abc\"", PORTS]),
-    row(Uri("https://h:"), "port", &["invalid port", PORTS]),
     row(Uri("https://h:+80"), "port", &["+80", PORTS]),
     row(Uri("https://a:1,b:0x50"), "port", &["0x50", PORTS]),
     row(Uri("https://[::1]:70000"), "port", &["70000", PORTS]),
@@ -141,7 +140,12 @@ const ROWS: &[Row] = &[
     row(Uri("https://,a"), "host", &["empty host", "stray comma"]),
     row(Uri("https://a,b,a"), "host", &["twice"]),
     row(Uri("https://bad!host"), "host", &["'!'", "DNS name"]),
-    row(Uri("https://h%20x"), "host", &["'%'"]),
+    // Percent-decoded as libpq decodes a host, then refused as a DNS name.
+    row(
+        Uri("https://h%20x"),
+        "host",
+        &["' '", "a host is a DNS name"],
+    ),
     // IPv6.
     row(
         Uri("https://[::1"),
@@ -178,7 +182,6 @@ const ROWS: &[Row] = &[
     ),
     row(Uri("https://h:1:2"), "host", &["more than one ':'"]),
     // Credentials.
-    row(Uri("https://@h"), "username", &["no user name", "%40"]),
     secret(
         Uri("https://:SECRET-PW7@h"),
         "username",

@@ -2229,3 +2229,32 @@ pub fn assert_documented_json_keys(keys: &[&str], extra: &[&str]) {
     assert!(expected.len() > 40, "{expected:?}");
     assert_eq!(keys, expected);
 }
+
+/// The URI forms libpq accepts that httpdb refused (issue #24): a
+/// percent-encoded host, an empty port (the default one) and an empty
+/// userinfo (no credentials). The expected settings are built with the
+/// public API, not with the parser under test.
+#[test]
+fn libpq_uri_edges() {
+    let plain = |name: &str, port: u16| Settings::builder().host(name, port).build().unwrap();
+    check("https://%68ost/", plain("host", 443));
+    check("https://host:/", plain("host", 443));
+    check("https://@host", plain("host", 443));
+    check("https://[::1]:/", plain("::1", 443));
+    check(
+        "https://%64b1:4200,db2:/",
+        Settings::builder()
+            .host("db1", 4200)
+            .host("db2", 443)
+            .build()
+            .unwrap(),
+    );
+    // Decoded, a host is still a DNS name: an encoded comma or slash is no
+    // way around the grammar.
+    for uri in ["https://h%2Cx/", "https://h%2Fx/", "https://h%zz/"] {
+        let error = Settings::from_uri(uri).unwrap_err();
+        assert!(error.to_string().contains("host"), "{uri}: {error}");
+    }
+    // A user name stays required before a password.
+    assert!(Settings::from_uri("https://:pw@host").is_err());
+}
