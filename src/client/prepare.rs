@@ -137,6 +137,9 @@ pub(super) enum Encoding {
     GzipOnTheFly(flate2::Compression),
 }
 
+/// Only the bytes beyond ASCII: the rest of a path is sent as written.
+const NON_ASCII: &percent_encoding::AsciiSet = &percent_encoding::AsciiSet::EMPTY;
+
 /// What every attempt of `request` on `route` sends.
 pub(super) fn prepare(
     defaults: &Defaults,
@@ -159,6 +162,12 @@ pub(super) fn prepare(
     // of the same name; none to a host a redirect named.
     if !route.foreign {
         with_default_params(&mut full, settings.params());
+    }
+    // A request target is ASCII (RFC 9112 §3.2): letters beyond it are
+    // sent as their UTF-8 bytes percent-encoded (`/été` is `/%C3%A9t%C3%A9`),
+    // as browsers and curl send them, never as raw bytes.
+    if !full.is_ascii() {
+        full = percent_encoding::utf8_percent_encode(&full, NON_ASCII).to_string();
     }
     let path = PathAndQuery::try_from(full).map_err(|e| {
         bad(

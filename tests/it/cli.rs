@@ -1397,3 +1397,17 @@ fn the_body_of_the_last_unavailable_answer_is_printed_whole() {
     );
     assert_eq!(a.requests().len() + b.requests().len(), 3);
 }
+
+/// A path beyond ASCII goes out percent-encoded as UTF-8, as curl and
+/// browsers send it (it went out as raw bytes, which a request target
+/// may not hold), through the CLI and the library alike.
+#[test]
+fn a_path_beyond_ascii_goes_out_percent_encoded() {
+    let server = TestServer::https();
+    run_at(&server, &["get", "/été"]).expect(0);
+    assert_eq!(last(&server).path, "/%C3%A9t%C3%A9");
+    let client =
+        httpdb::Client::new(&format!("{}/?ssl_ca_certs={}", server.url(), fx("ca.pem"))).unwrap();
+    client.get("/bücher?q=größe&x=%20").unwrap();
+    assert_eq!(last(&server).path, "/b%C3%BCcher?q=gr%C3%B6%C3%9Fe&x=%20");
+}
