@@ -7,7 +7,6 @@
 #[path = "it/support/mod.rs"]
 mod support;
 
-use std::net::TcpListener;
 use std::sync::{Mutex, Once};
 
 use base64::Engine;
@@ -125,11 +124,6 @@ fn assert_logs_clean() {
 
 fn fx(name: &str) -> String {
     fixture(name).display().to_string()
-}
-
-fn refused_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 /// `https://admin:PW@localhost:PORT/?ssl_ca_certs=ca.pem&<query>`.

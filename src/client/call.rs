@@ -148,7 +148,7 @@ impl Call<'_, '_> {
         let replay = Replay::of(
             method,
             self.hop.path.as_deref().unwrap_or(&self.request.path),
-            &prepared.headers,
+            || super::replay::keyed(&prepared.headers),
             self.request.replay,
             self.client.product(),
             inner.settings.retry_reads(),
@@ -278,11 +278,11 @@ impl Call<'_, '_> {
             if verdict.mark_dead && foreign.is_none() {
                 inner.hosts.mark_dead(i);
             }
-            let (repeatable, retry_after) = match &outcome {
-                Outcome::Answered(response) => (true, retry_after(response)),
-                Outcome::Failed(error) => (transient(error), None),
+            let retry_after = match &outcome {
+                Outcome::Answered(response) => retry_after(response),
+                Outcome::Failed(_) => None,
             };
-            if !repeatable {
+            if !verdict.again_here {
                 settled.resize(plan.len(), false);
                 settled[slot] = true;
             }
@@ -294,20 +294,22 @@ impl Call<'_, '_> {
             let mut wait = Duration::ZERO;
             if !give_up {
                 not_before.resize(plan.len(), None);
-                let mut at = Instant::now() + backoff(&inner.settings, n, self.deadline);
+                // Waits come from settings and from a server's answer: an
+                // instant out of range is a wait that does not fit.
+                let now = Instant::now();
+                let backoff = backoff(&inner.settings, n, self.deadline);
+                let mut at = now.checked_add(backoff).unwrap_or(now);
                 if let Some(asked) = retry_after {
                     // The server's own word on when to come back, for the
                     // next try on that host: capped by retry_backoff_max;
                     // when it does not fit in the call's time, its answer
                     // is returned now.
                     let asked = asked.min(inner.settings.retry_backoff_max());
-                    let until = Instant::now() + asked;
-                    if self.deadline.left().is_some_and(|left| asked >= left) {
-                        give_up = true;
-                    } else if next == slot {
-                        at = at.max(until);
-                    } else {
-                        not_before[slot] = Some(until);
+                    let fits = self.deadline.left().is_none_or(|left| asked < left);
+                    match now.checked_add(asked).filter(|_| fits) {
+                        None => give_up = true,
+                        Some(until) if next == slot => at = at.max(until),
+                        Some(until) => not_before[slot] = Some(until),
                     }
                 }
                 if !give_up {
@@ -580,18 +582,6 @@ enum Outcome {
     Answered(Box<Response>),
     /// No answer.
     Failed(Error),
-}
-
-/// Whether a second try on the host that failed so may fare otherwise: an
-/// answer of `retry_on_status`, a refused or broken connection (a server
-/// or load balancer restarting). A TLS or proxy failure, a name that does
-/// not resolve, or a timeout would only repeat itself.
-fn transient(error: &Error) -> bool {
-    match error {
-        Error::Status { .. } | Error::Protocol { .. } => true,
-        Error::Connect { source, .. } => source.kind() != std::io::ErrorKind::NotFound,
-        _ => false,
-    }
 }
 
 /// Each host once, with its last error, in the order first tried.

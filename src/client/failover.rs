@@ -53,6 +53,12 @@ pub(crate) struct Verdict {
     pub move_on: bool,
     /// Skip this host for `retry_interval`.
     pub mark_dead: bool,
+    /// A later try of the call may come back to this host: what failed
+    /// may fare otherwise a second time (an answer of `retry_on_status`, a
+    /// refused or broken connection: a server or load balancer
+    /// restarting). A TLS or proxy failure, a name that does not resolve,
+    /// or a timeout would only repeat itself.
+    pub again_here: bool,
 }
 
 /// After an attempt that failed without a response head. `replay`: the
@@ -76,6 +82,7 @@ pub(crate) fn after_failure(
             fresh_retry: false,
             move_on: false,
             mark_dead: false,
+            again_here: false,
         };
     }
     // The keep-alive race fails at once; a pooled connection that went
@@ -86,6 +93,7 @@ pub(crate) fn after_failure(
             fresh_retry: repeatable,
             move_on: false,
             mark_dead: false,
+            again_here: false,
         };
     }
     // Not the host's fault: its certificate (the configuration is wrong),
@@ -95,10 +103,16 @@ pub(crate) fn after_failure(
         || matches!(error, Error::Proxy { .. });
     // A timeout once the request was sent: a slow request, not a host gone.
     let slow = wire.sent > 0 && error.is_timeout();
+    let again_here = match error {
+        Error::Protocol { .. } => true,
+        Error::Connect { source, .. } => source.kind() != std::io::ErrorKind::NotFound,
+        _ => false,
+    };
     Verdict {
         fresh_retry: false,
         move_on: repeatable,
         mark_dead: !certificate && !slow,
+        again_here,
     }
 }
 
@@ -113,6 +127,7 @@ pub(crate) fn after_answer(replay: bool, status: u16, policy: Policy<'_>) -> Ver
         fresh_retry: false,
         move_on: policy.on_status.contains(&status) && replay,
         mark_dead: false,
+        again_here: true,
     }
 }
 
@@ -144,7 +159,7 @@ mod tests {
     #[test]
     fn nothing_sent_goes_anywhere() {
         let v = after_failure(false, wire(false, 0, 0), &protocol(), false, true, DEFAULT);
-        assert!(v.move_on && v.mark_dead && !v.fresh_retry);
+        assert!(v.move_on && v.mark_dead && !v.fresh_retry && v.again_here);
     }
 
     #[test]
@@ -186,6 +201,7 @@ mod tests {
         };
         let v = after_failure(true, wire(false, 80, 0), &timeout, false, true, DEFAULT);
         assert!(!v.fresh_retry && v.move_on && !v.mark_dead, "{v:?}");
+        assert!(!v.again_here, "a timeout would only repeat itself");
     }
 
     #[test]

@@ -258,7 +258,7 @@ impl Client {
         Replay::of(
             method,
             path,
-            &self.inner.defaults.headers,
+            || replay::keyed(&self.inner.defaults.headers),
             None,
             self.product(),
             self.inner.settings.retry_reads(),

@@ -107,22 +107,9 @@ impl Prepared {
     /// Adds the query parameter `name=value`, unless the query sets `name`
     /// itself.
     pub fn add_param(&mut self, name: &str, value: &str) -> Result<()> {
-        let (path, query) = match self.path.as_str().split_once('?') {
-            Some((path, query)) => (path, Some(query)),
-            None => (self.path.as_str(), None),
-        };
-        let set = query.is_some_and(|q| {
-            q.split('&')
-                .any(|pair| pair.split('=').next() == Some(name))
-        });
-        if set {
-            return Ok(());
-        }
-        let with = match query {
-            Some(query) => format!("{path}?{query}&{name}={value}"),
-            None => format!("{path}?{name}={value}"),
-        };
-        self.path = PathAndQuery::try_from(with)
+        let mut path = self.path.as_str().to_string();
+        with_default_params(&mut path, [(name, value)]);
+        self.path = PathAndQuery::try_from(path)
             .map_err(|e| Error::config("request", format!("cannot add {name}={value}: {e}")))?;
         Ok(())
     }
@@ -161,7 +148,13 @@ pub(super) fn prepare(
     // The settings' default parameters, unless the request sets its own
     // of the same name; none to a host a redirect named.
     if !route.foreign {
-        with_default_params(&mut full, settings.params());
+        with_default_params(
+            &mut full,
+            settings
+                .params()
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.expose())),
+        );
     }
     // A request target is ASCII (RFC 9112 §3.2): letters beyond it are
     // sent as their UTF-8 bytes percent-encoded (`/été` is `/%C3%A9t%C3%A9`),
@@ -406,9 +399,13 @@ fn default_headers(settings: &Settings) -> Result<HeaderMap> {
 
 /// `params` appended to the query of `path`, each unless the query
 /// already names it.
-fn with_default_params(path: &mut String, params: &[(String, Secret)]) {
+fn with_default_params<'a>(
+    path: &mut String,
+    params: impl IntoIterator<Item = (&'a str, &'a str)>,
+) {
     use percent_encoding::utf8_percent_encode;
-    if params.is_empty() {
+    let mut params = params.into_iter().peekable();
+    if params.peek().is_none() {
         return;
     }
     let given: Vec<String> = path
@@ -422,13 +419,13 @@ fn with_default_params(path: &mut String, params: &[(String, Secret)]) {
         .unwrap_or_default();
     for (name, value) in params {
         let encoded = utf8_percent_encode(name, request::QUERY_PAIR).to_string();
-        if given.contains(name) || given.contains(&encoded) {
+        if given.iter().any(|g| g == name || *g == encoded) {
             continue;
         }
         path.push(if path.contains('?') { '&' } else { '?' });
         path.push_str(&encoded);
         path.push('=');
-        path.push_str(&utf8_percent_encode(value.expose(), request::QUERY_PAIR).to_string());
+        path.push_str(&utf8_percent_encode(value, request::QUERY_PAIR).to_string());
     }
 }
 

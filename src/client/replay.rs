@@ -9,7 +9,7 @@ use std::fmt;
 use ureq::http::{HeaderMap, Method};
 
 use super::reads::{self, ReadEndpoint};
-use crate::settings::Product;
+use crate::settings::{Product, Settings};
 
 /// Why a request may, or may not, be sent again once any byte of it was
 /// sent, in the order the reasons are weighed.
@@ -30,13 +30,14 @@ pub enum Replay {
 }
 
 impl Replay {
-    /// The rule `method` `path` falls under. `headers` are the request's
-    /// (the settings' default headers included), `mark` the caller's,
-    /// `known` the product behind the URI, `retry_reads` the option.
+    /// The rule `method` `path` falls under. `keyed` says whether the
+    /// request carries an idempotency key (asked only of a method that is
+    /// not idempotent), `mark` is the caller's, `known` the product behind
+    /// the URI, `retry_reads` the option.
     pub(crate) fn of(
         method: &Method,
         path: &str,
-        headers: &HeaderMap,
+        keyed: impl FnOnce() -> bool,
         mark: Option<bool>,
         known: Option<Product>,
         retry_reads: bool,
@@ -48,7 +49,7 @@ impl Replay {
         if idempotent(method) {
             return Replay::Method(true);
         }
-        if headers.contains_key("idempotency-key") || headers.contains_key("x-idempotency-key") {
+        if keyed() {
             return Replay::IdempotencyKey;
         }
         if retry_reads
@@ -58,6 +59,34 @@ impl Replay {
             return Replay::Read(read);
         }
         Replay::Method(false)
+    }
+
+    /// The rule `method` `path` falls under with `settings` alone, before
+    /// any client is built or any file read: their default headers, the
+    /// `product` option and `retry_reads` (`httpdb config --request`).
+    ///
+    /// ```
+    /// use httpdb::{Method, Replay, Settings};
+    /// let settings = Settings::from_uri("https://localhost:2379/?retry_reads=false")?;
+    /// let rule = Replay::for_settings(&settings, &Method::POST, "/v3/kv/range");
+    /// assert_eq!(rule, Replay::Method(false));
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn for_settings(settings: &Settings, method: &Method, path: &str) -> Replay {
+        let keyed = || {
+            settings
+                .headers()
+                .iter()
+                .any(|(name, _)| KEY_HEADERS.iter().any(|k| name.eq_ignore_ascii_case(k)))
+        };
+        Replay::of(
+            method,
+            path,
+            keyed,
+            None,
+            settings.product(),
+            settings.retry_reads(),
+        )
     }
 
     /// Whether the request may be sent again after any of it was sent.
@@ -95,6 +124,14 @@ impl fmt::Display for Replay {
     }
 }
 
+/// The headers by which a request says the server deduplicates it.
+const KEY_HEADERS: [&str; 2] = ["idempotency-key", "x-idempotency-key"];
+
+/// Whether `headers` carry an idempotency key.
+pub(crate) fn keyed(headers: &HeaderMap) -> bool {
+    KEY_HEADERS.iter().any(|key| headers.contains_key(*key))
+}
+
 /// Whether `method` may be sent twice with the effect of once (RFC 9110
 /// §9.2.2).
 pub(crate) fn idempotent(method: &Method) -> bool {
@@ -114,7 +151,7 @@ mod tests {
         let mut keyed = HeaderMap::new();
         keyed.insert("idempotency-key", "k1".parse().unwrap());
         let of = |m: Method, path, h: &HeaderMap, mark, reads| {
-            Replay::of(&m, path, h, mark, None, reads)
+            Replay::of(&m, path, || super::keyed(h), mark, None, reads)
         };
         assert_eq!(
             of(Method::POST, "/v3/kv/put", &none, None, true),

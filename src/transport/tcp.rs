@@ -222,15 +222,21 @@ impl Wait {
     }
 
     /// After a socket wait that ran out: whether there is time left for
-    /// another. The first such wait began about [`LONGEST_WAIT`] ago.
+    /// another. The first such wait began about [`LONGEST_WAIT`] ago. A
+    /// limit too far to be an instant (a `read_timeout` of centuries) is
+    /// waited for in turns without end.
     fn again(&mut self) -> bool {
         let Some(limit) = self.limit.filter(|l| *l > LONGEST_WAIT) else {
             return false;
         };
-        let end = *self
-            .end
-            .get_or_insert_with(|| Instant::now() + (limit - LONGEST_WAIT));
-        end > Instant::now()
+        let now = Instant::now();
+        match self.end {
+            Some(end) => end > now,
+            None => {
+                self.end = now.checked_add(limit - LONGEST_WAIT);
+                true
+            }
+        }
     }
 }
 

@@ -4,7 +4,6 @@
 //! idle keep-alive connection, while dripping an answer, behind nginx whose
 //! backend dies mid-request. Every count is taken on the server side.
 
-use std::net::TcpListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -14,14 +13,6 @@ use httpdb::{Client, Error, Method, TimeoutPhase, TlsErrorKind};
 
 const PW: &str = "pw-S3cr3t";
 const TOKEN: &str = "tok-S3cr3t";
-
-fn refused_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn uri(servers: &[&TestServer], query: &str) -> String {
     let scheme = if servers[0].url().starts_with("https") {

@@ -7,12 +7,6 @@ use std::time::{Duration, Instant};
 use crate::support::server::*;
 use httpdb::{Client, Error, Method, TimeoutPhase, TlsErrorKind};
 
-/// A port with nothing listening: connecting to it is refused.
-fn refused_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
-
 /// A client for `hosts` (`localhost:PORT` each) with `query` appended.
 fn cluster(ports: &[u16], query: &str) -> Client {
     let hosts: Vec<String> = ports.iter().map(|p| format!("localhost:{p}")).collect();

@@ -3,17 +3,11 @@
 //! unmarked write never is; a one-host URI is tried again; `Retry-After`
 //! is honoured; a slow request marks no host dead. Counted on the servers.
 
-use std::net::TcpListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::support::server::*;
 use httpdb::{Client, Error, Method, Replay};
-
-fn refused_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
-}
 
 fn uri(ports: &[u16], query: &str) -> String {
     let hosts: Vec<String> = ports.iter().map(|p| format!("localhost:{p}")).collect();

@@ -23,8 +23,8 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
                 })?;
                 let method = request::method(method)?;
                 let path = path.trim();
-                let rule =
-                    httpdb::Client::from_settings(settings.clone())?.replay_rule(&method, path);
+                // From the settings alone: no file is read for it.
+                let rule = httpdb::Replay::for_settings(&settings, &method, path);
                 doc["replay"] = serde_json::json!({
                     "request": format!("{method} {path}"),
                     "sent_again": rule.allowed(),

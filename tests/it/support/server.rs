@@ -385,6 +385,12 @@ impl Shared {
     }
 }
 
+/// A loopback port with nothing listening: connecting to it is refused.
+pub fn refused_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("a bound address").port()
+}
+
 /// A running test server; stopped (and its threads joined) on drop.
 pub struct TestServer {
     addr: SocketAddr,
