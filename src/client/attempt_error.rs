@@ -22,7 +22,15 @@ pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings, wire
     match error {
         ureq::Error::Io(e) => io_failure(e, host, settings, wire),
         ureq::Error::Timeout(t) => timeout(t, host_s, settings, wire),
-        ureq::Error::BodyStalled => timeout(ureq::Timeout::Global, host_s, settings, wire),
+        // The engine got bytes it could make nothing of: no timeout ran out.
+        ureq::Error::BodyStalled => Error::Protocol {
+            host: host_s,
+            message: format!(
+                "the answer's body cannot be read further: bytes arrived that the decoder made nothing of{}",
+                moment(wire)
+            ),
+            source: Some(Box::new(ureq::Error::BodyStalled)),
+        },
         ureq::Error::HostNotFound => Error::Connect {
             host: host_s,
             source: io::Error::new(io::ErrorKind::NotFound, "the host name does not resolve"),

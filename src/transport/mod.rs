@@ -7,6 +7,7 @@
 //! call's [`deadline`].
 
 pub(crate) mod deadline;
+pub(crate) mod framing;
 pub(crate) mod proxy;
 pub(crate) mod resolver;
 pub(crate) mod tcp;

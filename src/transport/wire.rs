@@ -10,10 +10,16 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::io;
+use std::time::Instant;
 
-use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
+use ureq::unversioned::transport::time::Duration as UreqDuration;
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, LazyBuffers, NextTimeout, Transport,
+};
 
 use super::deadline::Deadline;
+use super::framing::Framing;
 
 /// The facts of one attempt, as its transport recorded them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -73,7 +79,8 @@ fn record(f: impl FnOnce(&mut Wire)) {
 }
 
 /// The last connector of the chain: every connection it sees is new and
-/// ready (TCP connected, TLS done); it wraps it to count what passes.
+/// ready (TCP connected, TLS done); it wraps it to count what passes and to
+/// read each answer's framing before the engine does.
 #[derive(Debug)]
 pub(crate) struct WatchConnector;
 
@@ -82,19 +89,40 @@ impl<In: Transport> Connector<In> for WatchConnector {
 
     fn connect(
         &self,
-        _details: &ConnectionDetails,
+        details: &ConnectionDetails,
         chained: Option<In>,
     ) -> Result<Option<Self::Out>, ureq::Error> {
         Ok(chained.map(|inner| {
             record(|w| w.opened = true);
-            Watched { inner }
+            let config = details.config;
+            Watched {
+                inner,
+                buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
+                framing: Framing::new(config.max_response_header_size()),
+                early: false,
+                dropping: false,
+                spent: false,
+            }
         }))
     }
 }
 
-/// A transport that records into the current attempt's [`Wire`].
+/// A transport that records into the current attempt's [`Wire`], and
+/// hands the engine each answer as its [`Framing`] reads it: the engine
+/// reads and writes `buffers`; the connection underneath has its own.
 pub(crate) struct Watched<T> {
     inner: T,
+    buffers: LazyBuffers,
+    framing: Framing,
+    /// Answer bytes came in while the request was being written, and the
+    /// engine has not yet been told.
+    early: bool,
+    /// The server answered before it took the whole request and stopped
+    /// reading: the rest of the request is dropped.
+    dropping: bool,
+    /// The connection is not to be used again: its framing was faulty, or
+    /// a request on it was cut short.
+    spent: bool,
 }
 
 impl<T: Transport> fmt::Debug for Watched<T> {
@@ -103,30 +131,150 @@ impl<T: Transport> fmt::Debug for Watched<T> {
     }
 }
 
+/// A connection that broke or closed without a TLS `close_notify`: for a
+/// body that runs to the close, its end cannot be told from a cut.
+fn cut(kind: io::ErrorKind) -> bool {
+    use io::ErrorKind::{ConnectionAborted, ConnectionReset, UnexpectedEof};
+    matches!(kind, ConnectionAborted | ConnectionReset | UnexpectedEof)
+}
+
+/// Why a body that runs to the close is not known to be whole.
+#[derive(Debug)]
+pub(crate) struct Truncated(io::ErrorKind);
+
+impl fmt::Display for Truncated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let how = match self.0 {
+            io::ErrorKind::UnexpectedEof => {
+                "the server closed the TLS connection without a close_notify"
+            }
+            io::ErrorKind::ConnectionAborted => "the connection was aborted",
+            _ => "the connection was reset",
+        };
+        write!(
+            f,
+            "{how} during a body that runs to the close: it may be cut short (RFC 9112 §9.8)"
+        )
+    }
+}
+
+impl std::error::Error for Truncated {}
+
+impl<T: Transport> Watched<T> {
+    /// Moves what the connection has read through the framing into the
+    /// engine's input; returns how many bytes the engine got.
+    fn pass_on(&mut self) -> Result<usize, ureq::Error> {
+        let raw = self.inner.buffers().input();
+        let out = self.buffers.input_append_buf();
+        let (taken, written) = match self.framing.feed(raw, out) {
+            Ok(moved) => moved,
+            Err(fault) => {
+                self.spent = true;
+                return Err(io::Error::new(io::ErrorKind::InvalidData, fault).into());
+            }
+        };
+        self.inner.buffers().input_consume(taken);
+        self.buffers.input_appended(written);
+        Ok(written)
+    }
+
+    /// Reads until the engine has new input, the server closes, or a
+    /// failure.
+    fn fill(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        let mut started = None;
+        loop {
+            if !self.inner.buffers().input().is_empty() && self.pass_on()? > 0 {
+                return Ok(true);
+            }
+            // Bytes the engine is not to see yet (a head in pieces, a
+            // chunk extension) spend the same budget, not a new one.
+            let mut left = timeout;
+            if let UreqDuration::Exact(after) = timeout.after {
+                let spent = started.get_or_insert_with(Instant::now).elapsed();
+                if spent >= after {
+                    return Err(ureq::Error::Timeout(timeout.reason));
+                }
+                left.after = UreqDuration::Exact(after - spent);
+            }
+            let before = self.inner.buffers().input().len();
+            match self.inner.await_input(left) {
+                Ok(true) => {
+                    let after = self.inner.buffers().input().len();
+                    record(|w| w.received += after.saturating_sub(before) as u64);
+                }
+                Ok(false) => return Ok(false),
+                Err(ureq::Error::Io(e)) if self.framing.runs_to_close() && cut(e.kind()) => {
+                    self.spent = true;
+                    let kind = e.kind();
+                    return Err(io::Error::other(Truncated(kind)).into());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// After a write that failed because the server stopped reading:
+    /// whether it had answered first (an early `413`, say). The answer is
+    /// then the outcome, not the broken pipe.
+    fn answered_early(&mut self, timeout: NextTimeout) -> bool {
+        if !self.framing.awaiting_answer() {
+            return false;
+        }
+        self.early = matches!(self.fill(timeout), Ok(true));
+        self.early
+    }
+}
+
 impl<T: Transport> Transport for Watched<T> {
     #[inline]
     fn buffers(&mut self) -> &mut dyn Buffers {
-        self.inner.buffers()
+        &mut self.buffers
     }
 
-    #[inline]
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
         record(|w| w.sent += amount as u64);
-        self.inner.transmit_output(amount, timeout)
+        if self.framing.idle() {
+            self.framing.request(&self.buffers.output()[..amount]);
+        }
+        if self.dropping {
+            return Ok(());
+        }
+        let mut at = 0;
+        while at < amount {
+            let out = self.inner.buffers().output();
+            let n = out.len().min(amount - at);
+            out[..n].copy_from_slice(&self.buffers.output()[at..at + n]);
+            match self.inner.transmit_output(n, timeout) {
+                Ok(()) => at += n,
+                Err(ureq::Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::BrokenPipe
+                            | io::ErrorKind::ConnectionReset
+                            | io::ErrorKind::ConnectionAborted
+                    ) && self.answered_early(timeout) =>
+                {
+                    log::debug!("the server answered before it took the whole request ({e})");
+                    self.dropping = true;
+                    self.spent = true;
+                    return Ok(());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
-    #[inline]
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        let before = self.inner.buffers().input().len();
-        let more = self.inner.await_input(timeout)?;
-        let after = self.inner.buffers().input().len();
-        record(|w| w.received += after.saturating_sub(before) as u64);
-        Ok(more)
+        if std::mem::take(&mut self.early) {
+            return Ok(true);
+        }
+        self.fill(timeout)
     }
 
     #[inline]
     fn is_open(&mut self) -> bool {
-        self.inner.is_open()
+        !self.spent && self.framing.idle() && self.inner.is_open()
     }
 
     #[inline]

@@ -17,6 +17,7 @@ mod compression;
 mod databases;
 mod exactly_once;
 mod failover;
+mod integrity;
 mod load_balancer;
 mod malformed;
 mod nginx;
