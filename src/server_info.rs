@@ -5,12 +5,14 @@
 //! (CrateDB, Elasticsearch, OpenSearch, CouchDB, pouchdb-server),
 //! `/version` (etcd), `/api/v1/status/buildinfo` (Prometheus).
 
+use std::time::{Duration, Instant};
+
 use serde::Serialize;
 use serde_json::Value;
 use ureq::http::{HeaderMap, Method};
 
-use crate::client::Client;
-use crate::error::Result;
+use crate::client::{Client, Response};
+use crate::error::{Error, Result};
 use crate::settings::Product;
 
 impl Client {
@@ -22,18 +24,16 @@ impl Client {
     /// As [`Request::send`](crate::Request::send); an error status of
     /// `GET /` when neither document names the server.
     pub fn server_info(&self) -> Result<ServerInfo> {
-        let mut root = self
-            .request(Method::GET, "/")
-            .error_for_status(false)
-            .send()?;
+        let asking = Asking::new(self);
+        let mut root = asking.get("/")?;
         let url = self.url_of(root.host());
         let status = root.status();
         let headers = root.headers().clone();
         let root_error = root.status_error();
         // A body that breaks off, times out or is too large is the error:
         // never an identity made up of what little arrived.
-        let body = root.bytes()?;
-        if let Some(info) = identify(self, url.clone(), status, &headers, &body)? {
+        let body = asking.body(&mut root, "/")?;
+        if let Some(info) = identify(&asking, url.clone(), status, &headers, &body)? {
             if let Some(product) = info.product.as_deref().and_then(Product::from_name) {
                 self.learn_product(product);
             }
@@ -80,11 +80,64 @@ pub struct ServerInfo {
     pub product: Option<String>,
 }
 
+/// The most of an answer read to tell who a server is: identity documents
+/// are a few hundred bytes, and a gigabyte at `/` (a gzip bomb, a file
+/// server) is read no further than this.
+pub(crate) const IDENTITY_CAP: u64 = 64 * 1024;
+
+/// The requests that identify a server, under one budget: the settings'
+/// `timeout` bounds them all together, as it bounds one call.
+pub(crate) struct Asking<'c> {
+    client: &'c Client,
+    until: Option<Instant>,
+}
+
+impl<'c> Asking<'c> {
+    pub(crate) fn new(client: &'c Client) -> Asking<'c> {
+        let until = Instant::now().checked_add(client.settings().timeout());
+        Asking { client, until }
+    }
+
+    /// `GET path` (with `query` appended), within what is left of the
+    /// budget; an error status is an answer here, not an error.
+    pub(crate) fn get_with(&self, path: &str, query: Option<(&str, &str)>) -> Result<Response> {
+        let mut request = self
+            .client
+            .request(Method::GET, path)
+            .error_for_status(false);
+        if let Some((name, value)) = query {
+            request = request.query(name, value);
+        }
+        if let Some(until) = self.until {
+            // Spent: the engine's own timeout error, naming the host.
+            let left = until.saturating_duration_since(Instant::now());
+            request = request.timeout(left.max(Duration::from_millis(1)));
+        }
+        request.send()
+    }
+
+    pub(crate) fn get(&self, path: &str) -> Result<Response> {
+        self.get_with(path, None)
+    }
+
+    /// The body of the answer to `path`, at most [`IDENTITY_CAP`] bytes.
+    pub(crate) fn body(&self, answer: &mut Response, path: &str) -> Result<Vec<u8>> {
+        answer.bytes_within(IDENTITY_CAP)?.ok_or_else(|| Error::Protocol {
+            host: answer.host().to_string(),
+            message: format!(
+                "the answer to GET {path} is larger than {}, where a server's identity takes a few hundred bytes: it cannot be told who answers",
+                crate::units::format_size(IDENTITY_CAP)
+            ),
+            source: None,
+        })
+    }
+}
+
 /// Who answers, from the answer to `GET /` (`status`, `headers`, `body`)
 /// and, where that does not tell, the one more read-only request the
 /// shape points at.
 pub(crate) fn identify(
-    client: &Client,
+    asking: &Asking<'_>,
     url: String,
     status: u16,
     headers: &HeaderMap,
@@ -108,16 +161,17 @@ pub(crate) fn identify(
         .keys()
         .any(|name| name.as_str().starts_with("x-clickhouse-"));
     if clickhouse_headers || (status == 200 && body.trim_ascii() == b"Ok.") {
-        let answer = client
-            .request(Method::GET, "/")
-            .query("query", "SELECT version()")
-            .error_for_status(false)
-            .send()?;
+        let mut answer = asking.get_with("/", Some(("query", "SELECT version()")))?;
         let name = answer
             .header("x-clickhouse-server-display-name")
             .map(str::to_string);
         let version = match answer.status() {
-            200 => Some(answer.text()?.trim().to_string()).filter(|v| !v.is_empty()),
+            200 => Some(
+                String::from_utf8_lossy(&asking.body(&mut answer, "/?query=...")?)
+                    .trim()
+                    .to_string(),
+            )
+            .filter(|v| !v.is_empty()),
             _ => None,
         };
         return Ok(Some(ServerInfo {
@@ -147,16 +201,13 @@ pub(crate) fn identify(
         &["/version", "/api/v1/status/buildinfo"]
     };
     for path in asks {
-        let answer = client
-            .request(Method::GET, path)
-            .error_for_status(false)
-            .send()?;
+        let mut answer = asking.get(path)?;
         if answer.status() >= 400 {
             continue;
         }
         // A body that does not parse is another shape; one that breaks
         // off is the error.
-        let body = answer.bytes()?;
+        let body = asking.body(&mut answer, path)?;
         if let Some(info) = serde_json::from_slice::<Value>(&body)
             .ok()
             .and_then(|doc| ServerInfo::from_document(url.clone(), &doc))

@@ -64,7 +64,7 @@ pub(super) fn get(
         .error_for_status(false)
         .send();
     report.ms = Some(millis(start.elapsed()));
-    let response = match result {
+    let mut response = match result {
         Ok(response) => response,
         Err(error) => {
             report.error = Some(error.to_string());
@@ -76,9 +76,11 @@ pub(super) fn get(
     report.status = Some(status);
     let url = format!("{}://{host}", if settings.tls() { "https" } else { "http" });
     let headers = response.headers().clone();
-    // The body, read once: the server's document, or the words of an error.
-    let body = response.bytes().unwrap_or_default();
-    report.server = crate::server_info::identify(&client, url, status, &headers, &body)
+    // The body, read once and no more of it than an identity takes: the
+    // server's document, or the words of an error.
+    let asking = crate::server_info::Asking::new(&client);
+    let body = asking.body(&mut response, "/").unwrap_or_default();
+    report.server = crate::server_info::identify(&asking, url, status, &headers, &body)
         .ok()
         .flatten();
     if status == 404 && report.server.is_none() {

@@ -159,23 +159,30 @@ impl Response {
     /// when the body breaks off (a reset, a timeout), holding the cause.
     pub fn bytes(mut self) -> Result<Vec<u8>> {
         let limit = self.client.inner.settings.max_body_size();
+        match self.bytes_within(limit)? {
+            Some(body) => Ok(body),
+            None => Err(self.too_large(self.content_length().filter(|n| *n > limit))),
+        }
+    }
+
+    /// The whole body if it is at most `cap` bytes, else `None` (told from
+    /// `Content-Length` before anything is read when the server sends
+    /// one); read within the call's `timeout`.
+    pub(crate) fn bytes_within(&mut self, cap: u64) -> Result<Option<Vec<u8>>> {
         let length = self.content_length();
-        if let Some(length) = length.filter(|n| *n > limit) {
-            return Err(self.too_large(Some(length)));
+        if length.is_some_and(|n| n > cap) {
+            return Ok(None);
         }
         let _deadline = self.deadline.enter();
         // Sized from Content-Length (up to 1 MiB, whatever a server
         // claims), so a typical answer is read without regrowing.
         let hint = length.unwrap_or(0).min(1 << 20) as usize;
         let mut body = Vec::with_capacity(hint);
-        let read = (&mut self)
-            .take(limit.saturating_add(1))
+        let read = (&mut *self)
+            .take(cap.saturating_add(1))
             .read_to_end(&mut body);
         read.map_err(|e| self.error_of(e))?;
-        if body.len() as u64 > limit {
-            return Err(self.too_large(None));
-        }
-        Ok(body)
+        Ok((body.len() as u64 <= cap).then_some(body))
     }
 
     /// The whole body as text (invalid UTF-8 replaced), as [`bytes`](Response::bytes) reads it.

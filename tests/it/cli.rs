@@ -1325,6 +1325,154 @@ fn info_with_a_root_document_cut_short_is_an_error() {
     assert!(out.stdout.is_empty(), "{}", out.stdout_text());
 }
 
+/// `info` reads no more than an identity takes (64 KiB, where a gzip bomb
+/// at `/` made it inflate a gigabyte, three times), never passes a body cut
+/// without a close_notify for an identity, and `--timeout` bounds all of
+/// its requests together (a dripping root document took 6 s under 2 s).
+#[test]
+fn info_is_capped_and_bounded() {
+    let server = TestServer::https();
+    for (base, words) in [
+        ("/gen/1048576", "larger than 64KiB"),
+        ("/unframed/10000/no-close-notify", "without a close_notify"),
+    ] {
+        let uri = format!("{}{base}", server.url());
+        let before = server.requests().len();
+        let mut cmd = httpdb();
+        cmd.args(["--uri", &uri, "--ssl-ca-certs", &fx("ca.pem"), "info"]);
+        let out = run_with(cmd, None).expect(3);
+        assert!(out.stderr.contains(words), "{base}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{}", out.stdout_text());
+        assert_eq!(server.requests().len(), before + 1, "{base}: one request");
+    }
+    let drip = TestServer::start(ServerOptions::default().behaviour(Behaviour::Drip(100)));
+    let started = Instant::now();
+    let out = run_at(&drip, &["--timeout", "2s", "info"]).expect(4);
+    let took = started.elapsed();
+    assert!(took < Duration::from_millis(3500), "{took:?}");
+    assert!(out.stderr.contains("timed out"), "{}", out.stderr);
+}
+
+/// A body that runs to the close and is cut (a TLS close without
+/// close_notify, a reset) exits 3 after printing what arrived, never 0;
+/// faulty framing exits 3 naming the fault.
+#[test]
+fn a_cut_or_faulty_answer_is_never_a_success() {
+    let tls = TestServer::https();
+    let whole = run_at(&tls, &["get", "/unframed/524288/fin"]).expect(0);
+    assert_eq!(whole.stdout.len(), 524_288);
+    let cut = run_at(&tls, &["get", "/unframed/524288/no-close-notify"]).expect(3);
+    assert_eq!(cut.stdout.len(), 524_288, "what arrived is on stdout");
+    assert!(
+        cut.stderr.contains("without a close_notify"),
+        "{}",
+        cut.stderr
+    );
+    assert!(cut.stderr.contains("524288 bytes"), "{}", cut.stderr);
+    let plain = TestServer::http();
+    let mut cmd = httpdb();
+    cmd.args(["--uri", &plain.url(), "get", "/unframed/8388608/reset"]);
+    let reset = run_with(cmd, None).expect(3);
+    assert!(reset.stderr.contains("reset"), "{}", reset.stderr);
+    for (path, words) in [
+        (
+            "/raw/http10-chunked",
+            "HTTP/1.0 answer with Transfer-Encoding",
+        ),
+        ("/raw/plus-size", "begins with '+'"),
+    ] {
+        let out = run_at(&tls, &["get", path, "--max-retries", "0"]).expect(3);
+        assert!(out.stderr.contains(words), "{path}: {}", out.stderr);
+        assert!(out.stdout.is_empty(), "{path}: {}", out.stdout_text());
+    }
+    let out = run_at(&tls, &["get", "/extension/100"]).expect(0);
+    assert_eq!(out.stdout_text(), "abcdefghijklmnopqrstuvwxyz");
+    let out = run_at(&tls, &["get", "/raw/continue-with-fields"]).expect(0);
+    assert_eq!(out.stdout_text(), "ok");
+}
+
+/// A server that refuses an upload before reading it (413, then a reset)
+/// is shown as that answer: its status and body, exit 1, within flat
+/// memory, the request sent once.
+#[test]
+fn an_early_413_during_an_upload_is_shown_as_the_answer() {
+    let server = TestServer::https();
+    let file = temp_file("upload-200MiB", b"");
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .and_then(|f| f.set_len(200 << 20))
+        .expect("a sparse 200 MiB file");
+    let mut cmd = httpdb();
+    cmd.args(["--uri", &server.url(), "--ssl-ca-certs", &fx("ca.pem")])
+        .args(["post", "/early/413", "--data"])
+        .arg(format!("@{}", file.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("spawn httpdb");
+    let ended = crate::support::binary::wait_with_rss(child);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(ended.code, Some(1));
+    assert!(
+        ended.max_rss_kib < 32 * 1024,
+        "peak RSS {} KiB",
+        ended.max_rss_kib
+    );
+    assert_eq!(server.requests().len(), 1);
+    // Its body and status, as printed.
+    let file = temp_file("upload-1MiB", &vec![b'x'; 1 << 20]);
+    let out = run_at(
+        &server,
+        &[
+            "post",
+            "/early/413",
+            "--data",
+            &format!("@{}", file.display()),
+        ],
+    )
+    .expect(1);
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        out.stdout_text().contains("was not read"),
+        "{}",
+        out.stdout_text()
+    );
+    assert!(out.stderr.contains("413"), "{}", out.stderr);
+}
+
+/// An error body that quotes the request back shows none of the client's
+/// secrets (the Basic credential, a bearer token, the password itself); a
+/// success body that carries them is written byte for byte.
+#[test]
+fn error_bodies_are_masked_and_success_bodies_are_exact() {
+    let server = TestServer::https();
+    let basic = format!("https://admin:{PASSWORD}@localhost:{}", server.port());
+    let bearer = format!("https://localhost:{}/?token={TOKEN}", server.port());
+    for uri in [&basic, &bearer] {
+        let mut cmd = httpdb();
+        cmd.args(["--uri", uri, "--ssl-ca-certs", &fx("ca.pem")])
+            .args(["get", "/echo-error/400"]);
+        let out = run_with(cmd, None).expect(1).no_secrets();
+        let text = out.stdout_text();
+        assert!(text.contains("authorization: "), "{text}");
+        assert!(text.contains("***"), "{text}");
+        assert!(!text.contains("YWRtaW46"), "the Basic credential: {text}");
+        // The success echo carries the header as sent, exactly.
+        let mut cmd = httpdb();
+        cmd.args(["--uri", uri, "--ssl-ca-certs", &fx("ca.pem")])
+            .args(["get", "/echo"]);
+        let json = run_with(cmd, None).expect(0).json();
+        let sent = json["authorization"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            sent.starts_with("Basic YWRtaW46") || sent == format!("Bearer {TOKEN}"),
+            "{sent}"
+        );
+    }
+}
+
 /// What a user writes is what goes out: a framing header given with -H is
 /// refused before anything is sent (a GET with `Content-Length: 10` hung
 /// until the timeout), and -L never follows a `file:` or `javascript:`

@@ -12,6 +12,7 @@ use crate::body::Data;
 use crate::connection;
 use crate::output::{self, CliError, Exit, Stdout};
 use crate::progress::Progress;
+use crate::redact;
 
 /// The method named `name`, upper-cased: a standard one (GET, PATCH...) or
 /// any other HTTP token (CouchDB's COPY, WebDAV's PROPFIND).
@@ -101,7 +102,11 @@ pub fn run(
         sink.write(&output::head(&response))?;
     }
     let progress = Progress::new(args.silent, response.content_length());
-    let copied = copy(&mut response, &mut sink, &progress);
+    // An error body may quote the request back, credentials included: the
+    // client's secrets are masked in it. A success body is written as
+    // received, byte for byte.
+    let mut masking = (response.status() >= 400).then(redact::Masking::new);
+    let copied = copy(&mut response, &mut sink, &progress, masking.as_mut());
     progress.finish();
     copied?;
     sink.finish()?;
@@ -117,18 +122,35 @@ pub fn run(
 /// The body, from `response` to `sink` as it arrives: each chunk written
 /// and flushed at once, so that a continuous feed shows each change as it
 /// comes and an error leaves what arrived in place.
-fn copy(response: &mut Response, sink: &mut Sink, progress: &Progress) -> Result<(), CliError> {
+fn copy(
+    response: &mut Response,
+    sink: &mut Sink,
+    progress: &Progress,
+    mut masking: Option<&mut redact::Masking>,
+) -> Result<(), CliError> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = match response.read(&mut buf) {
-            Ok(0) => return Ok(()),
+            Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(CliError::Lib(body_error(e))),
+            Err(e) => {
+                if let Some(masking) = masking {
+                    sink.write(&masking.finish())?;
+                }
+                return Err(CliError::Lib(body_error(e)));
+            }
         };
-        sink.write(&buf[..n])?;
+        match masking.as_deref_mut() {
+            Some(masking) => sink.write(&masking.push(&buf[..n]))?,
+            None => sink.write(&buf[..n])?,
+        }
         progress.advance(n as u64);
     }
+    if let Some(masking) = masking {
+        sink.write(&masking.finish())?;
+    }
+    Ok(())
 }
 
 /// The library's error inside an I/O error of the body reader.

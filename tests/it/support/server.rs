@@ -943,7 +943,13 @@ pub const RAW_ANSWERS: &[(&str, &[u8])] = &[
 
 impl Stream {
     fn of(target: &str) -> Option<Stream> {
+        // A trailing slash is allowed, so that a route can be a URI's base
+        // path (`info` asks for `BASE/`).
         let path = target.split('?').next().unwrap_or("");
+        let path = path
+            .strip_suffix('/')
+            .filter(|p| !p.is_empty())
+            .unwrap_or(path);
         let number = |prefix: &str| path.strip_prefix(prefix)?.parse::<u64>().ok();
         if let Some(len) = number("/gen/") {
             Some(Stream::Generated {
