@@ -1544,6 +1544,39 @@ fn the_body_of_the_last_unavailable_answer_is_printed_whole() {
         "status 503, try again"
     );
     assert_eq!(a.requests().len() + b.requests().len(), 3);
+
+    // Each status that moves on, with a short body and one past the KiB
+    // an error keeps: on stdout whole, after one try on each host and the
+    // retries the default allows (max(hosts - 1, 2) = 2 resends).
+    for status in [502, 503, 504] {
+        for size in [10, 2000] {
+            let before = a.requests().len() + b.requests().len();
+            let out = httpdb()
+                .args([
+                    "--uri",
+                    &format!(
+                        "https://localhost:{},localhost:{}/?backoff_factor=0",
+                        a.port(),
+                        b.port()
+                    ),
+                    "--ssl-ca-certs",
+                    &fx("ca.pem"),
+                    "get",
+                    &format!("/status/{status}?size={size}"),
+                ])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{status} {size}");
+            let mut want = format!("status {status}");
+            want.extend(std::iter::repeat_n('.', size - want.len()));
+            assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{status} {size}");
+            assert_eq!(
+                a.requests().len() + b.requests().len() - before,
+                3,
+                "{status} {size}: tries"
+            );
+        }
+    }
 }
 
 /// A path beyond ASCII goes out percent-encoded as UTF-8, as curl and

@@ -16,7 +16,8 @@
 //! - `GET /`, `HEAD /`: 200, a CrateDB-style root document (JSON).
 //! - `/redirect/NNN[?to=URL]`: status NNN with `Location: URL` (percent-
 //!   decoded; `self`: this very path, a loop; `/moved/here` when not given).
-//! - `/status/NNN`: status NNN, body `status NNN` (no body for 204 and 304).
+//! - `/status/NNN[?size=N]`: status NNN, body `status NNN` (padded with
+//!   dots to N bytes; no body for 204 and 304).
 //! - `/flaky/NNN/K[?retry_after=V]`: the first K requests to this very path
 //!   (query included) answer NNN (with `Retry-After: V`), later ones 200 `ok`.
 //! - `/bytes/N`: N bytes `0, 1, .., 255, 0, 1, ..`, `application/octet-stream`.
@@ -1446,7 +1447,16 @@ fn route(request: &Recorded, shared: &Shared) -> Response {
     if let Some(code) = path.strip_prefix("/status/") {
         return match code.parse::<u16>() {
             Ok(status) if (100..=999).contains(&status) => {
-                Response::text(status, format!("status {status}"))
+                // `?size=N`: the body padded with dots to N bytes.
+                let mut body = format!("status {status}");
+                if let Some(size) = request
+                    .path
+                    .split_once("size=")
+                    .and_then(|(_, n)| n.split('&').next()?.parse::<usize>().ok())
+                {
+                    body.extend(std::iter::repeat_n('.', size.saturating_sub(body.len())));
+                }
+                Response::text(status, body)
             }
             _ => Response::text(400, "bad status code"),
         };
