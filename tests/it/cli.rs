@@ -1569,7 +1569,11 @@ fn the_body_of_the_last_unavailable_answer_is_printed_whole() {
             assert_eq!(out.status.code(), Some(1), "{status} {size}");
             let mut want = format!("status {status}");
             want.extend(std::iter::repeat_n('.', size - want.len()));
-            assert_eq!(String::from_utf8_lossy(&out.stdout), want, "{status} {size}");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stdout),
+                want,
+                "{status} {size}"
+            );
             assert_eq!(
                 a.requests().len() + b.requests().len() - before,
                 3,

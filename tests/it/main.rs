@@ -23,6 +23,7 @@ mod malformed;
 mod nginx;
 mod peers;
 mod proxy;
+mod readme;
 mod reads;
 mod redirects;
 mod roundtrip;
