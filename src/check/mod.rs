@@ -406,7 +406,26 @@ fn check_host(cx: &Context<'_>, host: &Host) -> HostReport {
             None
         }
         Route::Direct(_) => None,
+        Route::Unusable(why) => {
+            let failure = Failure::new(
+                Problem::Proxy,
+                format!("the proxy for {host} cannot be used: {why}"),
+                "fix the proxy variable, or reach the host without it (no_proxy, proxy=none)",
+            );
+            return finish(report, Some(failure));
+        }
     };
+    // The step-by-step report below speaks to HTTP proxies. Through a SOCKS
+    // or https:// proxy, the GET / goes through the client's own chain.
+    if let Some(proxy) = proxy.filter(|p| p.url.scheme != crate::settings::ProxyScheme::Http) {
+        report.warnings.push(format!(
+            "the step-by-step TLS report is given for HTTP proxies only: through this {} proxy, the GET / below is the client's own, through the proxy",
+            proxy.url.scheme.as_str()
+        ));
+        let (http, failure) = http::get(cx, host, None, &mut report.warnings);
+        report.http = Some(http);
+        return finish(report, failure);
+    }
     // Through a proxy, the first hop is the proxy's.
     let first = match proxy {
         Some(proxy) => Host::new(proxy.url.host.clone(), proxy.url.port),

@@ -30,7 +30,7 @@ use crate::secret::Secret;
 pub(crate) use crate::units::duration;
 use builder::SettingsBuilder;
 use declare::declare_settings;
-pub use proxy::{ProxyChoice, ProxyRoute, ProxyUrl};
+pub use proxy::{ProxyChoice, ProxyRoute, ProxyScheme, ProxyUrl};
 use table::options_table;
 pub use types::{CaCerts, CertReqs, Fingerprint, Host, HostOrder, Product, TlsVersion};
 use value::OptionValue;
@@ -159,21 +159,26 @@ impl Settings {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] for a proxy variable that cannot be read, naming it.
+    /// None today: a proxy variable that cannot be read is told per host
+    /// ([`ProxyRoute::unusable`]), failing only the hosts that would use it.
     pub fn proxy_routes(&self) -> Result<Vec<ProxyRoute>> {
         let routes = proxy::Routes::of(self)?;
         Ok(self
             .hosts
             .iter()
             .map(|host| {
-                let (proxy, direct_because) = match routes.route(self.tls, &host.name) {
-                    proxy::Route::Via(p) => (Some(format!("{} (from {})", p.url, p.source)), None),
-                    proxy::Route::Direct(why) => (None, Some(why)),
+                let (proxy, direct_because, unusable) = match routes.route(self.tls, &host.name) {
+                    proxy::Route::Via(p) => {
+                        (Some(format!("{} (from {})", p.url, p.source)), None, None)
+                    }
+                    proxy::Route::Direct(why) => (None, Some(why), None),
+                    proxy::Route::Unusable(why) => (None, None, Some(why.to_string())),
                 };
                 ProxyRoute {
                     host: host.to_string(),
                     proxy,
                     direct_because,
+                    unusable,
                 }
             })
             .collect())

@@ -1,7 +1,8 @@
 //! The `proxy=` option's value, and the same grammar for the proxy
-//! environment variables: `[http://][user[:password]@]host[:port]`, or
-//! `none` to ignore the environment. Which proxy each target goes
-//! through, with the environment and `no_proxy`, is [`Routes`]' policy.
+//! environment variables: `[scheme://][user[:password]@]host[:port]` with
+//! curl's schemes (`http`, `https`, `socks5`, `socks5h`), or `none` to
+//! ignore the environment. Which proxy each target goes through, with the
+//! environment and `no_proxy`, is [`Routes`]' policy.
 
 mod routes;
 
@@ -19,15 +20,59 @@ pub(crate) use routes::{Proxy, Route, Routes};
 pub enum ProxyChoice {
     /// `proxy=none`: no proxy, whatever the environment says.
     None,
-    /// An HTTP proxy: HTTPS goes through a `CONNECT` tunnel, plain HTTP as
-    /// absolute-form requests.
-    Http(ProxyUrl),
+    /// A proxy: see [`ProxyScheme`] for how each kind is gone through.
+    Proxy(ProxyUrl),
 }
 
-/// An HTTP proxy: host, port (1080 when not given, as curl) and Basic
-/// credentials. `Display` masks the password.
+/// The kind of proxy, by the scheme of its URL, as curl names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProxyScheme {
+    /// `http://` (or no scheme): HTTPS goes through a `CONNECT` tunnel,
+    /// plain HTTP as absolute-form requests.
+    Http,
+    /// `https://`: the same, over TLS to the proxy, verified against
+    /// `proxy_ssl_ca_certs` (else the system's roots).
+    Https,
+    /// `socks5://`: a SOCKS5 tunnel (RFC 1928, user and password as RFC
+    /// 1929); the database's name is resolved here.
+    Socks5,
+    /// `socks5h://`: the same, the name resolved by the proxy.
+    Socks5h,
+}
+
+impl ProxyScheme {
+    /// The scheme as written in a URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProxyScheme::Http => "http",
+            ProxyScheme::Https => "https",
+            ProxyScheme::Socks5 => "socks5",
+            ProxyScheme::Socks5h => "socks5h",
+        }
+    }
+
+    /// Whether the proxy makes a tunnel of any connection (SOCKS), rather
+    /// than speaking HTTP.
+    pub fn is_socks(self) -> bool {
+        matches!(self, ProxyScheme::Socks5 | ProxyScheme::Socks5h)
+    }
+
+    /// curl's default port: 443 for an https proxy, 1080 for the others.
+    fn default_port(self) -> u16 {
+        match self {
+            ProxyScheme::Https => 443,
+            _ => 1080,
+        }
+    }
+}
+
+/// A proxy: its kind, host, port (as curl: 1080, or 443 for https, when
+/// not given) and credentials. `Display` masks the password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProxyUrl {
+    /// How it is gone through.
+    pub scheme: ProxyScheme,
     /// Host name or IP address (IPv6 without brackets).
     pub host: String,
     /// TCP port.
@@ -46,39 +91,39 @@ impl ProxyUrl {
     /// let p = httpdb::ProxyUrl::parse("http://alice:s3cret@proxy:3128", "proxy")?;
     /// assert_eq!((p.host.as_str(), p.port), ("proxy", 3128));
     /// assert_eq!(p.to_string(), "http://alice:***@proxy:3128");
+    /// let s = httpdb::ProxyUrl::parse("socks5h://bastion", "all_proxy")?;
+    /// assert_eq!((s.scheme, s.port), (httpdb::ProxyScheme::Socks5h, 1080));
     /// # Ok::<(), httpdb::Error>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming `option`, for another scheme (TLS to the
-    /// proxy, SOCKS), a missing host or a bad port.
+    /// [`Error::Config`] naming `option`, for a scheme that is not a proxy's
+    /// (`socks4://` among them), a missing host or a bad port.
     pub fn parse(text: &str, option: &str) -> Result<ProxyUrl> {
         let shown = mask(text);
         let bad = |why: &str| {
             Error::config(
                 option,
                 format!(
-                    "{option}={shown}: {why}; write http://[user:password@]host:port (or none)"
+                    "{option}={shown}: {why}; write [http|https|socks5|socks5h]://[user:password@]host:port (or none)"
                 ),
             )
         };
-        let rest = match text.split_once("://") {
+        let (scheme, rest) = match text.split_once("://") {
             Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
-                "http" => rest,
-                "https" => {
-                    return Err(bad(
-                        "TLS to the proxy is not supported (the database's own TLS runs end to end through the proxy's tunnel all the same); use the proxy's plain http:// port",
-                    ));
-                }
-                s if s.starts_with("socks") => {
-                    return Err(bad(
-                        "SOCKS proxies are not supported (ureq's SOCKS connector opens its own connection, outside httpdb's connector chain); use an HTTP proxy",
-                    ));
+                "http" => (ProxyScheme::Http, rest),
+                "https" => (ProxyScheme::Https, rest),
+                "socks5" => (ProxyScheme::Socks5, rest),
+                "socks5h" => (ProxyScheme::Socks5h, rest),
+                s @ ("socks4" | "socks4a") => {
+                    return Err(bad(&format!(
+                        "{s}:// is not supported (SOCKS4 has no authentication and no IPv6); use socks5:// or socks5h://"
+                    )));
                 }
                 other => return Err(bad(&format!("{other}:// is not a proxy scheme"))),
             },
-            None => text,
+            None => (ProxyScheme::Http, text),
         };
         let authority = rest.split('/').next().unwrap_or_default();
         let (userinfo, hostport) = match authority.rsplit_once('@') {
@@ -98,7 +143,7 @@ impl ProxyUrl {
             return Err(bad("no host"));
         }
         let port = match port {
-            None => 1080,
+            None | Some("") => scheme.default_port(),
             Some(p) => match p.parse::<u16>() {
                 Ok(n) if n > 0 => n,
                 _ => return Err(bad(&format!("\"{p}\" is not a port from 1 to 65535"))),
@@ -113,6 +158,7 @@ impl ProxyUrl {
             },
         };
         Ok(ProxyUrl {
+            scheme,
             host: host.to_ascii_lowercase(),
             port,
             username,
@@ -143,7 +189,7 @@ impl ProxyUrl {
             (Some(u), None) => format!("{}@", enc(u)),
             _ => String::new(),
         };
-        format!("http://{userinfo}{}", self.authority())
+        format!("{}://{userinfo}{}", self.scheme.as_str(), self.authority())
     }
 }
 
@@ -170,6 +216,10 @@ pub struct ProxyRoute {
     pub proxy: Option<String>,
     /// Why it goes straight: `no proxy is set`, `$no_proxy lists .internal`.
     pub direct_because: Option<String>,
+    /// Why the proxy it is to go through cannot be used (a variable that
+    /// cannot be read as a proxy URL): requests to this host fail with
+    /// this reason, and requests to other hosts are not affected.
+    pub unusable: Option<String>,
 }
 
 /// `text` with a password in its userinfo shown as `***`.

@@ -215,6 +215,22 @@ macro_rules! options_table {
             proxy: Option<crate::settings::ProxyChoice> = None,
                 get as_ref -> Option<&crate::settings::ProxyChoice>,
                 uri auto, json auto;
+            /// The hosts that bypass the proxy, as curl's `--noproxy` and
+            /// `$no_proxy` list them: names (with their subdomains), IP
+            /// addresses, CIDR ranges, `*` for all. Given, it replaces
+            /// `$no_proxy`/`$NO_PROXY`; it applies to the `proxy=` option as
+            /// well as to the environment's proxies. Defaults to none (the
+            /// environment's list).
+            no_proxy: Option<String> = None,
+                get as_deref -> Option<&str>,
+                uri auto, json auto;
+            /// The CAs an `https://` proxy's certificate is checked
+            /// against (curl's `--proxy-cacert`): the database's
+            /// `ssl_ca_certs` are for the database alone. Defaults to
+            /// [`CaCerts::System`](crate::CaCerts::System).
+            proxy_ssl_ca_certs: crate::settings::CaCerts = crate::settings::CaCerts::System,
+                get borrow -> &crate::settings::CaCerts,
+                uri auto, json auto;
             /// How many redirects a request follows; 0, the default, follows
             /// none (the 3xx is the answer, with
             /// [`Response::location`](crate::Response::location)). Followed

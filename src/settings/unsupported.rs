@@ -30,7 +30,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "enableOverloadRetargeting", "pymongo", "httpdb moves idempotent requests on after a 502, 503 or 504 answer; there is nothing to switch";
     "sslcertmode", "libpq", "httpdb offers the client certificate of ssl_certfile whenever the server asks, which is libpq's default (allow); leave sslcertmode out, or leave ssl_certfile out for disable";
     "sslcompression", "libpq", "TLS compression is insecure (CRIME) and rustls never does it";
-    "ssl_relax_minimum_version", "crate-python", "httpdb speaks TLS 1.2 and 1.3 only (rustls); there is nothing older to relax to";
     "dead_node_backoff_factor", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
     "max_dead_node_backoff", "elasticsearch-py", "a dead host is skipped for retry_interval, without growing backoff";
     "security.trust_only_capella", "Couchbase", "Capella's root certificate is bundled by the Couchbase SDKs, not by httpdb; pass it with ssl_ca_certs";

@@ -299,7 +299,7 @@ fn dns_name(name: &str) -> Result<String> {
         Some(bad) => Err(Error::config(
             "host",
             format!(
-                "host name \"{name}\" contains {bad:?}; a host is a DNS name, an IPv4 address, or an IPv6 address in brackets"
+                "host name {name:?} contains {bad:?}; a host is a DNS name, an IPv4 address, or an IPv6 address in brackets"
             ),
         )),
         None => Ok(ascii),

@@ -207,15 +207,15 @@ impl OptionValue for ProxyChoice {
     fn text(&self, secrets: bool) -> String {
         match self {
             ProxyChoice::None => "none".into(),
-            ProxyChoice::Http(url) if secrets => url.with_secrets(),
-            ProxyChoice::Http(url) => url.to_string(),
+            ProxyChoice::Proxy(url) if secrets => url.with_secrets(),
+            ProxyChoice::Proxy(url) => url.to_string(),
         }
     }
     fn json(&self) -> Value {
         self.text(false).into()
     }
     fn secrets<'a>(&'a self, out: &mut Vec<&'a Secret>) {
-        if let ProxyChoice::Http(url) = self {
+        if let ProxyChoice::Proxy(url) = self {
             out.extend(url.password.as_ref());
         }
     }

@@ -159,12 +159,31 @@ pub(crate) fn identity(settings: &Settings) -> Result<Option<Arc<rustls::sign::C
     files::identity(settings, &provider())
 }
 
+/// The TLS configuration for `https://` proxies: the proxy's certificate
+/// checked against `proxy_ssl_ca_certs` for the proxy's name, no client
+/// certificate (the database's is for the database, inside the tunnel).
+pub(crate) fn proxy_config(settings: &Settings) -> Result<Arc<ClientConfig>> {
+    let roots = roots_of("proxy_ssl_ca_certs", settings.proxy_ssl_ca_certs())?;
+    let mut config = ClientConfig::builder_with_provider(provider())
+        .with_protocol_versions(&protocol_versions(settings))
+        .map_err(|e| Error::config("ssl", format!("the TLS provider cannot be used: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
 /// The trusted roots: exactly the CA file's, or the OS store (Mozilla's
 /// roots when the OS store is empty).
 fn roots(settings: &Settings) -> Result<RootCertStore> {
-    match settings.ssl_ca_certs() {
-        CaCerts::File(path) => files::ca_file("ssl_ca_certs", path),
-        CaCerts::Pem(text) => files::ca_pem("ssl_ca_certs", text),
+    roots_of("ssl_ca_certs", settings.ssl_ca_certs())
+}
+
+/// The roots `ca` names, read for `option`.
+fn roots_of(option: &str, ca: &CaCerts) -> Result<RootCertStore> {
+    match ca {
+        CaCerts::File(path) => files::ca_file(option, path),
+        CaCerts::Pem(text) => files::ca_pem(option, text),
         CaCerts::System => {
             let found = rustls_native_certs::load_native_certs();
             for error in &found.errors {

@@ -8,8 +8,10 @@
 
 pub(crate) mod deadline;
 pub(crate) mod framing;
+pub(crate) mod handshake;
 pub(crate) mod proxy;
 pub(crate) mod resolver;
+pub(crate) mod socks;
 pub(crate) mod tcp;
 pub(crate) mod tls_connector;
 pub(crate) mod wire;
@@ -48,6 +50,10 @@ pub(crate) fn agent_looking_up(
     lookup: resolver::Lookup,
 ) -> crate::Result<ureq::Agent> {
     let routes = proxy::routes(settings)?;
+    let proxy_tls = routes
+        .any_https_proxy()
+        .then(|| crate::tls::proxy_config(settings))
+        .transpose()?;
     let options = tcp::SocketOptions::of(settings);
     let connect = Some(settings.connect_timeout());
     let pool = settings.pool_size();
@@ -77,6 +83,7 @@ pub(crate) fn agent_looking_up(
         ().chain(proxy::ProxyConnector {
             routes: routes.clone(),
             options,
+            tls: proxy_tls,
         })
         .chain(tcp::TcpConnector { options })
         .chain(tls_connector::TlsConnector { config: tls })

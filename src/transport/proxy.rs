@@ -1,6 +1,7 @@
-//! The connector that goes through a proxy: HTTPS in a `CONNECT` tunnel,
-//! with httpdb's own TLS end to end inside; plain HTTP as absolute-form
-//! requests. Which proxy a target goes through, if any, is the settings'
+//! The connector that goes through a proxy: through an HTTP or `https://`
+//! proxy, HTTPS in a `CONNECT` tunnel and plain HTTP as absolute-form
+//! requests; through a SOCKS5 proxy, any connection in a tunnel
+//! ([`super::socks`]). httpdb's own TLS runs end to end inside. Which proxy a target goes through, if any, is the settings'
 //! routing policy ([`Routes`]).
 //!
 //! The connector is the first of the chain, so the `Wire` facts of an
@@ -16,23 +17,40 @@ use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, NextTimeout, Transport,
 };
 
+use super::handshake::write_all;
+use super::socks;
 use super::tcp::{SocketOptions, TcpTransport};
 use super::wire::clamp;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::settings::ProxyScheme;
 use crate::settings::Settings;
 use crate::settings::proxy::Proxy;
 // The resolver leaves proxied names alone: it asks `proxied_uri` too.
 pub(crate) use crate::settings::proxy::Routes;
 
 impl Routes {
-    /// The proxy in front of a request URI, if any (the connector and the
-    /// resolver ask on every request).
-    pub fn proxied_uri(&self, uri: &Uri) -> Option<&Proxy> {
+    /// The proxy in front of a request URI, if any, or why the proxy it is
+    /// to go through cannot be used (the connector and the resolver ask on
+    /// every request).
+    pub fn proxied_uri(&self, uri: &Uri) -> Option<std::result::Result<&Proxy, &str>> {
         let https = uri.scheme_str() == Some("https");
         // Without a proxy for the scheme, the host is not even read.
-        self.proxy(https)?;
+        if !self.has_proxy(https) {
+            return None;
+        }
         self.proxy_for(https, uri.host().unwrap_or_default())
+    }
+
+    /// Whether the name in `uri` is for the proxy to resolve: behind an
+    /// HTTP proxy or a `socks5h://` one, not behind `socks5://` (which is
+    /// given an address) or none.
+    pub fn resolved_by_proxy(&self, uri: &Uri) -> bool {
+        match self.proxied_uri(uri) {
+            Some(Ok(proxy)) => proxy.url.scheme != ProxyScheme::Socks5,
+            Some(Err(_)) => true,
+            None => false,
+        }
     }
 }
 
@@ -63,12 +81,16 @@ pub(crate) fn connect_hint(proxy: &Proxy, status: u16) -> &'static str {
 }
 
 /// The first connector: for a target that goes through a proxy, connects
-/// to the proxy and opens the way (a `CONNECT` tunnel for https, absolute
-/// form for http); for any other, nothing (the next connector connects).
+/// to the proxy (over TLS for an `https://` one) and opens the way: a
+/// SOCKS5 tunnel, a `CONNECT` tunnel for https, absolute-form requests for
+/// plain http. For any other target, nothing (the next connector
+/// connects).
 #[derive(Debug)]
 pub(crate) struct ProxyConnector {
     pub routes: Arc<Routes>,
     pub options: SocketOptions,
+    /// TLS to `https://` proxies; `None` when no such proxy is set.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 /// A proxy that failed an attempt: which proxy, and what it did. The
@@ -77,7 +99,7 @@ pub(crate) struct ProxyConnector {
 /// by its type.
 #[derive(Debug)]
 pub(crate) struct ProxyFailure {
-    /// `host:port`.
+    /// `scheme://host:port`.
     proxy: String,
     /// Where the proxy was configured: `the proxy option`, `$https_proxy`.
     source: String,
@@ -94,7 +116,7 @@ impl fmt::Display for ProxyFailure {
 impl std::error::Error for ProxyFailure {}
 
 impl<In: Transport> Connector<In> for ProxyConnector {
-    type Out = Either<In, Either<TcpTransport, AbsoluteForm>>;
+    type Out = Either<In, Tunnel>;
 
     fn connect(
         &self,
@@ -104,10 +126,18 @@ impl<In: Transport> Connector<In> for ProxyConnector {
         if let Some(transport) = chained {
             return Ok(Some(Either::A(transport)));
         }
-        let Some(proxy) = self.routes.proxied_uri(details.uri) else {
-            return Ok(None);
+        let proxy = match self.routes.proxied_uri(details.uri) {
+            None => return Ok(None),
+            Some(Ok(proxy)) => proxy,
+            Some(Err(why)) => {
+                return Err(ureq::Error::Io(std::io::Error::other(ProxyFailure {
+                    proxy: "as configured".into(),
+                    source: "the environment".into(),
+                    what: format!("cannot be used: {why}"),
+                })));
+            }
         };
-        let name = proxy.url.authority();
+        let name = format!("{}://{}", proxy.url.scheme.as_str(), proxy.url.authority());
         let failed = |what: String| {
             ureq::Error::Io(std::io::Error::other(ProxyFailure {
                 proxy: name.clone(),
@@ -116,46 +146,82 @@ impl<In: Transport> Connector<In> for ProxyConnector {
             }))
         };
         let budget = clamp(details.timeout)?;
-        let proxy_uri: Uri = format!("http://{name}/")
+        let proxy_uri: Uri = format!("http://{}/", proxy.url.authority())
             .parse()
             .map_err(|_| failed("not a usable host".into()))?;
         // Not through our resolver, which leaves proxied names alone.
         let addrs = ureq::unversioned::resolver::DefaultResolver::default()
             .resolve(&proxy_uri, details.config, budget)
             .map_err(|e| failed(format!("does not resolve ({e})")))?;
-        let mut transport = TcpTransport::open(&addrs, budget, details.config, &self.options)
-            .map_err(|e| match e {
+        let tcp = TcpTransport::open(&addrs, budget, details.config, &self.options).map_err(
+            |e| match e {
                 ureq::Error::Timeout(t) => ureq::Error::Timeout(t),
                 e => failed(format!("cannot connect: {e}")),
-            })?;
-        let target = details
-            .uri
-            .authority()
-            .map(|a| {
-                a.as_str()
-                    .rsplit('@')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .unwrap_or_default();
-        let target = match details.uri.port_u16() {
-            Some(_) => target,
-            None => format!("{target}:{}", super::port_of(details.uri)),
+            },
+        )?;
+        let mut transport: Box<dyn Transport> = Box::new(tcp);
+        if proxy.url.scheme == ProxyScheme::Https {
+            let Some(config) = &self.tls else {
+                return Err(failed("no TLS configuration for the proxy".into()));
+            };
+            transport = Box::new(
+                super::tls_connector::handshake(config, &proxy.url.host, transport, details)
+                    .map_err(|e| match e {
+                        ureq::Error::Timeout(t) => ureq::Error::Timeout(t),
+                        e => failed(format!(
+                            "TLS to the proxy failed: {e} (the proxy's certificate is checked against proxy_ssl_ca_certs, the system's roots unless given)"
+                        )),
+                    })?,
+            );
+        }
+        let host = details.uri.host().unwrap_or_default();
+        let port = super::port_of(details.uri);
+        let target = if host.contains(':') && !host.starts_with('[') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
         };
+        if proxy.url.scheme.is_socks() {
+            let resolved;
+            let to = match proxy.url.scheme {
+                ProxyScheme::Socks5 => {
+                    resolved = details
+                        .addrs
+                        .first()
+                        .copied()
+                        .ok_or_else(|| failed(format!("{target} resolves to no address")))?;
+                    socks::Target::Address(resolved)
+                }
+                _ => socks::Target::Name(host, port),
+            };
+            let credentials = proxy
+                .url
+                .username
+                .as_deref()
+                .map(|user| (user, proxy.url.password.as_ref().map_or("", |p| p.expose())));
+            socks::handshake(&mut *transport, &to, credentials, budget).map_err(|e| match e {
+                socks::Failed::Io(ureq::Error::Timeout(t)) => ureq::Error::Timeout(t),
+                socks::Failed::Io(e) => failed(format!("broke off the SOCKS handshake: {e}")),
+                socks::Failed::Proxy(what) => failed(what),
+            })?;
+            log::debug!("{target}: tunnel through proxy {name} ({})", proxy.source);
+            return Ok(Some(Either::B(Tunnel::new(transport))));
+        }
         if details.uri.scheme_str() != Some("https") {
             log::debug!("http://{target} through proxy {name} ({})", proxy.source);
-            return Ok(Some(Either::B(Either::B(AbsoluteForm {
+            return Ok(Some(Either::B(Tunnel {
                 inner: transport,
-                prefix: format!("http://{target}"),
-                authorization: proxy.authorization().cloned(),
-                at_request: true,
-            }))));
+                absolute: Some(AbsoluteForm {
+                    prefix: format!("http://{target}"),
+                    authorization: proxy.authorization().cloned(),
+                    at_request: true,
+                }),
+            })));
         }
         let head = connect_request(proxy, &target);
-        write_all(&mut transport, head.as_bytes(), budget)
+        write_all(&mut *transport, head.as_bytes(), budget)
             .map_err(|e| failed(format!("the CONNECT request could not be sent: {e}")))?;
-        let (status, reason) = read_head(&mut transport, budget).map_err(|e| match e {
+        let (status, reason) = read_head(&mut *transport, budget).map_err(|e| match e {
             HeadError::Timeout(t) => ureq::Error::Timeout(t),
             HeadError::Closed => failed(format!(
                 "closed the connection instead of answering CONNECT {target}"
@@ -172,20 +238,8 @@ impl<In: Transport> Connector<In> for ProxyConnector {
             "https://{target}: tunnel through proxy {name} ({})",
             proxy.source
         );
-        Ok(Some(Either::B(Either::A(transport))))
+        Ok(Some(Either::B(Tunnel::new(transport))))
     }
-}
-
-fn write_all(
-    transport: &mut TcpTransport,
-    bytes: &[u8],
-    timeout: NextTimeout,
-) -> std::result::Result<(), ureq::Error> {
-    for chunk in bytes.chunks(transport.buffers().output().len().max(1)) {
-        transport.buffers().output()[..chunk.len()].copy_from_slice(chunk);
-        transport.transmit_output(chunk.len(), timeout)?;
-    }
-    Ok(())
 }
 
 enum HeadError {
@@ -197,7 +251,7 @@ enum HeadError {
 /// Reads the proxy's answer head (consumed from the input; anything after
 /// it stays for the next reader) and returns its status and reason.
 fn read_head(
-    transport: &mut TcpTransport,
+    transport: &mut dyn Transport,
     timeout: NextTimeout,
 ) -> std::result::Result<(u16, String), HeadError> {
     loop {
@@ -229,27 +283,48 @@ fn read_head(
     }
 }
 
-/// Plain http through a proxy: each request line is written in absolute
-/// form (`GET http://host:port/path HTTP/1.1`), with the proxy's
+/// The way through a proxy, as the next connectors see it: a tunnel to the
+/// target (SOCKS, `CONNECT`) or, for plain http through an HTTP proxy, a
+/// connection on which each request line is rewritten to absolute form.
+/// Never TLS to the chain, even over TLS to an `https://` proxy: the
+/// database's TLS is still to be laid over it.
+pub(crate) struct Tunnel {
+    inner: Box<dyn Transport>,
+    absolute: Option<AbsoluteForm>,
+}
+
+/// Plain http through an HTTP proxy: each request line is written in
+/// absolute form (`GET http://host:port/path HTTP/1.1`), with the proxy's
 /// credentials, since ureq writes the origin form only.
-pub(crate) struct AbsoluteForm {
-    inner: TcpTransport,
+struct AbsoluteForm {
     prefix: String,
     authorization: Option<Secret>,
     /// The next bytes written start a request.
     at_request: bool,
 }
 
-impl std::fmt::Debug for AbsoluteForm {
+impl Tunnel {
+    fn new(inner: Box<dyn Transport>) -> Tunnel {
+        Tunnel {
+            inner,
+            absolute: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Tunnel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AbsoluteForm")
-            .field("to", &self.prefix)
+        f.debug_struct("Tunnel")
+            .field(
+                "absolute_form_to",
+                &self.absolute.as_ref().map(|a| &a.prefix),
+            )
             .field("inner", &self.inner)
             .finish()
     }
 }
 
-impl Transport for AbsoluteForm {
+impl Transport for Tunnel {
     fn buffers(&mut self) -> &mut dyn Buffers {
         self.inner.buffers()
     }
@@ -259,7 +334,10 @@ impl Transport for AbsoluteForm {
         amount: usize,
         timeout: NextTimeout,
     ) -> std::result::Result<(), ureq::Error> {
-        if !std::mem::take(&mut self.at_request) {
+        let Some(absolute) = self.absolute.as_mut() else {
+            return self.inner.transmit_output(amount, timeout);
+        };
+        if !std::mem::take(&mut absolute.at_request) {
             return self.inner.transmit_output(amount, timeout);
         }
         let output = self.inner.buffers().output()[..amount].to_vec();
@@ -270,11 +348,11 @@ impl Transport for AbsoluteForm {
                     .windows(2)
                     .position(|w| w == b"\r\n")
                     .map_or(output.len(), |i| i + 2);
-                let mut bytes = Vec::with_capacity(amount + self.prefix.len() + 64);
+                let mut bytes = Vec::with_capacity(amount + absolute.prefix.len() + 64);
                 bytes.extend_from_slice(&output[..=space]);
-                bytes.extend_from_slice(self.prefix.as_bytes());
+                bytes.extend_from_slice(absolute.prefix.as_bytes());
                 bytes.extend_from_slice(&output[space + 1..line_end]);
-                if let Some(auth) = &self.authorization {
+                if let Some(auth) = &absolute.authorization {
                     bytes.extend_from_slice(b"Proxy-Authorization: ");
                     bytes.extend_from_slice(auth.expose().as_bytes());
                     bytes.extend_from_slice(b"\r\n");
@@ -284,20 +362,27 @@ impl Transport for AbsoluteForm {
             }
             _ => output,
         };
-        write_all(&mut self.inner, &rewritten, timeout)
+        write_all(&mut *self.inner, &rewritten, timeout)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {
-        // An answer is being read: what is written next is a new request.
-        self.at_request = true;
+        if let Some(absolute) = &mut self.absolute {
+            // An answer is being read: what is written next is a new request.
+            absolute.at_request = true;
+        }
         self.inner.await_input(timeout)
     }
 
-    /// Never reused: proxies close plain-http connections after an answer
-    /// without saying so (tinyproxy does), and a write must not be sent
-    /// into a connection the proxy has closed. A new connection to the
-    /// proxy costs little next to the request.
+    /// A tunnel is open while its connection is. Absolute-form connections
+    /// are never reused: proxies close plain-http connections after an
+    /// answer without saying so (tinyproxy does), and a write must not be
+    /// sent into a connection the proxy has closed. A new connection to
+    /// the proxy costs little next to the request.
     fn is_open(&mut self) -> bool {
+        self.absolute.is_none() && self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
         false
     }
 }

@@ -79,7 +79,7 @@ impl ResolveWithin for HostResolver {
         config: &Config,
         bound: &dyn Fn() -> Result<NextTimeout, ureq::Error>,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        if self.routes.proxied_uri(uri).is_some() {
+        if self.routes.resolved_by_proxy(uri) {
             return Ok(self.empty());
         }
         let key = uri.authority().map(|a| a.as_str()).unwrap_or_default();

@@ -50,38 +50,50 @@ impl<In: Transport> Connector<In> for TlsConnector {
             ));
         };
         let host = details.uri.host().unwrap_or_default();
-        let name = ServerName::try_from(
-            host.trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_string(),
-        )
-        .map_err(|_| ureq::Error::Tls("the host is not a valid TLS server name"))?;
-        let mut conn = ClientConnection::new(config.clone(), name).map_err(io_error)?;
-        let mut sock = TransportAdapter::new(transport.boxed(), details.current_time.clone());
-        // The handshake gets what is left of the connect timeout (and of
-        // the call's deadline), not a fresh one.
-        sock.set_timeout(super::wire::clamp(remaining(details))?);
-        while conn.is_handshaking() {
-            conn.complete_io(&mut sock)?;
-        }
-        log::debug!(
-            "TLS to {host}: {:?}, {:?}, {}",
-            conn.protocol_version(),
-            conn.negotiated_cipher_suite().map(|s| s.suite()),
-            match conn.handshake_kind() {
-                Some(rustls::HandshakeKind::Resumed) => "resumed session",
-                _ => "full handshake",
-            }
-        );
-        let buffers = LazyBuffers::new(
-            details.config.input_buffer_size(),
-            details.config.output_buffer_size(),
-        );
-        Ok(Some(Either::B(TlsTransport {
-            buffers,
-            stream: StreamOwned::new(conn, sock),
-        })))
+        let transport = handshake(config, host, transport.boxed(), details)?;
+        Ok(Some(Either::B(transport)))
     }
+}
+
+/// TLS with `config` to `host` over `transport`: the handshake, within
+/// what is left of the connect timeout (and of the call's deadline).
+pub(crate) fn handshake(
+    config: &Arc<ClientConfig>,
+    host: &str,
+    transport: Box<dyn Transport>,
+    details: &ConnectionDetails,
+) -> Result<TlsTransport, ureq::Error> {
+    let name = ServerName::try_from(
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string(),
+    )
+    .map_err(|_| ureq::Error::Tls("the host is not a valid TLS server name"))?;
+    let mut conn = ClientConnection::new(config.clone(), name).map_err(io_error)?;
+    let mut sock = TransportAdapter::new(transport, details.current_time.clone());
+    // The handshake gets what is left of the connect timeout (and of
+    // the call's deadline), not a fresh one.
+    sock.set_timeout(super::wire::clamp(remaining(details))?);
+    while conn.is_handshaking() {
+        conn.complete_io(&mut sock)?;
+    }
+    log::debug!(
+        "TLS to {host}: {:?}, {:?}, {}",
+        conn.protocol_version(),
+        conn.negotiated_cipher_suite().map(|s| s.suite()),
+        match conn.handshake_kind() {
+            Some(rustls::HandshakeKind::Resumed) => "resumed session",
+            _ => "full handshake",
+        }
+    );
+    let buffers = LazyBuffers::new(
+        details.config.input_buffer_size(),
+        details.config.output_buffer_size(),
+    );
+    Ok(TlsTransport {
+        buffers,
+        stream: StreamOwned::new(conn, sock),
+    })
 }
 
 fn io_error(e: rustls::Error) -> ureq::Error {

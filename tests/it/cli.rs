@@ -254,7 +254,7 @@ fn a_bad_uri_exits_2() {
 
 #[test]
 fn an_unknown_option_exits_2_with_a_suggestion() {
-    let out = run(&["--uri", "https://h", "-o", "ssl_ca_cert=/ca.pem", "config"]).expect(2);
+    let out = run(&["--uri", "https://h", "-W", "ssl_ca_cert=/ca.pem", "config"]).expect(2);
     assert!(
         out.stderr.contains("did you mean \"ssl_ca_certs\""),
         "{}",
@@ -269,7 +269,7 @@ fn an_unknown_option_exits_2_with_a_suggestion() {
     let out = run(&[
         "--uri",
         "https://h",
-        "-o",
+        "-W",
         &format!("password{PASSWORD}"),
         "config",
     ])
@@ -309,7 +309,7 @@ fn flags_are_checked_like_uri_options() {
         "https://h",
         "--read-timeout",
         "5s",
-        "-o",
+        "-W",
         "socketTimeoutMS=6000",
         "config",
     ])
@@ -327,8 +327,9 @@ fn bad_request_arguments_exit_2_before_connecting() {
     .expect(2)
     .no_secrets();
     assert!(out.stderr.contains("-H"), "{}", out.stderr);
-    let out = run_at(&server, &["get", "https://other/x"]).expect(2);
-    assert!(out.stderr.contains("not a URL"), "{}", out.stderr);
+    // A whole URL is taken as curl takes it; another scheme is refused.
+    let out = run_at(&server, &["get", "ftp://other/x"]).expect(2);
+    assert!(out.stderr.contains("ftp:// is neither"), "{}", out.stderr);
     let out = run_at(&server, &["request", "GET /", "/"]).expect(2);
     assert!(out.stderr.contains("invalid method"), "{}", out.stderr);
     let out = run_at(&server, &["post", "/", "--data", "@/nonexistent/body.json"]).expect(2);
@@ -433,9 +434,9 @@ fn config_flags_override_the_uri() {
         "--uri",
         uri,
         "config",
-        "-o",
+        "-W",
         "tlsCAFile=/alias.pem",
-        "-o",
+        "-W",
         "connectTimeoutMS=250",
     ])
     .expect(0)
@@ -445,7 +446,7 @@ fn config_flags_override_the_uri() {
     let json = run(&[
         "--uri",
         "https://h",
-        "-o",
+        "-W",
         "ssl_certfile=/c.pem",
         "--ssl-keyfile",
         "/c.key",
@@ -508,7 +509,7 @@ fn config_masks_secrets() {
     let json = run(&[
         "--uri",
         "https://h:1",
-        "-o",
+        "-W",
         &format!("jwt={TOKEN}"),
         "config",
     ])
@@ -833,7 +834,7 @@ fn a_timeout_exits_4() {
         &both,
         "--ssl-ca-certs",
         &fx("ca.pem"),
-        "-o",
+        "-W",
         "host_order=ordered",
         "--timeout",
         "300ms",
@@ -860,7 +861,7 @@ fn a_timeout_exits_4() {
         &both,
         "--ssl-ca-certs",
         &fx("ca.pem"),
-        "-o",
+        "-W",
         "host_order=ordered",
         "--read-timeout",
         "300ms",
@@ -1041,7 +1042,7 @@ fn a_password_is_never_printed() {
         ),
         (vec!["--uri", &in_uri, "get", "/status/404", "-i"], 1),
         (
-            vec!["--uri", &in_uri, "-o", "no_such_option=1", "get", "/"],
+            vec!["--uri", &in_uri, "-W", "no_such_option=1", "get", "/"],
             2,
         ),
         (vec!["--uri", &in_uri, "--timeout", "0", "get", "/"], 2),
@@ -1090,7 +1091,7 @@ fn a_password_is_never_printed() {
                 &plain_uri,
                 "--password",
                 PASSWORD,
-                "-o",
+                "-W",
                 "ssl=false",
                 "config",
             ],

@@ -671,3 +671,37 @@ fn every_peer_name_is_honoured_with_its_meaning_or_refused_with_a_reason() {
     println!("{}", summary.join("\n"));
     assert_eq!(PEER_NAMES.len(), 200);
 }
+
+/// Peers' value forms with the peer's meaning: crate-python's
+/// `ssl_relax_minimum_version=false` (its default) is what httpdb does;
+/// elasticsearch-py's `ssl_version` as Python's `ssl` names.
+#[test]
+fn peer_value_forms() {
+    let base = Settings::from_uri("https://h/").unwrap();
+    let relaxed = Settings::from_uri("https://h/?ssl_relax_minimum_version=false").unwrap();
+    assert_eq!(relaxed, base);
+    let error = Settings::from_uri("https://h/?ssl_relax_minimum_version=true").unwrap_err();
+    assert!(
+        error.to_string().contains("nothing older to relax to"),
+        "{error}"
+    );
+    for (written, canonical) in [
+        ("ssl.TLSVersion.TLSv1_3", "TLSv1.3"),
+        ("TLSVersion.TLSv1_2", "TLSv1.2"),
+        ("PROTOCOL_TLSv1_2", "TLSv1.2"),
+        ("ssl.PROTOCOL_TLS_CLIENT", "TLSv1.2"),
+        ("772", "TLSv1.3"),
+        ("TLSVersion.MAXIMUM_SUPPORTED", "TLSv1.3"),
+    ] {
+        let got = Settings::from_uri(&format!("https://h/?ssl_version={written}")).unwrap();
+        let want = Settings::from_uri(&format!("https://h/?ssl_min_protocol_version={canonical}"))
+            .unwrap();
+        assert_eq!(got, want, "{written}");
+    }
+    for refused in ["PROTOCOL_TLSv1_1", "TLSVersion.TLSv1", "PROTOCOL_SSLv23x"] {
+        assert!(
+            Settings::from_uri(&format!("https://h/?ssl_version={refused}")).is_err(),
+            "{refused}"
+        );
+    }
+}

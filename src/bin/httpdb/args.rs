@@ -20,7 +20,7 @@ Exit status:
   4  timeout: no answer within connect_timeout, read_timeout or timeout
   141 standard output was closed before all was written (as SIGPIPE ends cat)
 
-Options given as flags (and with -o) override the same option in the URI
+Options given as flags (and with -W) override the same option in the URI
 and are checked exactly like it; see the option table in README.md.
 
 Examples:
@@ -29,7 +29,8 @@ Examples:
   httpdb post /_sql --json --data '{\"stmt\": \"SELECT 1\"}'
   httpdb get /_cat/indices -i --timeout 5s
   httpdb put /index/_doc/1 --json --data @doc.json
-  httpdb config -o tlsCAFile=/tmp/ca.pem";
+  httpdb config -W tlsCAFile=/tmp/ca.pem
+  httpdb get --cacert ca.pem -u admin:pw https://db1:4200/_cluster/health";
 
 /// httpdb: talk to a database over HTTP(S), the whole connection coming
 /// from one URI.
@@ -119,20 +120,34 @@ pub struct ConnectionArgs {
     )]
     pub uri: Option<String>,
 
-    /// CA certificates to trust: a PEM file, or `system` (ssl_ca_certs)
-    #[arg(long, value_name = "FILE", global = true)]
+    /// CA certificates to trust: a PEM file, or `system` (ssl_ca_certs;
+    /// curl's --cacert)
+    #[arg(long, visible_alias = "cacert", value_name = "FILE", global = true)]
     pub ssl_ca_certs: Option<String>,
 
     /// Client certificate: PEM chain (optionally with its key) or PKCS#12 (ssl_certfile)
     #[arg(long, value_name = "FILE", global = true)]
     pub ssl_certfile: Option<String>,
 
-    /// Client private key, when not in --ssl-certfile (ssl_keyfile)
-    #[arg(long, value_name = "FILE", global = true)]
+    /// curl's --cert: FILE[:PASSPHRASE], the client certificate and, after
+    /// the first ':' not written '\:', its passphrase (ssl_certfile,
+    /// ssl_pem_passphrase)
+    #[arg(
+        short = 'E',
+        long,
+        value_name = "FILE[:PASSPHRASE]",
+        global = true,
+        conflicts_with = "ssl_certfile"
+    )]
+    pub cert: Option<String>,
+
+    /// Client private key, when not in --ssl-certfile (ssl_keyfile; curl's --key)
+    #[arg(long, visible_alias = "key", value_name = "FILE", global = true)]
     pub ssl_keyfile: Option<String>,
 
-    /// Passphrase of an encrypted key or PKCS#12 bundle (ssl_pem_passphrase)
-    #[arg(long, value_name = "PASSPHRASE", global = true)]
+    /// Passphrase of an encrypted key or PKCS#12 bundle (ssl_pem_passphrase;
+    /// curl's --pass)
+    #[arg(long, visible_alias = "pass", value_name = "PASSPHRASE", global = true)]
     pub ssl_pem_passphrase: Option<String>,
 
     /// CERT_NONE, CERT_OPTIONAL or CERT_REQUIRED (ssl_cert_reqs)
@@ -151,8 +166,15 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "DURATION", global = true)]
     pub connect_timeout: Option<String>,
 
-    /// Budget of the whole call (connect, send, receive the whole answer, other hosts), e.g. 30s (timeout)
-    #[arg(long, value_name = "DURATION", global = true)]
+    /// Budget of the whole call (connect, send, receive the whole answer, other hosts), e.g. 30s;
+    /// a bare number is seconds, as curl's -m (timeout)
+    #[arg(
+        short = 'm',
+        long,
+        visible_alias = "max-time",
+        value_name = "DURATION",
+        global = true
+    )]
     pub timeout: Option<String>,
 
     /// Longest silence allowed while reading from the server, e.g. 10s (read_timeout)
@@ -165,8 +187,18 @@ pub struct ConnectionArgs {
 
     /// HTTP proxy, http://[user:password@]host:port, or none to ignore
     /// https_proxy/http_proxy/all_proxy (proxy)
-    #[arg(long, value_name = "URL", global = true)]
+    #[arg(short = 'x', long, value_name = "URL", global = true)]
     pub proxy: Option<String>,
+
+    /// Hosts that bypass the proxy, comma-separated, as curl's --noproxy
+    /// (no_proxy; replaces $no_proxy)
+    #[arg(long, value_name = "LIST", global = true)]
+    pub noproxy: Option<String>,
+
+    /// CA certificates for an https:// proxy's certificate, as curl's
+    /// --proxy-cacert (proxy_ssl_ca_certs)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub proxy_cacert: Option<String>,
 
     /// Follow redirects, at most 50 or --max-redirs (as curl -L): never
     /// from https to http, and without credentials to another host
@@ -180,6 +212,17 @@ pub struct ConnectionArgs {
     /// User name for basic auth (username)
     #[arg(long, value_name = "USER", global = true)]
     pub username: Option<String>,
+
+    /// curl's -u: USER[:PASSWORD] for basic auth; without ':PASSWORD' the
+    /// password is asked for on the terminal (username, password)
+    #[arg(
+        short = 'u',
+        long,
+        value_name = "USER[:PASSWORD]",
+        global = true,
+        conflicts_with = "username"
+    )]
+    pub user: Option<String>,
 
     /// Password for basic auth (password)
     #[arg(long, value_name = "PASSWORD", global = true)]
@@ -201,20 +244,23 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "ORDER", global = true)]
     pub host_order: Option<String>,
 
-    /// How many times a request may be sent again after its first try (max_retries)
-    #[arg(long, value_name = "N", global = true)]
+    /// How many times a request may be sent again after its first try
+    /// (max_retries; curl's --retry)
+    #[arg(long, visible_alias = "retry", value_name = "N", global = true)]
     pub max_retries: Option<String>,
 
-    /// Any option of the vocabulary (aliases too), e.g. -o tlsCAFile=ca.pem; repeatable
-    #[arg(short = 'o', long = "option", value_name = "KEY=VALUE", global = true)]
+    /// Any option of the vocabulary (aliases too), e.g. -W tlsCAFile=ca.pem; repeatable
+    #[arg(short = 'W', long = "option", value_name = "KEY=VALUE", global = true)]
     pub options: Vec<String>,
 }
 
 /// What a request subcommand takes.
 #[derive(Args)]
 pub struct RequestArgs {
-    /// The request path, relative to the URI's base path, e.g. /_sql?types
-    #[arg(value_name = "PATH")]
+    /// The request path, relative to the URI's base path, e.g. /_sql?types;
+    /// or, as curl takes it, a whole URL (https://db1:4200/_sql), which
+    /// then stands for the URI's scheme, host and port
+    #[arg(value_name = "PATH|URL")]
     pub path: String,
 
     /// The request body: a string, @FILE for a file, or - for stdin (files and stdin are streamed)
@@ -222,7 +268,7 @@ pub struct RequestArgs {
     pub data: Option<String>,
 
     /// Write the body to FILE instead of stdout; it appears under that name only once complete
-    #[arg(long, value_name = "FILE")]
+    #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
 
     /// No progress bar (shown on a terminal's stderr for long transfers)

@@ -41,6 +41,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
                         "host": r.host,
                         "proxy": r.proxy,
                         "direct_because": r.direct_because,
+                        "unusable": r.unusable,
                     })
                 })
                 .collect();

@@ -23,7 +23,79 @@ pub fn client(args: &ConnectionArgs) -> Result<Client, CliError> {
     Ok(Client::from_settings(settings(args)?)?)
 }
 
-/// Whether the URI or an `-o` option says `compressed=` itself.
+/// A client for a request whose PATH may be a whole URL, as curl takes
+/// it: the URL's scheme, user, host and port then stand for the URI's
+/// (the URI's own options are not used: the URL is the whole connection,
+/// with the flags on top), and the rest is the path. Returns the client
+/// and the request path.
+pub fn client_for(args: &ConnectionArgs, path: &str) -> Result<(Client, String), CliError> {
+    let Some((base, path)) = split_url(path) else {
+        return Ok((client(args)?, path.to_string()));
+    };
+    if args.uri.is_some() {
+        log::info!("the URL given stands for the connection URI: --uri / HTTPDB_URL are not used");
+    }
+    let settings = builder_for(args, &base)?.build()?;
+    redact::register(&settings);
+    log::info!("connection settings: {}", settings.to_uri());
+    Ok((Client::from_settings(settings)?, path))
+}
+
+/// `https://user@host:port/path?q` as (`https://user@host:port/`,
+/// `/path?q`); `None` for a path.
+fn split_url(given: &str) -> Option<(String, String)> {
+    let (scheme, rest) = given.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let path = match path {
+        "" => "/".to_string(),
+        p if p.starts_with('?') => format!("/{p}"),
+        p => p.to_string(),
+    };
+    Some((format!("{scheme}://{authority}/"), path))
+}
+
+/// curl's `--cert FILE[:PASSPHRASE]`: the file, and the passphrase after
+/// the first ':' not written `\:` (`\:` stands for a ':' in the name).
+fn split_cert(given: &str) -> (String, Option<String>) {
+    let mut file = String::new();
+    let mut chars = given.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(':') => file.push(':'),
+                Some(other) => {
+                    file.push('\\');
+                    file.push(other);
+                }
+                None => file.push('\\'),
+            },
+            ':' => return (file, Some(chars.collect())),
+            c => file.push(c),
+        }
+    }
+    (file, None)
+}
+
+/// curl's `-u USER[:PASSWORD]`; without a password, asked for on the
+/// terminal as curl asks (`-u USER:` is an empty one).
+fn split_user(given: &str) -> Result<(String, String), CliError> {
+    if let Some((user, password)) = given.split_once(':') {
+        return Ok((user.to_string(), password.to_string()));
+    }
+    let prompt = format!("Enter host password for user '{given}': ");
+    match rpassword::prompt_password(prompt) {
+        Ok(password) => Ok((given.to_string(), password)),
+        Err(e) => Err(CliError::Usage(format!(
+            "-u {given}: no password given and none could be asked for on a terminal ({e}); write -u {given}:PASSWORD, or -u {given}: for an empty one"
+        ))),
+    }
+}
+
+/// Whether the URI or a `-W` option says `compressed=` itself.
 fn names_compressed(uri: &str, options: &[String]) -> bool {
     let said = |text: &str| text.to_ascii_lowercase().contains("compressed=");
     said(uri.split_once('?').map_or("", |(_, q)| q)) || options.iter().any(|o| said(o))
@@ -32,13 +104,24 @@ fn names_compressed(uri: &str, options: &[String]) -> bool {
 fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
     let Some(uri) = args.uri.as_deref() else {
         return Err(CliError::Usage(
-            "no connection URI: pass --uri URI or set HTTPDB_URL, e.g. HTTPDB_URL=https://localhost:4200".into(),
+            "no connection URI: pass --uri URI or set HTTPDB_URL, e.g. HTTPDB_URL=https://localhost:4200 (or give a whole URL as the PATH, as to curl)".into(),
         ));
     };
+    builder_for(args, uri)
+}
+
+fn builder_for(args: &ConnectionArgs, uri: &str) -> Result<SettingsBuilder, CliError> {
     let mut builder = Settings::builder().uri(uri);
+    let cert = args.cert.as_deref().map(split_cert);
+    let user = args.user.as_deref().map(split_user).transpose()?;
     let flags = [
         ("ssl_ca_certs", args.ssl_ca_certs.as_deref()),
         ("ssl_certfile", args.ssl_certfile.as_deref()),
+        ("ssl_certfile", cert.as_ref().map(|(file, _)| file.as_str())),
+        (
+            "ssl_pem_passphrase",
+            cert.as_ref().and_then(|(_, pass)| pass.as_deref()),
+        ),
         ("ssl_keyfile", args.ssl_keyfile.as_deref()),
         ("ssl_pem_passphrase", args.ssl_pem_passphrase.as_deref()),
         ("ssl_cert_reqs", args.ssl_cert_reqs.as_deref()),
@@ -52,14 +135,21 @@ fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
         ("timeout", args.timeout.as_deref()),
         ("username", args.username.as_deref()),
         ("password", args.password.as_deref()),
+        ("username", user.as_ref().map(|(user, _)| user.as_str())),
+        (
+            "password",
+            user.as_ref().map(|(_, password)| password.as_str()),
+        ),
         ("token", args.token.as_deref()),
         ("pool_size", args.pool_size.as_deref()),
         ("retry_interval", args.retry_interval.as_deref()),
         ("host_order", args.host_order.as_deref()),
         ("max_retries", args.max_retries.as_deref()),
         ("proxy", args.proxy.as_deref()),
+        ("no_proxy", args.noproxy.as_deref()),
+        ("proxy_ssl_ca_certs", args.proxy_cacert.as_deref()),
         // The CLI asks for gzip answers unless told not to, or unless the
-        // URI or an -o option says otherwise; the library leaves that to
+        // URI or a -W option says otherwise; the library leaves that to
         // the user.
         (
             "compressed",
@@ -87,10 +177,43 @@ fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
         // The value may be a secret: never show it.
         let Some((key, value)) = option.split_once('=') else {
             return Err(CliError::Usage(
-                "-o/--option takes KEY=VALUE, e.g. -o tlsCAFile=/etc/db/ca.pem (the value given has no '=')".into(),
+                "-W/--option takes KEY=VALUE, e.g. -W tlsCAFile=/etc/db/ca.pem (the value given has no '=')".into(),
             ));
         };
         builder = builder.option(key.trim(), value);
     }
     Ok(builder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curl_s_cert_and_url_forms() {
+        assert_eq!(split_cert("c.pem"), ("c.pem".into(), None));
+        assert_eq!(
+            split_cert("c.p12:pw:x"),
+            ("c.p12".into(), Some("pw:x".into()))
+        );
+        assert_eq!(
+            split_cert("a\\:b.pem:pw"),
+            ("a:b.pem".into(), Some("pw".into()))
+        );
+        assert_eq!(split_cert("a\\b.pem"), ("a\\b.pem".into(), None));
+        assert_eq!(
+            split_url("https://u:p@db:4200/_sql?types"),
+            Some(("https://u:p@db:4200/".into(), "/_sql?types".into()))
+        );
+        assert_eq!(
+            split_url("http://db"),
+            Some(("http://db/".into(), "/".into()))
+        );
+        assert_eq!(
+            split_url("http://db?x=1"),
+            Some(("http://db/".into(), "/?x=1".into()))
+        );
+        assert_eq!(split_url("/_sql"), None);
+        assert_eq!(split_url("ftp://x/"), None);
+    }
 }

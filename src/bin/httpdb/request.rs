@@ -64,9 +64,9 @@ pub fn run(
         .or(json_data)
         .map(Data::open)
         .transpose()?;
-    let client = connection::client(connection)?;
+    let (client, path) = connection::client_for(connection, &args.path)?;
 
-    let shown_path = args.path.split(['?', '#']).next().unwrap_or_default();
+    let shown_path = path.split(['?', '#']).next().unwrap_or_default();
     log::info!(
         "{method} {shown_path}{}",
         data.as_ref()
@@ -74,7 +74,7 @@ pub fn run(
             .unwrap_or_default()
     );
     let mut request = client
-        .request(method.clone(), &args.path)
+        .request(method.clone(), &path)
         .error_for_status(false);
     if args.idempotent {
         request = request.idempotent(true);
@@ -234,12 +234,15 @@ impl Drop for Sink {
     }
 }
 
-/// A path, not a URL: the scheme and host come from the URI.
+/// A path, or an http or https URL (as curl takes it).
 fn check_path(path: &str) -> Result<(), CliError> {
-    if path.contains("://") {
-        return Err(CliError::Usage(
-            "PATH is a path such as /_sql or /index/_doc/1, not a URL: the scheme and hosts come from the connection URI".into(),
-        ));
+    if let Some((scheme, _)) = path.split_once("://")
+        && !scheme.eq_ignore_ascii_case("http")
+        && !scheme.eq_ignore_ascii_case("https")
+    {
+        return Err(CliError::Usage(format!(
+            "PATH is a path such as /_sql, or an http:// or https:// URL; {scheme}:// is neither"
+        )));
     }
     Ok(())
 }

@@ -80,6 +80,17 @@ pub(crate) fn app_name(key: &str, name: &str) -> Result<String> {
     Err(settings_error(key, name, why))
 }
 
+/// A `no_proxy` list, kept as given: its entries are read when the client
+/// routes a request, exactly as curl reads them (where a blank before `*`
+/// or a newline inside an entry has a meaning). Only a NUL, which no
+/// environment variable can hold, is refused.
+pub(crate) fn no_proxy(key: &str, list: &str) -> Result<String> {
+    if list.contains('\0') {
+        return Err(settings_error(key, list, " (a NUL character)"));
+    }
+    Ok(list.to_string())
+}
+
 /// A timeout: anything but zero.
 pub(crate) fn timeout(key: &str, d: Duration) -> Result<Duration> {
     match d {

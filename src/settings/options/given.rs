@@ -151,7 +151,21 @@ impl Given<'_> {
 
     pub(crate) fn tls_version(&self) -> Result<TlsVersion> {
         let v = self.value.to_ascii_lowercase().replace('_', ".");
-        match v.strip_prefix("tlsv").unwrap_or(&v) {
+        // Python's ssl names, as elasticsearch-py users write them:
+        // ssl.TLSVersion.TLSv1_2 (771), ssl.PROTOCOL_TLSv1_2, and
+        // PROTOCOL_TLS(_CLIENT), "the best both sides speak": no minimum
+        // beyond httpdb's own.
+        let v = v.strip_prefix("ssl.").unwrap_or(&v);
+        let v = v
+            .strip_prefix("tlsversion.")
+            .or_else(|| v.strip_prefix("protocol."))
+            .unwrap_or(v);
+        let v = match v {
+            "771" | "minimum.supported" | "tls" | "tls.client" => "1.2",
+            "772" | "maximum.supported" => "1.3",
+            v => v,
+        };
+        match v.strip_prefix("tlsv").unwrap_or(v) {
             "1.2" => Ok(TlsVersion::Tls12),
             "1.3" => Ok(TlsVersion::Tls13),
             "1" | "1.0" | "1.1" => {

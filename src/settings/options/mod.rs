@@ -270,6 +270,24 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         secret: false,
         apply: |l, g| set(&mut l.ssl_min_protocol_version, g.tls_version()?, g.shown()),
     },
+    // crate-python's switch to allow TLS older than 1.2: false, its
+    // default, is what httpdb does; true cannot be honoured.
+    OptionSpec {
+        names: &["ssl_relax_minimum_version"],
+        canonical: "ssl_min_protocol_version",
+        accepts: "false (crate-python's default: TLS 1.2 at least); true is refused",
+        secret: false,
+        apply: |_, g| match g.boolean()? {
+            false => Ok(()),
+            true => Err(Error::config(
+                g.key,
+                format!(
+                    "option \"{}\" (crate-python) is not honoured by httpdb: httpdb speaks TLS 1.2 and 1.3 only (rustls); there is nothing older to relax to",
+                    g.key
+                ),
+            )),
+        },
+    },
     OptionSpec {
         names: &["ssl_max_protocol_version"],
         canonical: "ssl_max_protocol_version",
@@ -748,15 +766,44 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         names: &["proxy"],
         canonical: "proxy",
-        accepts: "an HTTP proxy as http://[user:password@]host:port (port 1080 if not given), or none to ignore the proxy environment variables",
+        accepts: "a proxy as [http|https|socks5|socks5h]://[user:password@]host:port (port 1080 if not given, 443 for https), or none to ignore the proxy environment variables",
         secret: true,
         apply: |l, g| {
             let choice = if g.value.eq_ignore_ascii_case("none") {
                 ProxyChoice::None
             } else {
-                ProxyChoice::Http(ProxyUrl::parse(g.value, g.key)?)
+                ProxyChoice::Proxy(ProxyUrl::parse(g.value, g.key)?)
             };
             set(&mut l.proxy, Some(choice), g.shown())
+        },
+    },
+    OptionSpec {
+        names: &["no_proxy", "noproxy"],
+        canonical: "no_proxy",
+        accepts: "the hosts that bypass the proxy, comma-separated, as curl's --noproxy: names (and their subdomains), IP addresses, CIDR ranges, or * for all",
+        secret: false,
+        apply: |l, g| {
+            set(
+                &mut l.no_proxy,
+                Some(check::no_proxy(g.key, g.value)?),
+                g.shown(),
+            )
+        },
+    },
+    OptionSpec {
+        names: &["proxy_ssl_ca_certs", "proxy_cacert"],
+        canonical: "proxy_ssl_ca_certs",
+        accepts: "for an https:// proxy: a path to a PEM file of CA certificates, `system` for the OS trust store, or the PEM text itself",
+        secret: false,
+        apply: |l, g| {
+            let ca = if g.value.eq_ignore_ascii_case("system") {
+                CaCerts::System
+            } else if is_pem(g.value) {
+                CaCerts::Pem(g.value.trim().to_string())
+            } else {
+                CaCerts::File(g.path()?)
+            };
+            set(&mut l.proxy_ssl_ca_certs, ca, g.shown())
         },
     },
     OptionSpec {
