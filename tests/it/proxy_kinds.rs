@@ -89,6 +89,8 @@ fn socks5_with_and_without_a_password() {
         );
     }
     assert_eq!(guarded.tunnels().len(), 1, "{}", guarded.log());
+    eprintln!("microsocks, no password:\n{}", open.log().trim());
+    eprintln!("microsocks, alice:***:\n{}", guarded.log().trim());
 }
 
 #[test]
@@ -125,6 +127,14 @@ fn an_https_proxy_is_tls_to_the_proxy_with_the_database_s_tls_inside() {
         tinyproxy.log()
     );
     assert_eq!(tls.accepted(), 1, "{}", tls.log());
+    eprintln!("tinyproxy behind stunnel: {:?}", tinyproxy.requests());
+    for line in tls
+        .log()
+        .lines()
+        .filter(|l| l.contains("TLS accepted") || l.contains("connected remote"))
+    {
+        eprintln!("stunnel: {line}");
+    }
 
     // Plain http through it: absolute form, inside TLS to the proxy.
     let server = TestServer::http();
@@ -209,4 +219,54 @@ fn a_socks_proxy_in_the_environment_fails_only_the_hosts_that_use_it() {
         server.requests().len() == 1,
         "only the straight call arrived"
     );
+}
+
+/// The call's deadline bounds the SOCKS handshake: a proxy that takes the
+/// connection and never answers ends the call at connect_timeout.
+#[test]
+fn a_silent_socks_proxy_is_bounded_by_connect_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        std::thread::sleep(std::time::Duration::from_secs(3));
+        drop(stream);
+    });
+    let server = TestServer::https();
+    let c = Client::new(&format!(
+        "{}/?ssl_ca_certs={}&proxy=socks5h://127.0.0.1:{port}&connect_timeout=500ms&max_retries=0",
+        server.url(),
+        fx("ca.pem")
+    ))
+    .unwrap();
+    let started = std::time::Instant::now();
+    let error = c.get("/").unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(server.requests().is_empty());
+    held.join().unwrap();
+}
+
+/// `httpdb check` through a SOCKS proxy: the hop is shown, and the GET /
+/// goes through the client's own chain.
+#[test]
+fn check_through_a_socks_proxy() {
+    let socks = Microsocks::start(None);
+    let server = TestServer::https();
+    let (code, stdout, stderr) = cli(
+        &[("https_proxy", socks.url("socks5h", ""))],
+        &["--uri", &server.url(), "--cacert", &fx("ca.pem"), "check"],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("socks5h://127.0.0.1:{}", socks.port)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("through the proxy"), "{stdout}");
+    assert_eq!(socks.tunnels(), [format!("localhost:{}", server.port())]);
+    assert_eq!(server.requests().len(), 1, "GET / went through");
 }
