@@ -25,6 +25,7 @@ mod error;
 mod secret;
 mod server_info;
 mod settings;
+mod small_file;
 mod tls;
 mod transport;
 mod units;

@@ -1,6 +1,7 @@
 //! A string that must never be printed: passwords, tokens, key passphrases.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 use zeroize::Zeroize;
 
@@ -14,8 +15,23 @@ use zeroize::Zeroize;
 /// assert_eq!(format!("{s} {s:?}"), "*** ***");
 /// assert_eq!(s.expose(), "hunter2");
 /// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+///
+/// A secret read from a file ([`Secret::from_file`]) remembers the file, so
+/// that a client can read it again when it changes; two secrets are equal
+/// when their text is, wherever it came from.
+#[derive(Clone)]
+pub struct Secret {
+    text: String,
+    file: Option<PathBuf>,
+}
+
+impl PartialEq for Secret {
+    fn eq(&self, other: &Secret) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Secret {}
 
 /// The base64 of `user:password`, as `Authorization: Basic` and
 /// `Proxy-Authorization: Basic` carry it: the one encoding of basic
@@ -29,18 +45,43 @@ pub(crate) fn basic_credential(user: &str, password: Option<&Secret>) -> Secret 
 impl Secret {
     /// Wraps `text` as a secret.
     pub fn new(text: impl Into<String>) -> Self {
-        Secret(text.into())
+        Secret {
+            text: text.into(),
+            file: None,
+        }
     }
 
     /// The secret text itself. Never log or format what this returns.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// The file the secret was read from, if it was.
+    pub fn file(&self) -> Option<&Path> {
+        self.file.as_deref()
+    }
+
+    /// The secret `text`, read from `file`.
+    pub(crate) fn read_from(text: String, file: &Path) -> Secret {
+        Secret {
+            text,
+            file: Some(file.to_path_buf()),
+        }
+    }
+
+    /// Another text from the same source (an API key's `id:key` read from
+    /// a file, encoded).
+    pub(crate) fn with_text(&self, text: String) -> Secret {
+        Secret {
+            text,
+            file: self.file.clone(),
+        }
     }
 }
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        self.0.zeroize();
+        self.text.zeroize();
     }
 }
 

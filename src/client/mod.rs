@@ -110,7 +110,8 @@ impl Client {
         Client::from_settings(Settings::from_uri(uri)?)
     }
 
-    /// A client for the connection URI in the environment variable `var`.
+    /// A client for the connection URI in the environment variable `var`
+    /// (or in the file `{var}_FILE` names: see [`Settings::from_env`]).
     ///
     /// # Errors
     ///

@@ -109,15 +109,39 @@ impl Settings {
         Settings::builder().uri(uri).build()
     }
 
-    /// Parses the connection URI held in the environment variable `var`.
+    /// Parses the connection URI held in the environment variable `var`,
+    /// or, when it is not set, in the file that `{var}_FILE` names (the
+    /// `*_FILE` convention of the official database images, for a URI in a
+    /// mounted secret).
     ///
     /// # Errors
     ///
     /// [`Error::Config`] for a URI, option or file that cannot be used: the
     /// message names it, its value (secrets masked) and the accepted forms.
-    /// A variable that is not set is an [`Error::Config`] naming it.
+    /// A variable that is not set is an [`Error::Config`] naming it, and so
+    /// are both variables set at once.
     pub fn from_env(var: &str) -> Result<Settings> {
         Settings::builder().uri(env_uri(var)?).build()
+    }
+
+    /// The connection URI held in the environment variable `var`, or in
+    /// the file `{var}_FILE` names, as [`Settings::from_env`] reads it: for
+    /// callers that put options of their own on top.
+    ///
+    /// ```
+    /// // SAFETY of the example: no other thread reads the environment.
+    /// unsafe { std::env::set_var("DOC_DB_URL", "https://db:4200") };
+    /// let uri = httpdb::Settings::uri_from_env("DOC_DB_URL")?;
+    /// let s = httpdb::Settings::builder().uri(uri.expose()).option("timeout", "5s").build()?;
+    /// assert_eq!(s.to_uri(), "https://db:4200/?timeout=5s");
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Settings::from_env`], for the variables and the file.
+    pub fn uri_from_env(var: &str) -> Result<Secret> {
+        env_uri(var).map(Secret::new)
     }
 
     /// A builder: a URI plus keyword options that override it.
@@ -407,13 +431,28 @@ pub(crate) fn default_port(tls: bool) -> u16 {
 
 /// Reads the connection URI from the environment variable `var`.
 pub(crate) fn env_uri(var: &str) -> Result<String> {
-    std::env::var(var).map_err(|e| {
-        let why = match e {
-            std::env::VarError::NotPresent => "is not set",
-            std::env::VarError::NotUnicode(_) => "is not valid UTF-8",
-        };
-        Error::config(var, format!("environment variable {var} {why}; set it to a connection URI such as https://localhost:4200"))
-    })
+    let file_var = format!("{var}_FILE");
+    let direct = std::env::var_os(var).filter(|v| !v.is_empty());
+    let file = std::env::var_os(&file_var).filter(|v| !v.is_empty());
+    match (direct, file) {
+        (Some(_), Some(_)) => Err(Error::config(
+            var,
+            format!("both {var} and {file_var} are set; keep one: {var} holds the connection URI, {file_var} the path of a file holding it"),
+        )),
+        // The convention of the official database images: the URI (with
+        // its password) in a mounted secret file.
+        (None, Some(path)) => {
+            let uri = Secret::from_file(&file_var, std::path::Path::new(&path))?;
+            Ok(uri.expose().trim().to_string())
+        }
+        _ => std::env::var(var).map_err(|e| {
+            let why = match e {
+                std::env::VarError::NotPresent => "is not set",
+                std::env::VarError::NotUnicode(_) => "is not valid UTF-8",
+            };
+            Error::config(var, format!("environment variable {var} {why}; set it to a connection URI such as https://localhost:4200, or {file_var} to the path of a file holding one"))
+        }),
+    }
 }
 
 /// Characters escaped in option values.

@@ -2,7 +2,6 @@
 //! keys in PEM (plain or encrypted PKCS#8) and PKCS#12 bundles. Every error
 //! names the option and the file.
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,87 +15,24 @@ use rustls::sign::CertifiedKey;
 
 use crate::error::{Error, Result};
 use crate::settings::Settings;
+use crate::small_file::file_error;
 
 /// Larger files are refused rather than read: no real CA bundle or key
 /// comes near this (Mozilla's whole bundle is about 220 KB).
 const MAX_FILE: u64 = 8 * 1024 * 1024;
 
-fn file_error(option: &str, path: &Path, what: String, source: Option<std::io::Error>) -> Error {
-    Error::Config {
-        option: option.into(),
-        message: format!("{option}={}: {what}", path.display()),
-        source: source.map(Into::into),
-    }
+/// Reads `path` for `option`, refusing what is not a regular file and
+/// files past [`MAX_FILE`].
+fn read(option: &str, path: &Path) -> Result<Vec<u8>> {
+    crate::small_file::read(option, path, &CERTIFICATES)
 }
 
-/// Reads `path` for `option`, refusing directories and oversized files.
-fn read(option: &str, path: &Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        let what = match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                "no such file; check the path (relative paths start at the working directory)"
-                    .to_string()
-            }
-            std::io::ErrorKind::PermissionDenied => {
-                "permission denied; make the file readable by this user".to_string()
-            }
-            _ => format!("cannot read the file: {e}"),
-        };
-        file_error(option, path, what, Some(e))
-    })?;
-    if meta.is_dir() {
-        return Err(file_error(
-            option,
-            path,
-            "is a directory; name a PEM file".into(),
-            None,
-        ));
-    }
-    // A FIFO would block the open forever and a device such as /dev/zero
-    // never ends: only regular files are read.
-    if !meta.is_file() {
-        return Err(file_error(
-            option,
-            path,
-            "is not a regular file (a pipe, socket or device); name a PEM file".into(),
-            None,
-        ));
-    }
-    let too_big = |len: u64| {
-        file_error(
-            option,
-            path,
-            format!(
-                "is {len} bytes, more than the {MAX_FILE}-byte limit for certificate and key files; is it the right file?"
-            ),
-            None,
-        )
-    };
-    if meta.len() > MAX_FILE {
-        return Err(too_big(meta.len()));
-    }
-    let cannot =
-        |e: std::io::Error| file_error(option, path, format!("cannot read the file: {e}"), Some(e));
-    // The size was only reported: the read itself stops past the cap, in
-    // case the file grew (or was swapped) since.
-    let mut data = Vec::with_capacity(meta.len() as usize);
-    std::fs::File::open(path)
-        .map_err(cannot)?
-        .take(MAX_FILE + 1)
-        .read_to_end(&mut data)
-        .map_err(cannot)?;
-    if data.len() as u64 > MAX_FILE {
-        return Err(file_error(
-            option,
-            path,
-            format!(
-                "grew past the {MAX_FILE}-byte limit for certificate and key files while it was read; is it the right file?"
-            ),
-            None,
-        ));
-    }
-    Ok(data)
-}
+/// Certificate, key and CRL files, for [`crate::small_file::read`].
+const CERTIFICATES: crate::small_file::Kind = crate::small_file::Kind {
+    limit: MAX_FILE,
+    what: "certificate and key files",
+    expected: "a PEM file",
+};
 
 /// The CAs of `option=path`: every certificate in the file, strictly.
 pub(crate) fn ca_file(option: &str, path: &Path) -> Result<RootCertStore> {

@@ -14,6 +14,7 @@ mod bad_input;
 mod check;
 mod cli;
 mod compression;
+mod config_sources;
 mod curl_habits;
 mod curl_no_proxy;
 mod databases;

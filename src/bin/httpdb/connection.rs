@@ -102,10 +102,27 @@ fn names_compressed(uri: &str, options: &[String]) -> bool {
 }
 
 fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
-    let Some(uri) = args.uri.as_deref() else {
-        return Err(CliError::Usage(
-            "no connection URI: pass --uri URI or set HTTPDB_URL, e.g. HTTPDB_URL=https://localhost:4200 (or give a whole URL as the PATH, as to curl)".into(),
-        ));
+    let from_file;
+    let uri = match args.uri.as_deref() {
+        // HTTPDB_URL and HTTPDB_URL_FILE both set is an error the library
+        // tells; --uri wins over either.
+        Some(_)
+            if std::env::var_os("HTTPDB_URL").is_some()
+                && std::env::var_os("HTTPDB_URL_FILE").is_some() =>
+        {
+            from_file = Settings::uri_from_env("HTTPDB_URL")?;
+            from_file.expose()
+        }
+        Some(uri) => uri,
+        None if std::env::var_os("HTTPDB_URL_FILE").is_some() => {
+            from_file = Settings::uri_from_env("HTTPDB_URL")?;
+            from_file.expose()
+        }
+        None => {
+            return Err(CliError::Usage(
+                "no connection URI: pass --uri URI, or set HTTPDB_URL (or HTTPDB_URL_FILE to a file holding it), e.g. HTTPDB_URL=https://localhost:4200 (or give a whole URL as the PATH, as to curl)".into(),
+            ));
+        }
     };
     builder_for(args, uri)
 }

@@ -43,6 +43,18 @@ const BOOL: &str = "true/false, 1/0, yes/no or on/off";
 const KEEPALIVE_TIME: &str =
     "a number of seconds (60) or a duration such as 90s; 0 for the system's default";
 const MILLIS: &str = "a number of milliseconds greater than 0 (1500, 1500.5)";
+/// An Elasticsearch API key as `Authorization: ApiKey` sends it: the
+/// encoded form as given, or `id:key` encoded.
+fn api_key(key: &str) -> std::result::Result<String, &'static str> {
+    match key.split_once(':') {
+        Some((id, k)) if !id.is_empty() && !k.is_empty() => {
+            Ok(base64::engine::general_purpose::STANDARD.encode(key))
+        }
+        Some(_) => Err(" (an empty id or key around ':')"),
+        None => Ok(key.to_string()),
+    }
+}
+
 const TLS_VERSIONS: &str = "TLSv1.2 or TLSv1.3 (also written 1.2, TLSv1_2)";
 /// The largest `pool_size`.
 pub(crate) const MAX_POOL_SIZE: usize = 10_000;
@@ -376,6 +388,58 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         secret: true,
         apply: |l, g| set(&mut l.password, Some(Secret::new(g.value)), g.shown()),
     },
+    // A secret in a file (Docker and Kubernetes secrets): the file is read
+    // now, and again by a client when it changes.
+    OptionSpec {
+        names: &["password_file"],
+        canonical: "password",
+        accepts: "the path of a file holding the password (one trailing line break dropped)",
+        secret: false,
+        apply: |l, g| {
+            set(
+                &mut l.password,
+                Some(Secret::from_file(g.key, g.value)?),
+                g.shown(),
+            )
+        },
+    },
+    OptionSpec {
+        names: &["token_file"],
+        canonical: "token",
+        accepts: "the path of a file holding the bearer token (one trailing line break dropped)",
+        secret: false,
+        apply: |l, g| {
+            set(
+                &mut l.token,
+                Some(Secret::from_file(g.key, g.value)?),
+                g.shown(),
+            )
+        },
+    },
+    OptionSpec {
+        names: &["api_key_file"],
+        canonical: "api_key",
+        accepts: "the path of a file holding the Elasticsearch API key, encoded or as id:key",
+        secret: false,
+        apply: |l, g| {
+            let file = Secret::from_file(g.key, g.value)?;
+            let encoded = api_key(file.expose()).map_err(|why| g.bad(why))?;
+            set(&mut l.api_key, Some(file.with_text(encoded)), g.shown())
+        },
+    },
+    OptionSpec {
+        names: &["ssl_pem_passphrase_file"],
+        canonical: "ssl_pem_passphrase",
+        accepts: "the path of a file holding the key's passphrase (one trailing line break dropped)",
+        secret: false,
+        apply: |l, g| {
+            set(
+                &mut l.ssl_pem_passphrase,
+                Some(Secret::from_file(g.key, g.value)?),
+                g.shown(),
+            )
+        },
+    },
     OptionSpec {
         names: &["token", "jwt", "jwt_token", "bearer_auth"],
         canonical: "token",
@@ -396,14 +460,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         accepts: "an Elasticsearch API key: the encoded form (base64 of id:key) or id:key",
         secret: true,
         apply: |l, g| {
-            let key = g.non_empty()?;
-            let encoded = match key.split_once(':') {
-                Some((id, k)) if !id.is_empty() && !k.is_empty() => {
-                    base64::engine::general_purpose::STANDARD.encode(key)
-                }
-                Some(_) => return Err(g.bad(" (an empty id or key around ':')")),
-                None => key.to_string(),
-            };
+            let encoded = api_key(g.non_empty()?).map_err(|why| g.bad(why))?;
             set(&mut l.api_key, Some(Secret::new(encoded)), g.shown())
         },
     },

@@ -1,0 +1,180 @@
+//! Where settings come from: the same connection from a URI with inline
+//! secrets, from a URI with secret files, and from `HTTPDB_URL_FILE` gives
+//! the same `httpdb config` and reaches a real Prometheus that requires the
+//! password and a client certificate; files that cannot be secrets are
+//! refused at once, naming the file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::support::databases::{self, PROMETHEUS_PASSWORD, PROMETHEUS_USER};
+use crate::support::server::*;
+
+fn dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("httpdb-sources-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A private file (mode 600) holding `text`.
+fn secret_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
+/// `httpdb ARGS` with exactly the environment `env`.
+fn httpdb(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_httpdb"))
+        .env_clear()
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .expect("httpdb runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_same_connection_from_each_source() {
+    let prometheus = databases::prometheus();
+    let work = dir("prometheus");
+    let tls = format!(
+        "ssl_ca_certs={}&ssl_certfile={}&ssl_keyfile={}",
+        fx("ca.pem"),
+        fx("client.pem"),
+        fx("client.key")
+    );
+    let host = format!("localhost:{}", prometheus.port);
+    let inline = format!("https://{PROMETHEUS_USER}:{PROMETHEUS_PASSWORD}@{host}/?{tls}");
+    let pw = secret_file(&work, "password", &format!("{PROMETHEUS_PASSWORD}\n"));
+    let with_file = format!(
+        "https://{PROMETHEUS_USER}@{host}/?password_file={}&{tls}",
+        pw.display()
+    );
+    let uri_file = secret_file(&work, "uri", &format!("{inline}\n"));
+    let uri_file = uri_file.to_str().unwrap();
+    let sources: [(&str, Vec<(&str, &str)>); 3] = [
+        (
+            "a URI with the password inline",
+            vec![("HTTPDB_URL", &inline)],
+        ),
+        ("a URI with password_file", vec![("HTTPDB_URL", &with_file)]),
+        ("HTTPDB_URL_FILE", vec![("HTTPDB_URL_FILE", uri_file)]),
+    ];
+    let mut configs = Vec::new();
+    for (source, env) in &sources {
+        let (code, config, err) = httpdb(env, &["config"]);
+        assert_eq!(code, 0, "{source}: {err}");
+        assert!(!config.contains(PROMETHEUS_PASSWORD), "{source}: {config}");
+        assert!(!err.contains("read by others"), "{source}: {err}");
+        let (code, body, err) = httpdb(env, &["get", "/api/v1/status/buildinfo"]);
+        assert_eq!(code, 0, "{source}: {err}");
+        assert!(body.contains("\"status\":\"success\""), "{source}: {body}");
+        eprintln!("{source}: config and a GET that needs the password, both fine");
+        configs.push((source, config));
+    }
+    for (source, config) in &configs[1..] {
+        assert_eq!(
+            config, &configs[0].1,
+            "{source} differs from {}",
+            configs[0].0
+        );
+    }
+    // A wrong password in the file: Prometheus says no.
+    let wrong = secret_file(&work, "wrong", "not-it\n");
+    let uri = with_file.replace(pw.to_str().unwrap(), wrong.to_str().unwrap());
+    let (code, _, err) = httpdb(
+        &[("HTTPDB_URL", &uri)],
+        &["get", "/api/v1/status/buildinfo"],
+    );
+    assert_eq!(code, 1, "{err}");
+    // Both HTTPDB_URL and HTTPDB_URL_FILE: which one is meant?
+    let (code, _, err) = httpdb(
+        &[("HTTPDB_URL", &inline), ("HTTPDB_URL_FILE", uri_file)],
+        &["config"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("both HTTPDB_URL and HTTPDB_URL_FILE are set"),
+        "{err}"
+    );
+    assert!(!err.contains(PROMETHEUS_PASSWORD), "{err}");
+    // A secret file others may read is used, with a warning.
+    let open = work.join("open-password");
+    std::fs::write(&open, PROMETHEUS_PASSWORD).unwrap();
+    let uri = with_file.replace(pw.to_str().unwrap(), open.to_str().unwrap());
+    let (code, _, err) = httpdb(
+        &[("HTTPDB_URL", &uri)],
+        &["get", "/api/v1/status/buildinfo"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("may be read by others") && err.contains("chmod 600"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+#[test]
+fn files_that_cannot_be_secrets_are_refused_at_once() {
+    let work = dir("bad");
+    let fifo = work.join("fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let big = work.join("big");
+    std::fs::write(&big, vec![b'x'; 10 << 20]).unwrap();
+    let empty = secret_file(&work, "empty", "\n");
+    let latin1 = work.join("latin1");
+    std::fs::write(&latin1, b"caf\xe9").unwrap();
+    let missing = work.join("missing");
+    let cases: [(&Path, &str); 6] = [
+        (&fifo, "is not a regular file"),
+        (Path::new("/dev/zero"), "is not a regular file"),
+        (&big, "more than the 65536-byte limit for secret files"),
+        (&empty, "is empty"),
+        (&latin1, "is not UTF-8"),
+        (&missing, "no such file"),
+    ];
+    for option in ["password_file", "token_file", "api_key_file"] {
+        for (path, words) in cases {
+            let started = Instant::now();
+            let uri = format!("https://db/?{option}={}", path.display());
+            let error = httpdb::Settings::from_uri(&uri).unwrap_err();
+            let text = error.to_string();
+            assert!(
+                text.contains(&format!("{option}={}", path.display())) && text.contains(words),
+                "{option} {}: {text}",
+                path.display()
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(1),
+                "{:?}",
+                started.elapsed()
+            );
+        }
+    }
+    // Inline and from a file in one source: which one is meant?
+    let pw = secret_file(&work, "pw", "a");
+    let error =
+        httpdb::Settings::from_uri(&format!("https://u:b@db/?password_file={}", pw.display()))
+            .unwrap_err();
+    assert!(error.to_string().contains("contradict"), "{error}");
+    // A keyword option over the URI: the keyword wins, as everywhere.
+    let s = httpdb::Settings::builder()
+        .uri("https://u:inline@db/")
+        .option("password_file", pw.to_str().unwrap())
+        .build()
+        .unwrap();
+    assert_eq!(s.password().unwrap().expose(), "a");
+    assert_eq!(s.password().unwrap().file(), Some(pw.as_path()));
+    assert!(!format!("{s:?}").contains("inline"));
+    let _ = std::fs::remove_dir_all(&work);
+}
