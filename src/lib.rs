@@ -45,7 +45,8 @@ pub use settings::{
     CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
     DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_BACKOFF_MAX, DEFAULT_RETRY_INTERVAL,
     DEFAULT_RETRY_ON_STATUS, DEFAULT_TCP_KEEPALIVE_TIME, DEFAULT_TIMEOUT, Fingerprint, Host,
-    HostOrder, Product, ProxyChoice, ProxyRoute, ProxyScheme, ProxyUrl, Settings, TlsVersion,
+    HostOrder, Product, ProxyChoice, ProxyRoute, ProxyScheme, ProxyUrl, Settings, Source,
+    TlsVersion,
 };
 /// The ureq version httpdb runs on, for [`Client::agent`] and
 /// [`Settings::agent`].

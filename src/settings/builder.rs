@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
-use crate::settings::layer::{self, Slot};
+use crate::settings::layer::{self, Slot, Source};
 use crate::settings::options::check;
 use crate::settings::uri;
 use crate::settings::value::OptionValue;
@@ -227,20 +227,64 @@ impl SettingsBuilder {
         if let Some(message) = self.error {
             return Err(Error::config(self.error_option, message));
         }
+        let mut keywords = self.keywords;
+        keywords.stamp(&Source::Keyword);
         let typed = self
             .hosts
             .iter()
             .map(|(name, port)| uri::typed_host(name, *port))
             .collect::<Result<Vec<_>>>()?;
-        let mut parsed = match self.uri {
-            Some(text) => uri::parse(&text)?,
+        let mut parsed = self.uri.as_deref().map(uri::parse).transpose()?;
+        if let Some(parsed) = &mut parsed {
+            parsed.layer.stamp(&Source::Uri);
+        }
+        // A named connection: its options are the defaults below the URI's,
+        // and its uri= line is the URI when none is given.
+        let name = keywords
+            .service
+            .as_ref()
+            .or(parsed.as_ref().and_then(|p| p.layer.service.as_ref()))
+            .map(|slot| slot.value.clone());
+        let service = name.as_deref().map(super::service::load).transpose()?;
+        let mut hosts_from = if typed.is_empty() {
+            Source::Uri
+        } else {
+            Source::Keyword
+        };
+        let mut below = Layer::default();
+        if let Some(service) = service {
+            if let Some((text, source)) = service.uri {
+                let mut from_service = uri::parse(&text).map_err(|e| match e {
+                    Error::Config {
+                        option, message, ..
+                    } => Error::config(
+                        option,
+                        format!("{source}: uri={}: {message}", uri::mask(&text)),
+                    ),
+                    other => other,
+                })?;
+                from_service.layer.stamp(&source);
+                below = from_service.layer.clone();
+                if parsed.is_none() {
+                    if typed.is_empty() {
+                        hosts_from = source;
+                    }
+                    from_service.layer = Layer::default();
+                    parsed = Some(from_service);
+                }
+            }
+            below = below.overlaid_by(service.layer);
+        }
+        let mut parsed = match parsed {
+            Some(parsed) => parsed,
             None if !typed.is_empty() => {
                 // TLS on, as an https URI would say, unless ssl(false).
-                let https = !matches!(self.keywords.tls, Some(Slot { value: false, .. }));
+                let https = !matches!(keywords.tls, Some(Slot { value: false, .. }));
                 let mut layer = Layer::default();
                 if https {
                     layer::set(&mut layer.tls, true, "https://".into())?;
                 }
+                layer.stamp(&Source::Keyword);
                 uri::Parsed {
                     https,
                     hosts: Vec::new(),
@@ -251,13 +295,31 @@ impl SettingsBuilder {
             None => {
                 return Err(Error::config(
                     "uri",
-                    "no connection URI was given; pass one (e.g. https://localhost:4200), set HTTPDB_URL, or name hosts with host(name, port)",
+                    "no connection URI was given; pass one (e.g. https://localhost:4200), set HTTPDB_URL, name hosts with host(name, port), or name a service whose section has a uri= line",
                 ));
             }
         };
         if !typed.is_empty() {
             parsed.hosts = typed;
         }
-        super::resolve::resolve(parsed, self.keywords)
+        parsed.layer = under(below, parsed.layer);
+        let mut settings = super::resolve::resolve(parsed, keywords)?;
+        settings
+            .provenance
+            .0
+            .insert(0, ("hosts".into(), hosts_from));
+        Ok(settings)
     }
+}
+
+/// `top` over the service's layer `below`: a credential of `top` (a
+/// password, a token, an API key) replaces all of `below`'s, as a keyword
+/// one replaces the URI's.
+fn under(mut below: Layer, top: Layer) -> Layer {
+    if top.password.is_some() || top.token.is_some() || top.api_key.is_some() {
+        below.password = None;
+        below.token = None;
+        below.api_key = None;
+    }
+    below.overlaid_by(top)
 }

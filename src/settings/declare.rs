@@ -126,6 +126,7 @@ macro_rules! declare_settings {
             pub(crate) path: String,
             pub(crate) headers: Vec<(String, crate::Secret)>,
             pub(crate) params: Vec<(String, crate::Secret)>,
+            pub(crate) provenance: crate::settings::layer::Provenance,
             $(pub(crate) $name: $ty,)*
         }
 
@@ -142,6 +143,9 @@ macro_rules! declare_settings {
             pub sslmode: Option<crate::settings::layer::Slot<String>>,
             /// libpq's `fallback_application_name`: the name when none is given.
             pub fallback_app_name: Option<crate::settings::layer::Slot<String>>,
+            /// `service=NAME`: the section of the service file below the URI
+            /// (settings/service.rs); where values came from, not a setting.
+            pub service: Option<crate::settings::layer::Slot<String>>,
             /// Default query parameters, by name (unique).
             pub params: Vec<crate::settings::layer::Slot<(String, crate::Secret)>>,
             /// Default headers, by name (unique, case-insensitively).
@@ -159,8 +163,47 @@ macro_rules! declare_settings {
                     sslmode_require: top.sslmode_require.or(self.sslmode_require),
                     sslmode: top.sslmode.or(self.sslmode),
                     fallback_app_name: top.fallback_app_name.or(self.fallback_app_name),
+                    service: top.service.or(self.service),
                     $($name: top.$name.or(self.$name),)*
                 }
+            }
+
+            /// Gives every value of this layer that has no source yet
+            /// `source`.
+            pub fn stamp(&mut self, source: &crate::settings::layer::Source) {
+                use crate::settings::layer::stamp;
+                stamp(&mut self.tls, source);
+                stamp(&mut self.sslmode_require, source);
+                stamp(&mut self.sslmode, source);
+                stamp(&mut self.fallback_app_name, source);
+                stamp(&mut self.service, source);
+                for slot in self.params.iter_mut().chain(self.headers.iter_mut()) {
+                    if slot.source.is_none() {
+                        slot.source = Some(source.clone());
+                    }
+                }
+                $(stamp(&mut self.$name, source);)*
+            }
+
+            /// Where each option this layer sets came from, by canonical
+            /// name (default headers and parameters as `header.NAME` and
+            /// `param.NAME`).
+            pub fn sources(&self) -> Vec<(String, crate::settings::layer::Source)> {
+                let mut out = Vec::new();
+                $(if let Some(crate::settings::layer::Slot { source: Some(source), .. }) = &self.$name {
+                    out.push((stringify!($name).to_string(), source.clone()));
+                })*
+                if let Some(crate::settings::layer::Slot { source: Some(source), .. }) = &self.service {
+                    out.push(("service".to_string(), source.clone()));
+                }
+                for (prefix, slots) in [("header.", &self.headers), ("param.", &self.params)] {
+                    for slot in slots {
+                        if let Some(source) = &slot.source {
+                            out.push((format!("{prefix}{}", slot.value.0), source.clone()));
+                        }
+                    }
+                }
+                out
             }
 
             /// The first TLS-only option this layer sets, as written.
@@ -190,6 +233,7 @@ macro_rules! declare_settings {
                 path: String,
             ) -> Settings {
                 Settings {
+                    provenance: crate::settings::layer::Provenance(l.sources()),
                     hosts,
                     tls,
                     path,

@@ -4,16 +4,76 @@
 //! the merge of the lists of two layers. The fields themselves are
 //! declared by the option table (`Layer` in settings/declare.rs).
 
+use std::fmt;
+use std::path::PathBuf;
+
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
+/// Where the value of an option came from: see
+/// [`Settings::sources`](crate::Settings::sources).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Source {
+    /// The connection URI.
+    Uri,
+    /// A keyword option or typed setter (the CLI's flags).
+    Keyword,
+    /// A section of a service file, at a line.
+    Service {
+        /// The service's name.
+        name: String,
+        /// The service file.
+        file: PathBuf,
+        /// The line of the option (or of its `uri=`).
+        line: usize,
+    },
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Uri => f.write_str("the URI"),
+            Source::Keyword => f.write_str("a keyword option"),
+            Source::Service { name, file, line } => {
+                write!(f, "service {name} ({}:{line})", file.display())
+            }
+        }
+    }
+}
+
 /// One field as set by one source, with the option that set it as the user
-/// wrote it (`tlsCAFile=/ca.pem`, `password=***`), for conflict messages.
+/// wrote it (`tlsCAFile=/ca.pem`, `password=***`), for conflict messages,
+/// and the source, once the layer is stamped with it.
 #[derive(Clone, Debug)]
 pub(crate) struct Slot<T> {
     pub value: T,
     pub from: String,
+    pub source: Option<Source>,
 }
+
+/// Gives `slot` `source` if it has none yet.
+pub(crate) fn stamp<T>(slot: &mut Option<Slot<T>>, source: &Source) {
+    if let Some(slot) = slot
+        && slot.source.is_none()
+    {
+        slot.source = Some(source.clone());
+    }
+}
+
+/// Where each option of a [`Settings`](crate::Settings) came from, by
+/// canonical name; options that are not listed have their default. Not
+/// part of the settings' equality: equal settings may come from anywhere.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Provenance(pub Vec<(String, Source)>);
+
+impl PartialEq for Provenance {
+    fn eq(&self, _: &Provenance) -> bool {
+        true
+    }
+}
+
+impl Eq for Provenance {}
 
 /// Sets `slot` unless this source already set it to something else, which
 /// is a conflict naming both options.
@@ -35,7 +95,11 @@ pub(crate) fn set<T: PartialEq>(slot: &mut Option<Slot<T>>, value: T, from: Stri
         )),
         Some(_) => Ok(()),
         None => {
-            *slot = Some(Slot { value, from });
+            *slot = Some(Slot {
+                value,
+                from,
+                source: None,
+            });
             Ok(())
         }
     }

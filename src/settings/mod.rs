@@ -19,6 +19,7 @@ pub(crate) mod layer;
 pub(crate) mod options;
 pub(crate) mod proxy;
 mod resolve;
+pub(crate) mod service;
 pub(crate) mod table;
 mod types;
 mod unsupported;
@@ -30,6 +31,7 @@ use crate::secret::Secret;
 pub(crate) use crate::units::duration;
 use builder::SettingsBuilder;
 use declare::declare_settings;
+pub use layer::Source;
 pub use proxy::{ProxyChoice, ProxyRoute, ProxyScheme, ProxyUrl};
 use table::options_table;
 pub use types::{CaCerts, CertReqs, Fingerprint, Host, HostOrder, Product, TlsVersion};
@@ -147,6 +149,25 @@ impl Settings {
     /// A builder: a URI plus keyword options that override it.
     pub fn builder() -> SettingsBuilder {
         SettingsBuilder::default()
+    }
+
+    /// Where each option came from, by canonical name (`hosts` first;
+    /// default headers and parameters as `header.NAME`, `param.NAME`): the
+    /// URI, a keyword option (the CLI's flags), or a line of a service file.
+    /// Options not listed have their default. A secret read from a file
+    /// also says which ([`Secret::file`]).
+    ///
+    /// ```
+    /// use httpdb::{Settings, Source};
+    /// let s = Settings::builder().uri("https://db/?timeout=5s").option("pool_size", "2").build()?;
+    /// let sources = s.sources();
+    /// assert!(sources.contains(&("timeout".to_string(), Source::Uri)));
+    /// assert!(sources.contains(&("pool_size".to_string(), Source::Keyword)));
+    /// assert!(!sources.iter().any(|(name, _)| name == "read_timeout"));
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn sources(&self) -> &[(String, Source)] {
+        &self.provenance.0
     }
 
     /// The hosts, in URI order.

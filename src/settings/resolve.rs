@@ -10,7 +10,9 @@ use crate::settings::{CaCerts, CertReqs, Host, Layer, Settings};
 /// The settings of a parsed URI with the keyword options on top.
 pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> {
     if parsed.https
-        && let Some(Slot { value: false, from }) = &keywords.tls
+        && let Some(Slot {
+            value: false, from, ..
+        }) = &keywords.tls
     {
         return Err(Error::config(
             layer::key_of(from),
@@ -144,7 +146,12 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
         _ => CertReqs::Required,
     };
     let match_hostname = match (&l.ssl_match_hostname, cert_reqs) {
-        (Some(Slot { value: true, from }), CertReqs::None) => {
+        (
+            Some(Slot {
+                value: true, from, ..
+            }),
+            CertReqs::None,
+        ) => {
             let none_from = l
                 .ssl_cert_reqs
                 .as_ref()
@@ -229,7 +236,10 @@ pub(super) fn resolve(parsed: uri::Parsed, keywords: Layer) -> Result<Settings> 
 ///   default): the chain without the host name lets any publicly issued
 ///   certificate, for any name, pass.
 fn weak_sslmode(l: &Layer) -> Result<()> {
-    let Some(Slot { value: mode, from }) = &l.sslmode else {
+    let Some(Slot {
+        value: mode, from, ..
+    }) = &l.sslmode
+    else {
         return Ok(());
     };
     let ca = l.ssl_ca_certs.as_ref();

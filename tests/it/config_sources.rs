@@ -42,6 +42,9 @@ fn httpdb(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// A source of the connection: its name, the environment, the flags.
+type Source<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+
 #[test]
 fn the_same_connection_from_each_source() {
     let prometheus = databases::prometheus();
@@ -61,25 +64,67 @@ fn the_same_connection_from_each_source() {
     );
     let uri_file = secret_file(&work, "uri", &format!("{inline}\n"));
     let uri_file = uri_file.to_str().unwrap();
-    let sources: [(&str, Vec<(&str, &str)>); 3] = [
+    // A service file: a section per connection, options in the vocabulary.
+    let service_file = work.join("service.conf");
+    std::fs::write(
+        &service_file,
+        format!(
+            "# named connections\n[staging]\nuri = https://staging:9090\n\n[metrics]\nuri = https://{PROMETHEUS_USER}@{host}/\npassword_file = {}\nssl_ca_certs = {}\nssl_certfile = {}\nssl_keyfile = {}\n",
+            pw.display(),
+            fx("ca.pem"),
+            fx("client.pem"),
+            fx("client.key")
+        ),
+    )
+    .unwrap();
+    let service_file = service_file.to_str().unwrap();
+    let sources: [Source<'_>; 4] = [
         (
             "a URI with the password inline",
             vec![("HTTPDB_URL", &inline)],
+            vec![],
         ),
-        ("a URI with password_file", vec![("HTTPDB_URL", &with_file)]),
-        ("HTTPDB_URL_FILE", vec![("HTTPDB_URL_FILE", uri_file)]),
+        (
+            "a URI with password_file",
+            vec![("HTTPDB_URL", &with_file)],
+            vec![],
+        ),
+        (
+            "HTTPDB_URL_FILE",
+            vec![("HTTPDB_URL_FILE", uri_file)],
+            vec![],
+        ),
+        (
+            "a service file",
+            vec![("HTTPDB_SERVICEFILE", service_file)],
+            vec!["--service", "metrics"],
+        ),
     ];
     let mut configs = Vec::new();
-    for (source, env) in &sources {
-        let (code, config, err) = httpdb(env, &["config"]);
+    for (source, env, flags) in &sources {
+        let run = |rest: &[&str]| {
+            let args: Vec<&str> = flags.iter().chain(rest).copied().collect();
+            httpdb(env, &args)
+        };
+        let (code, config, err) = run(&["config"]);
         assert_eq!(code, 0, "{source}: {err}");
         assert!(!config.contains(PROMETHEUS_PASSWORD), "{source}: {config}");
         assert!(!err.contains("read by others"), "{source}: {err}");
-        let (code, body, err) = httpdb(env, &["get", "/api/v1/status/buildinfo"]);
+        // Where each value came from, then the settings themselves, which
+        // must be the same whatever the source.
+        let mut doc: serde_json::Value = serde_json::from_str(&config).unwrap();
+        let provenance = doc.as_object_mut().unwrap().remove("sources").unwrap();
+        eprintln!("{source}: sources {provenance}");
+        let password = provenance["password"].as_str().unwrap_or_default();
+        assert_eq!(
+            password.contains("the file "),
+            source.contains("file"),
+            "{source}: {provenance}"
+        );
+        let (code, body, err) = run(&["get", "/api/v1/status/buildinfo"]);
         assert_eq!(code, 0, "{source}: {err}");
         assert!(body.contains("\"status\":\"success\""), "{source}: {body}");
-        eprintln!("{source}: config and a GET that needs the password, both fine");
-        configs.push((source, config));
+        configs.push((source, doc.to_string()));
     }
     for (source, config) in &configs[1..] {
         assert_eq!(

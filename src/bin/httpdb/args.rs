@@ -120,6 +120,12 @@ pub struct ConnectionArgs {
     )]
     pub uri: Option<String>,
 
+    /// A named connection of the service file, its options the defaults
+    /// below the URI's (service; libpq's service). Without a URI, the
+    /// section's uri= is the URI
+    #[arg(long, value_name = "NAME", global = true)]
+    pub service: Option<String>,
+
     /// CA certificates to trust: a PEM file, or `system` (ssl_ca_certs;
     /// curl's --cacert)
     #[arg(long, visible_alias = "cacert", value_name = "FILE", global = true)]

@@ -46,6 +46,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
                 })
                 .collect();
             doc["proxy_routes"] = routes.into();
+            doc["sources"] = sources(&settings, &connection::uri_origin(connection));
             Stdout::new().json(&doc)?;
             Ok(Exit::Ok)
         }
@@ -71,4 +72,30 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
             Ok(Exit::Ok)
         }
     }
+}
+
+/// Where each option of `settings` came from, for `config`: the URI (and
+/// where the URI came from), a flag, a service file's line; a secret read
+/// from a file says which. Options not listed have their default.
+fn sources(settings: &httpdb::Settings, uri_origin: &str) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (name, source) in settings.sources() {
+        let mut text = match source {
+            httpdb::Source::Uri => format!("the URI ({uri_origin})"),
+            httpdb::Source::Keyword => "a flag".to_string(),
+            other => other.to_string(),
+        };
+        let secret = match name.as_str() {
+            "password" => settings.password(),
+            "token" => settings.token(),
+            "api_key" => settings.api_key(),
+            "ssl_pem_passphrase" => settings.ssl_pem_passphrase(),
+            _ => None,
+        };
+        if let Some(file) = secret.and_then(httpdb::Secret::file) {
+            text = format!("the file {}, named in {text}", file.display());
+        }
+        map.insert(name.clone(), text.into());
+    }
+    map.into()
 }

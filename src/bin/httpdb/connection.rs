@@ -118,20 +118,50 @@ fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
             from_file = Settings::uri_from_env("HTTPDB_URL")?;
             from_file.expose()
         }
+        // A service's uri= line is the URI.
+        None if args.service.is_some() => return builder_without_uri(args),
         None => {
             return Err(CliError::Usage(
-                "no connection URI: pass --uri URI, or set HTTPDB_URL (or HTTPDB_URL_FILE to a file holding it), e.g. HTTPDB_URL=https://localhost:4200 (or give a whole URL as the PATH, as to curl)".into(),
+                "no connection URI: pass --uri URI, or set HTTPDB_URL (or HTTPDB_URL_FILE to a file holding it), e.g. HTTPDB_URL=https://localhost:4200, or name a --service (or give a whole URL as the PATH, as to curl)".into(),
             ));
         }
     };
     builder_for(args, uri)
 }
 
+/// Where the URI came from, for `config`'s sources: `--uri`,
+/// `$HTTPDB_URL`, `$HTTPDB_URL_FILE (PATH)`.
+pub fn uri_origin(args: &ConnectionArgs) -> String {
+    let env = std::env::var("HTTPDB_URL").ok().filter(|v| !v.is_empty());
+    match (&args.uri, env) {
+        (Some(given), Some(env)) if *given == env => "$HTTPDB_URL".into(),
+        (Some(_), _) => "--uri".into(),
+        (None, _) => match std::env::var("HTTPDB_URL_FILE") {
+            Ok(path) if !path.is_empty() => format!("$HTTPDB_URL_FILE ({path})"),
+            _ => "the service's uri=".into(),
+        },
+    }
+}
+
 fn builder_for(args: &ConnectionArgs, uri: &str) -> Result<SettingsBuilder, CliError> {
-    let mut builder = Settings::builder().uri(uri);
+    flags(args, Settings::builder().uri(uri), uri)
+}
+
+/// The flags, with no URI: a service's uri= gives it.
+fn builder_without_uri(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
+    flags(args, Settings::builder(), "")
+}
+
+/// `builder` with every flag and -W option on top.
+fn flags(
+    args: &ConnectionArgs,
+    mut builder: SettingsBuilder,
+    uri: &str,
+) -> Result<SettingsBuilder, CliError> {
     let cert = args.cert.as_deref().map(split_cert);
     let user = args.user.as_deref().map(split_user).transpose()?;
     let flags = [
+        ("service", args.service.as_deref()),
         ("ssl_ca_certs", args.ssl_ca_certs.as_deref()),
         ("ssl_certfile", args.ssl_certfile.as_deref()),
         ("ssl_certfile", cert.as_ref().map(|(file, _)| file.as_str())),

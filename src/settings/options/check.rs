@@ -91,6 +91,15 @@ pub(crate) fn no_proxy(key: &str, list: &str) -> Result<String> {
     Ok(list.to_string())
 }
 
+/// A service name: what a `[name]` line can hold.
+pub(crate) fn service(key: &str, name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.contains(['[', ']']) || name.chars().any(char::is_control) {
+        return Err(settings_error(key, name, " (a section name such as prod)"));
+    }
+    Ok(name.to_string())
+}
+
 /// A timeout: anything but zero.
 pub(crate) fn timeout(key: &str, d: Duration) -> Result<Duration> {
     match d {

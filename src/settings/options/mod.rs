@@ -465,6 +465,13 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         },
     },
     OptionSpec {
+        names: &["service"],
+        canonical: "service",
+        accepts: "the name of a section of the service file ([name] in service.conf)",
+        secret: false,
+        apply: |l, g| set(&mut l.service, check::service(g.key, g.value)?, g.shown()),
+    },
+    OptionSpec {
         names: &["app_name", "appname", "application_name"],
         canonical: "app_name",
         accepts: "a name of up to 128 printable ASCII characters, sent first in User-Agent",
@@ -960,7 +967,7 @@ mod tests {
         use std::collections::BTreeSet;
         let canonical: BTreeSet<&str> = OPTIONS.iter().map(|o| o.canonical).collect();
         let mut table: BTreeSet<&str> = crate::Settings::OPTIONS.iter().copied().collect();
-        table.extend(["ssl", "sslmode", "params", "headers"]);
+        table.extend(["ssl", "sslmode", "params", "headers", "service"]);
         assert_eq!(canonical, table);
     }
 
