@@ -5,6 +5,7 @@ use std::fmt;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::settings::credential_files::{self, Netrc};
 use crate::settings::layer::{self, Slot, Source};
 use crate::settings::options::check;
 use crate::settings::uri;
@@ -303,12 +304,86 @@ impl SettingsBuilder {
             parsed.hosts = typed;
         }
         parsed.layer = under(below, parsed.layer);
+        let lookups = Lookups {
+            passfile: keywords.passfile.clone().or(parsed.layer.passfile.clone()),
+            netrc: keywords.netrc.clone().or(parsed.layer.netrc.clone()),
+            netrc_file: keywords
+                .netrc_file
+                .clone()
+                .or(parsed.layer.netrc_file.clone()),
+        };
         let mut settings = super::resolve::resolve(parsed, keywords)?;
         settings
             .provenance
             .0
             .insert(0, ("hosts".into(), hosts_from));
+        lookups.fill(&mut settings)?;
         Ok(settings)
+    }
+}
+
+/// The credential files to look in, for settings that give no credentials
+/// of their own.
+struct Lookups {
+    passfile: Option<Slot<std::path::PathBuf>>,
+    netrc: Option<Slot<Option<Netrc>>>,
+    netrc_file: Option<Slot<std::path::PathBuf>>,
+}
+
+impl Lookups {
+    /// The user name and password from the password file or `.netrc`, when
+    /// `settings` have no password, token or API key.
+    fn fill(self, settings: &mut Settings) -> Result<()> {
+        if settings.password.is_some() || settings.token.is_some() || settings.api_key.is_some() {
+            return Ok(());
+        }
+        let user = settings.username.clone();
+        let database = settings.path.trim_start_matches('/').to_string();
+        let mut found = None;
+        if let Some(file) = &self.passfile {
+            found = credential_files::passfile(
+                &file.value,
+                &settings.hosts,
+                &database,
+                user.as_deref(),
+            )?
+            .map(|entry| (entry, file.value.clone()));
+        }
+        let mode = match (&self.netrc, &self.netrc_file) {
+            (Some(Slot { value, .. }), _) => *value,
+            (None, Some(_)) => Some(Netrc::Required),
+            (None, None) => None,
+        };
+        if found.is_none()
+            && let Some(mode) = mode
+        {
+            let given = self.netrc_file.as_ref().map(|s| s.value.as_path());
+            let Some(path) = credential_files::netrc_path(given) else {
+                return Err(Error::config(
+                    "netrc",
+                    "netrc: no .netrc to read: HOME and NETRC are not set; give netrc_file=PATH",
+                ));
+            };
+            found = credential_files::netrc(&path, mode, &settings.hosts, user.as_deref())?
+                .map(|entry| (entry, path));
+        }
+        let Some(((entry, password), file)) = found else {
+            return Ok(());
+        };
+        let source = Source::File {
+            file,
+            line: entry.line,
+        };
+        let sources = &mut settings.provenance.0;
+        if settings.username.is_none() {
+            settings.username = entry.user;
+            sources.retain(|(name, _)| name != "username");
+            sources.push(("username".into(), source.clone()));
+        }
+        settings.password = Some(password);
+        sources.retain(|(name, _)| name != "password");
+        sources.push(("password".into(), source));
+        Ok(())
     }
 }
 

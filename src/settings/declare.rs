@@ -146,6 +146,13 @@ macro_rules! declare_settings {
             /// `service=NAME`: the section of the service file below the URI
             /// (settings/service.rs); where values came from, not a setting.
             pub service: Option<crate::settings::layer::Slot<String>>,
+            /// libpq's `passfile`: where credentials are looked up
+            /// (settings/credential_files.rs).
+            pub passfile: Option<crate::settings::layer::Slot<std::path::PathBuf>>,
+            /// curl's `--netrc`/`--netrc-optional`; `None` inside: off.
+            pub netrc: Option<crate::settings::layer::Slot<Option<crate::settings::credential_files::Netrc>>>,
+            /// curl's `--netrc-file`.
+            pub netrc_file: Option<crate::settings::layer::Slot<std::path::PathBuf>>,
             /// Default query parameters, by name (unique).
             pub params: Vec<crate::settings::layer::Slot<(String, crate::Secret)>>,
             /// Default headers, by name (unique, case-insensitively).
@@ -164,6 +171,9 @@ macro_rules! declare_settings {
                     sslmode: top.sslmode.or(self.sslmode),
                     fallback_app_name: top.fallback_app_name.or(self.fallback_app_name),
                     service: top.service.or(self.service),
+                    passfile: top.passfile.or(self.passfile),
+                    netrc: top.netrc.or(self.netrc),
+                    netrc_file: top.netrc_file.or(self.netrc_file),
                     $($name: top.$name.or(self.$name),)*
                 }
             }
@@ -177,6 +187,9 @@ macro_rules! declare_settings {
                 stamp(&mut self.sslmode, source);
                 stamp(&mut self.fallback_app_name, source);
                 stamp(&mut self.service, source);
+                stamp(&mut self.passfile, source);
+                stamp(&mut self.netrc, source);
+                stamp(&mut self.netrc_file, source);
                 for slot in self.params.iter_mut().chain(self.headers.iter_mut()) {
                     if slot.source.is_none() {
                         slot.source = Some(source.clone());

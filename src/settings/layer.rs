@@ -19,6 +19,13 @@ pub enum Source {
     Uri,
     /// A keyword option or typed setter (the CLI's flags).
     Keyword,
+    /// A line of a credential file (`passfile`, `.netrc`).
+    File {
+        /// The file.
+        file: PathBuf,
+        /// The entry's line.
+        line: usize,
+    },
     /// A section of a service file, at a line.
     Service {
         /// The service's name.
@@ -35,6 +42,7 @@ impl fmt::Display for Source {
         match self {
             Source::Uri => f.write_str("the URI"),
             Source::Keyword => f.write_str("a keyword option"),
+            Source::File { file, line } => write!(f, "{}, line {line}", file.display()),
             Source::Service { name, file, line } => {
                 write!(f, "service {name} ({}:{line})", file.display())
             }

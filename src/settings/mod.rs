@@ -14,6 +14,7 @@ use std::time::Duration;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 pub(crate) mod builder;
+pub(crate) mod credential_files;
 mod declare;
 pub(crate) mod layer;
 pub(crate) mod options;

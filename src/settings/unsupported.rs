@@ -74,7 +74,6 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "driver", "pymongo", "a Python object cannot be given in a URI; app_name puts your application's name first in User-Agent";
     "server_api", "pymongo", "a Python object cannot be given in a URI; MongoDB's Stable API has no HTTP counterpart";
     // libpq
-    "passfile", "libpq", "httpdb reads no password file: give the password in the URI (user:password@) or as the keyword option password";
     "require_auth", "libpq", "httpdb negotiates no authentication method: it sends what it is given (user:password@ as Basic auth, token=, api_key=)";
     "channel_binding", "libpq", "a PostgreSQL (SCRAM) setting with no HTTP counterpart; httpdb speaks HTTP to the server";
     "dbname", "libpq", "a PostgreSQL setting with no HTTP counterpart; a database the server exposes over HTTP goes in the request path or the URI's base path";

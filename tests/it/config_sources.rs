@@ -78,7 +78,30 @@ fn the_same_connection_from_each_source() {
     )
     .unwrap();
     let service_file = service_file.to_str().unwrap();
-    let sources: [Source<'_>; 4] = [
+    // libpq's password file and curl's .netrc, for a URI with no
+    // credentials (the URI names the user for the password file).
+    let pgpass = secret_file(
+        &work,
+        "pgpass",
+        &format!(
+            "# libpq's format\nother:*:*:*:nope\nlocalhost:{}:*:{PROMETHEUS_USER}:{PROMETHEUS_PASSWORD}\n",
+            prometheus.port
+        ),
+    );
+    let with_pgpass = format!(
+        "https://{PROMETHEUS_USER}@{host}/?passfile={}&{tls}",
+        pgpass.display()
+    );
+    let netrc = secret_file(
+        &work,
+        "netrc",
+        &format!(
+            "machine staging login x password y\n\nmachine localhost\n  login {PROMETHEUS_USER}\n  password {PROMETHEUS_PASSWORD}\n"
+        ),
+    );
+    let netrc = netrc.to_str().unwrap();
+    let bare = format!("https://{host}/?{tls}");
+    let sources: [Source<'_>; 6] = [
         (
             "a URI with the password inline",
             vec![("HTTPDB_URL", &inline)],
@@ -99,6 +122,16 @@ fn the_same_connection_from_each_source() {
             vec![("HTTPDB_SERVICEFILE", service_file)],
             vec!["--service", "metrics"],
         ),
+        (
+            "libpq's passfile",
+            vec![("HTTPDB_URL", &with_pgpass)],
+            vec![],
+        ),
+        (
+            "curl's .netrc",
+            vec![("HTTPDB_URL", &bare), ("NETRC", netrc)],
+            vec!["--netrc"],
+        ),
     ];
     let mut configs = Vec::new();
     for (source, env, flags) in &sources {
@@ -116,11 +149,21 @@ fn the_same_connection_from_each_source() {
         let provenance = doc.as_object_mut().unwrap().remove("sources").unwrap();
         eprintln!("{source}: sources {provenance}");
         let password = provenance["password"].as_str().unwrap_or_default();
+        // A secret file named by an option (the credential files say
+        // their line instead).
+        let from_a_file = matches!(*source, "a URI with password_file" | "a service file");
         assert_eq!(
             password.contains("the file "),
-            source.contains("file"),
+            from_a_file,
             "{source}: {provenance}"
         );
+        if source.contains("passfile") {
+            assert!(password.ends_with("pgpass, line 3"), "{provenance}");
+        }
+        if source.contains("netrc") {
+            assert!(password.ends_with("netrc, line 3"), "{provenance}");
+            assert_eq!(provenance["username"], provenance["password"]);
+        }
         let (code, body, err) = run(&["get", "/api/v1/status/buildinfo"]);
         assert_eq!(code, 0, "{source}: {err}");
         assert!(body.contains("\"status\":\"success\""), "{source}: {body}");

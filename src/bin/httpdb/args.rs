@@ -234,6 +234,19 @@ pub struct ConnectionArgs {
     #[arg(long, value_name = "PASSWORD", global = true)]
     pub password: Option<String>,
 
+    /// Read the user and password from .netrc ($NETRC, else ~/.netrc) for
+    /// hosts the URI gives none, as curl's --netrc (netrc=true)
+    #[arg(long, global = true, conflicts_with = "netrc_optional")]
+    pub netrc: bool,
+
+    /// The same, without .netrc being an error if missing (netrc=optional)
+    #[arg(long, global = true)]
+    pub netrc_optional: bool,
+
+    /// The .netrc to read, as curl's --netrc-file (netrc_file)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub netrc_file: Option<String>,
+
     /// Bearer token (token)
     #[arg(long, value_name = "TOKEN", global = true)]
     pub token: Option<String>,

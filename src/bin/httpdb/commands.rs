@@ -92,7 +92,9 @@ fn sources(settings: &httpdb::Settings, uri_origin: &str) -> serde_json::Value {
             "ssl_pem_passphrase" => settings.ssl_pem_passphrase(),
             _ => None,
         };
-        if let Some(file) = secret.and_then(httpdb::Secret::file) {
+        if let Some(file) = secret.and_then(httpdb::Secret::file)
+            && !matches!(source, httpdb::Source::File { .. })
+        {
             text = format!("the file {}, named in {text}", file.display());
         }
         map.insert(name.clone(), text.into());

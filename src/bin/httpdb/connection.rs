@@ -162,6 +162,17 @@ fn flags(
     let user = args.user.as_deref().map(split_user).transpose()?;
     let flags = [
         ("service", args.service.as_deref()),
+        (
+            "netrc",
+            if args.netrc {
+                Some("true")
+            } else if args.netrc_optional {
+                Some("optional")
+            } else {
+                None
+            },
+        ),
+        ("netrc_file", args.netrc_file.as_deref()),
         ("ssl_ca_certs", args.ssl_ca_certs.as_deref()),
         ("ssl_certfile", args.ssl_certfile.as_deref()),
         ("ssl_certfile", cert.as_ref().map(|(file, _)| file.as_str())),

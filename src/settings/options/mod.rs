@@ -21,6 +21,7 @@ pub(crate) mod names;
 
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::settings::credential_files::Netrc;
 use crate::settings::duration;
 use crate::settings::layer::set;
 use crate::settings::options::given::Given;
@@ -463,6 +464,34 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
             let encoded = api_key(g.non_empty()?).map_err(|why| g.bad(why))?;
             set(&mut l.api_key, Some(Secret::new(encoded)), g.shown())
         },
+    },
+    OptionSpec {
+        names: &["passfile"],
+        canonical: "passfile",
+        accepts: "the path of a password file in libpq's .pgpass format (hostname:port:database:username:password lines), read for the credentials when the URI gives none",
+        secret: false,
+        apply: |l, g| set(&mut l.passfile, g.path()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["netrc"],
+        canonical: "netrc",
+        accepts: "true (read .netrc, as curl's --netrc; a missing file is an error), optional (as --netrc-optional) or false (the default)",
+        secret: false,
+        apply: |l, g| {
+            let mode = match g.value.to_ascii_lowercase().as_str() {
+                "optional" => Some(Netrc::Optional),
+                "required" => Some(Netrc::Required),
+                _ => g.boolean()?.then_some(Netrc::Required),
+            };
+            set(&mut l.netrc, mode, g.shown())
+        },
+    },
+    OptionSpec {
+        names: &["netrc_file"],
+        canonical: "netrc_file",
+        accepts: "the path of a .netrc file to read, as curl's --netrc-file (it turns netrc on)",
+        secret: false,
+        apply: |l, g| set(&mut l.netrc_file, g.path()?, g.shown()),
     },
     OptionSpec {
         names: &["service"],
@@ -967,7 +996,16 @@ mod tests {
         use std::collections::BTreeSet;
         let canonical: BTreeSet<&str> = OPTIONS.iter().map(|o| o.canonical).collect();
         let mut table: BTreeSet<&str> = crate::Settings::OPTIONS.iter().copied().collect();
-        table.extend(["ssl", "sslmode", "params", "headers", "service"]);
+        table.extend([
+            "ssl",
+            "sslmode",
+            "params",
+            "headers",
+            "service",
+            "passfile",
+            "netrc",
+            "netrc_file",
+        ]);
         assert_eq!(canonical, table);
     }
 
