@@ -116,7 +116,8 @@ impl From<String> for Secret {
 /// server's text cannot drive the terminal it is shown on.
 #[derive(Default)]
 pub(crate) struct Scrubber {
-    secrets: Vec<Secret>,
+    /// Longest first; more come when a client's secret files rotate.
+    secrets: std::sync::RwLock<Vec<Secret>>,
 }
 
 impl Scrubber {
@@ -128,7 +129,21 @@ impl Scrubber {
             .collect();
         // The longest first, so that a secret holding another is masked whole.
         secrets.sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
-        Scrubber { secrets }
+        Scrubber {
+            secrets: std::sync::RwLock::new(secrets),
+        }
+    }
+
+    /// Masks `more` too (a rotated secret file's new content): the old
+    /// ones stay masked, since a server may still echo them.
+    pub fn extend(&self, more: impl IntoIterator<Item = Secret>) {
+        let mut secrets = self.secrets.write().unwrap_or_else(|e| e.into_inner());
+        for secret in more {
+            if !secret.expose().is_empty() && !secrets.contains(&secret) {
+                secrets.push(secret);
+            }
+        }
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
     }
 
     /// `text` with every secret masked and control characters (but line
@@ -142,7 +157,12 @@ impl Scrubber {
                 out.push(c);
             }
         }
-        for secret in &self.secrets {
+        for secret in self
+            .secrets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+        {
             if out.contains(secret.expose()) {
                 out = out.replace(secret.expose(), "***");
             }
@@ -153,7 +173,8 @@ impl Scrubber {
 
 impl fmt::Debug for Scrubber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Scrubber({} secrets)", self.secrets.len())
+        let n = self.secrets.read().map_or(0, |s| s.len());
+        write!(f, "Scrubber({n} secrets)")
     }
 }
 

@@ -51,6 +51,9 @@ impl Request<'_> {
 /// attempt, from the status line and headers at most, what may be tried
 /// again.
 pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response> {
+    if let Some(rotation) = &client.inner.rotation {
+        rotation.check(&client.inner.settings, &client.inner.scrubber);
+    }
     let deadline = Deadline::after(request.timeout.unwrap_or(client.inner.settings.timeout()));
     let _deadline = deadline.enter();
     let payload = std::mem::replace(&mut request.payload, Payload::Empty);
@@ -62,13 +65,30 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
         deadline,
         hop: Hop::first(&request),
     };
-    loop {
-        let response = call.failover()?;
-        let Some(next) = call.next_hop(&response)? else {
-            return Ok(response);
-        };
-        drop(response);
-        call.hop = next;
+    let answer = call.run();
+    // A TLS failure may be the other side of a rotation (a server that
+    // now wants the new client certificate): the files are looked at on
+    // the next call, not a second later.
+    if let (Err(e), Some(rotation)) = (&answer, &client.inner.rotation)
+        && (e.is_tls() || matches!(e, Error::NoHost { .. }))
+    {
+        rotation.soon();
+    }
+    answer
+}
+
+impl Call<'_, '_> {
+    /// The hops of the call: the first request, then each redirect it is
+    /// to follow.
+    fn run(&mut self) -> Result<Response> {
+        loop {
+            let response = self.failover()?;
+            let Some(next) = self.next_hop(&response)? else {
+                return Ok(response);
+            };
+            drop(response);
+            self.hop = next;
+        }
     }
 }
 
@@ -131,7 +151,7 @@ impl Call<'_, '_> {
             foreign: self.hop.target.is_some(),
         };
         let mut prepared =
-            prepare::prepare(&inner.defaults, &inner.settings, self.request, &route)?;
+            prepare::prepare(&inner.defaults(), &inner.settings, self.request, &route)?;
         let encoding = match self.encoding {
             Some(encoding) => encoding,
             None => *self.encoding.insert(prepare::compress(
@@ -377,7 +397,7 @@ impl Call<'_, '_> {
         };
         let path = match &self.hop.path {
             Some(path) => path.clone(),
-            None => inner.defaults.under_base(&self.request.path),
+            None => inner.defaults().under_base(&self.request.path),
         };
         let from = format!("{}{path}", here.url());
         // A location may echo the query, credentials in it included.

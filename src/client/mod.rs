@@ -27,6 +27,7 @@ mod redirect;
 mod replay;
 mod request;
 mod response;
+mod rotation;
 
 pub use builder::ClientBuilder;
 pub use reads::{READS, ReadEndpoint};
@@ -72,7 +73,9 @@ pub struct Client {
 struct Inner {
     settings: Settings,
     agent: ureq::Agent,
-    tls: Option<Arc<rustls::ClientConfig>>,
+    tls: Option<transport::tls_connector::TlsSource>,
+    /// The files the settings name, taken in again when they change.
+    rotation: Option<rotation::Rotation>,
     /// Where each host's requests go, built once.
     targets: Vec<Endpoint>,
     /// `host:port` for each host, for errors and logs.
@@ -84,6 +87,34 @@ struct Inner {
     hosts: HostTable,
     /// The product `server_info` found, when `product=` does not say.
     learned: OnceLock<Product>,
+}
+
+impl Inner {
+    /// What the settings add to a request sent now.
+    fn defaults(&self) -> CurrentDefaults<'_> {
+        match &self.rotation {
+            Some(rotation) => CurrentDefaults::Rotated(rotation.defaults()),
+            None => CurrentDefaults::Fixed(&self.defaults),
+        }
+    }
+}
+
+/// The defaults of a request: the client's own, or those its rotation of
+/// files last made.
+enum CurrentDefaults<'a> {
+    Fixed(&'a Defaults),
+    Rotated(Arc<Defaults>),
+}
+
+impl std::ops::Deref for CurrentDefaults<'_> {
+    type Target = Defaults;
+
+    fn deref(&self) -> &Defaults {
+        match self {
+            CurrentDefaults::Fixed(defaults) => defaults,
+            CurrentDefaults::Rotated(defaults) => defaults,
+        }
+    }
 }
 
 impl fmt::Debug for Client {
@@ -156,15 +187,18 @@ impl Client {
         &self.inner.agent
     }
 
-    /// The rustls configuration every connection of this client uses
-    /// (`None` without TLS): the CA, client identity and verifier the
-    /// settings call for.
-    pub fn tls_config(&self) -> Option<&Arc<rustls::ClientConfig>> {
-        self.inner.tls.as_ref()
+    /// The rustls configuration a connection opened now uses (`None`
+    /// without TLS): the CA, client identity and verifier the settings call
+    /// for, as their files are now (see "Where settings come from" in
+    /// README.md: files that change are taken in again).
+    pub fn tls_config(&self) -> Option<Arc<rustls::ClientConfig>> {
+        self.inner.tls.as_ref().map(|tls| tls.current())
     }
 
-    /// A client for `settings`. Reads the CA, certificate and key files
-    /// now, once; nothing is sent until the first request.
+    /// A client for `settings`. Reads the CA, certificate, key and secret
+    /// files now, and again when they change (looked at once a second at
+    /// most, taken by new connections); nothing is sent until the first
+    /// request.
     ///
     /// # Errors
     ///
@@ -188,7 +222,13 @@ impl Client {
                     .join(", ")
             );
         }
-        let agent = transport::agent_looking_up(&settings, tls_config.clone(), lookup)?;
+        let rotation =
+            rotation::Rotation::of(&settings, tls_config.clone(), Defaults::of(&settings)?);
+        let tls = match &rotation {
+            Some(rotation) => rotation.tls_source(),
+            None => tls_config.map(transport::tls_connector::TlsSource::Fixed),
+        };
+        let agent = transport::agent_looking_up(&settings, tls.clone(), lookup)?;
         let names: Vec<String> = settings.hosts().iter().map(ToString::to_string).collect();
         let targets = names
             .iter()
@@ -210,7 +250,8 @@ impl Client {
             inner: Arc::new(Inner {
                 settings,
                 agent,
-                tls: tls_config,
+                tls,
+                rotation,
                 targets,
                 names,
                 defaults,
@@ -259,7 +300,7 @@ impl Client {
         Replay::of(
             method,
             path,
-            || replay::keyed(&self.inner.defaults.headers),
+            || replay::keyed(&self.inner.defaults().headers),
             None,
             self.product(),
             self.inner.settings.retry_reads(),

@@ -92,7 +92,10 @@ pub(crate) fn passfile(
     user: Option<&str>,
 ) -> Result<Option<(Entry, Secret)>> {
     if !file.exists() {
-        log::warn!("passfile={}: no such file; no password from it", file.display());
+        log::warn!(
+            "passfile={}: no such file; no password from it",
+            file.display()
+        );
         return Ok(None);
     }
     let text = read("passfile", file)?;

@@ -16,9 +16,6 @@ pub(crate) mod tcp;
 pub(crate) mod tls_connector;
 pub(crate) mod wire;
 
-use std::sync::Arc;
-
-use rustls::ClientConfig;
 use ureq::unversioned::transport::Connector;
 
 use crate::settings::Settings;
@@ -38,7 +35,7 @@ pub(crate) fn port_of(uri: &ureq::http::Uri) -> u16 {
 /// streamed ones.
 pub(crate) fn agent(
     settings: &Settings,
-    tls: Option<Arc<ClientConfig>>,
+    tls: Option<tls_connector::TlsSource>,
 ) -> crate::Result<ureq::Agent> {
     agent_looking_up(settings, tls, resolver::system_lookup)
 }
@@ -46,7 +43,7 @@ pub(crate) fn agent(
 /// [`agent`], looking host names up with `lookup`.
 pub(crate) fn agent_looking_up(
     settings: &Settings,
-    tls: Option<Arc<ClientConfig>>,
+    tls: Option<tls_connector::TlsSource>,
     lookup: resolver::Lookup,
 ) -> crate::Result<ureq::Agent> {
     let routes = proxy::routes(settings)?;
@@ -125,6 +122,9 @@ impl Settings {
     /// [`crate::Error::Config`] when a CA, certificate or key file cannot be
     /// used.
     pub fn agent(&self) -> crate::Result<ureq::Agent> {
-        agent(self, crate::tls::client_config(self)?)
+        agent(
+            self,
+            crate::tls::client_config(self)?.map(tls_connector::TlsSource::Fixed),
+        )
     }
 }

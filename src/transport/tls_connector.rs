@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::io::{Read, Write};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
@@ -15,11 +15,29 @@ use ureq::unversioned::transport::{
     TransportAdapter,
 };
 
-/// Wraps every https connection in TLS with one shared `ClientConfig`.
-/// Plain http passes through; https without a config is refused, so an
-/// https URI never sends a byte in plain text.
+/// The TLS configuration new connections take: fixed, or the one a
+/// client's rotation of its files last made.
+#[derive(Debug, Clone)]
+pub(crate) enum TlsSource {
+    Fixed(Arc<ClientConfig>),
+    Rotating(Arc<RwLock<Arc<ClientConfig>>>),
+}
+
+impl TlsSource {
+    /// The configuration for a connection opened now.
+    pub(crate) fn current(&self) -> Arc<ClientConfig> {
+        match self {
+            TlsSource::Fixed(config) => config.clone(),
+            TlsSource::Rotating(cell) => cell.read().unwrap_or_else(|e| e.into_inner()).clone(),
+        }
+    }
+}
+
+/// Wraps every https connection in TLS with the `ClientConfig` of the
+/// moment. Plain http passes through; https without a config is refused,
+/// so an https URI never sends a byte in plain text.
 pub(crate) struct TlsConnector {
-    pub config: Option<Arc<ClientConfig>>,
+    pub config: Option<TlsSource>,
 }
 
 impl fmt::Debug for TlsConnector {
@@ -50,7 +68,7 @@ impl<In: Transport> Connector<In> for TlsConnector {
             ));
         };
         let host = details.uri.host().unwrap_or_default();
-        let transport = handshake(config, host, transport.boxed(), details)?;
+        let transport = handshake(&config.current(), host, transport.boxed(), details)?;
         Ok(Some(Either::B(transport)))
     }
 }

@@ -46,7 +46,7 @@ const KEEPALIVE_TIME: &str =
 const MILLIS: &str = "a number of milliseconds greater than 0 (1500, 1500.5)";
 /// An Elasticsearch API key as `Authorization: ApiKey` sends it: the
 /// encoded form as given, or `id:key` encoded.
-fn api_key(key: &str) -> std::result::Result<String, &'static str> {
+pub(crate) fn encode_api_key(key: &str) -> std::result::Result<String, &'static str> {
     match key.split_once(':') {
         Some((id, k)) if !id.is_empty() && !k.is_empty() => {
             Ok(base64::engine::general_purpose::STANDARD.encode(key))
@@ -424,7 +424,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         secret: false,
         apply: |l, g| {
             let file = Secret::from_file(g.key, g.value)?;
-            let encoded = api_key(file.expose()).map_err(|why| g.bad(why))?;
+            let encoded = encode_api_key(file.expose()).map_err(|why| g.bad(why))?;
             set(&mut l.api_key, Some(file.with_text(encoded)), g.shown())
         },
     },
@@ -461,7 +461,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         accepts: "an Elasticsearch API key: the encoded form (base64 of id:key) or id:key",
         secret: true,
         apply: |l, g| {
-            let encoded = api_key(g.non_empty()?).map_err(|why| g.bad(why))?;
+            let encoded = encode_api_key(g.non_empty()?).map_err(|why| g.bad(why))?;
             set(&mut l.api_key, Some(Secret::new(encoded)), g.shown())
         },
     },

@@ -251,6 +251,9 @@ pub struct ServerOptions {
     pub tls: bool,
     /// Client certificate policy (TLS only).
     pub client_auth: ClientAuth,
+    /// Fixture stem of the CA client certificates must be signed by:
+    /// `"ca"` (the default) means `fixtures/ca.pem`.
+    pub client_ca: &'static str,
     /// How requests are answered.
     pub behaviour: Behaviour,
     /// Bind `[::1]:0` instead of `127.0.0.1:0`.
@@ -271,6 +274,7 @@ impl Default for ServerOptions {
             cert_file: None,
             tls: true,
             client_auth: ClientAuth::None,
+            client_ca: "ca",
             behaviour: Behaviour::Normal,
             ipv6: false,
             tls13_only: false,
@@ -297,6 +301,12 @@ impl ServerOptions {
     /// Serves plain HTTP instead of HTTPS.
     pub fn plain(mut self) -> Self {
         self.tls = false;
+        self
+    }
+
+    /// Client certificates must be signed by the CA of fixture stem `stem`.
+    pub fn client_ca(mut self, stem: &'static str) -> Self {
+        self.client_ca = stem;
         self
     }
 
@@ -557,7 +567,7 @@ fn tls_config(opts: &ServerOptions) -> Arc<ServerConfig> {
     let verifier = match opts.client_auth {
         ClientAuth::None => WebPkiClientVerifier::no_client_auth(),
         ClientAuth::Optional | ClientAuth::Required => {
-            let ca_path = fixture("ca.pem");
+            let ca_path = fixture(&format!("{}.pem", opts.client_ca));
             let mut roots = RootCertStore::empty();
             for cert in CertificateDer::pem_file_iter(&ca_path)
                 .unwrap_or_else(|e| panic!("test server: cannot read {}: {e}", ca_path.display()))
