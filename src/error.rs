@@ -355,6 +355,23 @@ pub(crate) fn io_cause(error: &std::io::Error) -> String {
 }
 
 impl Error {
+    /// A configuration error with where its value came from appended
+    /// (`(in the URI)`, `(a keyword option)`), unless it says so already.
+    pub(crate) fn given_in(self, source: &str) -> Error {
+        match self {
+            Error::Config {
+                option,
+                message,
+                source: cause,
+            } if !message.contains(source) => Error::Config {
+                option,
+                message: format!("{message} ({source})"),
+                source: cause,
+            },
+            other => other,
+        }
+    }
+
     /// The errors this one stands for: the attempt's error of each host for
     /// [`Error::NoHost`], the cause of an [`Error::Incomplete`], itself
     /// otherwise.

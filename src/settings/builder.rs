@@ -89,7 +89,7 @@ impl SettingsBuilder {
     fn fail(&mut self, e: Error) {
         if let Error::Config {
             option, message, ..
-        } = e
+        } = e.given_in("a keyword option")
         {
             self.error = Some(message);
             self.error_option = option;

@@ -134,7 +134,10 @@ pub(crate) fn parse(uri: &str) -> Result<Parsed> {
                 ));
             }
             let value = decode(value, &key)?;
-            parsed.layer.apply(&key, &value)?;
+            parsed
+                .layer
+                .apply(&key, &value)
+                .map_err(|e| e.given_in("in the URI"))?;
         }
     }
     Ok(parsed)

@@ -282,7 +282,21 @@ fn an_unknown_option_exits_2_with_a_suggestion() {
 fn flags_are_checked_like_uri_options() {
     let from_uri = run(&["--uri", "https://h/?timeout=0", "config"]).expect(2);
     let from_flag = run(&["--uri", "https://h", "--timeout", "0", "config"]).expect(2);
-    assert_eq!(from_uri.stderr, from_flag.stderr);
+    // The same words, each saying where the value came from.
+    assert_eq!(
+        from_uri.stderr.replace(" (in the URI)", ""),
+        from_flag.stderr.replace(" (a flag)", "")
+    );
+    assert!(
+        from_uri.stderr.ends_with("(in the URI)\n"),
+        "{}",
+        from_uri.stderr
+    );
+    assert!(
+        from_flag.stderr.ends_with("(a flag)\n"),
+        "{}",
+        from_flag.stderr
+    );
     assert!(
         from_flag
             .stderr
@@ -361,7 +375,7 @@ fn config_prints_exactly_the_documented_keys() {
         .map(String::as_str)
         .collect();
     // The CLI adds the route to each host, proxy or not.
-    crate::settings::assert_documented_json_keys(&keys, &["proxy_routes"]);
+    crate::settings::assert_documented_json_keys(&keys, &["proxy_routes", "sources"]);
     assert_eq!(json["hosts"], serde_json::json!(["db1:4200", "db2:443"]));
     assert_eq!(json["path"], "/base");
     assert_eq!(json["timeout_ms"], 5000);

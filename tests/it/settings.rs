@@ -2206,8 +2206,15 @@ pub fn assert_documented_json_keys(keys: &[&str], extra: &[&str]) {
     let mut expected: Vec<String> = section
         .lines()
         .filter_map(|line| line.strip_prefix("| `")?.split('`').next())
-        // `ssl` is the `tls` key; `sslmode` sets other options.
-        .filter(|name| !matches!(*name, "ssl" | "sslmode"))
+        // `ssl` is the `tls` key; `sslmode` sets other options; a service
+        // and the credential files are where values come from (`sources`),
+        // not settings of their own.
+        .filter(|name| {
+            !matches!(
+                *name,
+                "ssl" | "sslmode" | "service" | "passfile" | "netrc" | "netrc_file"
+            )
+        })
         .map(|name| {
             let ms = format!("{name}_ms");
             if keys.contains(&ms.as_str()) {

@@ -11,10 +11,27 @@ use crate::redact;
 
 /// The resolved settings. Logs them (secrets masked) at info level.
 pub fn settings(args: &ConnectionArgs) -> Result<Settings, CliError> {
-    let settings = builder(args)?.build()?;
+    let settings = builder(args)?.build().map_err(flagged)?;
     redact::register(&settings);
     log::info!("connection settings: {}", settings.to_uri());
     Ok(settings)
+}
+
+/// The library's word for an option the CLI passed as a keyword, in the
+/// CLI's: every keyword option the CLI gives is a flag (or -W).
+fn flagged(error: httpdb::Error) -> httpdb::Error {
+    match error {
+        httpdb::Error::Config {
+            option,
+            message,
+            source,
+        } => httpdb::Error::Config {
+            option,
+            message: message.replace("(a keyword option)", "(a flag)"),
+            source,
+        },
+        other => other,
+    }
 }
 
 /// A client for the resolved settings (reads the CA, certificate and key
@@ -35,7 +52,7 @@ pub fn client_for(args: &ConnectionArgs, path: &str) -> Result<(Client, String),
     if args.uri.is_some() {
         log::info!("the URL given stands for the connection URI: --uri / HTTPDB_URL are not used");
     }
-    let settings = builder_for(args, &base)?.build()?;
+    let settings = builder_for(args, &base)?.build().map_err(flagged)?;
     redact::register(&settings);
     log::info!("connection settings: {}", settings.to_uri());
     Ok((Client::from_settings(settings)?, path))
