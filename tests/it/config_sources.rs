@@ -266,3 +266,63 @@ fn files_that_cannot_be_secrets_are_refused_at_once() {
     assert!(!format!("{s:?}").contains("inline"));
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// A service's options are defaults: the URI overrides them, a flag
+/// overrides both; each value says where it came from.
+#[test]
+fn a_service_is_below_the_uri_and_the_flags() {
+    let work = dir("precedence");
+    let file = work.join("service.conf");
+    std::fs::write(
+        &file,
+        "[db]\nuri = https://from-service:4200\ntimeout = 5s\nread_timeout = 6s\npool_size = 3\n",
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let (code, out, err) = httpdb(
+        &[
+            ("HTTPDB_SERVICEFILE", file),
+            (
+                "HTTPDB_URL",
+                "https://from-uri:4200/?read_timeout=7s&pool_size=4",
+            ),
+        ],
+        &["--service", "db", "--pool-size", "5", "config"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["hosts"][0], "from-uri:4200", "the URI's hosts");
+    assert_eq!(
+        doc["timeout_ms"], 5000,
+        "the service's, where nothing overrides it"
+    );
+    assert_eq!(doc["read_timeout_ms"], 7000, "the URI over the service");
+    assert_eq!(doc["pool_size"], 5, "the flag over both");
+    let sources = &doc["sources"];
+    assert_eq!(sources["timeout"], format!("service db ({file}:3)"));
+    assert_eq!(sources["read_timeout"], "the URI ($HTTPDB_URL)");
+    assert_eq!(sources["pool_size"], "a flag");
+    // A section that is nowhere, and a bad line, name the file.
+    let (code, _, err) = httpdb(
+        &[("HTTPDB_SERVICEFILE", file)],
+        &["--service", "nope", "config"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!("no section [nope] in {file}")),
+        "{err}"
+    );
+    std::fs::write(file, "[db]\ntimeout = soon\n").unwrap();
+    let (code, _, err) = httpdb(
+        &[("HTTPDB_SERVICEFILE", file)],
+        &["--service", "db", "config"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(&format!(
+            "service file {file}, line 2: invalid value \"soon\""
+        )),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&work);
+}
