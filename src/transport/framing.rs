@@ -197,9 +197,16 @@ impl Framing {
         let before = self.head.len();
         let room = (self.longest_head + 1).saturating_sub(before);
         self.head.extend_from_slice(&raw[..raw.len().min(room)]);
-        let mut fields = [httparse::EMPTY_HEADER; MOST_FIELDS];
-        let mut answer = httparse::Response::new(&mut fields);
-        let length = match answer.parse(&self.head) {
+        // Uninitialised slots: 128 of them would be 4 KiB to zero per head.
+        let mut fields =
+            [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; MOST_FIELDS];
+        let mut answer = httparse::Response::new(&mut []);
+        let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+            &mut answer,
+            &self.head,
+            &mut fields,
+        );
+        let length = match parsed {
             Ok(httparse::Status::Complete(length)) => length,
             Ok(httparse::Status::Partial) if self.head.len() > self.longest_head => {
                 return Err(fault(format!(
@@ -238,7 +245,9 @@ impl Framing {
         Ok(length.saturating_sub(before))
     }
 
-    /// How the body after a complete head is framed (RFC 9112 §6.3).
+    /// How the body after a complete head is framed (RFC 9112 §6.3). Reads
+    /// the fields in place: nothing is allocated unless there is a fault to
+    /// name.
     fn framing_of(&self, answer: &httparse::Response<'_, '_>) -> Result<Phase, Fault> {
         let status = answer.code.unwrap_or(0);
         if status == 101 {
@@ -250,33 +259,48 @@ impl Framing {
         if self.head_request || status == 204 || status == 304 {
             return Ok(Phase::Idle);
         }
-        let codings = values(answer, "transfer-encoding");
-        if !codings.is_empty() {
+        let fields = |name: &'static str| {
+            answer
+                .headers
+                .iter()
+                .filter(move |h| h.name.eq_ignore_ascii_case(name))
+                .flat_map(|h| h.value.split(|b| *b == b','))
+                .map(<[u8]>::trim_ascii)
+                .filter(|v| !v.is_empty())
+        };
+        let shown = |name: &'static str| {
+            fields(name)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if let Some(last) = fields("transfer-encoding").next_back() {
             if answer.version == Some(0) {
                 return Err(fault(format!(
                     "an HTTP/1.0 answer with Transfer-Encoding: {}, which HTTP/1.0 does not have (RFC 9112 §6.1)",
-                    codings.join(", ")
+                    shown("transfer-encoding")
                 )));
             }
-            return Ok(match codings.last().map(String::as_str) {
-                Some("chunked") => Phase::Chunked(SIZE_LINE),
+            return Ok(if last.eq_ignore_ascii_case(b"chunked") {
+                Phase::Chunked(SIZE_LINE)
+            } else {
                 // Not chunked last: it runs to the close (§6.3 item 4).
-                _ => Phase::Close,
+                Phase::Close
             });
         }
-        let lengths = values(answer, "content-length");
-        let Some(first) = lengths.first() else {
+        let mut lengths = fields("content-length");
+        let Some(first) = lengths.next() else {
             return Ok(Phase::Close);
         };
-        let length = first
-            .parse::<u64>()
+        let digits = !first.is_empty() && first.iter().all(u8::is_ascii_digit);
+        let length = std::str::from_utf8(first)
             .ok()
-            .filter(|_| first.bytes().all(|b| b.is_ascii_digit()))
-            .filter(|_| lengths.iter().all(|l| l == first))
+            .and_then(|t| t.parse::<u64>().ok())
+            .filter(|_| digits && lengths.all(|l| l == first))
             .ok_or_else(|| {
                 fault(format!(
                     "Content-Length: {}, not one length in decimal digits (RFC 9112 §6.3)",
-                    lengths.join(", ")
+                    shown("content-length")
                 ))
             })?;
         Ok(match length {
@@ -284,23 +308,6 @@ impl Framing {
             n => Phase::Length(n),
         })
     }
-}
-
-/// The comma-separated values of every field `name`, trimmed and in lower
-/// case.
-fn values(answer: &httparse::Response<'_, '_>, name: &str) -> Vec<String> {
-    let mut values = Vec::new();
-    for field in answer.headers.iter() {
-        if field.name.eq_ignore_ascii_case(name) {
-            let text = String::from_utf8_lossy(field.value);
-            values.extend(
-                text.split(',')
-                    .map(|v| v.trim().to_ascii_lowercase())
-                    .filter(|v| !v.is_empty()),
-            );
-        }
-    }
-    values
 }
 
 /// Copies what fits of `raw` into `out`, at most `limit` bytes.
