@@ -81,6 +81,11 @@ impl Shared {
 
 impl Read for Shared {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // The server answered before it took the whole body: the rest is
+        // not read (stdin, a pipe that may never end).
+        if crate::transport::wire::answered_early() {
+            return Ok(0);
+        }
         let mut reader = self.reader.lock().unwrap_or_else(|e| e.into_inner());
         match reader.read(buf) {
             Ok(n) => {

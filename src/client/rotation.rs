@@ -35,6 +35,9 @@ const EVERY: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Stamp {
     modified: Option<SystemTime>,
+    /// The inode's change time: a rewrite in place that keeps the size and
+    /// the modification time (`cp -p`) still moves it.
+    changed: i64,
     len: u64,
     inode: u64,
 }
@@ -42,11 +45,15 @@ struct Stamp {
 fn stamp(path: &std::path::Path) -> Option<Stamp> {
     let meta = std::fs::metadata(path).ok()?;
     #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    let (inode, changed) = {
+        use std::os::unix::fs::MetadataExt;
+        (meta.ino(), meta.ctime() * 1_000_000_000 + meta.ctime_nsec())
+    };
     #[cfg(not(unix))]
-    let inode = 0;
+    let (inode, changed) = (0, 0);
     Some(Stamp {
         modified: meta.modified().ok(),
+        changed,
         len: meta.len(),
         inode,
     })
@@ -175,9 +182,13 @@ impl Rotation {
         }
         self.next
             .store(now + EVERY.as_millis() as u64, Ordering::Relaxed);
-        // Another thread is at it.
-        let Ok(mut state) = self.state.try_lock() else {
-            return;
+        let mut state = match self.state.try_lock() {
+            Ok(state) => state,
+            // A check that panicked leaves the last state it saw, which is
+            // still right.
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+            // Another thread is at it.
+            Err(std::sync::TryLockError::WouldBlock) => return,
         };
         let stamps: Vec<Option<Stamp>> = self.files.iter().map(|(_, p)| stamp(p)).collect();
         if stamps == state.taken || state.refused.as_ref() == Some(&stamps) {
@@ -192,11 +203,12 @@ impl Rotation {
             .collect();
         match self.remake(settings) {
             Ok((tls, defaults, secrets)) => {
+                // Masked before anything can send them.
+                scrubber.extend(secrets);
                 if let (Some(cell), Some(tls)) = (&self.tls, tls) {
                     *cell.write().unwrap_or_else(|e| e.into_inner()) = tls;
                 }
                 *self.defaults.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(defaults);
-                scrubber.extend(secrets);
                 log::info!(
                     "{} changed: new connections use what it holds now",
                     changed.join(", ")

@@ -376,7 +376,9 @@ impl Lookups {
         };
         let sources = &mut settings.provenance.0;
         if settings.username.is_none() {
-            settings.username = entry.user;
+            // An entry without a user: an empty one, as curl sends it
+            // (`Basic` of `:password`).
+            settings.username = Some(entry.user.unwrap_or_default());
             sources.retain(|(name, _)| name != "username");
             sources.push(("username".into(), source.clone()));
         }

@@ -115,7 +115,7 @@ pub(crate) fn passfile(
                 && user.is_none_or(|u| matches(&f[3], u));
             fits.then(|| Entry {
                 user: (f[3] != "*").then(|| f[3].clone()),
-                password: f[4..].join(":"),
+                password: f[4].clone(),
                 line: *line,
             })
         })
@@ -133,7 +133,9 @@ fn fields(line: &str) -> Vec<String> {
                     field.push(next);
                 }
             }
-            ':' if fields.len() < 5 => fields.push(String::new()),
+            // The password ends at the next unescaped colon, as in libpq.
+            ':' if fields.len() == 5 => break,
+            ':' => fields.push(String::new()),
             c => {
                 if let Some(f) = fields.last_mut() {
                     f.push(c);
@@ -301,7 +303,7 @@ mod tests {
     #[test]
     fn pgpass_lines_as_libpq_reads_them() {
         assert_eq!(fields(r"h:1:db:u:p\:w\\d"), ["h", "1", "db", "u", r"p:w\d"]);
-        assert_eq!(fields("h:1:db:u:a:b"), ["h", "1", "db", "u", "a:b"]);
+        assert_eq!(fields("h:1:db:u:a:b"), ["h", "1", "db", "u", "a"]);
         let dir = std::env::temp_dir().join(format!("httpdb-pgpass-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("pgpass");

@@ -97,6 +97,8 @@ pub(crate) struct Framing {
     pending: Vec<u8>,
     /// The longest head accepted.
     longest_head: usize,
+    /// No answer so far said the connection must not be used again.
+    reusable: std::sync::atomic::AtomicBool,
 }
 
 impl Framing {
@@ -109,7 +111,14 @@ impl Framing {
             head: Vec::new(),
             pending: Vec::new(),
             longest_head,
+            reusable: std::sync::atomic::AtomicBool::new(true),
         }
+    }
+
+    /// Whether the connection may carry another exchange once this one
+    /// is over, as far as the answers' framing goes.
+    pub fn reusable(&self) -> bool {
+        self.reusable.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether the exchange before is over, so that the next bytes written
@@ -274,19 +283,30 @@ impl Framing {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        if let Some(last) = fields("transfer-encoding").next_back() {
+        let mut codings = fields("transfer-encoding");
+        if let Some(first) = codings.next() {
             if answer.version == Some(0) {
                 return Err(fault(format!(
                     "an HTTP/1.0 answer with Transfer-Encoding: {}, which HTTP/1.0 does not have (RFC 9112 §6.1)",
                     shown("transfer-encoding")
                 )));
             }
-            return Ok(if last.eq_ignore_ascii_case(b"chunked") {
-                Phase::Chunked(SIZE_LINE)
-            } else {
-                // Not chunked last: it runs to the close (§6.3 item 4).
-                Phase::Close
-            });
+            // One coding, chunked: the only one a client is bound to read
+            // (RFC 9112 §7). Any other the engine would not undo, and would
+            // hand on as data.
+            if !first.eq_ignore_ascii_case(b"chunked") || codings.next().is_some() {
+                return Err(fault(format!(
+                    "Transfer-Encoding: {}, where httpdb reads chunked alone",
+                    shown("transfer-encoding")
+                )));
+            }
+            // With a Content-Length beside it, the chunks frame this answer,
+            // and the connection is not used again (RFC 9112 §6.3 item 3).
+            if fields("content-length").next().is_some() {
+                self.reusable
+                    .store(false, std::sync::atomic::Ordering::Relaxed);
+            }
+            return Ok(Phase::Chunked(SIZE_LINE));
         }
         let mut lengths = fields("content-length");
         let Some(first) = lengths.next() else {
@@ -515,6 +535,23 @@ mod tests {
         let raw = b"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
         let error = each_way(raw).unwrap_err();
         assert!(error.to_string().contains("HTTP/1.0"), "{error}");
+    }
+
+    #[test]
+    fn codings_other_than_chunked_are_a_fault() {
+        for codings in ["gzip, chunked", "chunked, gzip", "identity"] {
+            let raw = format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: {codings}\r\n\r\n0\r\n\r\n");
+            let error = each_way(raw.as_bytes()).unwrap_err();
+            assert!(error.to_string().contains("reads chunked alone"), "{error}");
+        }
+        // Chunked beside a Content-Length: read as chunked, never reused.
+        let mut framing = Framing::new(1024);
+        framing.request(b"GET / ");
+        let mut out = [0u8; 256];
+        framing
+            .feed(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &mut out)
+            .unwrap();
+        assert!(framing.idle() && !framing.reusable());
     }
 
     #[test]

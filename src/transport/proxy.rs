@@ -17,10 +17,9 @@ use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, NextTimeout, Transport,
 };
 
-use super::handshake::write_all;
+use super::handshake::{Budget, write_all};
 use super::socks;
 use super::tcp::{SocketOptions, TcpTransport};
-use super::wire::clamp;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::settings::ProxyScheme;
@@ -145,20 +144,21 @@ impl<In: Transport> Connector<In> for ProxyConnector {
                 what,
             }))
         };
-        let budget = clamp(details.timeout)?;
+        let budget = Budget::of(details)?;
         let proxy_uri: Uri = format!("http://{}/", proxy.url.authority())
             .parse()
             .map_err(|_| failed("not a usable host".into()))?;
         // Not through our resolver, which leaves proxied names alone.
         let addrs = ureq::unversioned::resolver::DefaultResolver::default()
-            .resolve(&proxy_uri, details.config, budget)
+            .resolve(&proxy_uri, details.config, budget.left()?)
             .map_err(|e| failed(format!("does not resolve ({e})")))?;
-        let tcp = TcpTransport::open(&addrs, budget, details.config, &self.options).map_err(
-            |e| match e {
+        let tcp = TcpTransport::open(&addrs, budget.left()?, details.config, &self.options)
+            .map_err(|e| match e {
                 ureq::Error::Timeout(t) => ureq::Error::Timeout(t),
                 e => failed(format!("cannot connect: {e}")),
-            },
-        )?;
+            })?;
+        // The agent's shutdown closes it, as it does a direct one.
+        (details.register_shutdown)(tcp.shutdown_handle())?;
         let mut transport: Box<dyn Transport> = Box::new(tcp);
         if proxy.url.scheme == ProxyScheme::Https {
             let Some(config) = &self.tls else {
@@ -199,7 +199,7 @@ impl<In: Transport> Connector<In> for ProxyConnector {
                 .username
                 .as_deref()
                 .map(|user| (user, proxy.url.password.as_ref().map_or("", |p| p.expose())));
-            socks::handshake(&mut *transport, &to, credentials, budget).map_err(|e| match e {
+            socks::handshake(&mut *transport, &to, credentials, &budget).map_err(|e| match e {
                 socks::Failed::Io(ureq::Error::Timeout(t)) => ureq::Error::Timeout(t),
                 socks::Failed::Io(e) => failed(format!("broke off the SOCKS handshake: {e}")),
                 socks::Failed::Proxy(what) => failed(what),
@@ -219,9 +219,9 @@ impl<In: Transport> Connector<In> for ProxyConnector {
             })));
         }
         let head = connect_request(proxy, &target);
-        write_all(&mut *transport, head.as_bytes(), budget)
+        write_all(&mut *transport, head.as_bytes(), &budget)
             .map_err(|e| failed(format!("the CONNECT request could not be sent: {e}")))?;
-        let (status, reason) = read_head(&mut *transport, budget).map_err(|e| match e {
+        let (status, reason) = read_head(&mut *transport, &budget).map_err(|e| match e {
             HeadError::Timeout(t) => ureq::Error::Timeout(t),
             HeadError::Closed => failed(format!(
                 "closed the connection instead of answering CONNECT {target}"
@@ -252,7 +252,7 @@ enum HeadError {
 /// it stays for the next reader) and returns its status and reason.
 fn read_head(
     transport: &mut dyn Transport,
-    timeout: NextTimeout,
+    budget: &Budget,
 ) -> std::result::Result<(u16, String), HeadError> {
     loop {
         let input = transport.buffers().input();
@@ -274,6 +274,9 @@ fn read_head(
         if input.len() > 16 * 1024 {
             return Err(HeadError::Bad("a head larger than 16 KiB".into()));
         }
+        let timeout = budget
+            .left()
+            .map_err(|_| HeadError::Timeout(ureq::Timeout::Connect))?;
         match transport.await_input(timeout) {
             Ok(true) => {}
             Ok(false) => return Err(HeadError::Closed),
@@ -342,12 +345,16 @@ impl Transport for Tunnel {
         }
         let output = self.inner.buffers().output()[..amount].to_vec();
         // `METHOD /path HTTP/1.1\r\n`: the target becomes absolute.
+        let line_end = output
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .map_or(output.len(), |i| i + 2);
+        // Only a request line is rewritten (`METHOD /path HTTP/1.1`): not
+        // a body written after a wait for `100 Continue`.
+        let request_line = output[..line_end].ends_with(b" HTTP/1.1\r\n")
+            || output[..line_end].ends_with(b" HTTP/1.0\r\n");
         let rewritten = match output.iter().position(|&b| b == b' ') {
-            Some(space) if output.get(space + 1) == Some(&b'/') => {
-                let line_end = output
-                    .windows(2)
-                    .position(|w| w == b"\r\n")
-                    .map_or(output.len(), |i| i + 2);
+            Some(space) if request_line && output.get(space + 1) == Some(&b'/') => {
                 let mut bytes = Vec::with_capacity(amount + absolute.prefix.len() + 64);
                 bytes.extend_from_slice(&output[..=space]);
                 bytes.extend_from_slice(absolute.prefix.as_bytes());
@@ -362,7 +369,7 @@ impl Transport for Tunnel {
             }
             _ => output,
         };
-        write_all(&mut *self.inner, &rewritten, timeout)
+        write_all(&mut *self.inner, &rewritten, &Budget::from_timeout(timeout))
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> std::result::Result<bool, ureq::Error> {

@@ -7,9 +7,9 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use ureq::unversioned::transport::{NextTimeout, Transport};
+use ureq::unversioned::transport::Transport;
 
-use super::handshake::{read_exact, write_all};
+use super::handshake::{Budget, read_exact, write_all};
 
 /// Where the tunnel goes: a name the proxy resolves (`socks5h://`), or an
 /// address resolved here (`socks5://`).
@@ -49,15 +49,15 @@ pub(crate) fn handshake(
     transport: &mut dyn Transport,
     target: &Target<'_>,
     credentials: Option<(&str, &str)>,
-    timeout: NextTimeout,
+    budget: &Budget,
 ) -> Result<(), Failed> {
     // The methods offered: none, and user/password when there is one.
     let greeting: &[u8] = match credentials {
         Some(_) => &[5, 2, 0x00, 0x02],
         None => &[5, 1, 0x00],
     };
-    write_all(transport, greeting, timeout)?;
-    let chosen = read_exact(transport, 2, timeout)?;
+    write_all(transport, greeting, budget)?;
+    let chosen = read_exact(transport, 2, budget)?;
     if chosen[0] != 5 {
         return Err(Failed::Proxy(format!(
             "answered as no SOCKS5 proxy does (version byte {}): is it a SOCKS5 proxy?",
@@ -66,7 +66,7 @@ pub(crate) fn handshake(
     }
     match (chosen[1], credentials) {
         (0x00, _) => {}
-        (0x02, Some((user, password))) => authenticate(transport, user, password, timeout)?,
+        (0x02, Some((user, password))) => authenticate(transport, user, password, budget)?,
         (0xFF, None) => {
             return Err(Failed::Proxy(
                 "wants a user and password: give them, as socks5://user:password@host:port".into(),
@@ -107,8 +107,8 @@ pub(crate) fn handshake(
             request.extend_from_slice(&addr.port().to_be_bytes());
         }
     }
-    write_all(transport, &request, timeout)?;
-    let head = read_exact(transport, 4, timeout)?;
+    write_all(transport, &request, budget)?;
+    let head = read_exact(transport, 4, budget)?;
     if head[0] != 5 {
         return Err(Failed::Proxy(format!(
             "answered CONNECT {target} as no SOCKS5 proxy does (version byte {})",
@@ -125,14 +125,14 @@ pub(crate) fn handshake(
     let rest = match head[3] {
         1 => 4 + 2,
         4 => 16 + 2,
-        3 => read_exact(transport, 1, timeout)?[0] as usize + 2,
+        3 => read_exact(transport, 1, budget)?[0] as usize + 2,
         other => {
             return Err(Failed::Proxy(format!(
                 "answered CONNECT {target} with address type {other}, which SOCKS5 does not have"
             )));
         }
     };
-    read_exact(transport, rest, timeout)?;
+    read_exact(transport, rest, budget)?;
     Ok(())
 }
 
@@ -154,7 +154,7 @@ fn authenticate(
     transport: &mut dyn Transport,
     user: &str,
     password: &str,
-    timeout: NextTimeout,
+    budget: &Budget,
 ) -> Result<(), Failed> {
     let (Ok(ulen), Ok(plen)) = (u8::try_from(user.len()), u8::try_from(password.len())) else {
         return Err(Failed::Proxy(
@@ -166,8 +166,8 @@ fn authenticate(
     message.extend_from_slice(user.as_bytes());
     message.push(plen);
     message.extend_from_slice(password.as_bytes());
-    write_all(transport, &message, timeout)?;
-    let answer = read_exact(transport, 2, timeout)?;
+    write_all(transport, &message, budget)?;
+    let answer = read_exact(transport, 2, budget)?;
     if answer[1] != 0 {
         return Err(Failed::Proxy("refused the user and password given".into()));
     }

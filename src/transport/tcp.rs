@@ -121,6 +121,13 @@ impl TcpTransport {
     }
 }
 
+impl TcpTransport {
+    /// The handle that lets the agent's `shutdown` close this socket.
+    pub(crate) fn shutdown_handle(&self) -> Weak<dyn ShutdownHandle> {
+        Arc::downgrade(&self.stream) as _
+    }
+}
+
 /// Tries each address in turn. As ureq and curl do, the budget is shared
 /// out halving: the first address gets half of it, the next a quarter...
 /// (all of it when there is one); an address that refuses or is

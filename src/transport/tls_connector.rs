@@ -119,7 +119,7 @@ fn io_error(e: rustls::Error) -> ureq::Error {
 }
 
 /// The connect budget left after resolving and the TCP connect.
-fn remaining(details: &ConnectionDetails) -> NextTimeout {
+pub(crate) fn remaining(details: &ConnectionDetails) -> NextTimeout {
     let mut timeout = details.timeout;
     if let (UreqDuration::Exact(limit), UreqInstant::Exact(start), UreqInstant::Exact(now)) =
         (timeout.after, details.now, (details.current_time)())

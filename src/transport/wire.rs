@@ -44,6 +44,15 @@ impl Wire {
 
 thread_local! {
     static CURRENT: Cell<Wire> = const { Cell::new(Wire { opened: false, sent: 0, received: 0 }) };
+    /// The server answered the attempt under way before it took the whole
+    /// request: a streamed body stops being read (`client::payload`).
+    static ANSWERED_EARLY: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether the server answered the attempt under way on this thread before
+/// it took the whole request: the rest of a streamed body need not be read.
+pub(crate) fn answered_early() -> bool {
+    ANSWERED_EARLY.with(Cell::get)
 }
 
 /// `timeout` cut to what is left of this thread's [`Deadline`].
@@ -58,6 +67,7 @@ pub(crate) fn clamp(timeout: NextTimeout) -> Result<NextTimeout, ureq::Error> {
 /// Starts recording a new attempt on this thread.
 pub(crate) fn begin() {
     CURRENT.with(|w| w.set(Wire::default()));
+    ANSWERED_EARLY.with(|e| e.set(false));
 }
 
 /// The facts recorded on this thread since [`begin`].
@@ -203,6 +213,9 @@ impl<T: Transport> Watched<T> {
                     record(|w| w.received += after.saturating_sub(before) as u64);
                 }
                 Ok(false) => return Ok(false),
+                // The reset that follows an early answer (the server stopped
+                // reading the request) is how that answer ends.
+                Err(ureq::Error::Io(e)) if self.dropping && cut(e.kind()) => return Ok(false),
                 Err(ureq::Error::Io(e)) if self.framing.runs_to_close() && cut(e.kind()) => {
                     self.spent = true;
                     let kind = e.kind();
@@ -257,6 +270,7 @@ impl<T: Transport> Transport for Watched<T> {
                     log::debug!("the server answered before it took the whole request ({e})");
                     self.dropping = true;
                     self.spent = true;
+                    ANSWERED_EARLY.with(|early| early.set(true));
                     return Ok(());
                 }
                 Err(e) => return Err(e),
@@ -266,7 +280,9 @@ impl<T: Transport> Transport for Watched<T> {
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        if std::mem::take(&mut self.early) {
+        // Honoured only while the early answer is still unread: the engine
+        // may have read it without asking.
+        if std::mem::take(&mut self.early) && !self.buffers.input().is_empty() {
             return Ok(true);
         }
         self.fill(timeout)
@@ -274,7 +290,11 @@ impl<T: Transport> Transport for Watched<T> {
 
     #[inline]
     fn is_open(&mut self) -> bool {
-        !self.spent && self.framing.idle() && self.inner.is_open()
+        !self.spent
+            && self.framing.idle()
+            && self.framing.reusable()
+            && self.inner.buffers().input().is_empty()
+            && self.inner.is_open()
     }
 
     #[inline]

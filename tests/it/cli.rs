@@ -1453,6 +1453,34 @@ fn an_early_413_during_an_upload_is_shown_as_the_answer() {
         out.stdout_text()
     );
     assert!(out.stderr.contains("413"), "{}", out.stderr);
+    // An upload from a pipe that never ends: the early answer ends it.
+    let mut cmd = httpdb();
+    cmd.args(["--uri", &server.url(), "--ssl-ca-certs", &fx("ca.pem")])
+        .args(["post", "/early/413", "--data", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn httpdb");
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = thread::spawn(move || {
+        let block = vec![b'x'; 64 * 1024];
+        while stdin.write_all(&block).is_ok() {}
+    });
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("was not read"));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// An error body that quotes the request back shows none of the client's

@@ -122,9 +122,10 @@ fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
     let from_file;
     let uri = match args.uri.as_deref() {
         // HTTPDB_URL and HTTPDB_URL_FILE both set is an error the library
-        // tells; --uri wins over either.
-        Some(_)
-            if std::env::var_os("HTTPDB_URL").is_some()
+        // tells, unless --uri names the URI itself (clap fills `uri` from
+        // HTTPDB_URL when --uri is not given).
+        Some(given)
+            if std::env::var("HTTPDB_URL").is_ok_and(|env| env == given)
                 && std::env::var_os("HTTPDB_URL_FILE").is_some() =>
         {
             from_file = Settings::uri_from_env("HTTPDB_URL")?;

@@ -59,6 +59,10 @@ impl Masking {
             .iter()
             .map(|s| s.expose().as_bytes().to_vec())
             .collect();
+        // The longest first, so that a secret holding another is masked
+        // whole.
+        let mut secrets = secrets;
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         let hold = secrets.iter().map(|s| s.len()).max().unwrap_or(1) - 1;
         Masking {
             secrets,
