@@ -17,7 +17,7 @@ fn client(base: &str, query: &str) -> Client {
 }
 
 /// The CLI, with no proxy variable but those given.
-fn cli(env: &[(&str, String)], args: &[&str]) -> (i32, String, String) {
+pub(crate) fn cli(env: &[(&str, String)], args: &[&str]) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_httpdb"));
     for var in [
         "http_proxy",

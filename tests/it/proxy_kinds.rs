@@ -5,8 +5,7 @@
 //! certificate checked end to end inside the tunnel, and each proxy's own
 //! log says what it carried.
 
-use std::process::Command;
-
+use crate::proxy::cli;
 use crate::support::microsocks::Microsocks;
 use crate::support::nginx::Nginx;
 use crate::support::server::*;
@@ -154,20 +153,6 @@ fn an_https_proxy_is_tls_to_the_proxy_with_the_database_s_tls_inside() {
     assert!(text.contains("TLS to the proxy failed"), "{text}");
     assert!(text.contains("proxy_ssl_ca_certs"), "{text}");
     assert_eq!(tinyproxy.requests().len(), 2, "nothing went through");
-}
-
-/// The CLI with exactly these proxy variables.
-fn cli(env: &[(&str, String)], args: &[&str]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_httpdb"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    cmd.envs(env.iter().map(|(k, v)| (k, v)));
-    let out = cmd.args(args).output().expect("run httpdb");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]

@@ -3,8 +3,10 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
-use std::process::Child;
+use std::fs::File;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::Duration;
 
@@ -23,6 +25,40 @@ pub fn find(env: &str, name: &str, fallback: &str) -> PathBuf {
         }
     }
     PathBuf::from(fallback)
+}
+
+/// A free port on 127.0.0.1, for a server the test starts.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Starts `command` (Debian's package `package` runs it) with its output
+/// in `output`, and waits up to 10 s for it to listen on 127.0.0.1:`port`;
+/// panics loudly, with that output, if it is missing or does not listen.
+pub fn spawn_listening(mut command: Command, package: &str, output: &Path, port: u16) -> Child {
+    let log = File::create(output).expect("cannot create the output file");
+    let program = command.get_program().to_string_lossy().into_owned();
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().expect("a second handle"))
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {program} ({e}); install Debian's {package} (bash .ci/run does)")
+        });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{program} did not listen on {port} within 10 s: {}",
+            std::fs::read_to_string(output).unwrap_or_default()
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    child
 }
 
 /// How a child ended and its peak resident set size.

@@ -9,11 +9,10 @@
 #![allow(dead_code)]
 
 use std::fs;
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -33,38 +32,14 @@ impl Microsocks {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let log =
             std::env::temp_dir().join(format!("httpdb-microsocks-{}-{n}.log", std::process::id()));
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let output = fs::File::create(&log).expect("cannot create the microsocks log");
+        let port = super::binary::free_port();
         let mut cmd = Command::new(&binary);
         cmd.args(["-i", "127.0.0.1", "-p", &port.to_string()]);
         if let Some((user, password)) = credentials {
             cmd.args(["-u", user, "-P", password]);
         }
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(output.try_clone().expect("a second handle"))
-            .stderr(output)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run {} ({e}); install Debian's microsocks (bash .ci/run does)",
-                    binary.display()
-                )
-            });
-        let proxy = Microsocks { port, log, child };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "microsocks did not listen on {port} within 10 s: {}",
-                proxy.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        proxy
+        let child = super::binary::spawn_listening(cmd, "microsocks", &log, port);
+        Microsocks { port, log, child }
     }
 
     /// `SCHEME://[USERINFO@]127.0.0.1:PORT`.

@@ -8,11 +8,10 @@
 #![allow(dead_code)]
 
 use std::fs;
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::server::fixture;
 
@@ -35,10 +34,7 @@ impl Stunnel {
         let dir = std::env::temp_dir().join(format!("httpdb-stunnel-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("cannot create the stunnel dir");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = super::binary::free_port();
         let config = format!(
             "foreground = yes\npid =\noutput = {d}/stunnel.log\ndebug = info\n\n[proxy]\naccept = 127.0.0.1:{port}\nconnect = 127.0.0.1:{to}\ncert = {cert}\nkey = {key}\n",
             d = dir.display(),
@@ -46,31 +42,10 @@ impl Stunnel {
             key = fixture("server.key").display(),
         );
         fs::write(dir.join("stunnel.conf"), config).expect("cannot write stunnel.conf");
-        let output = fs::File::create(dir.join("output.log")).expect("cannot create output.log");
-        let child = Command::new(&binary)
-            .arg(dir.join("stunnel.conf"))
-            .stdin(Stdio::null())
-            .stdout(output.try_clone().expect("a second handle"))
-            .stderr(output)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run {} ({e}); install Debian's stunnel4 (bash .ci/run does)",
-                    binary.display()
-                )
-            });
-        let stunnel = Stunnel { port, dir, child };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "stunnel did not listen on {port} within 10 s: {}{}",
-                stunnel.log(),
-                fs::read_to_string(stunnel.dir.join("output.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        stunnel
+        let mut cmd = Command::new(&binary);
+        cmd.arg(dir.join("stunnel.conf"));
+        let child = super::binary::spawn_listening(cmd, "stunnel4", &dir.join("output.log"), port);
+        Stunnel { port, dir, child }
     }
 
     /// `https://localhost:PORT`: the name its certificate holds.

@@ -7,11 +7,9 @@
 #![allow(dead_code)]
 
 use std::fs;
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
@@ -42,10 +40,7 @@ impl Tinyproxy {
         let dir = std::env::temp_dir().join(format!("httpdb-tinyproxy-{}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("cannot create the tinyproxy dir");
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
+        let port = super::binary::free_port();
         let mut config = format!(
             "Port {port}\nListen 127.0.0.1\nTimeout 30\nLogFile \"{d}/tinyproxy.log\"\nLogLevel Info\nPidFile \"{d}/tinyproxy.pid\"\nMaxClients 50\nAllow 127.0.0.1\nDisableViaHeader Yes\n",
             d = dir.display()
@@ -57,32 +52,10 @@ impl Tinyproxy {
             config.push_str(&format!("ConnectPort {allowed}\n"));
         }
         fs::write(dir.join("tinyproxy.conf"), config).expect("cannot write tinyproxy.conf");
-        let output = fs::File::create(dir.join("output.log")).expect("cannot create output.log");
-        let child = Command::new(&binary)
-            .arg("-d")
-            .arg("-c")
-            .arg(dir.join("tinyproxy.conf"))
-            .stdin(Stdio::null())
-            .stdout(output.try_clone().expect("a second handle"))
-            .stderr(output)
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot run {} ({e}); install Debian's tinyproxy (bash .ci/run does)",
-                    binary.display()
-                )
-            });
-        let proxy = Tinyproxy { port, dir, child };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "tinyproxy did not listen on {port} within 10 s: {}",
-                fs::read_to_string(proxy.dir.join("output.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        proxy
+        let mut cmd = Command::new(&binary);
+        cmd.arg("-d").arg("-c").arg(dir.join("tinyproxy.conf"));
+        let child = super::binary::spawn_listening(cmd, "tinyproxy", &dir.join("output.log"), port);
+        Tinyproxy { port, dir, child }
     }
 
     /// `http://127.0.0.1:PORT`.
