@@ -98,7 +98,7 @@ pub(crate) struct Framing {
     /// The longest head accepted.
     longest_head: usize,
     /// No answer so far said the connection must not be used again.
-    reusable: std::sync::atomic::AtomicBool,
+    reusable: bool,
 }
 
 impl Framing {
@@ -111,14 +111,14 @@ impl Framing {
             head: Vec::new(),
             pending: Vec::new(),
             longest_head,
-            reusable: std::sync::atomic::AtomicBool::new(true),
+            reusable: true,
         }
     }
 
     /// Whether the connection may carry another exchange once this one
     /// is over, as far as the answers' framing goes.
     pub fn reusable(&self) -> bool {
-        self.reusable.load(std::sync::atomic::Ordering::Relaxed)
+        self.reusable
     }
 
     /// Whether the exchange before is over, so that the next bytes written
@@ -237,7 +237,8 @@ impl Framing {
                 return Ok(taken);
             }
         };
-        let framing = self.framing_of(&answer)?;
+        let (framing, retire) = framing_of(self.head_request, &answer)?;
+        self.reusable &= !retire;
         let status_line = self.head.iter().position(|b| *b == b'\n').unwrap_or(0) + 1;
         self.head.truncate(length);
         if framing == Phase::Head {
@@ -253,81 +254,83 @@ impl Framing {
         self.phase = framing;
         Ok(length.saturating_sub(before))
     }
+}
 
-    /// How the body after a complete head is framed (RFC 9112 §6.3). Reads
-    /// the fields in place: nothing is allocated unless there is a fault to
-    /// name.
-    fn framing_of(&self, answer: &httparse::Response<'_, '_>) -> Result<Phase, Fault> {
-        let status = answer.code.unwrap_or(0);
-        if status == 101 {
-            return Ok(Phase::Raw);
-        }
-        if (100..200).contains(&status) {
-            return Ok(Phase::Head);
-        }
-        if self.head_request || status == 204 || status == 304 {
-            return Ok(Phase::Idle);
-        }
-        let fields = |name: &'static str| {
-            answer
-                .headers
-                .iter()
-                .filter(move |h| h.name.eq_ignore_ascii_case(name))
-                .flat_map(|h| h.value.split(|b| *b == b','))
-                .map(<[u8]>::trim_ascii)
-                .filter(|v| !v.is_empty())
-        };
-        let shown = |name: &'static str| {
-            fields(name)
-                .map(|v| String::from_utf8_lossy(v).into_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut codings = fields("transfer-encoding");
-        if let Some(first) = codings.next() {
-            if answer.version == Some(0) {
-                return Err(fault(format!(
-                    "an HTTP/1.0 answer with Transfer-Encoding: {}, which HTTP/1.0 does not have (RFC 9112 §6.1)",
-                    shown("transfer-encoding")
-                )));
-            }
-            // One coding, chunked: the only one a client is bound to read
-            // (RFC 9112 §7). Any other the engine would not undo, and would
-            // hand on as data.
-            if !first.eq_ignore_ascii_case(b"chunked") || codings.next().is_some() {
-                return Err(fault(format!(
-                    "Transfer-Encoding: {}, where httpdb reads chunked alone",
-                    shown("transfer-encoding")
-                )));
-            }
-            // With a Content-Length beside it, the chunks frame this answer,
-            // and the connection is not used again (RFC 9112 §6.3 item 3).
-            if fields("content-length").next().is_some() {
-                self.reusable
-                    .store(false, std::sync::atomic::Ordering::Relaxed);
-            }
-            return Ok(Phase::Chunked(SIZE_LINE));
-        }
-        let mut lengths = fields("content-length");
-        let Some(first) = lengths.next() else {
-            return Ok(Phase::Close);
-        };
-        let digits = !first.is_empty() && first.iter().all(u8::is_ascii_digit);
-        let length = std::str::from_utf8(first)
-            .ok()
-            .and_then(|t| t.parse::<u64>().ok())
-            .filter(|_| digits && lengths.all(|l| l == first))
-            .ok_or_else(|| {
-                fault(format!(
-                    "Content-Length: {}, not one length in decimal digits (RFC 9112 §6.3)",
-                    shown("content-length")
-                ))
-            })?;
-        Ok(match length {
-            0 => Phase::Idle,
-            n => Phase::Length(n),
-        })
+/// How the body after a complete head is framed (RFC 9112 §6.3), and
+/// whether the answer retires its connection (`Content-Length` beside
+/// chunked framing). Reads the fields in place: nothing is allocated unless
+/// there is a fault to name. `head_request`: the answer is to a HEAD.
+fn framing_of(
+    head_request: bool,
+    answer: &httparse::Response<'_, '_>,
+) -> Result<(Phase, bool), Fault> {
+    let status = answer.code.unwrap_or(0);
+    if status == 101 {
+        return Ok((Phase::Raw, false));
     }
+    if (100..200).contains(&status) {
+        return Ok((Phase::Head, false));
+    }
+    if head_request || status == 204 || status == 304 {
+        return Ok((Phase::Idle, false));
+    }
+    let fields = |name: &'static str| {
+        answer
+            .headers
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .flat_map(|h| h.value.split(|b| *b == b','))
+            .map(<[u8]>::trim_ascii)
+            .filter(|v| !v.is_empty())
+    };
+    let shown = |name: &'static str| {
+        fields(name)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut codings = fields("transfer-encoding");
+    if let Some(first) = codings.next() {
+        if answer.version == Some(0) {
+            return Err(fault(format!(
+                "an HTTP/1.0 answer with Transfer-Encoding: {}, which HTTP/1.0 does not have (RFC 9112 §6.1)",
+                shown("transfer-encoding")
+            )));
+        }
+        // One coding, chunked: the only one a client is bound to read
+        // (RFC 9112 §7). Any other the engine would not undo, and would
+        // hand on as data.
+        if !first.eq_ignore_ascii_case(b"chunked") || codings.next().is_some() {
+            return Err(fault(format!(
+                "Transfer-Encoding: {}, where httpdb reads chunked alone",
+                shown("transfer-encoding")
+            )));
+        }
+        // With a Content-Length beside it, the chunks frame this answer,
+        // and the connection is not used again (RFC 9112 §6.3 item 3).
+        let retire = fields("content-length").next().is_some();
+        return Ok((Phase::Chunked(SIZE_LINE), retire));
+    }
+    let mut lengths = fields("content-length");
+    let Some(first) = lengths.next() else {
+        return Ok((Phase::Close, false));
+    };
+    let digits = !first.is_empty() && first.iter().all(u8::is_ascii_digit);
+    let length = std::str::from_utf8(first)
+        .ok()
+        .and_then(|t| t.parse::<u64>().ok())
+        .filter(|_| digits && lengths.all(|l| l == first))
+        .ok_or_else(|| {
+            fault(format!(
+                "Content-Length: {}, not one length in decimal digits (RFC 9112 §6.3)",
+                shown("content-length")
+            ))
+        })?;
+    let phase = match length {
+        0 => Phase::Idle,
+        n => Phase::Length(n),
+    };
+    Ok((phase, false))
 }
 
 /// Copies what fits of `raw` into `out`, at most `limit` bytes.

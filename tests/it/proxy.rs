@@ -314,28 +314,32 @@ fn a_proxy_that_closes_the_tunnel() {
 
 /// A proxy that takes the connection and never answers `CONNECT` is
 /// bounded by `connect_timeout`, as a silent host is.
+/// A proxy that takes the connection and never answers, HTTP or SOCKS: the
+/// call ends at connect_timeout, the handshake under the call's deadline.
 #[test]
 fn a_silent_proxy_is_bounded_by_connect_timeout() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let held = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        std::thread::sleep(std::time::Duration::from_secs(3));
-        drop(stream);
-    });
-    let server = TestServer::https();
-    let c = client(
-        &server.url(),
-        &format!("proxy=http://127.0.0.1:{port}&connect_timeout=500ms&max_retries=0"),
-    );
-    let started = std::time::Instant::now();
-    let error = c.get("/").unwrap_err();
-    assert!(error.is_timeout(), "{error:?}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(server.requests().is_empty());
-    held.join().unwrap();
+    for scheme in ["http", "socks5h"] {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let held = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            drop(stream);
+        });
+        let server = TestServer::https();
+        let c = client(
+            &server.url(),
+            &format!("proxy={scheme}://127.0.0.1:{port}&connect_timeout=500ms&max_retries=0"),
+        );
+        let started = std::time::Instant::now();
+        let error = c.get("/").unwrap_err();
+        assert!(error.is_timeout(), "{scheme}: {error:?}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "{scheme}: {:?}",
+            started.elapsed()
+        );
+        assert!(server.requests().is_empty());
+        held.join().unwrap();
+    }
 }

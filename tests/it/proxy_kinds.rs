@@ -206,36 +206,6 @@ fn a_socks_proxy_in_the_environment_fails_only_the_hosts_that_use_it() {
     );
 }
 
-/// The call's deadline bounds the SOCKS handshake: a proxy that takes the
-/// connection and never answers ends the call at connect_timeout.
-#[test]
-fn a_silent_socks_proxy_is_bounded_by_connect_timeout() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let held = std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        std::thread::sleep(std::time::Duration::from_secs(3));
-        drop(stream);
-    });
-    let server = TestServer::https();
-    let c = Client::new(&format!(
-        "{}/?ssl_ca_certs={}&proxy=socks5h://127.0.0.1:{port}&connect_timeout=500ms&max_retries=0",
-        server.url(),
-        fx("ca.pem")
-    ))
-    .unwrap();
-    let started = std::time::Instant::now();
-    let error = c.get("/").unwrap_err();
-    assert!(error.is_timeout(), "{error:?}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(2),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(server.requests().is_empty());
-    held.join().unwrap();
-}
-
 /// `httpdb check` through a SOCKS proxy: the hop is shown, and the GET /
 /// goes through the client's own chain.
 #[test]

@@ -119,26 +119,21 @@ fn names_compressed(uri: &str, options: &[String]) -> bool {
 }
 
 fn builder(args: &ConnectionArgs) -> Result<SettingsBuilder, CliError> {
+    // clap fills `uri` from HTTPDB_URL when --uri is not given: a value
+    // equal to it is the variable's, and with HTTPDB_URL_FILE set too the
+    // library says which one to keep.
+    let url_file = std::env::var_os("HTTPDB_URL_FILE").is_some();
+    let from_env = |given: &str| std::env::var("HTTPDB_URL").is_ok_and(|env| env == given);
     let from_file;
     let uri = match args.uri.as_deref() {
-        // HTTPDB_URL and HTTPDB_URL_FILE both set is an error the library
-        // tells, unless --uri names the URI itself (clap fills `uri` from
-        // HTTPDB_URL when --uri is not given).
-        Some(given)
-            if std::env::var("HTTPDB_URL").is_ok_and(|env| env == given)
-                && std::env::var_os("HTTPDB_URL_FILE").is_some() =>
-        {
-            from_file = Settings::uri_from_env("HTTPDB_URL")?;
-            from_file.expose()
-        }
-        Some(uri) => uri,
-        None if std::env::var_os("HTTPDB_URL_FILE").is_some() => {
+        Some(given) if !(url_file && from_env(given)) => given,
+        _ if url_file => {
             from_file = Settings::uri_from_env("HTTPDB_URL")?;
             from_file.expose()
         }
         // A service's uri= line is the URI.
-        None if args.service.is_some() => return builder_without_uri(args),
-        None => {
+        _ if args.service.is_some() => return builder_without_uri(args),
+        _ => {
             return Err(CliError::Usage(
                 "no connection URI: pass --uri URI, or set HTTPDB_URL (or HTTPDB_URL_FILE to a file holding it), e.g. HTTPDB_URL=https://localhost:4200, or name a --service (or give a whole URL as the PATH, as to curl)".into(),
             ));

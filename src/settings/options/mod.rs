@@ -44,6 +44,18 @@ const BOOL: &str = "true/false, 1/0, yes/no or on/off";
 const KEEPALIVE_TIME: &str =
     "a number of seconds (60) or a duration such as 90s; 0 for the system's default";
 const MILLIS: &str = "a number of milliseconds greater than 0 (1500, 1500.5)";
+/// CA certificates as `ssl_ca_certs` and `proxy_ssl_ca_certs` take them:
+/// `system`, PEM text, or the path of a PEM file.
+fn ca_certs(g: &Given<'_>) -> Result<CaCerts> {
+    Ok(if g.value.eq_ignore_ascii_case("system") {
+        CaCerts::System
+    } else if is_pem(g.value) {
+        CaCerts::Pem(g.value.trim().to_string())
+    } else {
+        CaCerts::File(g.path()?)
+    })
+}
+
 /// An Elasticsearch API key as `Authorization: ApiKey` sends it: the
 /// encoded form as given, or `id:key` encoded.
 pub(crate) fn encode_api_key(key: &str) -> std::result::Result<String, &'static str> {
@@ -200,16 +212,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "ssl_ca_certs",
         accepts: "a path to a PEM file of CA certificates, `system` for the OS trust store, or the PEM text itself (-----BEGIN CERTIFICATE-----...)",
         secret: false,
-        apply: |l, g| {
-            let ca = if g.value.eq_ignore_ascii_case("system") {
-                CaCerts::System
-            } else if is_pem(g.value) {
-                CaCerts::Pem(g.value.trim().to_string())
-            } else {
-                CaCerts::File(g.path()?)
-            };
-            set(&mut l.ssl_ca_certs, ca, g.shown())
-        },
+        apply: |l, g| set(&mut l.ssl_ca_certs, ca_certs(g)?, g.shown()),
     },
     // Couchbase: the CA certificates as PEM text.
     OptionSpec {
@@ -888,16 +891,7 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         canonical: "proxy_ssl_ca_certs",
         accepts: "for an https:// proxy: a path to a PEM file of CA certificates, `system` for the OS trust store, or the PEM text itself",
         secret: false,
-        apply: |l, g| {
-            let ca = if g.value.eq_ignore_ascii_case("system") {
-                CaCerts::System
-            } else if is_pem(g.value) {
-                CaCerts::Pem(g.value.trim().to_string())
-            } else {
-                CaCerts::File(g.path()?)
-            };
-            set(&mut l.proxy_ssl_ca_certs, ca, g.shown())
-        },
+        apply: |l, g| set(&mut l.proxy_ssl_ca_certs, ca_certs(g)?, g.shown()),
     },
     OptionSpec {
         names: &["max_redirects"],
