@@ -3,6 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::attempt::Attempts;
+
 /// Shorthand for `Result<T, httpdb::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -46,6 +48,8 @@ pub enum Error {
         /// The rustls error, when there is one.
         #[source]
         source: Option<BoxError>,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 
     /// No TCP connection to `host` could be made (refused, unreachable, the
@@ -57,6 +61,8 @@ pub enum Error {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 
     /// `host` did not answer in time.
@@ -68,6 +74,8 @@ pub enum Error {
         phase: TimeoutPhase,
         /// The limit that ran out.
         after: Duration,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 
     /// The server answered with an HTTP error status (4xx or 5xx).
@@ -81,6 +89,8 @@ pub enum Error {
         body: String,
         /// What the status most likely means, when we can tell.
         hint: Option<String>,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 
     /// The server broke the protocol: it closed mid-response, or answered
@@ -94,6 +104,8 @@ pub enum Error {
         /// The underlying error.
         #[source]
         source: Option<BoxError>,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 
     /// The response body is not the JSON that was asked for.
@@ -104,13 +116,15 @@ pub enum Error {
         /// The decoding error.
         #[source]
         source: serde_json::Error,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 
     /// Every host was tried and each failed; `attempts` says how, in order.
-    #[error("no host available: {}", Attempts(attempts))]
+    #[error("no host available: {}", ByHost(attempts))]
     NoHost {
-        /// One entry per attempt: the host and why it failed.
-        attempts: Vec<(String, Error)>,
+        /// Every attempt of the call, each with why it failed.
+        attempts: Attempts,
     },
 
     /// The body of an answer broke off after its status and headers had
@@ -127,6 +141,8 @@ pub enum Error {
         /// What broke: a [`Error::Timeout`], [`Error::Protocol`] or [`Error::Tls`].
         #[source]
         error: Box<Error>,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 
     /// An answer's body is larger than `max_body_size` allows to read into
@@ -139,6 +155,8 @@ pub enum Error {
         limit: u64,
         /// The length the server announced, if it did.
         length: Option<u64>,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 
     /// Writing an answer out (`Response::copy_to`) failed.
@@ -175,6 +193,8 @@ pub enum Error {
         host: String,
         /// Which proxy (and where it was configured), and what it did.
         message: String,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 
     /// A redirect that `max_redirects` allows following was not followed:
@@ -188,6 +208,8 @@ pub enum Error {
         to: String,
         /// Why, and what to change.
         reason: String,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 
     /// Reading a request body from a file or standard input failed.
@@ -198,6 +220,8 @@ pub enum Error {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+        /// The attempts of the call this error ended ([`Error::attempts`]).
+        attempts: Attempts,
     },
 }
 
@@ -294,14 +318,16 @@ fn tls_message(kind: TlsErrorKind, host: &str, detail: &str, hint: &str) -> Stri
     format!("{lead}{kind} ({host}: {detail}); {hint}")
 }
 
-struct Attempts<'a>(&'a [(String, Error)]);
+/// Each host tried, once, with its last error.
+struct ByHost<'a>(&'a Attempts);
 
-impl fmt::Display for Attempts<'_> {
+impl fmt::Display for ByHost<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
+        let hosts = self.0.last_per_host();
+        if hosts.is_empty() {
             return f.write_str("no host was tried");
         }
-        for (i, (host, error)) in self.0.iter().enumerate() {
+        for (i, (host, error)) in hosts.into_iter().enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
             }
@@ -377,7 +403,12 @@ impl Error {
     /// otherwise.
     fn each(&self) -> Box<dyn Iterator<Item = &Error> + '_> {
         match self {
-            Error::NoHost { attempts } => Box::new(attempts.iter().flat_map(|(_, e)| e.each())),
+            Error::NoHost { attempts } => Box::new(
+                attempts
+                    .last_per_host()
+                    .into_iter()
+                    .flat_map(|(_, e)| e.each()),
+            ),
             Error::Incomplete { error, .. } => error.each(),
             other => Box::new(std::iter::once(other)),
         }
@@ -471,14 +502,70 @@ impl Error {
                 host,
                 message,
                 source,
+                attempts,
             } => Error::Protocol {
                 host,
                 message: scrubber.scrub(&message),
                 // The source may quote the server too: keep only our text.
                 source: source.filter(|_| scrubber.scrub(&message) == message),
+                attempts,
             },
             other => other,
         }
+    }
+
+    /// The attempts of the call this error ended: each host tried, on
+    /// which connection, how far it got, why it moved on, and how long each
+    /// phase took. Empty for an error that ended no call (a bad URI, a
+    /// writer that failed). The attempt whose error is this one has no
+    /// `error` of its own in the list.
+    ///
+    /// ```no_run
+    /// let client = httpdb::Client::from_env("HTTPDB_URL")?;
+    /// if let Err(e) = client.get("/") {
+    ///     for attempt in e.attempts().iter() {
+    ///         eprintln!("{} reached {:?} after {:?}", attempt.host, attempt.reached, attempt.timings.total);
+    ///     }
+    /// }
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn attempts(&self) -> &Attempts {
+        match self {
+            Error::Tls { attempts, .. }
+            | Error::Connect { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::Status { attempts, .. }
+            | Error::Protocol { attempts, .. }
+            | Error::Decode { attempts, .. }
+            | Error::NoHost { attempts }
+            | Error::Incomplete { attempts, .. }
+            | Error::TooLarge { attempts, .. }
+            | Error::Proxy { attempts, .. }
+            | Error::Redirect { attempts, .. }
+            | Error::Body { attempts, .. } => attempts,
+            _ => &crate::attempt::NONE,
+        }
+    }
+
+    /// This error with `call`, the attempts of the call it ended, kept in
+    /// it where it has room for them.
+    pub(crate) fn with_attempts(mut self, call: Attempts) -> Self {
+        match &mut self {
+            Error::Tls { attempts, .. }
+            | Error::Connect { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::Status { attempts, .. }
+            | Error::Protocol { attempts, .. }
+            | Error::Decode { attempts, .. }
+            | Error::NoHost { attempts }
+            | Error::Incomplete { attempts, .. }
+            | Error::TooLarge { attempts, .. }
+            | Error::Proxy { attempts, .. }
+            | Error::Redirect { attempts, .. }
+            | Error::Body { attempts, .. } => *attempts = call,
+            _ => {}
+        }
+        self
     }
 
     /// Shorthand for a [`Error::Config`] without a source.

@@ -19,6 +19,7 @@
 // `Settings::to_json` is one `json!` document of every field.
 #![recursion_limit = "256"]
 
+pub mod attempt;
 pub mod check;
 mod client;
 mod error;
@@ -30,6 +31,7 @@ mod tls;
 mod transport;
 mod units;
 
+pub use attempt::{Attempt, Attempts};
 pub use check::{Report, check};
 pub use client::{
     Client, ClientBuilder, Lines, Method, READS, ReadEndpoint, Replay, Request, Response,

@@ -129,6 +129,8 @@ impl<'c> Asking<'c> {
                 crate::units::format_size(IDENTITY_CAP)
             ),
             source: None,
+
+ attempts: Default::default(),
         })
     }
 }

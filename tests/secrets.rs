@@ -411,8 +411,11 @@ fn no_host_errors() {
         assert!(matches!(e, Error::NoHost { .. }), "{e:?}");
         assert_error_clean(&e);
         if let Error::NoHost { attempts } = &e {
-            for (_, attempt) in attempts {
-                assert_error_clean(attempt);
+            assert_eq!(attempts.len(), 2, "{attempts:?}");
+            for attempt in attempts {
+                let error = attempt.error.as_ref().expect("each attempt failed");
+                assert_error_clean(error);
+                assert_no_secret("an attempt", &format!("{attempt:?} {attempt:#?}"));
             }
         }
     }

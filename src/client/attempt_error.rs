@@ -17,6 +17,7 @@ pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings, wire
         return Error::Proxy {
             host: host_s,
             message: message.to_string(),
+            attempts: Default::default(),
         };
     }
     match error {
@@ -30,14 +31,17 @@ pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings, wire
                 moment(wire)
             ),
             source: Some(Box::new(ureq::Error::BodyStalled)),
+            attempts: Default::default(),
         },
         ureq::Error::HostNotFound => Error::Connect {
             host: host_s,
             source: io::Error::new(io::ErrorKind::NotFound, "the host name does not resolve"),
+            attempts: Default::default(),
         },
         ureq::Error::ConnectionFailed => Error::Connect {
             host: host_s,
             source: io::Error::new(io::ErrorKind::ConnectionRefused, "connection failed"),
+            attempts: Default::default(),
         },
         ureq::Error::Tls(msg) => Error::Tls {
             host: host_s,
@@ -45,6 +49,7 @@ pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings, wire
             detail: msg.into(),
             hint: "check the host name and TLS settings".into(),
             source: None,
+            attempts: Default::default(),
         },
         e @ (ureq::Error::Http(_) | ureq::Error::BadUri(_)) => Error::config(
             "request",
@@ -60,6 +65,7 @@ pub(crate) fn classify(error: ureq::Error, host: &str, settings: &Settings, wire
             host: host_s,
             message: format!("{other}{}", moment(wire)),
             source: Some(Box::new(other)),
+            attempts: Default::default(),
         },
     }
 }
@@ -75,7 +81,12 @@ fn timeout(reason: ureq::Timeout, host: String, settings: &Settings, wire: Wire)
         _ if wire.sent == 0 => (TimeoutPhase::Connect, settings.timeout()),
         _ => (TimeoutPhase::Response, settings.timeout()),
     };
-    Error::Timeout { host, phase, after }
+    Error::Timeout {
+        host,
+        phase,
+        after,
+        attempts: Default::default(),
+    }
 }
 
 /// The moment a failure happened, for messages: ` after the request was
@@ -103,11 +114,19 @@ fn io_failure(e: io::Error, host: &str, settings: &Settings, wire: Wire) -> Erro
     let host = host.to_string();
     match e.kind() {
         ConnectionRefused | HostUnreachable | NetworkUnreachable | AddrNotAvailable | NotFound => {
-            Error::Connect { host, source: e }
+            Error::Connect {
+                host,
+                source: e,
+                attempts: Default::default(),
+            }
         }
         TimedOut | WouldBlock => timeout(ureq::Timeout::Global, host, settings, wire),
         UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe if wire.sent == 0 => {
-            Error::Connect { host, source: e }
+            Error::Connect {
+                host,
+                source: e,
+                attempts: Default::default(),
+            }
         }
         UnexpectedEof | ConnectionReset | ConnectionAborted | BrokenPipe => Error::Protocol {
             host,
@@ -117,11 +136,13 @@ fn io_failure(e: io::Error, host: &str, settings: &Settings, wire: Wire) -> Erro
                 moment(wire)
             ),
             source: Some(Box::new(e)),
+            attempts: Default::default(),
         },
         _ => Error::Protocol {
             host,
             message: format!("{e}{}", moment(wire)),
             source: Some(Box::new(e)),
+            attempts: Default::default(),
         },
     }
 }

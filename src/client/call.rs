@@ -18,6 +18,7 @@ use super::reads;
 use super::redirect::{self, Origin};
 use super::replay::Replay;
 use super::{Client, Request, Response};
+use crate::attempt::{Attempt, Attempts};
 use crate::error::{Cause, Error, Result, TimeoutPhase};
 use crate::settings::Settings;
 use crate::transport::deadline::Deadline;
@@ -64,8 +65,22 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
         encoding: None,
         deadline,
         hop: Hop::first(&request),
+        started: Instant::now(),
+        log: Vec::new(),
     };
     let answer = call.run();
+    let attempts = Attempts::new(
+        std::mem::take(&mut call.log),
+        call.hop.count,
+        call.started.elapsed(),
+    );
+    let answer = match answer {
+        Ok(mut response) => {
+            response.attempts = attempts;
+            Ok(response)
+        }
+        Err(error) => Err(error.with_attempts(attempts)),
+    };
     // A TLS failure may be the other side of a rotation (a server that
     // now wants the new client certificate): the files are looked at on
     // the next call, not a second later.
@@ -103,6 +118,9 @@ struct Call<'a, 'c> {
     encoding: Option<Encoding>,
     deadline: Deadline,
     hop: Hop,
+    started: Instant,
+    /// The attempts so far, over every hop.
+    log: Vec<Attempt>,
 }
 
 /// Where the call stands after the redirects followed so far.
@@ -194,7 +212,8 @@ impl Call<'_, '_> {
             on_status: inner.settings.retry_on_status(),
             on_timeout: inner.settings.retry_on_timeout(),
         };
-        let mut attempts: Vec<(String, Error)> = Vec::new();
+        // This hop's attempts are the log's from here on.
+        let first = self.log.len();
         // When each host of the plan may be tried again: after a
         // `Retry-After` it sent, or the backoff after it failed.
         let mut not_before: Vec<Option<Instant>> = Vec::new();
@@ -214,29 +233,23 @@ impl Call<'_, '_> {
             }
             let last = n + 1 == allowed;
             let mut fresh = false;
-            // The failure that sent this try again on a new connection.
-            let mut stale: Option<Error> = None;
             let (outcome, verdict) = loop {
                 if self.deadline.is_spent() {
                     // Spent: the last attempt's error says why. A host
                     // that was never tried is not listed.
-                    if let Some(error) = stale.take() {
-                        attempts.push((host.clone(), error));
+                    if self.log.len() == first {
+                        return Err(Error::Timeout {
+                            host: host.clone(),
+                            phase: TimeoutPhase::Connect,
+                            after: inner.settings.timeout(),
+                            attempts: Attempts::default(),
+                        });
                     }
-                    if attempts.is_empty() {
-                        attempts.push((
-                            host.clone(),
-                            Error::Timeout {
-                                host: host.clone(),
-                                phase: TimeoutPhase::Connect,
-                                after: inner.settings.timeout(),
-                            },
-                        ));
-                    }
-                    return Err(final_error(attempts));
+                    return Err(final_error(&mut self.log[first..]));
                 }
                 let replayable = self.payload.rewind();
-                wire::begin();
+                let began = self.started.elapsed();
+                wire::begin(self.request.keep_heads);
                 let result = attempt(
                     self.client,
                     host,
@@ -247,6 +260,15 @@ impl Call<'_, '_> {
                     self.deadline,
                 );
                 let wire = wire::take();
+                let status = result.as_ref().ok().map(|r| r.status);
+                self.log.push(Attempt::recorded(
+                    host,
+                    (wire, wire::moments(), wire::take_heads()),
+                    began,
+                    self.hop.count,
+                    status,
+                    &inner.scrubber,
+                ));
                 match result {
                     Ok(response) => {
                         let verdict =
@@ -266,6 +288,7 @@ impl Call<'_, '_> {
                             return Err(Error::Body {
                                 what: "the body's reader".into(),
                                 source,
+                                attempts: Attempts::default(),
                             });
                         }
                         let error = attempt_error::classify(e, host, &inner.settings, wire);
@@ -285,10 +308,11 @@ impl Call<'_, '_> {
                                 Cause(&error)
                             );
                             fresh = true;
-                            stale = Some(error);
+                            log_error(&mut self.log, error);
                             continue;
                         }
                         if let Error::Config { .. } = error {
+                            self.log.pop();
                             return Err(error);
                         }
                         break (Outcome::Failed(error), verdict);
@@ -346,8 +370,8 @@ impl Call<'_, '_> {
                     return match self.request.finish(*response) {
                         Ok(response) => Ok(response),
                         Err(error) => {
-                            attempts.push((host.clone(), error));
-                            Err(final_error(attempts))
+                            log_error(&mut self.log, error);
+                            Err(final_error(&mut self.log[first..]))
                         }
                     };
                 }
@@ -359,7 +383,7 @@ impl Call<'_, '_> {
             };
             if give_up {
                 log::debug!("{host}: {}", Cause(&error));
-                attempts.push((host.clone(), error));
+                log_error(&mut self.log, error);
                 break;
             }
             log::info!(
@@ -371,10 +395,10 @@ impl Call<'_, '_> {
                 },
                 n + 2
             );
-            attempts.push((host.clone(), error));
+            log_error(&mut self.log, error);
             slot = next;
         }
-        Err(final_error(attempts))
+        Err(final_error(&mut self.log[first..]))
     }
 
     /// The hop after `response` when it is a redirect to follow; `None`
@@ -405,6 +429,7 @@ impl Call<'_, '_> {
             from: inner.scrubber.scrub(&from),
             to: inner.scrubber.scrub(&to),
             reason,
+            attempts: Attempts::default(),
         };
         let (next, next_path) = redirect::resolve(&here, &path, location)
             .map_err(|why| refuse(location.to_string(), why))?;
@@ -604,29 +629,46 @@ enum Outcome {
     Failed(Error),
 }
 
-/// Each host once, with its last error, in the order first tried.
-fn by_host(attempts: Vec<(String, Error)>) -> Vec<(String, Error)> {
-    let mut out: Vec<(String, Error)> = Vec::with_capacity(attempts.len());
-    for (host, error) in attempts {
-        match out.iter_mut().find(|(h, _)| *h == host) {
-            Some(entry) => entry.1 = error,
-            None => out.push((host, error)),
-        }
+/// Keeps `error` as why the last attempt of `log` did not end the call.
+fn log_error(log: &mut [Attempt], error: Error) {
+    if let Some(attempt) = log.last_mut() {
+        attempt.error = Some(error);
     }
-    out
 }
 
-/// One error for a request whose every attempt failed: a host tried again
-/// is listed once, with its last error.
-fn final_error(attempts: Vec<(String, Error)>) -> Error {
-    let mut attempts = by_host(attempts);
-    if attempts.len() == 1 {
-        return attempts.remove(0).1;
+/// One error for a hop whose every attempt failed, each attempt's error
+/// in `attempts`: the error itself when one host was tried (taken out of
+/// its last attempt), else [`Error::NoHost`], whose list the caller fills.
+fn final_error(attempts: &mut [Attempt]) -> Error {
+    // Per host, in the order first tried: its last attempt with an error.
+    let mut hosts: Vec<usize> = Vec::new();
+    for (i, attempt) in attempts.iter().enumerate() {
+        if attempt.error.is_none() {
+            continue;
+        }
+        match hosts
+            .iter_mut()
+            .find(|j| attempts[**j].host == attempt.host)
+        {
+            Some(j) => *j = i,
+            None => hosts.push(i),
+        }
+    }
+    let take = |attempts: &mut [Attempt], i: usize| {
+        attempts[i]
+            .error
+            .take()
+            .expect("the attempts chosen have an error")
+    };
+    if let [only] = hosts[..] {
+        return take(attempts, only);
     }
     // A certificate problem is a configuration problem: say so, rather
     // than bury it in a list of hosts.
-    if let Some(pos) = attempts.iter().position(|(_, e)| matches!(e, Error::Tls { kind, .. } if kind.is_verification() || matches!(kind, crate::TlsErrorKind::ClientCertRejected | crate::TlsErrorKind::ClientCertRequired))) {
-        return attempts.remove(pos).1;
+    if let Some(&i) = hosts.iter().find(|&&i| matches!(&attempts[i].error, Some(Error::Tls { kind, .. }) if kind.is_verification() || matches!(kind, crate::TlsErrorKind::ClientCertRejected | crate::TlsErrorKind::ClientCertRequired))) {
+        return take(attempts, i);
     }
-    Error::NoHost { attempts }
+    Error::NoHost {
+        attempts: Attempts::default(),
+    }
 }

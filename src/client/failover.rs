@@ -153,6 +153,7 @@ mod tests {
             host: "h:1".into(),
             message: "reset".into(),
             source: None,
+            attempts: Default::default(),
         }
     }
 
@@ -170,6 +171,7 @@ mod tests {
             detail: String::new(),
             hint: String::new(),
             source: None,
+            attempts: Default::default(),
         };
         for error in [protocol(), tls] {
             for w in [wire(true, 1, 0), wire(true, 500, 10)] {
@@ -198,6 +200,7 @@ mod tests {
             host: "h:1".into(),
             phase: crate::TimeoutPhase::Response,
             after: std::time::Duration::from_secs(5),
+            attempts: Default::default(),
         };
         let v = after_failure(true, wire(false, 80, 0), &timeout, false, true, DEFAULT);
         assert!(!v.fresh_retry && v.move_on && !v.mark_dead, "{v:?}");
@@ -233,6 +236,7 @@ mod tests {
             host: "h:1".into(),
             phase: crate::TimeoutPhase::Response,
             after: std::time::Duration::from_secs(1),
+            attempts: Default::default(),
         };
         let held = Policy {
             on_status: &[],

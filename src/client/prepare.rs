@@ -250,6 +250,7 @@ pub(super) fn compress(
         .map_err(|source| Error::Body {
             what: "the body, compressing it".into(),
             source,
+            attempts: Default::default(),
         })?;
     Ok(Encoding::Gzipped)
 }

@@ -49,6 +49,8 @@ pub struct Request<'c> {
     pub(super) invalid: Option<Error>,
     /// The caller's word on whether the request may be sent twice.
     pub(super) replay: Option<bool>,
+    /// Keep each attempt's heads in its [`Attempt`](crate::Attempt).
+    pub(super) keep_heads: bool,
     error_for_status: bool,
 }
 
@@ -64,6 +66,7 @@ impl<'c> Request<'c> {
             timeout: None,
             invalid: None,
             replay: None,
+            keep_heads: false,
             error_for_status: true,
         }
     }
@@ -126,6 +129,22 @@ impl<'c> Request<'c> {
     /// `timeout`.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Keeps the heads of each attempt as they went over the wire, with
+    /// their credentials masked, in [`Attempt::heads`](crate::Attempt::heads):
+    /// what `httpdb -v` prints. Off by default: it copies each head.
+    ///
+    /// ```no_run
+    /// let client = httpdb::Client::from_env("HTTPDB_URL")?;
+    /// let response = client.request(httpdb::Method::GET, "/").keep_heads(true).send()?;
+    /// let heads = response.attempts().last().and_then(|a| a.heads.as_ref()).unwrap();
+    /// assert!(heads.request.starts_with("GET / HTTP/1.1\r\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keep_heads(mut self, keep: bool) -> Self {
+        self.keep_heads = keep;
         self
     }
 

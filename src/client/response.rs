@@ -9,6 +9,7 @@ use ureq::http::HeaderMap;
 
 use super::Client;
 use super::attempt_error;
+use crate::attempt::Attempts;
 use crate::error::{Error, Result};
 use crate::transport::deadline::Deadline;
 use crate::transport::wire::Wire;
@@ -68,6 +69,8 @@ pub struct Response {
     /// whole-body reads, not the streamed ones.
     deadline: Deadline,
     client: Client,
+    /// The attempts of the call that got this answer.
+    pub(crate) attempts: Attempts,
 }
 
 impl fmt::Debug for Response {
@@ -105,12 +108,19 @@ impl Response {
             received: 0,
             deadline,
             client,
+            attempts: Attempts::default(),
         }
     }
 
     /// The status code.
     pub fn status(&self) -> u16 {
         self.status
+    }
+    /// The attempts of the call that got this answer: the hosts tried, on
+    /// which connection, why each moved on, and how long each phase took
+    /// (see [`crate::attempt`]). The last is this answer's.
+    pub fn attempts(&self) -> &Attempts {
+        &self.attempts
     }
     /// `host:port` of the server that answered.
     pub fn host(&self) -> &str {
@@ -206,8 +216,13 @@ impl Response {
     /// the JSON asked for.
     pub fn json<T: DeserializeOwned>(self) -> Result<T> {
         let host = self.host.clone();
+        let attempts = self.attempts.clone();
         let bytes = self.bytes()?;
-        serde_json::from_slice(&bytes).map_err(|source| Error::Decode { host, source })
+        serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
+            host,
+            source,
+            attempts,
+        })
     }
 
     /// Streams the rest of the body into `out` as it arrives, in constant
@@ -277,6 +292,7 @@ impl Response {
             status: self.status,
             body,
             hint,
+            attempts: Default::default(),
         })
     }
 
@@ -285,6 +301,7 @@ impl Response {
             host: self.host.clone(),
             limit: self.client.inner.settings.max_body_size(),
             length,
+            attempts: self.attempts.clone(),
         }
     }
 
@@ -296,7 +313,7 @@ impl Response {
         }
         let kind = error.kind();
         match error.into_inner().map(|e| e.downcast::<Error>()) {
-            Some(Ok(ours)) => *ours,
+            Some(Ok(ours)) => ours.with_attempts(self.attempts.clone()),
             Some(Err(other)) => self.incomplete(io::Error::new(kind, other)),
             None => self.incomplete(kind.into()),
         }
@@ -322,6 +339,7 @@ impl Response {
             received: self.received,
             expected: self.content_length(),
             error: Box::new(error),
+            attempts: self.attempts.clone(),
         }
     }
 }

@@ -306,5 +306,6 @@ pub(crate) fn error(
         detail: error.to_string(),
         hint,
         source: Some(Box::new(error)),
+        attempts: Default::default(),
     }
 }

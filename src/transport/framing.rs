@@ -238,6 +238,7 @@ impl Framing {
             }
         };
         let (framing, retire) = framing_of(self.head_request, &answer)?;
+        super::wire::keep_response_head(&self.head[..length]);
         self.reusable &= !retire;
         let status_line = self.head.iter().position(|b| *b == b'\n').unwrap_or(0) + 1;
         self.head.truncate(length);

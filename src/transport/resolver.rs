@@ -70,10 +70,25 @@ impl Resolver for HostResolver {
 }
 
 impl ResolveWithin for HostResolver {
+    /// The addresses, with the moment they were had noted for the attempt
+    /// under way.
+    fn resolve_within(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        bound: &dyn Fn() -> Result<NextTimeout, ureq::Error>,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let addrs = self.cached_or_looked_up(uri, config, bound)?;
+        super::wire::note(|m| m.resolved = Some(Instant::now()));
+        Ok(addrs)
+    }
+}
+
+impl HostResolver {
     /// A proxied name (left to the proxy), a lookup made less than
     /// [`LOOKUP_TTL`] ago, or an address: at once; else a lookup within
     /// `bound()`.
-    fn resolve_within(
+    fn cached_or_looked_up(
         &self,
         uri: &Uri,
         config: &Config,

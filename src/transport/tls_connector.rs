@@ -95,6 +95,21 @@ pub(crate) fn handshake(
     while conn.is_handshaking() {
         conn.complete_io(&mut sock)?;
     }
+    let tls = crate::attempt::TlsInfo {
+        version: match conn.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3",
+            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2",
+            _ => "TLS",
+        },
+        cipher_suite: conn
+            .negotiated_cipher_suite()
+            .and_then(|s| s.suite().as_str())
+            .unwrap_or("unknown"),
+    };
+    super::wire::note(|m| {
+        m.secured = Some(std::time::Instant::now());
+        m.tls = Some(tls);
+    });
     log::debug!(
         "TLS to {host}: {:?}, {:?}, {}",
         conn.protocol_version(),

@@ -8,9 +8,10 @@
 //! transport included, so the facts of the attempt under way live in a
 //! thread-local that [`begin`] clears and [`take`] reads.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
+use std::net::SocketAddr;
 use std::time::Instant;
 
 use ureq::unversioned::transport::time::Duration as UreqDuration;
@@ -20,6 +21,7 @@ use ureq::unversioned::transport::{
 
 use super::deadline::Deadline;
 use super::framing::Framing;
+use crate::attempt::TlsInfo;
 
 /// The facts of one attempt, as its transport recorded them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,8 +44,46 @@ impl Wire {
     }
 }
 
+/// When the phases of the attempt under way ended, and what it learned of
+/// its connection: for [`crate::attempt::Attempt`], not for decisions.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Moments {
+    pub started: Option<Instant>,
+    pub resolved: Option<Instant>,
+    pub connected: Option<Instant>,
+    pub secured: Option<Instant>,
+    /// The last write of the request before the answer began.
+    pub written: Option<Instant>,
+    pub first_byte: Option<Instant>,
+    pub address: Option<SocketAddr>,
+    pub tls: Option<TlsInfo>,
+}
+
+const NO_MOMENTS: Moments = Moments {
+    started: None,
+    resolved: None,
+    connected: None,
+    secured: None,
+    written: None,
+    first_byte: None,
+    address: None,
+    tls: None,
+};
+
+/// The heads of the attempt under way, as the wire carried them, when
+/// they are kept ([`keep_heads`]).
+#[derive(Debug, Default)]
+pub(crate) struct RawHeads {
+    pub request: Vec<u8>,
+    /// The request's head is whole: what follows is its body.
+    pub request_done: bool,
+    pub responses: Vec<Vec<u8>>,
+}
+
 thread_local! {
     static CURRENT: Cell<Wire> = const { Cell::new(Wire { opened: false, sent: 0, received: 0 }) };
+    static MOMENTS: Cell<Moments> = const { Cell::new(NO_MOMENTS) };
+    static HEADS: RefCell<Option<RawHeads>> = const { RefCell::new(None) };
     /// The server answered the attempt under way before it took the whole
     /// request: a streamed body stops being read (`client::payload`).
     static ANSWERED_EARLY: Cell<bool> = const { Cell::new(false) };
@@ -64,15 +104,73 @@ pub(crate) fn clamp(timeout: NextTimeout) -> Result<NextTimeout, ureq::Error> {
     Deadline::current().bound(timeout)
 }
 
-/// Starts recording a new attempt on this thread.
-pub(crate) fn begin() {
+/// Starts recording a new attempt on this thread; its heads are kept
+/// when `heads` is set.
+pub(crate) fn begin(heads: bool) {
     CURRENT.with(|w| w.set(Wire::default()));
     ANSWERED_EARLY.with(|e| e.set(false));
+    MOMENTS.with(|m| {
+        m.set(Moments {
+            started: Some(Instant::now()),
+            ..NO_MOMENTS
+        })
+    });
+    if heads {
+        HEADS.with(|h| *h.borrow_mut() = Some(RawHeads::default()));
+    }
 }
 
 /// The facts recorded on this thread since [`begin`].
 pub(crate) fn take() -> Wire {
     CURRENT.with(Cell::take)
+}
+
+/// The moments recorded on this thread since [`begin`].
+pub(crate) fn moments() -> Moments {
+    MOMENTS.with(Cell::get)
+}
+
+/// The heads kept since [`begin`], if they were to be.
+pub(crate) fn take_heads() -> Option<RawHeads> {
+    HEADS.with(|h| h.borrow_mut().take())
+}
+
+/// Notes a moment of the attempt under way.
+pub(crate) fn note(f: impl FnOnce(&mut Moments)) {
+    MOMENTS.with(|cell| {
+        let mut moments = cell.get();
+        f(&mut moments);
+        cell.set(moments);
+    });
+}
+
+/// Keeps the head of an answer, when heads are kept.
+pub(crate) fn keep_response_head(head: &[u8]) {
+    HEADS.with(|h| {
+        if let Some(heads) = h.borrow_mut().as_mut() {
+            heads.responses.push(head.to_vec());
+        }
+    });
+}
+
+/// Keeps what of `written` belongs to the request's head, when heads are
+/// kept.
+fn keep_request_head(written: &[u8]) {
+    HEADS.with(|h| {
+        let mut h = h.borrow_mut();
+        let Some(heads) = h.as_mut().filter(|h| !h.request_done) else {
+            return;
+        };
+        let start = heads.request.len().saturating_sub(3);
+        heads.request.extend_from_slice(written);
+        if let Some(end) = heads.request[start..]
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+        {
+            heads.request.truncate(start + end + 4);
+            heads.request_done = true;
+        }
+    });
 }
 
 /// The facts recorded on this thread since [`begin`], left in place.
@@ -105,8 +203,11 @@ impl<In: Transport> Connector<In> for WatchConnector {
         Ok(chained.map(|inner| {
             record(|w| w.opened = true);
             let config = details.config;
+            let moments = moments();
             Watched {
                 inner,
+                address: moments.address,
+                tls: moments.tls,
                 buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
                 framing: Framing::new(config.max_response_header_size()),
                 early: false,
@@ -122,6 +223,10 @@ impl<In: Transport> Connector<In> for WatchConnector {
 /// reads and writes `buffers`; the connection underneath has its own.
 pub(crate) struct Watched<T> {
     inner: T,
+    /// Where the connection goes, and its TLS session: told to each
+    /// attempt that uses it.
+    address: Option<SocketAddr>,
+    tls: Option<TlsInfo>,
     buffers: LazyBuffers,
     framing: Framing,
     /// Answer bytes came in while the request was being written, and the
@@ -210,7 +315,14 @@ impl<T: Transport> Watched<T> {
             match self.inner.await_input(left) {
                 Ok(true) => {
                     let after = self.inner.buffers().input().len();
-                    record(|w| w.received += after.saturating_sub(before) as u64);
+                    let mut first = false;
+                    record(|w| {
+                        first = w.received == 0;
+                        w.received += after.saturating_sub(before) as u64;
+                    });
+                    if first {
+                        note(|m| m.first_byte = Some(Instant::now()));
+                    }
                 }
                 Ok(false) => return Ok(false),
                 // The reset that follows an early answer (the server stopped
@@ -245,10 +357,17 @@ impl<T: Transport> Transport for Watched<T> {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        record(|w| w.sent += amount as u64);
+        let mut answering = false;
+        record(|w| {
+            answering = w.received > 0;
+            w.sent += amount as u64;
+        });
         if self.framing.idle() {
             self.framing.request(&self.buffers.output()[..amount]);
+            let (address, tls) = (self.address, self.tls);
+            note(|m| (m.address, m.tls) = (address, tls));
         }
+        keep_request_head(&self.buffers.output()[..amount]);
         if self.dropping {
             return Ok(());
         }
@@ -275,6 +394,9 @@ impl<T: Transport> Transport for Watched<T> {
                 }
                 Err(e) => return Err(e),
             }
+        }
+        if !answering {
+            note(|m| m.written = Some(Instant::now()));
         }
         Ok(())
     }
@@ -309,7 +431,7 @@ mod tests {
 
     #[test]
     fn begin_clears_and_take_reads() {
-        begin();
+        begin(false);
         record(|w| w.sent += 10);
         assert_eq!(
             take(),
@@ -335,7 +457,7 @@ mod tests {
             }
             .reused()
         );
-        begin();
+        begin(false);
         assert_eq!(take(), Wire::default());
     }
 }

@@ -10,6 +10,7 @@
 mod support;
 
 mod api;
+mod attempts;
 mod bad_input;
 mod check;
 mod cli;

@@ -38,6 +38,7 @@ impl Data {
                     let (meta, file) = opened.map_err(|source| Error::Body {
                         what: format!("file {path}"),
                         source,
+                        attempts: Default::default(),
                     })?;
                     if meta.is_dir() {
                         return Err(CliError::Usage(format!(

@@ -22,6 +22,8 @@
 //!   (query included) answer NNN (with `Retry-After: V`), later ones 200 `ok`.
 //! - `/bytes/N`: N bytes `0, 1, .., 255, 0, 1, ..`, `application/octet-stream`.
 //! - `/slow/MS`: sleeps MS milliseconds, then 200 `slow`.
+//! - `/basic-auth/USER/PW`: 200 `{"authenticated":true}` when the request
+//!   carries Basic credentials USER:PW, else 401.
 //! - `/echo-error/NNN`: status NNN, a text body quoting the request's
 //!   `Authorization` header verbatim and holding an ANSI escape sequence,
 //!   as careless servers and proxies do.
@@ -1518,6 +1520,20 @@ fn route(request: &Recorded, shared: &Shared) -> Response {
                 retry_after: None,
             },
             _ => Response::text(400, "bad byte count"),
+        };
+    }
+    if let Some(pair) = path.strip_prefix("/basic-auth/") {
+        use base64::Engine;
+        let (user, password) = pair.split_once('/').unwrap_or((pair, ""));
+        let wanted = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        );
+        return match request.header("authorization") {
+            Some(given) if given == wanted => {
+                Response::json(200, r#"{"authenticated":true}"#.into())
+            }
+            _ => Response::text(401, "credentials required"),
         };
     }
     if let Some(ms) = path.strip_prefix("/slow/") {
