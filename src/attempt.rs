@@ -5,14 +5,14 @@
 //!
 //! ```no_run
 //! let client = httpdb::Client::from_env("HTTPDB_URL")?;
-//! let response = client.get("/")?;
+//! let response = client.request(httpdb::Method::GET, "/").timings(true).send()?;
 //! for attempt in response.attempts().iter() {
 //!     println!(
 //!         "{} {:?} {:?} first byte after {:?}{}",
 //!         attempt.host,
 //!         attempt.connection,
 //!         attempt.reached,
-//!         attempt.timings.first_byte,
+//!         attempt.timings.and_then(|t| t.first_byte),
 //!         attempt.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default(),
 //!     );
 //! }
@@ -20,6 +20,11 @@
 //!     response.attempts().retries(), response.attempts().redirects(), response.attempts().total());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Timings are read from the clock only when asked for (the `timings`
+//! option, or [`Request::timings`](crate::Request::timings)); the rest is
+//! always there. A successful call's list is put together when it is
+//! first looked at: until then nothing is allocated for it.
 //!
 //! Nothing here holds a secret: hosts are `host:port`, errors are scrubbed
 //! as every error is, and the heads kept for
@@ -29,29 +34,27 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::ops::Deref;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::Error;
 use crate::secret::Scrubber;
-use crate::transport::wire::{Moments, RawHeads, Wire};
+use crate::transport::wire::{Facts, RawHeads, Times, Wire};
 
 /// The attempts of one call, in the order they were made, with the call's
-/// totals. Derefs to the slice of [`Attempt`]s; cloning it is cheap (the
-/// list is shared).
+/// totals. Derefs to the slice of [`Attempt`]s.
 ///
 /// ```
 /// let attempts = httpdb::Attempts::default();
 /// assert!(attempts.is_empty());
 /// assert_eq!((attempts.retries(), attempts.redirects()), (0, 0));
 /// ```
-#[derive(Default, Clone)]
-pub struct Attempts(Option<Arc<Record>>);
+#[derive(Default)]
+pub struct Attempts(Option<Box<Record>>);
 
 struct Record {
     list: Vec<Attempt>,
     redirects: usize,
-    total: Duration,
+    total: Option<Duration>,
 }
 
 /// No attempts: what [`Error::attempts`] returns for an error that did not
@@ -59,8 +62,8 @@ struct Record {
 pub(crate) static NONE: Attempts = Attempts(None);
 
 impl Attempts {
-    pub(crate) fn new(list: Vec<Attempt>, redirects: usize, total: Duration) -> Attempts {
-        Attempts(Some(Arc::new(Record {
+    pub(crate) fn new(list: Vec<Attempt>, redirects: usize, total: Option<Duration>) -> Attempts {
+        Attempts(Some(Box::new(Record {
             list,
             redirects,
             total,
@@ -86,9 +89,9 @@ impl Attempts {
     }
 
     /// From the call's start until its answer's head arrived, or it
-    /// failed. Reading the body comes after.
-    pub fn total(&self) -> Duration {
-        self.0.as_ref().map_or(Duration::ZERO, |r| r.total)
+    /// failed (reading the body comes after); when timings were asked for.
+    pub fn total(&self) -> Option<Duration> {
+        self.0.as_ref().and_then(|r| r.total)
     }
 
     /// The attempts' errors, each host once with its last error, in the
@@ -146,7 +149,7 @@ pub struct Attempt {
     /// it.
     pub host: String,
     /// The address connected to (a proxy's, when one was used); `None` when
-    /// no connection was had.
+    /// no TCP connection was made.
     pub address: Option<SocketAddr>,
     /// Whether the request went on a new connection or a pooled one.
     pub connection: Connection,
@@ -160,10 +163,9 @@ pub struct Attempt {
     pub error: Option<Error>,
     /// Redirects followed before this attempt: 0 for the request as sent.
     pub redirect: usize,
-    /// When the attempt began, after the call's start.
-    pub began: Duration,
-    /// When each phase ended, after the attempt began.
-    pub timings: Timings,
+    /// When the attempt began and each of its phases ended, when timings
+    /// were asked for (the `timings` option, [`Request::timings`](crate::Request::timings)).
+    pub timings: Option<Timings>,
     /// HTTP bytes written (heads included, before TLS) until the answer's
     /// head arrived or the attempt failed.
     pub sent: u64,
@@ -177,13 +179,15 @@ pub struct Attempt {
     pub heads: Option<Heads>,
 }
 
-/// When each phase of an attempt ended, measured from the attempt's start
-/// (as curl's `time_*` are from the transfer's): each is at least the one
-/// before it. `None` for a phase the attempt did not go through: a pooled
+/// When an attempt began, and when each of its phases ended, measured from
+/// the attempt's start (as curl's `time_*` are from the transfer's): each
+/// is at least the one before it. `None` for a phase the attempt did not go through: a pooled
 /// connection has no connect and no handshake.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Timings {
+    /// When the attempt began, after the call's start.
+    pub began: Duration,
     /// The host name was resolved (curl's `time_namelookup`).
     pub name_lookup: Option<Duration>,
     /// The TCP connection was made (`time_connect`).
@@ -247,33 +251,79 @@ pub struct Heads {
     /// The request line and header fields, each line ending in CRLF, and
     /// the empty line.
     pub request: String,
+    /// The request head's length as written: what of
+    /// [`Attempt::sent`] was not body (the masked text may be shorter).
+    pub request_length: u64,
     /// The answers' heads: interim (1xx) ones first, then the final one.
     pub responses: Vec<String>,
 }
 
-impl Attempt {
-    /// The attempt on `host` that the transport just recorded (`wire`,
-    /// `moments`, `heads`), begun `began` after the call's start, after
-    /// `redirect` redirects; `status` when an answer came.
-    pub(crate) fn recorded(
-        host: &str,
-        facts: (Wire, Moments, Option<RawHeads>),
-        began: Duration,
-        redirect: usize,
-        status: Option<u16>,
-        scrubber: &Scrubber,
-    ) -> Attempt {
-        let (wire, moments, heads) = facts;
-        let start = moments.started;
-        let since = |at: Option<Instant>| Some(at?.saturating_duration_since(start?));
-        let timings = Timings {
-            name_lookup: since(moments.resolved),
-            connect: since(moments.connected),
-            tls_handshake: since(moments.secured),
-            request_sent: since(moments.written),
-            first_byte: since(moments.first_byte),
-            total: start.map_or(Duration::ZERO, |s| s.elapsed()),
-        };
+/// An attempt as the transport recorded it, kept as it is until it is
+/// looked at: a successful call allocates nothing for its record.
+#[derive(Debug)]
+pub(crate) struct Raw {
+    wire: Wire,
+    facts: Facts,
+    times: Option<Times>,
+    heads: Option<RawHeads>,
+    /// When it began after the call's start, and ended after it began.
+    span: Option<(Duration, Duration)>,
+    status: Option<u16>,
+    redirect: usize,
+}
+
+impl Raw {
+    /// The attempt that just ended on this thread, after `redirect`
+    /// redirects, with the answer's `status` if one came; `call` is when
+    /// the call began, when timings are kept.
+    pub(crate) fn taken(status: Option<u16>, redirect: usize, call: Option<Instant>) -> Raw {
+        let wire = crate::transport::wire::take();
+        let (facts, times, heads) = crate::transport::wire::facts();
+        let span = times.zip(call).map(|(times, call)| {
+            (
+                times.started.saturating_duration_since(call),
+                times.started.elapsed(),
+            )
+        });
+        Raw {
+            wire,
+            facts,
+            times,
+            heads,
+            span,
+            status,
+            redirect,
+        }
+    }
+
+    /// What the wire saw: for the failover rules.
+    pub(crate) fn wire(&self) -> Wire {
+        self.wire
+    }
+
+    /// The attempt, told: on `host`, its secrets masked by `scrubber`.
+    pub(crate) fn told(self, host: String, scrubber: &Scrubber) -> Attempt {
+        let Raw {
+            wire,
+            facts,
+            times,
+            heads,
+            span,
+            status,
+            redirect,
+        } = self;
+        let timings = times.zip(span).map(|(times, (began, total))| {
+            let since = |at: Option<Instant>| Some(at?.saturating_duration_since(times.started));
+            Timings {
+                began,
+                name_lookup: since(times.resolved),
+                connect: since(times.connected),
+                tls_handshake: since(times.secured),
+                request_sent: since(times.written),
+                first_byte: since(times.first_byte),
+                total,
+            }
+        });
         let connection = if wire.opened {
             Connection::New
         } else if wire.sent > 0 {
@@ -285,30 +335,24 @@ impl Attempt {
             Phase::Answered
         } else if wire.sent > 0 {
             Phase::Sent
-        } else if moments.secured.is_some() {
-            Phase::Secured
-        } else if moments.connected.is_some() {
-            Phase::Connected
-        } else if moments.resolved.is_some() {
-            Phase::Resolved
         } else {
-            Phase::Started
+            facts.reached
         };
         Attempt {
-            host: host.to_string(),
-            address: moments.address.filter(|_| connection != Connection::None),
+            host,
+            address: facts.address,
             connection,
             reached,
             status,
             error: None,
             redirect,
-            began,
             timings,
             sent: wire.sent,
             received: wire.received,
-            tls: moments.tls.filter(|_| connection != Connection::None),
+            tls: facts.tls.filter(|_| connection != Connection::None),
             heads: heads.map(|raw| Heads {
                 request: masked_head(&raw.request, scrubber),
+                request_length: raw.request.len() as u64,
                 responses: raw
                     .responses
                     .iter()

@@ -18,7 +18,7 @@ use super::reads;
 use super::redirect::{self, Origin};
 use super::replay::Replay;
 use super::{Client, Request, Response};
-use crate::attempt::{Attempt, Attempts};
+use crate::attempt::{Attempt, Attempts, Raw};
 use crate::error::{Cause, Error, Result, TimeoutPhase};
 use crate::settings::Settings;
 use crate::transport::deadline::Deadline;
@@ -65,21 +65,24 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
         encoding: None,
         deadline,
         hop: Hop::first(&request),
-        started: Instant::now(),
+        started: request
+            .timings
+            .unwrap_or(client.inner.settings.timings())
+            .then(Instant::now),
         log: Vec::new(),
+        last: None,
     };
     let answer = call.run();
-    let attempts = Attempts::new(
-        std::mem::take(&mut call.log),
-        call.hop.count,
-        call.started.elapsed(),
-    );
+    let total = call.started.map(|at| at.elapsed());
     let answer = match answer {
         Ok(mut response) => {
-            response.attempts = attempts;
+            response.pending(call.log, call.last, call.hop.count, total);
             Ok(response)
         }
-        Err(error) => Err(error.with_attempts(attempts)),
+        Err(error) => {
+            let attempts = Attempts::new(call.log, call.hop.count, total);
+            Err(error.with_attempts(attempts))
+        }
     };
     // A TLS failure may be the other side of a rotation (a server that
     // now wants the new client certificate): the files are looked at on
@@ -101,6 +104,10 @@ impl Call<'_, '_> {
             let Some(next) = self.next_hop(&response)? else {
                 return Ok(response);
             };
+            if let Some(raw) = self.last.take() {
+                let scrubber = &self.client.inner.scrubber;
+                self.log.push(raw.told(response.host.clone(), scrubber));
+            }
             drop(response);
             self.hop = next;
         }
@@ -118,9 +125,13 @@ struct Call<'a, 'c> {
     encoding: Option<Encoding>,
     deadline: Deadline,
     hop: Hop,
-    started: Instant,
-    /// The attempts so far, over every hop.
+    /// When the call began, when its attempts are timed.
+    started: Option<Instant>,
+    /// The attempts so far, over every hop, told.
     log: Vec<Attempt>,
+    /// The attempt that got the answer being returned, as recorded: told
+    /// only if it is looked at.
+    last: Option<Raw>,
 }
 
 /// Where the call stands after the redirects followed so far.
@@ -248,8 +259,7 @@ impl Call<'_, '_> {
                     return Err(final_error(&mut self.log[first..]));
                 }
                 let replayable = self.payload.rewind();
-                let began = self.started.elapsed();
-                wire::begin(self.request.keep_heads);
+                wire::begin(self.request.keep_heads, self.started.is_some());
                 let result = attempt(
                     self.client,
                     host,
@@ -259,16 +269,9 @@ impl Call<'_, '_> {
                     fresh,
                     self.deadline,
                 );
-                let wire = wire::take();
                 let status = result.as_ref().ok().map(|r| r.status);
-                self.log.push(Attempt::recorded(
-                    host,
-                    (wire, wire::moments(), wire::take_heads()),
-                    began,
-                    self.hop.count,
-                    status,
-                    &inner.scrubber,
-                ));
+                let raw = Raw::taken(status, self.hop.count, self.started);
+                let wire = raw.wire();
                 match result {
                     Ok(response) => {
                         let verdict =
@@ -277,11 +280,22 @@ impl Call<'_, '_> {
                             if foreign.is_none() {
                                 inner.hosts.mark_alive(i);
                             }
-                            return self.request.finish(response);
+                            return match self.request.finish(response) {
+                                Ok(response) => {
+                                    self.last = Some(raw);
+                                    Ok(response)
+                                }
+                                Err(error) => {
+                                    self.log.push(raw.told(host.clone(), &inner.scrubber));
+                                    Err(error)
+                                }
+                            };
                         }
+                        self.log.push(raw.told(host.clone(), &inner.scrubber));
                         break (Outcome::Answered(Box::new(response)), verdict);
                     }
                     Err(e) => {
+                        self.log.push(raw.told(host.clone(), &inner.scrubber));
                         if let Payload::Reader(reader) = &self.payload
                             && let Some(source) = reader.failure()
                         {

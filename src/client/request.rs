@@ -51,6 +51,8 @@ pub struct Request<'c> {
     pub(super) replay: Option<bool>,
     /// Keep each attempt's heads in its [`Attempt`](crate::Attempt).
     pub(super) keep_heads: bool,
+    /// Time each attempt's phases, whatever the `timings` option says.
+    pub(super) timings: Option<bool>,
     error_for_status: bool,
 }
 
@@ -67,6 +69,7 @@ impl<'c> Request<'c> {
             invalid: None,
             replay: None,
             keep_heads: false,
+            timings: None,
             error_for_status: true,
         }
     }
@@ -145,6 +148,23 @@ impl<'c> Request<'c> {
     /// ```
     pub fn keep_heads(mut self, keep: bool) -> Self {
         self.keep_heads = keep;
+        self
+    }
+
+    /// Records when each attempt's phases end (name lookup, connect, TLS
+    /// handshake, request sent, first byte) in
+    /// [`Attempt::timings`](crate::Attempt::timings), whatever the
+    /// `timings` option says.
+    ///
+    /// ```no_run
+    /// let client = httpdb::Client::from_env("HTTPDB_URL")?;
+    /// let response = client.request(httpdb::Method::GET, "/").timings(true).send()?;
+    /// let first_byte = response.attempts().last().and_then(|a| a.timings?.first_byte);
+    /// println!("first byte after {first_byte:?}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn timings(mut self, on: bool) -> Self {
+        self.timings = Some(on);
         self
     }
 

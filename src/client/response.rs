@@ -9,7 +9,10 @@ use ureq::http::HeaderMap;
 
 use super::Client;
 use super::attempt_error;
-use crate::attempt::Attempts;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use crate::attempt::{Attempt, Attempts, Raw};
 use crate::error::{Error, Result};
 use crate::transport::deadline::Deadline;
 use crate::transport::wire::Wire;
@@ -69,8 +72,18 @@ pub struct Response {
     /// whole-body reads, not the streamed ones.
     deadline: Deadline,
     client: Client,
-    /// The attempts of the call that got this answer.
-    pub(crate) attempts: Attempts,
+    /// The attempts of the call that got this answer, once told.
+    attempts: OnceLock<Attempts>,
+    /// The attempts as recorded, until they are first looked at.
+    pending: Mutex<Option<Pending>>,
+}
+
+/// The record of a call whose answer this is, not yet told.
+struct Pending {
+    earlier: Vec<Attempt>,
+    last: Option<Raw>,
+    redirects: usize,
+    total: Option<Duration>,
 }
 
 impl fmt::Debug for Response {
@@ -108,8 +121,32 @@ impl Response {
             received: 0,
             deadline,
             client,
-            attempts: Attempts::default(),
+            attempts: OnceLock::new(),
+            pending: Mutex::new(None),
         }
+    }
+
+    /// Keeps the record of the call that got this answer: the attempts
+    /// told so far, and the last as recorded.
+    pub(crate) fn pending(
+        &mut self,
+        earlier: Vec<Attempt>,
+        last: Option<Raw>,
+        redirects: usize,
+        total: Option<Duration>,
+    ) {
+        *self.pending.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(Pending {
+            earlier,
+            last,
+            redirects,
+            total,
+        });
+    }
+
+    /// The attempts, out of this answer and into an error about it.
+    fn attempts_out(&mut self) -> Attempts {
+        self.attempts();
+        self.attempts.take().unwrap_or_default()
     }
 
     /// The status code.
@@ -118,9 +155,29 @@ impl Response {
     }
     /// The attempts of the call that got this answer: the hosts tried, on
     /// which connection, why each moved on, and how long each phase took
-    /// (see [`crate::attempt`]). The last is this answer's.
+    /// (see [`crate::attempt`]). The last is this answer's. After a
+    /// failed read of the body they move into its error.
     pub fn attempts(&self) -> &Attempts {
-        &self.attempts
+        self.attempts.get_or_init(|| {
+            let pending = self
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
+            let Some(Pending {
+                mut earlier,
+                last,
+                redirects,
+                total,
+            }) = pending
+            else {
+                return Attempts::default();
+            };
+            if let Some(raw) = last {
+                earlier.push(raw.told(self.host.clone(), &self.client.inner.scrubber));
+            }
+            Attempts::new(earlier, redirects, total)
+        })
     }
     /// `host:port` of the server that answered.
     pub fn host(&self) -> &str {
@@ -191,7 +248,9 @@ impl Response {
         let read = (&mut *self)
             .take(cap.saturating_add(1))
             .read_to_end(&mut body);
-        read.map_err(|e| self.error_of(e))?;
+        if let Err(e) = read {
+            return Err(self.error_of(e));
+        }
         Ok((body.len() as u64 <= cap).then_some(body))
     }
 
@@ -214,9 +273,9 @@ impl Response {
     ///
     /// As [`bytes`](Response::bytes); [`Error::Decode`] when it is not
     /// the JSON asked for.
-    pub fn json<T: DeserializeOwned>(self) -> Result<T> {
+    pub fn json<T: DeserializeOwned>(mut self) -> Result<T> {
         let host = self.host.clone();
-        let attempts = self.attempts.clone();
+        let attempts = self.attempts_out();
         let bytes = self.bytes()?;
         serde_json::from_slice(&bytes).map_err(|source| Error::Decode {
             host,
@@ -296,31 +355,31 @@ impl Response {
         })
     }
 
-    fn too_large(&self, length: Option<u64>) -> Error {
+    fn too_large(&mut self, length: Option<u64>) -> Error {
         Error::TooLarge {
             host: self.host.clone(),
             limit: self.client.inner.settings.max_body_size(),
             length,
-            attempts: self.attempts.clone(),
+            attempts: self.attempts_out(),
         }
     }
 
     /// Our error inside an I/O error from `read` (see [`Read for
     /// Response`](#impl-Read-for-Response)), or one made for it.
-    fn error_of(&self, error: io::Error) -> Error {
+    fn error_of(&mut self, error: io::Error) -> Error {
         if !error.get_ref().is_some_and(|e| e.is::<Error>()) {
             return self.incomplete(error);
         }
         let kind = error.kind();
         match error.into_inner().map(|e| e.downcast::<Error>()) {
-            Some(Ok(ours)) => ours.with_attempts(self.attempts.clone()),
+            Some(Ok(ours)) => ours.with_attempts(self.attempts_out()),
             Some(Err(other)) => self.incomplete(io::Error::new(kind, other)),
             None => self.incomplete(kind.into()),
         }
     }
 
     /// A failure while reading the body, told with how much had arrived.
-    fn incomplete(&self, error: io::Error) -> Error {
+    fn incomplete(&mut self, error: io::Error) -> Error {
         let inner = &*self.client.inner;
         let cause = match error.into_inner().map(|e| e.downcast::<ureq::Error>()) {
             Some(Ok(ureq)) => *ureq,
@@ -339,7 +398,7 @@ impl Response {
             received: self.received,
             expected: self.content_length(),
             error: Box::new(error),
-            attempts: self.attempts.clone(),
+            attempts: self.attempts_out(),
         }
     }
 }
@@ -449,7 +508,7 @@ impl Iterator for Lines {
                 }
                 Some(Ok(String::from_utf8_lossy(&line).into_owned()))
             }
-            Err(e) => Some(Err(self.reader.get_ref().error_of(e))),
+            Err(e) => Some(Err(self.reader.get_mut().error_of(e))),
         }
     }
 }

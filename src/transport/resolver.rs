@@ -79,7 +79,7 @@ impl ResolveWithin for HostResolver {
         bound: &dyn Fn() -> Result<NextTimeout, ureq::Error>,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
         let addrs = self.cached_or_looked_up(uri, config, bound)?;
-        super::wire::note(|m| m.resolved = Some(Instant::now()));
+        super::wire::reached(crate::attempt::Phase::Resolved, None, None);
         Ok(addrs)
     }
 }

@@ -108,11 +108,11 @@ impl TcpTransport {
         options: &SocketOptions,
     ) -> Result<TcpTransport, ureq::Error> {
         let stream = connect(addrs, budget)?;
-        let address = stream.peer_addr().ok();
-        super::wire::note(|m| {
-            m.connected = Some(Instant::now());
-            m.address = address;
-        });
+        super::wire::reached(
+            crate::attempt::Phase::Connected,
+            stream.peer_addr().ok(),
+            None,
+        );
         if config.no_delay() {
             stream.set_nodelay(true)?;
         }

@@ -106,10 +106,7 @@ pub(crate) fn handshake(
             .and_then(|s| s.suite().as_str())
             .unwrap_or("unknown"),
     };
-    super::wire::note(|m| {
-        m.secured = Some(std::time::Instant::now());
-        m.tls = Some(tls);
-    });
+    super::wire::reached(crate::attempt::Phase::Secured, None, Some(tls));
     log::debug!(
         "TLS to {host}: {:?}, {:?}, {}",
         conn.protocol_version(),

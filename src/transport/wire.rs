@@ -21,7 +21,7 @@ use ureq::unversioned::transport::{
 
 use super::deadline::Deadline;
 use super::framing::Framing;
-use crate::attempt::TlsInfo;
+use crate::attempt::{Phase, TlsInfo};
 
 /// The facts of one attempt, as its transport recorded them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -44,31 +44,34 @@ impl Wire {
     }
 }
 
-/// When the phases of the attempt under way ended, and what it learned of
-/// its connection: for [`crate::attempt::Attempt`], not for decisions.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Moments {
-    pub started: Option<Instant>,
+/// What the attempt under way learned of its connection, and how far it
+/// got before any byte went out: for [`crate::attempt::Attempt`], not for
+/// decisions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Facts {
+    pub reached: Phase,
+    pub address: Option<SocketAddr>,
+    pub tls: Option<TlsInfo>,
+}
+
+const NO_FACTS: Facts = Facts {
+    reached: Phase::Started,
+    address: None,
+    tls: None,
+};
+
+/// When the phases of the attempt under way ended: read from the clock
+/// only when timings are asked for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Times {
+    pub started: Instant,
     pub resolved: Option<Instant>,
     pub connected: Option<Instant>,
     pub secured: Option<Instant>,
     /// The last write of the request before the answer began.
     pub written: Option<Instant>,
     pub first_byte: Option<Instant>,
-    pub address: Option<SocketAddr>,
-    pub tls: Option<TlsInfo>,
 }
-
-const NO_MOMENTS: Moments = Moments {
-    started: None,
-    resolved: None,
-    connected: None,
-    secured: None,
-    written: None,
-    first_byte: None,
-    address: None,
-    tls: None,
-};
 
 /// The heads of the attempt under way, as the wire carried them, when
 /// they are kept ([`keep_heads`]).
@@ -82,7 +85,8 @@ pub(crate) struct RawHeads {
 
 thread_local! {
     static CURRENT: Cell<Wire> = const { Cell::new(Wire { opened: false, sent: 0, received: 0 }) };
-    static MOMENTS: Cell<Moments> = const { Cell::new(NO_MOMENTS) };
+    static FACTS: Cell<Facts> = const { Cell::new(NO_FACTS) };
+    static TIMES: RefCell<Option<Times>> = const { RefCell::new(None) };
     static HEADS: RefCell<Option<RawHeads>> = const { RefCell::new(None) };
     /// The server answered the attempt under way before it took the whole
     /// request: a streamed body stops being read (`client::payload`).
@@ -104,15 +108,20 @@ pub(crate) fn clamp(timeout: NextTimeout) -> Result<NextTimeout, ureq::Error> {
     Deadline::current().bound(timeout)
 }
 
-/// Starts recording a new attempt on this thread; its heads are kept
-/// when `heads` is set.
-pub(crate) fn begin(heads: bool) {
+/// Starts recording a new attempt on this thread: its heads are kept
+/// when `heads` is set, its phases timed when `timed` is.
+pub(crate) fn begin(heads: bool, timed: bool) {
     CURRENT.with(|w| w.set(Wire::default()));
     ANSWERED_EARLY.with(|e| e.set(false));
-    MOMENTS.with(|m| {
-        m.set(Moments {
-            started: Some(Instant::now()),
-            ..NO_MOMENTS
+    FACTS.with(|f| f.set(NO_FACTS));
+    TIMES.with(|t| {
+        *t.borrow_mut() = timed.then(|| Times {
+            started: Instant::now(),
+            resolved: None,
+            connected: None,
+            secured: None,
+            written: None,
+            first_byte: None,
         })
     });
     if heads {
@@ -125,22 +134,40 @@ pub(crate) fn take() -> Wire {
     CURRENT.with(Cell::take)
 }
 
-/// The moments recorded on this thread since [`begin`].
-pub(crate) fn moments() -> Moments {
-    MOMENTS.with(Cell::get)
+/// What the attempt under way learned, and its times if they were kept:
+/// what [`crate::attempt::Attempt`] tells beside the [`Wire`].
+pub(crate) fn facts() -> (Facts, Option<Times>, Option<RawHeads>) {
+    (
+        FACTS.with(Cell::get),
+        TIMES.with(|t| t.borrow_mut().take()),
+        HEADS.with(|h| h.borrow_mut().take()),
+    )
 }
 
-/// The heads kept since [`begin`], if they were to be.
-pub(crate) fn take_heads() -> Option<RawHeads> {
-    HEADS.with(|h| h.borrow_mut().take())
+/// The attempt under way reached `phase`: the name was resolved, the TCP
+/// connection made (to `address`), the handshake done (`tls`).
+pub(crate) fn reached(phase: Phase, address: Option<SocketAddr>, tls: Option<TlsInfo>) {
+    FACTS.with(|cell| {
+        let mut facts = cell.get();
+        facts.reached = facts.reached.max(phase);
+        facts.address = address.or(facts.address);
+        facts.tls = tls.or(facts.tls);
+        cell.set(facts);
+    });
+    timed(|times, now| match phase {
+        Phase::Resolved => times.resolved = Some(now),
+        Phase::Connected => times.connected = Some(now),
+        Phase::Secured => times.secured = Some(now),
+        _ => {}
+    });
 }
 
-/// Notes a moment of the attempt under way.
-pub(crate) fn note(f: impl FnOnce(&mut Moments)) {
-    MOMENTS.with(|cell| {
-        let mut moments = cell.get();
-        f(&mut moments);
-        cell.set(moments);
+/// Notes the time of a phase with `note`, when times are kept.
+fn timed(note: impl FnOnce(&mut Times, Instant)) {
+    TIMES.with(|t| {
+        if let Some(times) = t.borrow_mut().as_mut() {
+            note(times, Instant::now());
+        }
     });
 }
 
@@ -203,11 +230,11 @@ impl<In: Transport> Connector<In> for WatchConnector {
         Ok(chained.map(|inner| {
             record(|w| w.opened = true);
             let config = details.config;
-            let moments = moments();
+            let facts = FACTS.with(Cell::get);
             Watched {
                 inner,
-                address: moments.address,
-                tls: moments.tls,
+                address: facts.address,
+                tls: facts.tls,
                 buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
                 framing: Framing::new(config.max_response_header_size()),
                 early: false,
@@ -321,7 +348,7 @@ impl<T: Transport> Watched<T> {
                         w.received += after.saturating_sub(before) as u64;
                     });
                     if first {
-                        note(|m| m.first_byte = Some(Instant::now()));
+                        timed(|times, now| times.first_byte = Some(now));
                     }
                 }
                 Ok(false) => return Ok(false),
@@ -365,7 +392,13 @@ impl<T: Transport> Transport for Watched<T> {
         if self.framing.idle() {
             self.framing.request(&self.buffers.output()[..amount]);
             let (address, tls) = (self.address, self.tls);
-            note(|m| (m.address, m.tls) = (address, tls));
+            FACTS.with(|f| {
+                f.set(Facts {
+                    address,
+                    tls,
+                    ..f.get()
+                })
+            });
         }
         keep_request_head(&self.buffers.output()[..amount]);
         if self.dropping {
@@ -396,7 +429,7 @@ impl<T: Transport> Transport for Watched<T> {
             }
         }
         if !answering {
-            note(|m| m.written = Some(Instant::now()));
+            timed(|times, now| times.written = Some(now));
         }
         Ok(())
     }
@@ -431,7 +464,7 @@ mod tests {
 
     #[test]
     fn begin_clears_and_take_reads() {
-        begin(false);
+        begin(false, false);
         record(|w| w.sent += 10);
         assert_eq!(
             take(),
@@ -457,7 +490,7 @@ mod tests {
             }
             .reused()
         );
-        begin(false);
+        begin(false, false);
         assert_eq!(take(), Wire::default());
     }
 }

@@ -146,7 +146,7 @@ fn every_host_down_lists_each_attempt() {
         );
         assert_eq!(attempt.connection, httpdb::attempt::Connection::None);
         assert_eq!(attempt.reached, httpdb::attempt::Phase::Resolved);
-        assert_eq!(attempt.timings.connect, None);
+        assert_eq!(attempt.timings, None);
         assert_eq!((attempt.sent, attempt.address), (0, None));
     }
     let text = error.to_string();

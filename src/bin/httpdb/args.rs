@@ -3,7 +3,7 @@
 //! None of these types derive `Debug`: they hold the password, token and
 //! key passphrase as given, and must never be printed.
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
 /// The exit status table shown at the end of `--help`; `output::Exit` is
@@ -44,10 +44,16 @@ Examples:
     arg_required_else_help = true
 )]
 pub struct Cli {
-    /// Log to stderr: -v info (settings, retries), -vv debug, -vvv trace;
-    /// without it RUST_LOG is honoured, else warnings only
-    #[arg(short, long, action = ArgAction::Count, global = true)]
-    pub verbose: u8,
+    /// Print the exchange on stderr as curl -v does: each connect, TLS
+    /// session and move to another host (`* `), the request's head (`> `)
+    /// and the answer's (`< `), every secret masked (request commands)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// Log to stderr at LEVEL: error, warn, info (settings, retries),
+    /// debug or trace; without it RUST_LOG is honoured, else warnings only
+    #[arg(long, value_name = "LEVEL", global = true)]
+    pub log: Option<log::LevelFilter>,
 
     /// The connection: the URI and the options that override it.
     #[command(flatten)]
@@ -321,6 +327,14 @@ pub struct RequestArgs {
     /// the same one, as a GET would
     #[arg(long)]
     pub idempotent: bool,
+
+    /// After the transfer (or its failure), print FORMAT to stdout with
+    /// curl's variables: %{http_code}, %{time_total}, %{time_connect},
+    /// %{remote_ip}, %{num_retries}, %{errormsg}, %{json}... (see README,
+    /// "What a call did"); \n for a newline, %{stderr} to switch to stderr;
+    /// @FILE reads FORMAT from a file, @- from stdin
+    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
+    pub write_out: Option<String>,
 }
 
 #[cfg(test)]

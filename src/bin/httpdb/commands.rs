@@ -11,6 +11,7 @@ use crate::{check, connection, request};
 /// Runs the subcommand of `cli`.
 pub fn run(cli: Cli) -> Result<Exit, CliError> {
     let connection = &cli.connection;
+    let verbose = cli.verbose;
     match cli.command {
         Command::Config { request } => {
             let settings = connection::settings(connection)?;
@@ -55,15 +56,15 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
             Stdout::new().json(&info)?;
             Ok(Exit::Ok)
         }
-        Command::Get(args) => request::run(connection, Method::GET, args),
-        Command::Post(args) => request::run(connection, Method::POST, args),
-        Command::Put(args) => request::run(connection, Method::PUT, args),
-        Command::Delete(args) => request::run(connection, Method::DELETE, args),
-        Command::Head(args) => request::run(connection, Method::HEAD, args),
+        Command::Get(args) => request::run(connection, Method::GET, args, verbose),
+        Command::Post(args) => request::run(connection, Method::POST, args, verbose),
+        Command::Put(args) => request::run(connection, Method::PUT, args, verbose),
+        Command::Delete(args) => request::run(connection, Method::DELETE, args, verbose),
+        Command::Head(args) => request::run(connection, Method::HEAD, args, verbose),
         Command::Request {
             method,
             request: args,
-        } => request::run(connection, request::method(&method)?, args),
+        } => request::run(connection, request::method(&method)?, args, verbose),
         Command::Check { json } => check::run(connection, json),
         Command::Completions { shell } => {
             let mut script = Vec::new();

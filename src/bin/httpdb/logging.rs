@@ -1,6 +1,6 @@
-//! The stderr logger: env_logger, at the level -v asks for.
+//! The stderr logger: env_logger, at the level --log asks for.
 //!
-//! Without -v, `RUST_LOG` decides, and else only warnings show (the
+//! Without --log, `RUST_LOG` decides, and else only warnings show (the
 //! library's CERT_NONE and plain-http-credentials warnings). Every line is
 //! scrubbed of secrets, and ureq-proto's trace-level dumps of the raw wire
 //! bytes (which hold the Authorization header) are dropped whatever the
@@ -13,8 +13,8 @@ use log::{Level, LevelFilter, Log, Metadata, Record};
 
 use crate::redact;
 
-/// Installs the logger; `verbose` is the number of -v flags.
-pub fn init(verbose: u8) {
+/// Installs the logger, at `level` when --log gives one.
+pub fn init(level: Option<LevelFilter>) {
     let rust_log = std::env::var("RUST_LOG")
         .ok()
         .filter(|f| !f.trim().is_empty());
@@ -22,16 +22,14 @@ pub fn init(verbose: u8) {
     if let Ok(style) = std::env::var("RUST_LOG_STYLE") {
         builder.parse_write_style(&style);
     }
-    match (verbose, rust_log) {
-        (0, Some(filters)) => builder.parse_filters(&filters),
-        (0, None) => builder.filter_level(LevelFilter::Warn),
-        (1, _) => builder.filter_level(LevelFilter::Info),
-        (2, _) => builder.filter_level(LevelFilter::Debug),
-        _ => builder.filter_level(LevelFilter::Trace),
+    match (level, &rust_log) {
+        (Some(level), _) => builder.filter_level(level),
+        (None, Some(filters)) => builder.parse_filters(filters),
+        (None, None) => builder.filter_level(LevelFilter::Warn),
     };
-    // Plain warnings read like the binary's own messages; with -v or
+    // Plain warnings read like the binary's own messages; with --log or
     // RUST_LOG, lines carry a time stamp and the module they come from.
-    let plain = verbose == 0 && std::env::var_os("RUST_LOG").is_none_or(|f| f.is_empty());
+    let plain = level.is_none() && rust_log.is_none();
     builder.format(move |buf, record| {
         let message = record.args().to_string();
         let message = redact::scrub(&message);

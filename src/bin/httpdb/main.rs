@@ -8,7 +8,9 @@
 //! - `body`: the body of `--data`, streamed from files and stdin;
 //! - `progress`: the progress bar of long downloads on a terminal;
 //! - `output`: stdout, stderr messages and exit statuses;
-//! - `logging`: the stderr logger of -v;
+//! - `logging`: the stderr logger of --log;
+//! - `verbose`: the exchange as -v prints it;
+//! - `write_out`: what -w prints after a transfer;
 //! - `redact`: the secret scrubber for stderr.
 
 #![forbid(unsafe_code)]
@@ -23,6 +25,8 @@ mod output;
 mod progress;
 mod redact;
 mod request;
+mod verbose;
+mod write_out;
 
 use std::process::ExitCode;
 
@@ -31,7 +35,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     // Usage errors exit 2, --help and --version 0, as clap does.
     let cli = args::Cli::parse();
-    logging::init(cli.verbose);
+    logging::init(cli.log);
     let exit = match commands::run(cli) {
         Ok(exit) => exit,
         Err(error) => output::report(&error),

@@ -31,16 +31,23 @@ pub enum Exit {
     ClosedOutput,
 }
 
-impl From<Exit> for ExitCode {
-    fn from(exit: Exit) -> ExitCode {
-        ExitCode::from(match exit {
+impl Exit {
+    /// The number the process exits with.
+    pub fn code(self) -> u8 {
+        match self {
             Exit::Ok => 0,
             Exit::HttpStatus => 1,
             Exit::Usage => 2,
             Exit::Connection => 3,
             Exit::Timeout => 4,
             Exit::ClosedOutput => 141,
-        })
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        ExitCode::from(exit.code())
     }
 }
 
@@ -97,12 +104,28 @@ fn exit_of(error: &Error) -> Exit {
 
 /// Prints `error` to stderr and returns the exit status it calls for.
 pub fn report(error: &CliError) -> Exit {
+    let mut stderr = io::stderr().lock();
+    for line in lines(error) {
+        // Nowhere left to complain if stderr is gone.
+        let lead = if line.starts_with(' ') {
+            ""
+        } else {
+            "httpdb: "
+        };
+        let _ = writeln!(stderr, "{lead}{line}");
+    }
+    error.exit()
+}
+
+/// What `report` says of `error`, a line each (without `httpdb: `), secrets
+/// masked.
+pub fn lines(error: &CliError) -> Vec<String> {
     let mut lines = Vec::new();
     match error {
         CliError::Lib(Error::Write { source }) if source.kind() == io::ErrorKind::BrokenPipe => {}
         CliError::Lib(error) => {
             let mut shown = error.to_string();
-            lines.push(format!("httpdb: {shown}"));
+            lines.push(shown.clone());
             let mut cause = std::error::Error::source(error);
             while let Some(c) = cause {
                 let text = c.to_string();
@@ -114,19 +137,17 @@ pub fn report(error: &CliError) -> Exit {
                 cause = c.source();
             }
         }
-        CliError::Usage(message) => lines.push(format!("httpdb: {message}")),
+        CliError::Usage(message) => lines.push(message.clone()),
         CliError::HttpStatus { status, host } => {
-            lines.push(format!("httpdb: HTTP {} from {host}", status_text(*status)));
+            lines.push(format!("HTTP {} from {host}", status_text(*status)));
         }
-        CliError::Output(e) => lines.push(format!("httpdb: cannot write to standard output: {e}")),
+        CliError::Output(e) => lines.push(format!("cannot write to standard output: {e}")),
         CliError::ClosedOutput => {}
     }
-    let mut stderr = io::stderr().lock();
-    for line in lines {
-        // Nowhere left to complain if stderr is gone.
-        let _ = writeln!(stderr, "{}", redact::scrub(&line));
-    }
-    error.exit()
+    lines
+        .iter()
+        .map(|line| redact::scrub(line).into_owned())
+        .collect()
 }
 
 /// The status line and headers of `response`, as `curl -i` prints them.

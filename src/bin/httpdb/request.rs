@@ -13,6 +13,8 @@ use crate::connection;
 use crate::output::{self, CliError, Exit, Stdout};
 use crate::progress::Progress;
 use crate::redact;
+use crate::verbose;
+use crate::write_out::{Format, Transfer};
 
 /// The method named `name`, upper-cased: a standard one (GET, PATCH...) or
 /// any other HTTP token (CouchDB's COPY, WebDAV's PROPFIND).
@@ -31,12 +33,49 @@ pub fn method(name: &str) -> Result<Method, CliError> {
         .map_err(|e| CliError::Usage(format!("invalid method \"{name}\": {e}")))
 }
 
-/// Sends `method args.path` and prints the answer as it arrives. `head`
-/// prints the status line and headers even without -i, as there is no body.
+/// Sends `method args.path` and prints the answer as it arrives, the
+/// exchange before it with `verbose`, and what -w asks for after it (or
+/// after the failure). `head` prints the status line and headers even
+/// without -i, as there is no body.
 pub fn run(
     connection: &ConnectionArgs,
     method: Method,
     args: RequestArgs,
+    verbose: bool,
+) -> Result<Exit, CliError> {
+    let format = args.write_out.as_deref().map(Format::read).transpose()?;
+    let mut transfer = Transfer::new(method.as_str());
+    let watch = Watch {
+        verbose,
+        heads: verbose || format.is_some(),
+    };
+    let result = exchange(connection, method, args, watch, &mut transfer);
+    if let Some(format) = format {
+        if let Err(error) = &result {
+            transfer.exit = error.exit().code();
+            transfer.error = Some(output::lines(error).join("; "));
+        }
+        format.print(&transfer);
+    }
+    result
+}
+
+/// What the user watches of a call.
+#[derive(Clone, Copy)]
+struct Watch {
+    /// Print the exchange (-v).
+    verbose: bool,
+    /// Keep the heads: -v prints them, -w measures with them.
+    heads: bool,
+}
+
+/// The request of `run`, recording in `transfer` what -w reports.
+fn exchange(
+    connection: &ConnectionArgs,
+    method: Method,
+    args: RequestArgs,
+    watch: Watch,
+    transfer: &mut Transfer,
 ) -> Result<Exit, CliError> {
     check_path(&args.path)?;
     let mut headers = args
@@ -85,7 +124,36 @@ pub fn run(
     if let Some(data) = data {
         request = data.attach(request);
     }
-    let mut response = request.send()?;
+    if watch.heads {
+        request = request.keep_heads(true).timings(true);
+    }
+    let mut response = match request.send() {
+        Ok(response) => response,
+        Err(error) => {
+            if watch.verbose {
+                verbose::print(error.attempts());
+            }
+            transfer.saw(error.attempts());
+            transfer.status = error.status();
+            return Err(error.into());
+        }
+    };
+    if watch.verbose {
+        verbose::print(response.attempts());
+    }
+    transfer.saw(response.attempts());
+    transfer.status = Some(response.status());
+    transfer.http_version = Some(response.version().to_string());
+    transfer.headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
     // 304 Not Modified points nowhere: it is no redirect.
     if (300..400).contains(&response.status()) && response.status() != 304 {
         // Not followed: say so, where a script's reader looks for trouble.
@@ -106,7 +174,13 @@ pub fn run(
     // client's secrets are masked in it. A success body is written as
     // received, byte for byte.
     let mut masking = (response.status() >= 400).then(redact::Masking::new);
-    let copied = copy(&mut response, &mut sink, &progress, masking.as_mut());
+    let copied = copy(
+        &mut response,
+        &mut sink,
+        &progress,
+        masking.as_mut(),
+        transfer,
+    );
     progress.finish();
     copied?;
     sink.finish()?;
@@ -127,6 +201,7 @@ fn copy(
     sink: &mut Sink,
     progress: &Progress,
     mut masking: Option<&mut redact::Masking>,
+    transfer: &mut Transfer,
 ) -> Result<(), CliError> {
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -146,6 +221,7 @@ fn copy(
             None => sink.write(&buf[..n])?,
         }
         progress.advance(n as u64);
+        transfer.size_download += n as u64;
     }
     if let Some(masking) = masking {
         sink.write(&masking.finish())?;

@@ -830,6 +830,13 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         apply: |l, g| set(&mut l.retry_on_timeout, g.boolean()?, g.shown()),
     },
     OptionSpec {
+        names: &["timings"],
+        canonical: "timings",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.timings, g.boolean()?, g.shown()),
+    },
+    OptionSpec {
         names: &["retry_backoff", "backoff_factor"],
         canonical: "retry_backoff",
         accepts: duration::FORMS,
