@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn every_variable_is_listed() {
-        let names: Vec<String> = variables(&Transfer::new("GET")).into_keys().collect();
+        let names: Vec<String> = variables(&Transfer::new("GET")).keys().cloned().collect();
         let mut listed: Vec<String> = VARIABLES.iter().map(|s| s.to_string()).collect();
         listed.sort();
         let mut names = names;
