@@ -258,18 +258,46 @@ pub struct Heads {
     pub responses: Vec<String>,
 }
 
+/// A TLS session as the handshake left it: told as a [`TlsInfo`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Session {
+    pub version: rustls::ProtocolVersion,
+    pub suite: rustls::CipherSuite,
+}
+
+impl Session {
+    fn info(self) -> TlsInfo {
+        TlsInfo {
+            version: match self.version {
+                rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3",
+                rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2",
+                _ => "TLS",
+            },
+            cipher_suite: self.suite.as_str().unwrap_or("unknown"),
+        }
+    }
+}
+
 /// An attempt as the transport recorded it, kept as it is until it is
-/// looked at: a successful call allocates nothing for its record.
+/// looked at: a successful call allocates nothing for its record, and
+/// the answer that carries it grows by little.
 #[derive(Debug)]
 pub(crate) struct Raw {
     wire: Wire,
     facts: Facts,
-    times: Option<Times>,
-    heads: Option<RawHeads>,
-    /// When it began after the call's start, and ended after it began.
-    span: Option<(Duration, Duration)>,
+    timed: Option<Box<Timed>>,
+    heads: Option<Box<RawHeads>>,
     status: Option<u16>,
-    redirect: usize,
+    redirect: u32,
+}
+
+/// The times of an attempt.
+#[derive(Debug)]
+struct Timed {
+    times: Times,
+    /// When it began after the call's start, and ended after it began.
+    began: Duration,
+    total: Duration,
 }
 
 impl Raw {
@@ -279,20 +307,20 @@ impl Raw {
     pub(crate) fn taken(status: Option<u16>, redirect: usize, call: Option<Instant>) -> Raw {
         let wire = crate::transport::wire::take();
         let (facts, times, heads) = crate::transport::wire::facts();
-        let span = times.zip(call).map(|(times, call)| {
-            (
-                times.started.saturating_duration_since(call),
-                times.started.elapsed(),
-            )
+        let timed = times.zip(call).map(|(times, call)| {
+            Box::new(Timed {
+                times,
+                began: times.started.saturating_duration_since(call),
+                total: times.started.elapsed(),
+            })
         });
         Raw {
             wire,
             facts,
-            times,
+            timed,
             heads,
-            span,
             status,
-            redirect,
+            redirect: u32::try_from(redirect).unwrap_or(u32::MAX),
         }
     }
 
@@ -302,17 +330,22 @@ impl Raw {
     }
 
     /// The attempt, told: on `host`, its secrets masked by `scrubber`.
-    pub(crate) fn told(self, host: String, scrubber: &Scrubber) -> Attempt {
+    pub(crate) fn told(&self, host: String, scrubber: &Scrubber) -> Attempt {
         let Raw {
             wire,
             facts,
-            times,
+            timed,
             heads,
-            span,
             status,
             redirect,
         } = self;
-        let timings = times.zip(span).map(|(times, (began, total))| {
+        let (wire, facts, status) = (*wire, *facts, *status);
+        let timings = timed.as_deref().map(|timed| {
+            let Timed {
+                times,
+                began,
+                total,
+            } = *timed;
             let since = |at: Option<Instant>| Some(at?.saturating_duration_since(times.started));
             Timings {
                 began,
@@ -345,12 +378,15 @@ impl Raw {
             reached,
             status,
             error: None,
-            redirect,
+            redirect: *redirect as usize,
             timings,
             sent: wire.sent,
             received: wire.received,
-            tls: facts.tls.filter(|_| connection != Connection::None),
-            heads: heads.map(|raw| Heads {
+            tls: facts
+                .tls
+                .filter(|_| connection != Connection::None)
+                .map(Session::info),
+            heads: heads.as_deref().map(|raw| Heads {
                 request: masked_head(&raw.request, scrubber),
                 request_length: raw.request.len() as u64,
                 responses: raw

@@ -9,7 +9,7 @@ use ureq::http::HeaderMap;
 
 use super::Client;
 use super::attempt_error;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::attempt::{Attempt, Attempts, Raw};
@@ -74,15 +74,10 @@ pub struct Response {
     client: Client,
     /// The attempts of the call that got this answer, once told.
     attempts: OnceLock<Attempts>,
-    /// The attempts as recorded, until they are first looked at.
-    pending: Mutex<Option<Pending>>,
-}
-
-/// The record of a call whose answer this is, not yet told.
-struct Pending {
-    earlier: Vec<Attempt>,
+    /// The call's one attempt as recorded, until it is first looked at.
     last: Option<Raw>,
-    redirects: usize,
+    /// The call's redirects and total time, for the lazy telling.
+    redirects: u32,
     total: Option<Duration>,
 }
 
@@ -122,7 +117,9 @@ impl Response {
             deadline,
             client,
             attempts: OnceLock::new(),
-            pending: Mutex::new(None),
+            last: None,
+            redirects: 0,
+            total: None,
         }
     }
 
@@ -130,17 +127,22 @@ impl Response {
     /// told so far, and the last as recorded.
     pub(crate) fn pending(
         &mut self,
-        earlier: Vec<Attempt>,
+        mut earlier: Vec<Attempt>,
         last: Option<Raw>,
         redirects: usize,
         total: Option<Duration>,
     ) {
-        *self.pending.get_mut().unwrap_or_else(|e| e.into_inner()) = Some(Pending {
-            earlier,
-            last,
-            redirects,
-            total,
-        });
+        if earlier.is_empty() {
+            // The common case, told only if looked at.
+            self.last = last;
+            self.redirects = u32::try_from(redirects).unwrap_or(u32::MAX);
+            self.total = total;
+            return;
+        }
+        if let Some(raw) = last {
+            earlier.push(raw.told(self.host.clone(), &self.client.inner.scrubber));
+        }
+        self.attempts = OnceLock::from(Attempts::new(earlier, redirects, total));
     }
 
     /// The attempts, out of this answer and into an error about it.
@@ -158,25 +160,13 @@ impl Response {
     /// (see [`crate::attempt`]). The last is this answer's. After a
     /// failed read of the body they move into its error.
     pub fn attempts(&self) -> &Attempts {
-        self.attempts.get_or_init(|| {
-            let pending = self
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
-            let Some(Pending {
-                mut earlier,
-                last,
-                redirects,
-                total,
-            }) = pending
-            else {
-                return Attempts::default();
-            };
-            if let Some(raw) = last {
-                earlier.push(raw.told(self.host.clone(), &self.client.inner.scrubber));
-            }
-            Attempts::new(earlier, redirects, total)
+        self.attempts.get_or_init(|| match &self.last {
+            Some(raw) => Attempts::new(
+                vec![raw.told(self.host.clone(), &self.client.inner.scrubber)],
+                self.redirects as usize,
+                self.total,
+            ),
+            None => Attempts::default(),
         })
     }
     /// `host:port` of the server that answered.

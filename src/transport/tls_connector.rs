@@ -95,18 +95,14 @@ pub(crate) fn handshake(
     while conn.is_handshaking() {
         conn.complete_io(&mut sock)?;
     }
-    let tls = crate::attempt::TlsInfo {
-        version: match conn.protocol_version() {
-            Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3",
-            Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2",
-            _ => "TLS",
-        },
-        cipher_suite: conn
-            .negotiated_cipher_suite()
-            .and_then(|s| s.suite().as_str())
-            .unwrap_or("unknown"),
-    };
-    super::wire::reached(crate::attempt::Phase::Secured, None, Some(tls));
+    let session = conn
+        .protocol_version()
+        .zip(conn.negotiated_cipher_suite())
+        .map(|(version, suite)| crate::attempt::Session {
+            version,
+            suite: suite.suite(),
+        });
+    super::wire::reached(crate::attempt::Phase::Secured, None, session);
     log::debug!(
         "TLS to {host}: {:?}, {:?}, {}",
         conn.protocol_version(),

@@ -21,7 +21,7 @@ use ureq::unversioned::transport::{
 
 use super::deadline::Deadline;
 use super::framing::Framing;
-use crate::attempt::{Phase, TlsInfo};
+use crate::attempt::{Phase, Session};
 
 /// The facts of one attempt, as its transport recorded them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl Wire {
 pub(crate) struct Facts {
     pub reached: Phase,
     pub address: Option<SocketAddr>,
-    pub tls: Option<TlsInfo>,
+    pub tls: Option<Session>,
 }
 
 const NO_FACTS: Facts = Facts {
@@ -136,17 +136,17 @@ pub(crate) fn take() -> Wire {
 
 /// What the attempt under way learned, and its times if they were kept:
 /// what [`crate::attempt::Attempt`] tells beside the [`Wire`].
-pub(crate) fn facts() -> (Facts, Option<Times>, Option<RawHeads>) {
+pub(crate) fn facts() -> (Facts, Option<Times>, Option<Box<RawHeads>>) {
     (
         FACTS.with(Cell::get),
         TIMES.with(|t| t.borrow_mut().take()),
-        HEADS.with(|h| h.borrow_mut().take()),
+        HEADS.with(|h| h.borrow_mut().take().map(Box::new)),
     )
 }
 
 /// The attempt under way reached `phase`: the name was resolved, the TCP
 /// connection made (to `address`), the handshake done (`tls`).
-pub(crate) fn reached(phase: Phase, address: Option<SocketAddr>, tls: Option<TlsInfo>) {
+pub(crate) fn reached(phase: Phase, address: Option<SocketAddr>, tls: Option<Session>) {
     FACTS.with(|cell| {
         let mut facts = cell.get();
         facts.reached = facts.reached.max(phase);
@@ -253,7 +253,7 @@ pub(crate) struct Watched<T> {
     /// Where the connection goes, and its TLS session: told to each
     /// attempt that uses it.
     address: Option<SocketAddr>,
-    tls: Option<TlsInfo>,
+    tls: Option<Session>,
     buffers: LazyBuffers,
     framing: Framing,
     /// Answer bytes came in while the request was being written, and the

@@ -515,10 +515,18 @@ fn config_masks_secrets() {
     assert_eq!(json["password"], "***");
     assert_eq!(json["ssl_pem_passphrase"], "***");
 
-    let json = run(&["--uri", "https://h:1", "--token", TOKEN, "-v", "config"])
-        .expect(0)
-        .no_secrets()
-        .json();
+    let json = run(&[
+        "--uri",
+        "https://h:1",
+        "--token",
+        TOKEN,
+        "--log",
+        "info",
+        "config",
+    ])
+    .expect(0)
+    .no_secrets()
+    .json();
     assert_eq!(json["token"], "***");
     let json = run(&[
         "--uri",
@@ -963,7 +971,8 @@ fn verbose_logs_the_redacted_settings() {
         &url,
         "--ssl-ca-certs",
         &fx("ca.pem"),
-        "-v",
+        "--log",
+        "info",
         "get",
         "/status/204",
     ]);
@@ -977,10 +986,10 @@ fn verbose_logs_the_redacted_settings() {
     assert!(out.stderr.contains("INFO"), "{}", out.stderr);
     assert!(!out.stderr.contains("DEBUG"), "{}", out.stderr);
 
-    let out = run_at(&server, &["-vv", "get", "/"]).expect(0);
+    let out = run_at(&server, &["--log", "debug", "get", "/"]).expect(0);
     assert!(out.stderr.contains("DEBUG"), "{}", out.stderr);
 
-    // -vvv traces, but never ureq-proto's dumps of the raw request, whose
+    // --log trace traces, but never ureq-proto's dumps of the raw request, whose
     // Authorization header carries the password.
     let mut cmd = httpdb();
     cmd.args([
@@ -988,7 +997,8 @@ fn verbose_logs_the_redacted_settings() {
         &url,
         "--ssl-ca-certs",
         &fx("ca.pem"),
-        "-vvv",
+        "--log",
+        "trace",
         "get",
         "/status/204",
     ]);
@@ -997,7 +1007,7 @@ fn verbose_logs_the_redacted_settings() {
     assert!(!out.stderr.contains("ureq_proto::util"), "{}", out.stderr);
     assert!(!out.stderr.contains("authorization"), "{}", out.stderr);
 
-    // RUST_LOG works when -v is absent.
+    // RUST_LOG works when --log is absent.
     let mut cmd = httpdb();
     cmd.env("RUST_LOG", "info").args([
         "--uri",
@@ -1041,12 +1051,43 @@ fn a_password_is_never_printed() {
         (vec!["--uri", &in_uri, "config"], 0),
         (vec!["--uri", &in_uri, "info"], 0),
         (vec!["--uri", &in_uri, "get", "/"], 0),
-        (vec!["--uri", &in_uri, "-vvv", "get", "/"], 0),
+        (vec!["--uri", &in_uri, "--log", "trace", "get", "/"], 0),
         (
             vec![
                 "--uri",
                 &in_uri,
-                "-vvv",
+                "-v",
+                "-w",
+                "%{json}%{stderr}%{json}",
+                "get",
+                "/",
+            ],
+            0,
+        ),
+        (
+            vec![
+                "--uri",
+                &in_uri,
+                "-v",
+                "-w",
+                "%{json}",
+                "post",
+                "/echo-error/401",
+                "--data",
+                "x",
+            ],
+            1,
+        ),
+        (
+            vec!["--uri", &refused, "-v", "-w", "%{json}", "get", "/"],
+            3,
+        ),
+        (
+            vec![
+                "--uri",
+                &in_uri,
+                "--log",
+                "trace",
                 "post",
                 "/status/401",
                 "--data",
@@ -1066,13 +1107,14 @@ fn a_password_is_never_printed() {
                 &slow_uri,
                 "--timeout",
                 "200ms",
-                "-v",
+                "--log",
+                "info",
                 "get",
                 "/slow/3000",
             ],
             4,
         ),
-        (vec!["--uri", &refused, "-vv", "get", "/"], 3),
+        (vec!["--uri", &refused, "--log", "debug", "get", "/"], 3),
         (
             vec![
                 "--uri",
@@ -1094,7 +1136,8 @@ fn a_password_is_never_printed() {
                 "admin",
                 "--password",
                 PASSWORD,
-                "-vvv",
+                "--log",
+                "trace",
                 "info",
             ],
             0,
@@ -1638,4 +1681,198 @@ fn a_path_beyond_ascii_goes_out_percent_encoded() {
         httpdb::Client::new(&format!("{}/?ssl_ca_certs={}", server.url(), fx("ca.pem"))).unwrap();
     client.get("/bücher?q=größe&x=%20").unwrap();
     assert_eq!(last(&server).path, "/b%C3%BCcher?q=gr%C3%B6%C3%9Fe&x=%20");
+}
+
+// ---------------------------------------------------------- -v and -w
+
+/// A URI with the password for `server`, whose `/basic-auth/admin/PASSWORD`
+/// wants it.
+fn with_password(server: &TestServer) -> String {
+    server
+        .url()
+        .replace("https://", &format!("https://admin:{PASSWORD}@"))
+}
+
+#[test]
+fn verbose_prints_the_exchange_as_curl_does_with_secrets_masked() {
+    let server = TestServer::https();
+    let path = format!("/basic-auth/admin/{PASSWORD}");
+    let uri = with_password(&server);
+    let ca = fx("ca.pem");
+    let out = run(&["--uri", &uri, "--ssl-ca-certs", &ca, "-v", "get", &path])
+        .expect(0)
+        .no_secrets();
+    assert_eq!(out.stdout_text(), r#"{"authenticated":true}"#);
+    let port = server.port();
+    for line in [
+        format!("*   Trying 127.0.0.1:{port}..."),
+        format!("* Connected to localhost:{port} (127.0.0.1) port {port}"),
+        "* TLS connection using TLSv1.3 / TLS13_".into(),
+        "> GET /basic-auth/admin/*** HTTP/1.1".into(),
+        "> authorization: Basic ***".into(),
+        format!("> host: localhost:{port}"),
+        ">\n".into(),
+        "< HTTP/1.1 200 OK".into(),
+        "< Content-Type: application/json".into(),
+    ] {
+        assert!(out.stderr.contains(&line), "{line:?} in:\n{}", out.stderr);
+    }
+    // The base64 of admin:PASSWORD never shows.
+    use base64::Engine;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("admin:{PASSWORD}"));
+    assert!(!out.stderr.contains(&basic), "{}", out.stderr);
+    // The server did get the credentials.
+    assert_eq!(
+        last(&server).header("authorization"),
+        Some(format!("Basic {basic}").as_str())
+    );
+}
+
+#[test]
+fn verbose_tells_each_move_to_another_host() {
+    let good = TestServer::https();
+    let refused = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let uri = format!(
+        "https://localhost:{refused},localhost:{}/?host_order=ordered",
+        good.port()
+    );
+    let out = run(&[
+        "--uri",
+        &uri,
+        "--ssl-ca-certs",
+        &fx("ca.pem"),
+        "-v",
+        "get",
+        "/",
+    ])
+    .expect(0);
+    let moved = format!(
+        "* cannot connect to localhost:{refused}: Connection refused (os error 111); trying localhost:{}\n*   Trying 127.0.0.1:{}...",
+        good.port(),
+        good.port()
+    );
+    assert!(out.stderr.contains(&moved), "{}", out.stderr);
+    assert!(out.stderr.contains("< HTTP/1.1 200 OK"), "{}", out.stderr);
+    // -v no longer turns the log on.
+    assert!(!out.stderr.contains("INFO"), "{}", out.stderr);
+}
+
+#[test]
+fn write_out_json_measures_the_transfer() {
+    let server = TestServer::https();
+    let path = format!("/basic-auth/admin/{PASSWORD}");
+    let uri = with_password(&server);
+    let body = temp_file("write-out-body", b"");
+    let out = run(&[
+        "--uri",
+        &uri,
+        "--ssl-ca-certs",
+        &fx("ca.pem"),
+        "-w",
+        "%{json}",
+        "get",
+        &path,
+        "-o",
+        body.to_str().unwrap(),
+    ])
+    .expect(0)
+    .no_secrets();
+    let json = out.json();
+    let port = server.port();
+    assert_eq!(json["http_code"], "200", "{json}");
+    assert_eq!(json["response_code"], 200);
+    assert_eq!(json["remote_ip"], "127.0.0.1");
+    assert_eq!(json["remote_port"], port);
+    assert_eq!(json["num_connects"], 1);
+    assert_eq!(json["num_retries"], 0);
+    assert_eq!(json["exitcode"], 0);
+    assert_eq!(json["errormsg"], "");
+    assert_eq!(json["scheme"], "https");
+    assert_eq!(json["method"], "GET");
+    assert_eq!(json["ssl_version"], "TLSv1.3");
+    assert_eq!(
+        json["url_effective"],
+        format!("https://localhost:{port}/basic-auth/admin/***")
+    );
+    let written = std::fs::read(&body).unwrap();
+    assert_eq!(json["size_download"], written.len());
+    assert_eq!(json["size_upload"], 0);
+    let request = last(&server);
+    assert!(json["size_request"].as_u64().unwrap() > request.path.len() as u64);
+    let time = |name: &str| {
+        json[name]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name}: {json}"))
+    };
+    let phases = [
+        "time_namelookup",
+        "time_connect",
+        "time_appconnect",
+        "time_pretransfer",
+        "time_starttransfer",
+        "time_total",
+    ];
+    for pair in phases.windows(2) {
+        assert!(time(pair[0]) <= time(pair[1]), "{pair:?}: {json}");
+    }
+    assert!(time("time_connect") > 0.0, "{json}");
+    let _ = std::fs::remove_file(body);
+}
+
+#[test]
+fn write_out_times_a_slow_head_and_takes_curl_forms() {
+    let server = TestServer::https();
+    let format = temp_file(
+        "write-out-format",
+        b"%{http_code} %{time_starttransfer} %{time_total}\\n%{stderr}%header{Content-Type}|%{no_such}|100%%\\n",
+    );
+    let at_format = format!("@{}", format.display());
+    let out = run_at(&server, &["-w", &at_format, "get", "/slow/300"]).expect(0);
+    let text = out.stdout_text();
+    let line = text.strip_prefix("slow").expect("the body first");
+    let words: Vec<&str> = line.trim_end().split(' ').collect();
+    assert_eq!(words[0], "200", "{text}");
+    let starttransfer: f64 = words[1].parse().unwrap();
+    let total: f64 = words[2].parse().unwrap();
+    assert!(starttransfer >= 0.3, "{text}");
+    assert!(starttransfer <= total, "{text}");
+    assert!(
+        out.stderr.contains("text/plain; charset=utf-8||100%\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("unknown --write-out variable: 'no_such'"),
+        "{}",
+        out.stderr
+    );
+    let _ = std::fs::remove_file(format);
+}
+
+#[test]
+fn write_out_after_a_failure_says_why() {
+    let refused = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let uri = format!("https://admin:{PASSWORD}@127.0.0.1:{refused}/");
+    let out = run(&[
+        "--uri",
+        &uri,
+        "-w",
+        "%{exitcode}|%{http_code}|%{num_connects}|%{errormsg}",
+        "get",
+        "/",
+    ])
+    .expect(3)
+    .no_secrets();
+    let text = out.stdout_text();
+    assert!(
+        text.starts_with(&format!("3|000|0|cannot connect to 127.0.0.1:{refused}")),
+        "{text}"
+    );
 }

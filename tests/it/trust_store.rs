@@ -43,7 +43,7 @@ fn an_empty_system_store_falls_back_to_mozilla_roots_and_says_so() {
         ("SSL_CERT_FILE", fixture("empty.pem").display().to_string()),
         ("SSL_CERT_DIR", "/nonexistent-httpdb-test".to_string()),
     ];
-    let out = httpdb(&server, &env, &["-v", "get", "/"]);
+    let out = httpdb(&server, &env, &["--log", "info", "get", "/"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("bundled Mozilla roots"), "{stderr}");

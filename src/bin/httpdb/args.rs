@@ -55,6 +55,15 @@ pub struct Cli {
     #[arg(long, value_name = "LEVEL", global = true)]
     pub log: Option<log::LevelFilter>,
 
+    /// After the transfer (or its failure), print FORMAT to stdout
+    /// (request commands) with
+    /// curl's variables: %{http_code}, %{time_total}, %{time_connect},
+    /// %{remote_ip}, %{num_retries}, %{errormsg}, %{json}... (see README,
+    /// "What a call did"); \n for a newline, %{stderr} to switch to stderr;
+    /// @FILE reads FORMAT from a file, @- from stdin
+    #[arg(short = 'w', long = "write-out", value_name = "FORMAT", global = true)]
+    pub write_out: Option<String>,
+
     /// The connection: the URI and the options that override it.
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -327,14 +336,6 @@ pub struct RequestArgs {
     /// the same one, as a GET would
     #[arg(long)]
     pub idempotent: bool,
-
-    /// After the transfer (or its failure), print FORMAT to stdout with
-    /// curl's variables: %{http_code}, %{time_total}, %{time_connect},
-    /// %{remote_ip}, %{num_retries}, %{errormsg}, %{json}... (see README,
-    /// "What a call did"); \n for a newline, %{stderr} to switch to stderr;
-    /// @FILE reads FORMAT from a file, @- from stdin
-    #[arg(short = 'w', long = "write-out", value_name = "FORMAT")]
-    pub write_out: Option<String>,
 }
 
 #[cfg(test)]

@@ -11,7 +11,10 @@ use crate::{check, connection, request};
 /// Runs the subcommand of `cli`.
 pub fn run(cli: Cli) -> Result<Exit, CliError> {
     let connection = &cli.connection;
-    let verbose = cli.verbose;
+    let watch = request::Watch {
+        verbose: cli.verbose,
+        write_out: cli.write_out,
+    };
     match cli.command {
         Command::Config { request } => {
             let settings = connection::settings(connection)?;
@@ -56,15 +59,15 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
             Stdout::new().json(&info)?;
             Ok(Exit::Ok)
         }
-        Command::Get(args) => request::run(connection, Method::GET, args, verbose),
-        Command::Post(args) => request::run(connection, Method::POST, args, verbose),
-        Command::Put(args) => request::run(connection, Method::PUT, args, verbose),
-        Command::Delete(args) => request::run(connection, Method::DELETE, args, verbose),
-        Command::Head(args) => request::run(connection, Method::HEAD, args, verbose),
+        Command::Get(args) => request::run(connection, Method::GET, args, &watch),
+        Command::Post(args) => request::run(connection, Method::POST, args, &watch),
+        Command::Put(args) => request::run(connection, Method::PUT, args, &watch),
+        Command::Delete(args) => request::run(connection, Method::DELETE, args, &watch),
+        Command::Head(args) => request::run(connection, Method::HEAD, args, &watch),
         Command::Request {
             method,
             request: args,
-        } => request::run(connection, request::method(&method)?, args, verbose),
+        } => request::run(connection, request::method(&method)?, args, &watch),
         Command::Check { json } => check::run(connection, json),
         Command::Completions { shell } => {
             let mut script = Vec::new();

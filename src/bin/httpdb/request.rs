@@ -41,15 +41,18 @@ pub fn run(
     connection: &ConnectionArgs,
     method: Method,
     args: RequestArgs,
-    verbose: bool,
+    watch: &Watch,
 ) -> Result<Exit, CliError> {
-    let format = args.write_out.as_deref().map(Format::read).transpose()?;
+    let format = watch.write_out.as_deref().map(Format::read).transpose()?;
     let mut transfer = Transfer::new(method.as_str());
-    let watch = Watch {
-        verbose,
-        heads: verbose || format.is_some(),
-    };
-    let result = exchange(connection, method, args, watch, &mut transfer);
+    let keep = watch.verbose || format.is_some();
+    let result = exchange(
+        connection,
+        method,
+        args,
+        (watch.verbose, keep),
+        &mut transfer,
+    );
     if let Some(format) = format {
         if let Err(error) = &result {
             transfer.exit = error.exit().code();
@@ -60,13 +63,12 @@ pub fn run(
     result
 }
 
-/// What the user watches of a call.
-#[derive(Clone, Copy)]
-struct Watch {
+/// What the user watches of a call: -v and -w.
+pub struct Watch {
     /// Print the exchange (-v).
-    verbose: bool,
-    /// Keep the heads: -v prints them, -w measures with them.
-    heads: bool,
+    pub verbose: bool,
+    /// What to print after the transfer (-w).
+    pub write_out: Option<String>,
 }
 
 /// The request of `run`, recording in `transfer` what -w reports.
@@ -74,7 +76,7 @@ fn exchange(
     connection: &ConnectionArgs,
     method: Method,
     args: RequestArgs,
-    watch: Watch,
+    (verbose, keep): (bool, bool),
     transfer: &mut Transfer,
 ) -> Result<Exit, CliError> {
     check_path(&args.path)?;
@@ -124,13 +126,14 @@ fn exchange(
     if let Some(data) = data {
         request = data.attach(request);
     }
-    if watch.heads {
+    // -v prints the heads, -w measures with them and the timings.
+    if keep {
         request = request.keep_heads(true).timings(true);
     }
     let mut response = match request.send() {
         Ok(response) => response,
         Err(error) => {
-            if watch.verbose {
+            if verbose {
                 verbose::print(error.attempts());
             }
             transfer.saw(error.attempts());
@@ -138,7 +141,7 @@ fn exchange(
             return Err(error.into());
         }
     };
-    if watch.verbose {
+    if verbose {
         verbose::print(response.attempts());
     }
     transfer.saw(response.attempts());

@@ -20,14 +20,14 @@ pub fn transcript(attempts: &Attempts) -> String {
         connection(&mut out, attempt);
         if let Some(heads) = &attempt.heads {
             for line in heads.request.split_terminator("\r\n") {
-                out.push_str(&format!("> {line}\n"));
+                out.push_str(&format!("> {line}\n").replace("> \n", ">\n"));
             }
             if !heads.request.is_empty() && !heads.request.ends_with("\r\n\r\n") {
                 out.push_str("* the request's head was not sent whole\n");
             }
             for head in &heads.responses {
                 for line in head.split_terminator("\r\n") {
-                    out.push_str(&format!("< {line}\n"));
+                    out.push_str(&format!("< {line}\n").replace("< \n", "<\n"));
                 }
             }
         }
