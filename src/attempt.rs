@@ -298,6 +298,8 @@ struct Timed {
     /// When it began after the call's start, and ended after it began.
     began: Duration,
     total: Duration,
+    /// The whole call's, for the call's last attempt.
+    call: Option<Duration>,
 }
 
 impl Raw {
@@ -312,6 +314,7 @@ impl Raw {
                 times,
                 began: times.started.saturating_duration_since(call),
                 total: times.started.elapsed(),
+                call: None,
             })
         });
         Raw {
@@ -322,6 +325,21 @@ impl Raw {
             status,
             redirect: u32::try_from(redirect).unwrap_or(u32::MAX),
         }
+    }
+
+    /// The call this attempt was the last of took `total`.
+    pub(crate) fn ended_call(&mut self, total: Option<Duration>) {
+        if let Some(timed) = &mut self.timed {
+            timed.call = total;
+        }
+    }
+
+    /// The call's time and redirects, for the call's last attempt.
+    pub(crate) fn call(&self) -> (Option<Duration>, usize) {
+        (
+            self.timed.as_ref().and_then(|t| t.call),
+            self.redirect as usize,
+        )
     }
 
     /// What the wire saw: for the failover rules.
@@ -345,6 +363,7 @@ impl Raw {
                 times,
                 began,
                 total,
+                ..
             } = *timed;
             let since = |at: Option<Instant>| Some(at?.saturating_duration_since(times.started));
             Timings {

@@ -13,3 +13,12 @@ fn integration_tests_need_the_cli_feature() {
          `cargo test --no-default-features --doc`"
     );
 }
+
+#[cfg(not(feature = "opentelemetry"))]
+#[test]
+fn the_tracing_tests_need_the_opentelemetry_feature() {
+    panic!(
+        "the `opentelemetry` feature is off, so cargo did not build tests/tracing.rs: \
+         run `cargo test --all-features` (or --features opentelemetry --test tracing)"
+    );
+}

@@ -17,6 +17,7 @@ use super::prepare::{self, Encoding, Endpoint, Prepared, Route};
 use super::reads;
 use super::redirect::{self, Origin};
 use super::replay::Replay;
+use super::spans;
 use super::{Client, Request, Response};
 use crate::attempt::{Attempt, Attempts, Raw};
 use crate::error::{Cause, Error, Result, TimeoutPhase};
@@ -72,8 +73,21 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
         log: Vec::new(),
         last: None,
     };
-    let answer = call.run();
+    let about = spans::About {
+        method: request.method.as_str(),
+        path: &request.path,
+        https: client.inner.settings.tls(),
+        product: client.product(),
+        scrubber: &client.inner.scrubber,
+    };
+    let first = client.inner.names.first().map_or("", String::as_str);
+    let span = spans::CallSpan::start(&about, first);
+    let answer = span.run(|| call.run());
     let total = call.started.map(|at| at.elapsed());
+    span.end(
+        answer.as_ref().map(|r| r.status),
+        call.log.len() + usize::from(call.last.is_some()),
+    );
     let answer = match answer {
         Ok(mut response) => {
             response.pending(call.log, call.last, call.hop.count, total);
@@ -260,20 +274,33 @@ impl Call<'_, '_> {
                 }
                 let replayable = self.payload.rewind();
                 wire::begin(self.request.keep_heads, self.started.is_some());
-                let result = attempt(
-                    self.client,
-                    host,
-                    to,
-                    &prepared,
-                    &mut self.payload,
-                    fresh,
-                    self.deadline,
-                );
+                let about = spans::About {
+                    method: method.as_str(),
+                    path: prepared.path.as_str(),
+                    https: to.https(),
+                    product: self.client.product(),
+                    scrubber: &inner.scrubber,
+                };
+                let span = spans::AttemptSpan::start(&about, host, self.log.len());
+                let result = span.run(|| {
+                    attempt(
+                        self.client,
+                        host,
+                        to,
+                        &prepared,
+                        &mut self.payload,
+                        fresh,
+                        self.deadline,
+                    )
+                });
                 let status = result.as_ref().ok().map(|r| r.status);
                 let raw = Raw::taken(status, self.hop.count, self.started);
                 let wire = raw.wire();
                 match result {
                     Ok(response) => {
+                        if span.wanted() {
+                            span.end(&raw.told(host.clone(), &inner.scrubber), None);
+                        }
                         let verdict =
                             failover::after_answer(replay.allowed(), response.status, policy);
                         if !verdict.move_on {
@@ -295,10 +322,11 @@ impl Call<'_, '_> {
                         break (Outcome::Answered(Box::new(response)), verdict);
                     }
                     Err(e) => {
-                        self.log.push(raw.told(host.clone(), &inner.scrubber));
+                        let told = raw.told(host.clone(), &inner.scrubber);
                         if let Payload::Reader(reader) = &self.payload
                             && let Some(source) = reader.failure()
                         {
+                            self.log.push(told);
                             return Err(Error::Body {
                                 what: "the body's reader".into(),
                                 source,
@@ -307,6 +335,8 @@ impl Call<'_, '_> {
                         }
                         let error = attempt_error::classify(e, host, &inner.settings, wire);
                         let error = error.scrubbed(&inner.scrubber);
+                        span.end(&told, Some(&error));
+                        self.log.push(told);
                         let replayable = replayable && self.payload.rewind();
                         let verdict = failover::after_failure(
                             replay.allowed(),
@@ -334,6 +364,7 @@ impl Call<'_, '_> {
                 }
             };
             if verdict.mark_dead && foreign.is_none() {
+                spans::marked_dead(host);
                 inner.hosts.mark_dead(i);
             }
             let retry_after = match &outcome {
@@ -400,13 +431,14 @@ impl Call<'_, '_> {
                 log_error(&mut self.log, error);
                 break;
             }
+            let next_host = match foreign {
+                Some(target) => &target.origin.authority,
+                None => &inner.names[plan[next]],
+            };
+            spans::moving_on(host, &error, next_host, wait.as_millis() as u64);
             log::info!(
-                "{host}: {}; trying {} in {wait:?} (try {} of at most {allowed})",
+                "{host}: {}; trying {next_host} in {wait:?} (try {} of at most {allowed})",
                 Cause(&error),
-                match foreign {
-                    Some(target) => &target.origin.authority,
-                    None => &inner.names[plan[next]],
-                },
                 n + 2
             );
             log_error(&mut self.log, error);
@@ -586,7 +618,8 @@ fn run<B: ureq::AsSendBody>(
     body: B,
     fresh: bool,
 ) -> std::result::Result<ureq::http::Response<ureq::Body>, ureq::Error> {
-    let http = prepared.request(to, body)?;
+    let mut http = prepared.request(to, body)?;
+    spans::trace_context(http.headers_mut());
     if !fresh {
         return agent.run(http);
     }

@@ -28,6 +28,7 @@ mod replay;
 mod request;
 mod response;
 mod rotation;
+mod spans;
 
 pub use builder::ClientBuilder;
 pub use reads::{READS, ReadEndpoint};

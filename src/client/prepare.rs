@@ -60,6 +60,11 @@ pub(super) struct Endpoint {
 }
 
 impl Endpoint {
+    /// Whether it is reached over https.
+    pub fn https(&self) -> bool {
+        self.scheme == Scheme::HTTPS
+    }
+
     /// The endpoint of `authority` over https or http.
     pub fn new(https: bool, authority: Authority) -> Result<Endpoint> {
         let scheme = if https { Scheme::HTTPS } else { Scheme::HTTP };

@@ -76,9 +76,6 @@ pub struct Response {
     attempts: OnceLock<Attempts>,
     /// The call's one attempt as recorded, until it is first looked at.
     last: Option<Raw>,
-    /// The call's redirects and total time, for the lazy telling.
-    redirects: u32,
-    total: Option<Duration>,
 }
 
 impl fmt::Debug for Response {
@@ -118,8 +115,6 @@ impl Response {
             client,
             attempts: OnceLock::new(),
             last: None,
-            redirects: 0,
-            total: None,
         }
     }
 
@@ -132,17 +127,20 @@ impl Response {
         redirects: usize,
         total: Option<Duration>,
     ) {
-        if earlier.is_empty() {
-            // The common case, told only if looked at.
-            self.last = last;
-            self.redirects = u32::try_from(redirects).unwrap_or(u32::MAX);
-            self.total = total;
-            return;
+        match last {
+            // The common case, told only if looked at: its one attempt
+            // holds the call's redirects and time.
+            Some(mut raw) if earlier.is_empty() => {
+                raw.ended_call(total);
+                self.last = Some(raw);
+            }
+            last => {
+                if let Some(raw) = last {
+                    earlier.push(raw.told(self.host.clone(), &self.client.inner.scrubber));
+                }
+                self.attempts = OnceLock::from(Attempts::new(earlier, redirects, total));
+            }
         }
-        if let Some(raw) = last {
-            earlier.push(raw.told(self.host.clone(), &self.client.inner.scrubber));
-        }
-        self.attempts = OnceLock::from(Attempts::new(earlier, redirects, total));
     }
 
     /// The attempts, out of this answer and into an error about it.
@@ -161,11 +159,11 @@ impl Response {
     /// failed read of the body they move into its error.
     pub fn attempts(&self) -> &Attempts {
         self.attempts.get_or_init(|| match &self.last {
-            Some(raw) => Attempts::new(
-                vec![raw.told(self.host.clone(), &self.client.inner.scrubber)],
-                self.redirects as usize,
-                self.total,
-            ),
+            Some(raw) => {
+                let (total, redirects) = raw.call();
+                let told = raw.told(self.host.clone(), &self.client.inner.scrubber);
+                Attempts::new(vec![told], redirects, total)
+            }
             None => Attempts::default(),
         })
     }

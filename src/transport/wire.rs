@@ -54,12 +54,6 @@ pub(crate) struct Facts {
     pub tls: Option<Session>,
 }
 
-const NO_FACTS: Facts = Facts {
-    reached: Phase::Started,
-    address: None,
-    tls: None,
-};
-
 /// When the phases of the attempt under way ended: read from the clock
 /// only when timings are asked for.
 #[derive(Debug, Clone, Copy)]
@@ -85,7 +79,9 @@ pub(crate) struct RawHeads {
 
 thread_local! {
     static CURRENT: Cell<Wire> = const { Cell::new(Wire { opened: false, sent: 0, received: 0 }) };
-    static FACTS: Cell<Facts> = const { Cell::new(NO_FACTS) };
+    static REACHED: Cell<Phase> = const { Cell::new(Phase::Started) };
+    static ADDRESS: Cell<Option<SocketAddr>> = const { Cell::new(None) };
+    static SESSION: Cell<Option<Session>> = const { Cell::new(None) };
     static TIMES: RefCell<Option<Times>> = const { RefCell::new(None) };
     static HEADS: RefCell<Option<RawHeads>> = const { RefCell::new(None) };
     /// The server answered the attempt under way before it took the whole
@@ -113,7 +109,9 @@ pub(crate) fn clamp(timeout: NextTimeout) -> Result<NextTimeout, ureq::Error> {
 pub(crate) fn begin(heads: bool, timed: bool) {
     CURRENT.with(|w| w.set(Wire::default()));
     ANSWERED_EARLY.with(|e| e.set(false));
-    FACTS.with(|f| f.set(NO_FACTS));
+    REACHED.with(|r| r.set(Phase::Started));
+    ADDRESS.with(|a| a.set(None));
+    SESSION.with(|s| s.set(None));
     TIMES.with(|t| {
         *t.borrow_mut() = timed.then(|| Times {
             started: Instant::now(),
@@ -138,7 +136,11 @@ pub(crate) fn take() -> Wire {
 /// what [`crate::attempt::Attempt`] tells beside the [`Wire`].
 pub(crate) fn facts() -> (Facts, Option<Times>, Option<Box<RawHeads>>) {
     (
-        FACTS.with(Cell::get),
+        Facts {
+            reached: REACHED.with(Cell::get),
+            address: ADDRESS.with(Cell::get),
+            tls: SESSION.with(Cell::get),
+        },
         TIMES.with(|t| t.borrow_mut().take()),
         HEADS.with(|h| h.borrow_mut().take().map(Box::new)),
     )
@@ -147,13 +149,13 @@ pub(crate) fn facts() -> (Facts, Option<Times>, Option<Box<RawHeads>>) {
 /// The attempt under way reached `phase`: the name was resolved, the TCP
 /// connection made (to `address`), the handshake done (`tls`).
 pub(crate) fn reached(phase: Phase, address: Option<SocketAddr>, tls: Option<Session>) {
-    FACTS.with(|cell| {
-        let mut facts = cell.get();
-        facts.reached = facts.reached.max(phase);
-        facts.address = address.or(facts.address);
-        facts.tls = tls.or(facts.tls);
-        cell.set(facts);
-    });
+    REACHED.with(|r| r.set(r.get().max(phase)));
+    if address.is_some() {
+        ADDRESS.with(|a| a.set(address));
+    }
+    if tls.is_some() {
+        SESSION.with(|s| s.set(tls));
+    }
     timed(|times, now| match phase {
         Phase::Resolved => times.resolved = Some(now),
         Phase::Connected => times.connected = Some(now),
@@ -230,11 +232,10 @@ impl<In: Transport> Connector<In> for WatchConnector {
         Ok(chained.map(|inner| {
             record(|w| w.opened = true);
             let config = details.config;
-            let facts = FACTS.with(Cell::get);
             Watched {
                 inner,
-                address: facts.address,
-                tls: facts.tls,
+                address: ADDRESS.with(Cell::get),
+                tls: SESSION.with(Cell::get),
                 buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
                 framing: Framing::new(config.max_response_header_size()),
                 early: false,
@@ -392,13 +393,8 @@ impl<T: Transport> Transport for Watched<T> {
         if self.framing.idle() {
             self.framing.request(&self.buffers.output()[..amount]);
             let (address, tls) = (self.address, self.tls);
-            FACTS.with(|f| {
-                f.set(Facts {
-                    address,
-                    tls,
-                    ..f.get()
-                })
-            });
+            ADDRESS.with(|a| a.set(address));
+            SESSION.with(|s| s.set(tls));
         }
         keep_request_head(&self.buffers.output()[..amount]);
         if self.dropping {
