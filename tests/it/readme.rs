@@ -76,6 +76,17 @@ const SNIPPETS: &[Snippet] = &[
         Echo,
         "\"name\":\"test\"",
     ),
+    // What a call did.
+    run(
+        &["httpdb -v get /_cluster/health                # the exchange on stderr, the body on stdout"],
+        Echo,
+        "\"path\":\"/_cluster/health\"",
+    ),
+    run(
+        &["httpdb get / -o /dev/null -w '%{http_code} %{time_connect} %{time_starttransfer} %{time_total}\\n'"],
+        Echo,
+        "200 0.",
+    ),
     // Recipes.
     run(
         &[
