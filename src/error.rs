@@ -3,7 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::attempt::Attempts;
+use std::net::SocketAddr;
+use std::ops::Deref;
+
+use crate::attempt::{Connection, Heads, Phase, Timings, TlsInfo};
 
 /// Shorthand for `Result<T, httpdb::Error>`.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -543,7 +546,7 @@ impl Error {
             | Error::Proxy { attempts, .. }
             | Error::Redirect { attempts, .. }
             | Error::Body { attempts, .. } => attempts,
-            _ => &crate::attempt::NONE,
+            _ => &NO_ATTEMPTS,
         }
     }
 
@@ -576,4 +579,148 @@ impl Error {
             source: None,
         }
     }
+}
+
+// ------------------------------------------------------ the call's record
+//
+// Here rather than in `attempt`: an attempt holds its error, and an error
+// the call's attempts.
+
+/// The attempts of one call, in the order they were made, with the call's
+/// totals. Derefs to the slice of [`Attempt`]s.
+///
+/// ```
+/// let attempts = httpdb::Attempts::default();
+/// assert!(attempts.is_empty());
+/// assert_eq!((attempts.retries(), attempts.redirects()), (0, 0));
+/// ```
+#[derive(Default)]
+pub struct Attempts(Option<Box<Record>>);
+
+struct Record {
+    list: Vec<Attempt>,
+    redirects: usize,
+    total: Option<Duration>,
+}
+
+/// No attempts: what [`Error::attempts`] returns for an error that did not
+/// end a call.
+static NO_ATTEMPTS: Attempts = Attempts(None);
+
+impl Attempts {
+    pub(crate) fn new(list: Vec<Attempt>, redirects: usize, total: Option<Duration>) -> Attempts {
+        Attempts(Some(Box::new(Record {
+            list,
+            redirects,
+            total,
+        })))
+    }
+
+    /// Tries beyond the first of each request: moves to another host and
+    /// resends on a new connection (curl's `num_retries`).
+    pub fn retries(&self) -> usize {
+        self.len().saturating_sub(self.redirects() + 1)
+    }
+
+    /// Redirects followed.
+    pub fn redirects(&self) -> usize {
+        self.0.as_ref().map_or(0, |r| r.redirects)
+    }
+
+    /// New connections opened (curl's `num_connects`).
+    pub fn connects(&self) -> usize {
+        self.iter()
+            .filter(|a| a.connection == Connection::New)
+            .count()
+    }
+
+    /// From the call's start until its answer's head arrived, or it
+    /// failed (reading the body comes after); when timings were asked for.
+    pub fn total(&self) -> Option<Duration> {
+        self.0.as_ref().and_then(|r| r.total)
+    }
+
+    /// The attempts' errors, each host once with its last error, in the
+    /// order the hosts were first tried.
+    pub(crate) fn last_per_host(&self) -> Vec<(&str, &Error)> {
+        let mut out: Vec<(&str, &Error)> = Vec::new();
+        for attempt in self.iter() {
+            let Some(error) = &attempt.error else {
+                continue;
+            };
+            match out.iter_mut().find(|(h, _)| *h == attempt.host) {
+                Some(entry) => entry.1 = error,
+                None => out.push((&attempt.host, error)),
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Debug for Attempts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("[]");
+        }
+        f.debug_struct("Attempts")
+            .field("list", &&**self)
+            .field("redirects", &self.redirects())
+            .field("total", &self.total())
+            .finish()
+    }
+}
+
+impl Deref for Attempts {
+    type Target = [Attempt];
+
+    fn deref(&self) -> &[Attempt] {
+        self.0.as_ref().map_or(&[], |r| &r.list)
+    }
+}
+
+impl<'a> IntoIterator for &'a Attempts {
+    type Item = &'a Attempt;
+    type IntoIter = std::slice::Iter<'a, Attempt>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// One attempt of a call: one request on one connection to one host.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// `host:port` the request went to, as the URI (or a redirect) names
+    /// it.
+    pub host: String,
+    /// The address connected to (a proxy's, when one was used); `None` when
+    /// no TCP connection was made.
+    pub address: Option<SocketAddr>,
+    /// Whether the request went on a new connection or a pooled one.
+    pub connection: Connection,
+    /// How far the attempt got.
+    pub reached: Phase,
+    /// The status of the answer, when one came.
+    pub status: Option<u16>,
+    /// Why the call moved on from this attempt. `None` for the attempt
+    /// whose answer the call returned, and for the attempt whose error is
+    /// the [`Error`] that holds this list.
+    pub error: Option<Error>,
+    /// Redirects followed before this attempt: 0 for the request as sent.
+    pub redirect: usize,
+    /// When the attempt began and each of its phases ended, when timings
+    /// were asked for (the `timings` option, [`Request::timings`](crate::Request::timings)).
+    pub timings: Option<Timings>,
+    /// HTTP bytes written (heads included, before TLS) until the answer's
+    /// head arrived or the attempt failed.
+    pub sent: u64,
+    /// HTTP bytes received (heads included, after TLS) until then.
+    pub received: u64,
+    /// The TLS session, for https.
+    pub tls: Option<TlsInfo>,
+    /// The request's head as written, and the heads of the answers to it
+    /// (interim ones first), with credentials masked; kept only when asked
+    /// for ([`Request::keep_heads`](crate::Request::keep_heads)).
+    pub heads: Option<Heads>,
 }

@@ -31,13 +31,12 @@ mod tls;
 mod transport;
 mod units;
 
-pub use attempt::{Attempt, Attempts};
 pub use check::{Report, check};
 pub use client::{
     Client, ClientBuilder, Lines, Method, READS, ReadEndpoint, Replay, Request, Response,
     status_text,
 };
-pub use error::{BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
+pub use error::{Attempt, Attempts, BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
 /// The rustls version httpdb runs on, for [`Client::tls_config`].
 pub use rustls;
 pub use secret::Secret;

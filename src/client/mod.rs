@@ -23,6 +23,7 @@ mod hosts;
 mod payload;
 mod prepare;
 mod reads;
+mod record;
 mod redirect;
 mod replay;
 mod request;

@@ -3,17 +3,16 @@
 
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use ureq::http::HeaderMap;
 
 use super::Client;
 use super::attempt_error;
-use std::sync::OnceLock;
-use std::time::Duration;
-
-use crate::attempt::{Attempt, Attempts, Raw};
-use crate::error::{Error, Result};
+use super::record::Raw;
+use crate::error::{Attempt, Attempts, Error, Result};
 use crate::transport::deadline::Deadline;
 use crate::transport::wire::Wire;
 

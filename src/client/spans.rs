@@ -10,7 +10,7 @@
 //! another host and hosts marked dead are events of the call's span.
 
 use crate::Error;
-use crate::attempt::Attempt;
+use crate::error::Attempt;
 
 /// The span of a call, entered for as long as the call runs.
 pub(crate) struct CallSpan {

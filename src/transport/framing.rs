@@ -99,6 +99,9 @@ pub(crate) struct Framing {
     longest_head: usize,
     /// No answer so far said the connection must not be used again.
     reusable: bool,
+    /// The complete heads read, when they are kept (`Request::keep_heads`):
+    /// the transport takes them.
+    pub kept: Option<Vec<Vec<u8>>>,
 }
 
 impl Framing {
@@ -112,6 +115,7 @@ impl Framing {
             pending: Vec::new(),
             longest_head,
             reusable: true,
+            kept: None,
         }
     }
 
@@ -238,7 +242,9 @@ impl Framing {
             }
         };
         let (framing, retire) = framing_of(self.head_request, &answer)?;
-        super::wire::keep_response_head(&self.head[..length]);
+        if let Some(kept) = &mut self.kept {
+            kept.push(self.head[..length].to_vec());
+        }
         self.reusable &= !retire;
         let status_line = self.head.iter().position(|b| *b == b'\n').unwrap_or(0) + 1;
         self.head.truncate(length);

@@ -173,11 +173,16 @@ fn timed(note: impl FnOnce(&mut Times, Instant)) {
     });
 }
 
-/// Keeps the head of an answer, when heads are kept.
-pub(crate) fn keep_response_head(head: &[u8]) {
+/// Whether the attempt under way keeps its heads.
+fn keeping_heads() -> bool {
+    HEADS.with(|h| h.borrow().is_some())
+}
+
+/// Keeps the heads of answers that `framing` read.
+fn keep_response_heads(kept: &mut Vec<Vec<u8>>) {
     HEADS.with(|h| {
         if let Some(heads) = h.borrow_mut().as_mut() {
-            heads.responses.push(head.to_vec());
+            heads.responses.append(kept);
         }
     });
 }
@@ -318,6 +323,11 @@ impl<T: Transport> Watched<T> {
         };
         self.inner.buffers().input_consume(taken);
         self.buffers.input_appended(written);
+        if let Some(kept) = &mut self.framing.kept
+            && !kept.is_empty()
+        {
+            keep_response_heads(kept);
+        }
         Ok(written)
     }
 
@@ -392,6 +402,7 @@ impl<T: Transport> Transport for Watched<T> {
         });
         if self.framing.idle() {
             self.framing.request(&self.buffers.output()[..amount]);
+            self.framing.kept = keeping_heads().then(Vec::new);
             let (address, tls) = (self.address, self.tls);
             ADDRESS.with(|a| a.set(address));
             SESSION.with(|s| s.set(tls));

@@ -78,12 +78,16 @@ const SNIPPETS: &[Snippet] = &[
     ),
     // What a call did.
     run(
-        &["httpdb -v get /_cluster/health                # the exchange on stderr, the body on stdout"],
+        &[
+            "httpdb -v get /_cluster/health                # the exchange on stderr, the body on stdout",
+        ],
         Echo,
         "\"path\":\"/_cluster/health\"",
     ),
     run(
-        &["httpdb get / -o /dev/null -w '%{http_code} %{time_connect} %{time_starttransfer} %{time_total}\\n'"],
+        &[
+            "httpdb get / -o /dev/null -w '%{http_code} %{time_connect} %{time_starttransfer} %{time_total}\\n'",
+        ],
         Echo,
         "200 0.",
     ),

@@ -8,8 +8,8 @@
 
 use std::io::Write;
 
-use httpdb::Attempts;
-use httpdb::attempt::{Attempt, Connection};
+use httpdb::attempt::Connection;
+use httpdb::{Attempt, Attempts};
 
 use crate::redact;
 
