@@ -54,6 +54,12 @@ impl CallSpan {
     pub fn start(about: &About<'_>, first: &str) -> CallSpan {
         #[cfg(feature = "tracing")]
         {
+            // No subscriber wants info spans: one atomic load, no span.
+            if !tracing::level_enabled!(tracing::Level::INFO) {
+                return CallSpan {
+                    span: tracing::Span::none(),
+                };
+            }
             let span = tracing::info_span!(
                 target: "httpdb",
                 "httpdb.call",
@@ -123,6 +129,11 @@ impl AttemptSpan {
     pub fn start(about: &About<'_>, host: &str, n: usize) -> AttemptSpan {
         #[cfg(feature = "tracing")]
         {
+            if !tracing::level_enabled!(tracing::Level::INFO) {
+                return AttemptSpan {
+                    span: tracing::Span::none(),
+                };
+            }
             let (address, port) = split_host(host);
             let span = tracing::info_span!(
                 target: "httpdb",
@@ -184,7 +195,7 @@ impl AttemptSpan {
     #[inline]
     pub fn end(&self, attempt: &Attempt, error: Option<&Error>) {
         #[cfg(feature = "tracing")]
-        {
+        if !self.span.is_disabled() {
             let span = &self.span;
             if let Some(address) = attempt.address {
                 span.record("network.peer.address", address.ip().to_string());

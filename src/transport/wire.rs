@@ -245,6 +245,7 @@ impl<In: Transport> Connector<In> for WatchConnector {
                 framing: Framing::new(config.max_response_header_size()),
                 early: false,
                 dropping: false,
+                watched: Watching::default(),
                 spent: false,
             }
         }))
@@ -268,6 +269,9 @@ pub(crate) struct Watched<T> {
     /// The server answered before it took the whole request and stopped
     /// reading: the rest of the request is dropped.
     dropping: bool,
+    /// What the request under way records beyond the [`Wire`]: looked up
+    /// once per request, not on every write.
+    watched: Watching,
     /// The connection is not to be used again: its framing was faulty, or
     /// a request on it was cut short.
     spent: bool,
@@ -284,6 +288,13 @@ impl<T: Transport> fmt::Debug for Watched<T> {
 fn cut(kind: io::ErrorKind) -> bool {
     use io::ErrorKind::{ConnectionAborted, ConnectionReset, UnexpectedEof};
     matches!(kind, ConnectionAborted | ConnectionReset | UnexpectedEof)
+}
+
+/// What a request records beyond its [`Wire`].
+#[derive(Debug, Clone, Copy, Default)]
+struct Watching {
+    heads: bool,
+    times: bool,
 }
 
 /// Why a body that runs to the close is not known to be whole.
@@ -402,12 +413,18 @@ impl<T: Transport> Transport for Watched<T> {
         });
         if self.framing.idle() {
             self.framing.request(&self.buffers.output()[..amount]);
-            self.framing.kept = keeping_heads().then(Vec::new);
+            self.watched = Watching {
+                heads: keeping_heads(),
+                times: TIMES.with(|t| t.borrow().is_some()),
+            };
+            self.framing.kept = self.watched.heads.then(Vec::new);
             let (address, tls) = (self.address, self.tls);
             ADDRESS.with(|a| a.set(address));
             SESSION.with(|s| s.set(tls));
         }
-        keep_request_head(&self.buffers.output()[..amount]);
+        if self.watched.heads {
+            keep_request_head(&self.buffers.output()[..amount]);
+        }
         if self.dropping {
             return Ok(());
         }
@@ -435,7 +452,7 @@ impl<T: Transport> Transport for Watched<T> {
                 Err(e) => return Err(e),
             }
         }
-        if !answering {
+        if self.watched.times && !answering {
             timed(|times, now| times.written = Some(now));
         }
         Ok(())
