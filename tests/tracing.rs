@@ -102,7 +102,7 @@ fn a_call_that_moves_on_is_a_span_with_a_child_per_attempt() {
     let server = TestServer::https();
     let refused = refused_port();
     let uri = format!(
-        "https://admin:{PASSWORD}@localhost:{refused},localhost:{}/?host_order=ordered&ssl_ca_certs={}",
+        "https://admin:{PASSWORD}@localhost:{refused},localhost:{}/?host_order=ordered&product=cratedb&ssl_ca_certs={}",
         server.port(),
         fixture("ca.pem").display()
     );
@@ -122,6 +122,7 @@ fn a_call_that_moves_on_is_a_span_with_a_child_per_attempt() {
     assert_eq!(field(call, "http.request.method"), "GET");
     assert_eq!(field(call, "http.response.status_code"), "200");
     assert_eq!(field(call, "http.request.resend_count"), "1");
+    assert_eq!(field(call, "db.system.name"), "cratedb");
     assert_eq!(
         field(call, "url.full"),
         format!("https://localhost:{refused}/basic-auth/admin/***")
@@ -132,6 +133,7 @@ fn a_call_that_moves_on_is_a_span_with_a_child_per_attempt() {
         assert_eq!(attempt.parent, Some(call.id), "{attempt:#?}");
         assert_eq!(field(attempt, "otel.kind"), "client");
         assert_eq!(field(attempt, "server.address"), "localhost");
+        assert_eq!(field(attempt, "db.system.name"), "cratedb");
     }
     assert_eq!(field(attempts[0], "server.port"), refused.to_string());
     assert_eq!(field(attempts[0], "error.type"), "connect");
