@@ -82,7 +82,10 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
     };
     let first = client.inner.names.first().map_or("", String::as_str);
     let span = spans::CallSpan::start(&about, first);
-    let answer = span.run(|| call.run());
+    let answer = {
+        let _in = span.enter();
+        call.run()
+    };
     let total = call.started.map(|at| at.elapsed());
     span.end(
         answer.as_ref().map(|r| r.status),
@@ -282,7 +285,8 @@ impl Call<'_, '_> {
                     scrubber: &inner.scrubber,
                 };
                 let span = spans::AttemptSpan::start(&about, host, self.log.len());
-                let result = span.run(|| {
+                let result = {
+                    let _in = span.enter();
                     attempt(
                         self.client,
                         host,
@@ -292,7 +296,7 @@ impl Call<'_, '_> {
                         fresh,
                         self.deadline,
                     )
-                });
+                };
                 let status = result.as_ref().ok().map(|r| r.status);
                 let raw = Raw::taken(status, self.hop.count, self.started);
                 let wire = raw.wire();

@@ -12,6 +12,14 @@
 use crate::Error;
 use crate::error::Attempt;
 
+/// Inside a span until dropped.
+#[cfg(feature = "tracing")]
+pub(crate) type Entered<'a> = tracing::span::Entered<'a>;
+
+/// Inside a span until dropped.
+#[cfg(not(feature = "tracing"))]
+pub(crate) struct Entered<'a>(std::marker::PhantomData<&'a ()>);
+
 /// The span of a call, entered for as long as the call runs.
 pub(crate) struct CallSpan {
     #[cfg(feature = "tracing")]
@@ -84,16 +92,17 @@ impl CallSpan {
         }
     }
 
-    /// Runs `f` inside the span.
+    /// Enters the span until the guard is dropped (a guard rather than a
+    /// closure: the answer is not moved once more through it).
     #[inline]
-    pub fn run<T>(&self, f: impl FnOnce() -> T) -> T {
+    pub fn enter(&self) -> Entered<'_> {
         #[cfg(feature = "tracing")]
         {
-            self.span.in_scope(f)
+            self.span.enter()
         }
         #[cfg(not(feature = "tracing"))]
         {
-            f()
+            Entered(std::marker::PhantomData)
         }
     }
 
@@ -164,16 +173,17 @@ impl AttemptSpan {
         }
     }
 
-    /// Runs `f` inside the span.
+    /// Enters the span until the guard is dropped (a guard rather than a
+    /// closure: the answer is not moved once more through it).
     #[inline]
-    pub fn run<T>(&self, f: impl FnOnce() -> T) -> T {
+    pub fn enter(&self) -> Entered<'_> {
         #[cfg(feature = "tracing")]
         {
-            self.span.in_scope(f)
+            self.span.enter()
         }
         #[cfg(not(feature = "tracing"))]
         {
-            f()
+            Entered(std::marker::PhantomData)
         }
     }
 
