@@ -73,15 +73,17 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
         log: Vec::new(),
         last: None,
     };
-    let about = spans::About {
-        method: request.method.as_str(),
-        path: &request.path,
-        https: client.inner.settings.tls(),
-        product: client.product(),
-        scrubber: &client.inner.scrubber,
-    };
     let first = client.inner.names.first().map_or("", String::as_str);
-    let span = spans::CallSpan::start(&about, first);
+    let span = spans::CallSpan::start(
+        || spans::About {
+            method: request.method.as_str(),
+            path: &request.path,
+            https: client.inner.settings.tls(),
+            product: client.product(),
+            scrubber: &client.inner.scrubber,
+        },
+        first,
+    );
     let answer = {
         let _in = span.enter();
         call.run()
@@ -277,14 +279,17 @@ impl Call<'_, '_> {
                 }
                 let replayable = self.payload.rewind();
                 wire::begin(self.request.keep_heads, self.started.is_some());
-                let about = spans::About {
-                    method: method.as_str(),
-                    path: prepared.path.as_str(),
-                    https: to.https(),
-                    product: self.client.product(),
-                    scrubber: &inner.scrubber,
-                };
-                let span = spans::AttemptSpan::start(&about, host, self.log.len());
+                let span = spans::AttemptSpan::start(
+                    || spans::About {
+                        method: method.as_str(),
+                        path: prepared.path.as_str(),
+                        https: to.https(),
+                        product: self.client.product(),
+                        scrubber: &inner.scrubber,
+                    },
+                    host,
+                    self.log.len(),
+                );
                 let result = {
                     let _in = span.enter();
                     attempt(

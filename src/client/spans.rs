@@ -33,7 +33,8 @@ pub(crate) struct AttemptSpan {
 }
 
 /// What a span says of a request: its method, its URL (built, secrets
-/// masked, only when a subscriber wants the span), the product behind it.
+/// masked), the product behind it. Made only when a subscriber wants the
+/// span.
 #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
 pub(crate) struct About<'a> {
     pub method: &'a str,
@@ -59,7 +60,7 @@ impl CallSpan {
     /// Starts the span of a call to `first` (`host:port`, the first host
     /// of its plan).
     #[inline]
-    pub fn start(about: &About<'_>, first: &str) -> CallSpan {
+    pub fn start<'a>(about: impl FnOnce() -> About<'a>, first: &str) -> CallSpan {
         #[cfg(feature = "tracing")]
         {
             // No subscriber wants info spans: one atomic load, no span.
@@ -68,6 +69,7 @@ impl CallSpan {
                     span: tracing::Span::none(),
                 };
             }
+            let about = about();
             let span = tracing::info_span!(
                 target: "httpdb",
                 "httpdb.call",
@@ -135,7 +137,7 @@ impl CallSpan {
 impl AttemptSpan {
     /// Starts the span of attempt `n` (0 for the first) on `host`.
     #[inline]
-    pub fn start(about: &About<'_>, host: &str, n: usize) -> AttemptSpan {
+    pub fn start<'a>(about: impl FnOnce() -> About<'a>, host: &str, n: usize) -> AttemptSpan {
         #[cfg(feature = "tracing")]
         {
             if !tracing::level_enabled!(tracing::Level::INFO) {
@@ -143,6 +145,7 @@ impl AttemptSpan {
                     span: tracing::Span::none(),
                 };
             }
+            let about = about();
             let (address, port) = split_host(host);
             let span = tracing::info_span!(
                 target: "httpdb",
