@@ -303,7 +303,12 @@ impl Call<'_, '_> {
                     )
                 };
                 let status = result.as_ref().ok().map(|r| r.status);
-                let raw = Raw::taken(status, self.hop.count, self.started);
+                let raw = Raw::taken(
+                    status,
+                    self.hop.count,
+                    self.started,
+                    self.request.keep_heads,
+                );
                 let wire = raw.wire();
                 match result {
                     Ok(response) => {

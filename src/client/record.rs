@@ -36,10 +36,15 @@ struct Timed {
 impl Raw {
     /// The attempt that just ended on this thread, after `redirect`
     /// redirects, with the answer's `status` if one came; `call` is when
-    /// the call began, when timings are kept.
-    pub(crate) fn taken(status: Option<u16>, redirect: usize, call: Option<Instant>) -> Raw {
+    /// the call began, when timings are kept; `heads` whether they are.
+    pub(crate) fn taken(
+        status: Option<u16>,
+        redirect: usize,
+        call: Option<Instant>,
+        heads: bool,
+    ) -> Raw {
         let wire = crate::transport::wire::take();
-        let (facts, times, heads) = crate::transport::wire::facts();
+        let (facts, times, heads) = crate::transport::wire::facts(call.is_some(), heads);
         let timed = times.zip(call).map(|(times, call)| {
             Box::new(Timed {
                 times,

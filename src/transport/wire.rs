@@ -112,8 +112,16 @@ pub(crate) fn begin(heads: bool, timed: bool) {
     REACHED.with(|r| r.set(Phase::Started));
     ADDRESS.with(|a| a.set(None));
     SESSION.with(|s| s.set(None));
+    // Taken at the end of each attempt that keeps them: the slots are
+    // empty unless one ended without (a panic).
     TIMES.with(|t| {
-        *t.borrow_mut() = timed.then(|| Times {
+        if !timed {
+            if t.borrow().is_some() {
+                *t.borrow_mut() = None;
+            }
+            return;
+        }
+        *t.borrow_mut() = Some(Times {
             started: Instant::now(),
             resolved: None,
             connected: None,
@@ -122,8 +130,8 @@ pub(crate) fn begin(heads: bool, timed: bool) {
             first_byte: None,
         })
     });
-    if heads {
-        HEADS.with(|h| *h.borrow_mut() = Some(RawHeads::default()));
+    if heads || HEADS.with(|h| h.borrow().is_some()) {
+        HEADS.with(|h| *h.borrow_mut() = heads.then(RawHeads::default));
     }
 }
 
@@ -134,15 +142,24 @@ pub(crate) fn take() -> Wire {
 
 /// What the attempt under way learned, and its times if they were kept:
 /// what [`crate::attempt::Attempt`] tells beside the [`Wire`].
-pub(crate) fn facts() -> (Facts, Option<Times>, Option<Box<RawHeads>>) {
+/// `timed` and `heads` say whether [`begin`] was asked to keep them.
+pub(crate) fn facts(timed: bool, heads: bool) -> (Facts, Option<Times>, Option<Box<RawHeads>>) {
     (
         Facts {
             reached: REACHED.with(Cell::get),
             address: ADDRESS.with(Cell::get),
             tls: SESSION.with(Cell::get),
         },
-        TIMES.with(|t| t.borrow_mut().take()),
-        HEADS.with(|h| h.borrow_mut().take().map(Box::new)),
+        if timed {
+            TIMES.with(|t| t.borrow_mut().take())
+        } else {
+            None
+        },
+        if heads {
+            HEADS.with(|h| h.borrow_mut().take().map(Box::new))
+        } else {
+            None
+        },
     )
 }
 
