@@ -425,6 +425,7 @@ impl Error {
     ///     host: "db1:4200".into(),
     ///     phase: httpdb::TimeoutPhase::Response,
     ///     after: std::time::Duration::from_secs(30),
+    ///     attempts: httpdb::Attempts::default(),
     /// };
     /// assert!(error.is_timeout() && !error.is_connect());
     /// ```
@@ -527,7 +528,7 @@ impl Error {
     /// let client = httpdb::Client::from_env("HTTPDB_URL")?;
     /// if let Err(e) = client.get("/") {
     ///     for attempt in e.attempts().iter() {
-    ///         eprintln!("{} reached {:?} after {:?}", attempt.host, attempt.reached, attempt.timings.total);
+    ///         eprintln!("{} reached {:?}: {:?}", attempt.host, attempt.reached, attempt.error);
     ///     }
     /// }
     /// # Ok::<(), httpdb::Error>(())
