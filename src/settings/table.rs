@@ -315,7 +315,7 @@ macro_rules! options_table {
             /// Whether each attempt of a call records when its phases ended
             /// (name lookup, connect, TLS handshake, request sent, first
             /// byte) in [`crate::attempt::Timings`]. Defaults to false:
-            /// reading the clock at each phase costs about 1 % of a
+            /// reading the clock at each phase costs about 1.4 % of a
             /// keep-alive request; a request can ask with
             /// [`crate::Request::timings`].
             timings: bool = false,
