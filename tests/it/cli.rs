@@ -1876,3 +1876,37 @@ fn write_out_after_a_failure_says_why() {
         "{text}"
     );
 }
+
+#[test]
+fn output_to_a_device_or_a_pipe_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let server = TestServer::https();
+    // -o /dev/null, as curl users write it: the device stays a device (a
+    // file renamed over it replaced it, and every later reader of
+    // /dev/null read old output).
+    run_at(&server, &["get", "/bytes/1000", "-o", "/dev/null"]).expect(0);
+    let null = std::fs::metadata("/dev/null").unwrap().file_type();
+    assert!(null.is_char_device(), "/dev/null is no longer a device");
+    // A FIFO gets the body, and stays a FIFO.
+    let dir = std::env::temp_dir().join(format!("httpdb-fifo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("body");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    run_at(
+        &server,
+        &["get", "/bytes/1000", "-o", fifo.to_str().unwrap()],
+    )
+    .expect(0);
+    let body = reader.join().unwrap();
+    assert_eq!(body.len(), 1000);
+    assert!(body.iter().enumerate().all(|(i, b)| *b == (i % 256) as u8));
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(!dir.join("body.httpdb-part").exists());
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -247,9 +247,12 @@ fn body_error(error: io::Error) -> Error {
 }
 
 /// Where the body goes: standard output, or `--output FILE` through a
-/// temporary file beside it that takes the final name only when complete.
+/// temporary file beside it that takes the final name only when complete,
+/// or straight into a device or pipe (`--output /dev/null`).
 enum Sink {
     Stdout(Stdout),
+    /// A device or a pipe, written to directly.
+    Device(std::fs::File),
     File {
         file: std::fs::File,
         part: PathBuf,
@@ -263,6 +266,17 @@ impl Sink {
         let Some(path) = path else {
             return Ok(Sink::Stdout(Stdout::new()));
         };
+        // A device or a pipe (`-o /dev/null`, a FIFO) is written to as it
+        // is: a file renamed over it would replace it.
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| {
+                    CliError::Usage(format!("--output: cannot open {}: {e}", path.display()))
+                })?;
+            return Ok(Sink::Device(file));
+        }
         let mut name = path.file_name().unwrap_or_default().to_os_string();
         name.push(".httpdb-part");
         let part = path.with_file_name(name);
@@ -280,7 +294,9 @@ impl Sink {
     fn write(&mut self, bytes: &[u8]) -> Result<(), CliError> {
         match self {
             Sink::Stdout(out) => out.write(bytes),
-            Sink::File { file, .. } => file.write_all(bytes).map_err(CliError::Output),
+            Sink::File { file, .. } | Sink::Device(file) => {
+                file.write_all(bytes).map_err(CliError::Output)
+            }
         }
     }
 
