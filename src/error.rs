@@ -68,8 +68,9 @@ pub enum Error {
         attempts: Attempts,
     },
 
-    /// `host` did not answer in time.
-    #[error("timed out {phase} {host} after {}", crate::units::duration::format(*after))]
+    /// `host` did not answer in time, or took no byte of a streamed body
+    /// for `read_timeout`.
+    #[error("timed out {phase} {host} after {}{}", crate::units::duration::format(*after), phase.consequence())]
     Timeout {
         /// `host:port` of the server.
         host: String,
@@ -300,6 +301,14 @@ pub enum TimeoutPhase {
     Response,
     /// No byte came for `read_timeout`.
     Read,
+    /// A streamed request body (a file, a reader) went out, and the server
+    /// took none of it for `read_timeout`. `sent` bytes of the request had
+    /// been handed to the connection: the server may have stored part of
+    /// them.
+    Send {
+        /// Bytes of the request (head and body) handed to the connection.
+        sent: u64,
+    },
 }
 
 impl fmt::Display for TimeoutPhase {
@@ -308,7 +317,20 @@ impl fmt::Display for TimeoutPhase {
             Self::Connect => "connecting to",
             Self::Response => "waiting for",
             Self::Read => "with no data from",
+            Self::Send { .. } => "sending the request body to",
         })
+    }
+}
+
+impl TimeoutPhase {
+    /// What the timeout may have left behind, for messages.
+    fn consequence(&self) -> String {
+        match self {
+            Self::Send { sent } => format!(
+                " without the server taking any of the body: {sent} bytes of the request had been sent, and the server may have stored part of them (ClickHouse inserts in blocks; an insert_deduplication_token makes a retried load safe)"
+            ),
+            _ => String::new(),
+        }
     }
 }
 
@@ -358,6 +380,11 @@ impl fmt::Display for Cause<'_> {
                 TimeoutPhase::Read => {
                     write!(f, "no data for {}", crate::units::duration::format(*after))
                 }
+                TimeoutPhase::Send { sent } => write!(
+                    f,
+                    "took none of the body for {} after {sent} bytes",
+                    crate::units::duration::format(*after)
+                ),
                 _ => write!(
                     f,
                     "timed out after {}",

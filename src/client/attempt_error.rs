@@ -76,6 +76,11 @@ fn timeout(reason: ureq::Timeout, host: String, settings: &Settings, wire: Wire)
     let (phase, after) = match reason {
         Resolve | Connect => (TimeoutPhase::Connect, settings.connect_timeout()),
         PerRead => (TimeoutPhase::Read, settings.read_timeout()),
+        // Only a streamed body's writes are bounded so (transport::deadline).
+        SendBody => (
+            TimeoutPhase::Send { sent: wire.sent },
+            settings.read_timeout(),
+        ),
         // The whole call's budget ran out before the request was on a
         // connection: it ran out while connecting.
         _ if wire.sent == 0 => (TimeoutPhase::Connect, settings.timeout()),

@@ -290,18 +290,19 @@ impl Call<'_, '_> {
                     host,
                     self.log.len(),
                 );
+                // A streamed body is bounded by progress while it goes out.
+                crate::transport::deadline::stream_upload(
+                    matches!(self.payload, Payload::File(_) | Payload::Reader(_))
+                        .then(|| inner.settings.read_timeout()),
+                );
                 let result = {
                     let _in = span.enter();
-                    attempt(
-                        self.client,
-                        host,
-                        to,
-                        &prepared,
-                        &mut self.payload,
-                        fresh,
-                        self.deadline,
-                    )
+                    attempt(self.client, host, to, &prepared, &mut self.payload, fresh)
                 };
+                // One that broke off mid-body ends its upload here; the
+                // deadline moved later by the time it took.
+                crate::transport::deadline::upload_ended();
+                self.deadline = Deadline::current();
                 let status = result.as_ref().ok().map(|r| r.status);
                 let raw = Raw::taken(
                     status,
@@ -570,7 +571,6 @@ fn attempt(
     prepared: &Prepared,
     payload: &mut Payload,
     fresh: bool,
-    deadline: Deadline,
 ) -> std::result::Result<Response, ureq::Error> {
     let agent = &client.inner.agent;
     let answer = match (payload, prepared.gzip) {
@@ -614,11 +614,13 @@ fn attempt(
         answer.status().as_u16(),
         if wire::peek().opened { "new" } else { "reused" }
     );
+    // The call's deadline as it stands now: later by the time a streamed
+    // body took to go out.
     Ok(Response::new(
         client.clone(),
         host.to_string(),
         answer,
-        deadline,
+        Deadline::current(),
     ))
 }
 

@@ -25,6 +25,14 @@
 //! Once the deadline is spent, each of them fails at once with ureq's
 //! global timeout, which the client tells as the call's `timeout`.
 //!
+//! **Streamed uploads.** A request whose body is streamed (a file, a
+//! reader) is bounded by progress while its body goes out, as a streamed
+//! download is: from its first write to its first read
+//! ([`stream_upload`]), each write may wait `read_timeout` for the server
+//! to take bytes, the deadline stands still, and it moves later by the
+//! time the upload took. `timeout` still bounds the connect before it,
+//! the wait for the answer after it, and failover.
+//!
 //! **Why a thread-local.** ureq runs a blocking call on the calling thread
 //! and calls our resolver, connectors and transports with arguments of its
 //! own making: the thread is the only channel from the call to them. The
@@ -44,6 +52,52 @@ use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTi
 thread_local! {
     /// The deadline of the call under way on this thread, if any.
     static CURRENT: Cell<Deadline> = const { Cell::new(Deadline(None)) };
+    /// The attempt under way streams its body: the longest a write may
+    /// wait while it goes out.
+    static STREAMED: Cell<Option<Duration>> = const { Cell::new(None) };
+    /// Since when the streamed body goes out.
+    static UPLOADING: Cell<Option<Instant>> = const { Cell::new(None) };
+}
+
+/// The attempt about to start on this thread streams its body when
+/// `silence` is given: from its first write to its first read, each write
+/// waits at most `silence` and the call's deadline stands still.
+pub(crate) fn stream_upload(silence: Option<Duration>) {
+    STREAMED.with(|s| s.set(silence));
+    UPLOADING.with(|u| u.set(None));
+}
+
+/// Ends the upload of the attempt under way, if one is going out: the
+/// deadline in force moves later by the time it took. Called by the first
+/// read, and by the call after each attempt (one that broke off mid-body).
+pub(crate) fn upload_ended() {
+    STREAMED.with(|s| s.set(None));
+    if let Some(since) = UPLOADING.with(Cell::take) {
+        let spent = since.elapsed();
+        CURRENT.with(|d| {
+            let moved = d.get().0.map(|at| at.checked_add(spent).unwrap_or(at));
+            d.set(Deadline(moved));
+        });
+    }
+}
+
+/// The bound of a write of the attempt under way: while a streamed body
+/// goes out, `silence` (ureq's `SendBody` timeout) instead of the deadline.
+fn write_bound(timeout: NextTimeout) -> Result<NextTimeout, ureq::Error> {
+    let Some(silence) = STREAMED.with(Cell::get) else {
+        return Deadline::current().bound(timeout);
+    };
+    UPLOADING.with(|u| {
+        if u.get().is_none() {
+            u.set(Some(Instant::now()));
+        }
+    });
+    let mut timeout = timeout;
+    if timeout.after.is_not_happening() || *timeout.after > silence {
+        timeout.after = UreqDuration::Exact(silence);
+        timeout.reason = ureq::Timeout::SendBody;
+    }
+    Ok(timeout)
 }
 
 /// The moment a call must be over, or none (the default): then I/O waits
@@ -178,12 +232,13 @@ impl<T: Transport> Transport for Bounded<T> {
 
     #[inline]
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        let timeout = Deadline::current().bound(timeout)?;
+        let timeout = write_bound(timeout)?;
         self.0.transmit_output(amount, timeout)
     }
 
     #[inline]
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        upload_ended();
         let timeout = Deadline::current().bound(timeout)?;
         self.0.await_input(timeout)
     }

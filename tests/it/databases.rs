@@ -314,6 +314,64 @@ fn clickhouse_info_write_read_and_a_failure_midway() {
 
 /// A large ClickHouse result through the CLI, in constant memory: 20
 /// million rows (about 159 MB of TSV) counted on the way out.
+/// Rows `0\n1\n...` up to `end`, generated as they are read.
+struct Rows {
+    next: u64,
+    end: u64,
+    pending: Vec<u8>,
+}
+
+impl std::io::Read for Rows {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pending.len() < buf.len() && self.next < self.end {
+            self.pending
+                .extend_from_slice(format!("{}\n", self.next).as_bytes());
+            self.next += 1;
+        }
+        let n = self.pending.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        self.pending.drain(..n);
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_clickhouse_load_longer_than_timeout_completes() {
+    // A streamed load is bounded by progress: 20 million rows (168 MB)
+    // under timeout=200ms, which bounded the whole call before and cut the
+    // load while it was going out.
+    let db = clickhouse();
+    let c = Client::new(&clickhouse_uri(&db, "&database=default&timeout=200ms")).unwrap();
+    c.post("/", "CREATE TABLE load (n UInt64) ENGINE = Memory")
+        .unwrap();
+    let rows = 20_000_000;
+    let started = std::time::Instant::now();
+    c.request(Method::POST, "/?query=INSERT%20INTO%20load%20FORMAT%20TSV")
+        .body_reader(Rows {
+            next: 0,
+            end: rows,
+            pending: Vec::new(),
+        })
+        .timeout(std::time::Duration::from_millis(200))
+        .send()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took > std::time::Duration::from_millis(200),
+        "the load took {took:?}: no longer than the timeout, so it proves nothing"
+    );
+    let count = c
+        .post("/", "SELECT count(), sum(n) FROM load")
+        .unwrap()
+        .text()
+        .unwrap();
+    assert_eq!(
+        count.trim(),
+        format!("{rows}\t{}", rows * (rows - 1) / 2),
+        "after {took:?}"
+    );
+}
+
 #[test]
 fn a_large_clickhouse_result_in_constant_memory() {
     use std::io::Read;

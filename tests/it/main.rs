@@ -41,3 +41,4 @@ mod streaming;
 mod tls;
 mod tls_matrix;
 mod trust_store;
+mod uploads;

@@ -50,7 +50,8 @@
 //!   refusing an upload too large does.
 //! - `/sink...` (any method): the request body is hashed as it arrives,
 //!   never held: the recorded body and the echo's `body` are
-//!   `"LEN SHA256HEX"`.
+//!   `"LEN SHA256HEX"`. `?pace=MS` reads it slowly, `?stall_after=N`
+//!   stops reading after N bytes (see [`Paced`]).
 //!
 //! Routing ignores the query string; [`Recorded::path`] keeps it.
 #![allow(dead_code)]
@@ -1268,11 +1269,13 @@ fn read_request(reader: &mut BufReader<Io>) -> Result<Option<Request>, ReadError
         return Ok(Some(request));
     }
     if request.target.starts_with("/sink") {
-        // Hashed as it arrives, never held: any size.
+        // Hashed as it arrives, never held: any size; read slowly or
+        // not at all when the query says so.
+        let paced = Paced::of(&request.target);
         let (len, hex) = if chunked {
-            digest(ChunkedReader::new(reader))?
+            digest(paced.over(ChunkedReader::new(reader)))?
         } else {
-            digest(reader.by_ref().take(length.unwrap_or(0) as u64))?
+            digest(paced.over(reader.by_ref().take(length.unwrap_or(0) as u64)))?
         };
         request.body = format!("{len} {hex}").into_bytes();
     } else if chunked {
@@ -1283,6 +1286,72 @@ fn read_request(reader: &mut BufReader<Io>) -> Result<Option<Request>, ReadError
         request.body = body;
     }
     Ok(Some(request))
+}
+
+/// How `/sink` reads a body: `pace=MS` waits MS ms before each read of at
+/// most 64 KiB (a slow server that keeps taking bytes), for the first
+/// `pace_for=N` bytes (all of them without it); `stall_after=N`
+/// stops reading after N bytes for `hold=MS` ms (default 5000), then
+/// closes (a server that stops taking bytes).
+#[derive(Clone, Copy, Default)]
+struct Paced {
+    pace: Option<Duration>,
+    pace_for: Option<u64>,
+    stall_after: Option<u64>,
+    hold: Duration,
+}
+
+impl Paced {
+    fn of(target: &str) -> Paced {
+        let query = |name: &str| {
+            target
+                .split(['?', '&'])
+                .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+                .and_then(|v| v.parse::<u64>().ok())
+        };
+        Paced {
+            pace: query("pace").map(Duration::from_millis),
+            pace_for: query("pace_for"),
+            stall_after: query("stall_after"),
+            hold: Duration::from_millis(query("hold").unwrap_or(5000)),
+        }
+    }
+
+    fn over<R: Read>(self, inner: R) -> PacedReader<R> {
+        PacedReader {
+            inner,
+            paced: self,
+            read: 0,
+        }
+    }
+}
+
+struct PacedReader<R> {
+    inner: R,
+    paced: Paced,
+    read: u64,
+}
+
+impl<R: Read> Read for PacedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut want = buf.len();
+        if let Some(pace) = self.paced.pace
+            && self.paced.pace_for.is_none_or(|n| self.read < n)
+        {
+            thread::sleep(pace);
+            want = want.min(64 * 1024);
+        }
+        if let Some(limit) = self.paced.stall_after {
+            if self.read >= limit {
+                thread::sleep(self.paced.hold);
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "the sink stalled"));
+            }
+            want = want.min((limit - self.read) as usize);
+        }
+        let n = self.inner.read(&mut buf[..want])?;
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 /// A chunked body as a reader: the chunks' data, up to the last chunk and
