@@ -52,27 +52,34 @@ use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTi
 thread_local! {
     /// The deadline of the call under way on this thread, if any.
     static CURRENT: Cell<Deadline> = const { Cell::new(Deadline(None)) };
-    /// The attempt under way streams its body: the longest a write may
-    /// wait while it goes out.
-    static STREAMED: Cell<Option<Duration>> = const { Cell::new(None) };
-    /// Since when the streamed body goes out.
-    static UPLOADING: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// Whether the attempt under way streams its body, and since when it
+    /// goes out.
+    static UPLOAD: Cell<Upload> = const { Cell::new(Upload::None) };
+}
+
+/// The streamed body of the attempt under way.
+#[derive(Clone, Copy)]
+enum Upload {
+    None,
+    /// It streams its body: a write may wait this long.
+    Armed(Duration),
+    /// The body goes out, since then.
+    Going(Duration, Instant),
 }
 
 /// The attempt about to start on this thread streams its body when
 /// `silence` is given: from its first write to its first read, each write
 /// waits at most `silence` and the call's deadline stands still.
 pub(crate) fn stream_upload(silence: Option<Duration>) {
-    STREAMED.with(|s| s.set(silence));
-    UPLOADING.with(|u| u.set(None));
+    UPLOAD.with(|u| u.set(silence.map_or(Upload::None, Upload::Armed)));
 }
 
 /// Ends the upload of the attempt under way, if one is going out: the
 /// deadline in force moves later by the time it took. Called by the first
 /// read, and by the call after each attempt (one that broke off mid-body).
 pub(crate) fn upload_ended() {
-    STREAMED.with(|s| s.set(None));
-    if let Some(since) = UPLOADING.with(Cell::take) {
+    let upload = UPLOAD.with(|u| u.replace(Upload::None));
+    if let Upload::Going(_, since) = upload {
         let spent = since.elapsed();
         CURRENT.with(|d| {
             let moved = d.get().0.map(|at| at.checked_add(spent).unwrap_or(at));
@@ -84,14 +91,14 @@ pub(crate) fn upload_ended() {
 /// The bound of a write of the attempt under way: while a streamed body
 /// goes out, `silence` (ureq's `SendBody` timeout) instead of the deadline.
 fn write_bound(timeout: NextTimeout) -> Result<NextTimeout, ureq::Error> {
-    let Some(silence) = STREAMED.with(Cell::get) else {
-        return Deadline::current().bound(timeout);
-    };
-    UPLOADING.with(|u| {
-        if u.get().is_none() {
-            u.set(Some(Instant::now()));
+    let silence = match UPLOAD.with(Cell::get) {
+        Upload::None => return Deadline::current().bound(timeout),
+        Upload::Going(silence, _) => silence,
+        Upload::Armed(silence) => {
+            UPLOAD.with(|u| u.set(Upload::Going(silence, Instant::now())));
+            silence
         }
-    });
+    };
     let mut timeout = timeout;
     if timeout.after.is_not_happening() || *timeout.after > silence {
         timeout.after = UreqDuration::Exact(silence);
