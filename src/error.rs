@@ -14,6 +14,50 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// The source of a lower-level error kept in the chain.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
+/// `$then` with `$field` bound to the `attempts` of the variants that
+/// carry the call's attempts, `$else` for the others: the one list of them.
+macro_rules! attempts_field {
+    ($error:expr, $field:ident => $then:expr, _ => $else:expr) => {
+        match $error {
+            Error::Tls {
+                attempts: $field, ..
+            }
+            | Error::Connect {
+                attempts: $field, ..
+            }
+            | Error::Timeout {
+                attempts: $field, ..
+            }
+            | Error::Status {
+                attempts: $field, ..
+            }
+            | Error::Protocol {
+                attempts: $field, ..
+            }
+            | Error::Decode {
+                attempts: $field, ..
+            }
+            | Error::NoHost { attempts: $field }
+            | Error::Incomplete {
+                attempts: $field, ..
+            }
+            | Error::TooLarge {
+                attempts: $field, ..
+            }
+            | Error::Proxy {
+                attempts: $field, ..
+            }
+            | Error::Redirect {
+                attempts: $field, ..
+            }
+            | Error::Body {
+                attempts: $field, ..
+            } => $then,
+            _ => $else,
+        }
+    };
+}
+
 /// Everything that can go wrong, from a malformed URI to a server's answer.
 ///
 /// No variant ever contains a password, token or key passphrase: values of
@@ -561,41 +605,13 @@ impl Error {
     /// # Ok::<(), httpdb::Error>(())
     /// ```
     pub fn attempts(&self) -> &Attempts {
-        match self {
-            Error::Tls { attempts, .. }
-            | Error::Connect { attempts, .. }
-            | Error::Timeout { attempts, .. }
-            | Error::Status { attempts, .. }
-            | Error::Protocol { attempts, .. }
-            | Error::Decode { attempts, .. }
-            | Error::NoHost { attempts }
-            | Error::Incomplete { attempts, .. }
-            | Error::TooLarge { attempts, .. }
-            | Error::Proxy { attempts, .. }
-            | Error::Redirect { attempts, .. }
-            | Error::Body { attempts, .. } => attempts,
-            _ => &NO_ATTEMPTS,
-        }
+        attempts_field!(self, attempts => attempts, _ => &NO_ATTEMPTS)
     }
 
     /// This error with `call`, the attempts of the call it ended, kept in
     /// it where it has room for them.
     pub(crate) fn with_attempts(mut self, call: Attempts) -> Self {
-        match &mut self {
-            Error::Tls { attempts, .. }
-            | Error::Connect { attempts, .. }
-            | Error::Timeout { attempts, .. }
-            | Error::Status { attempts, .. }
-            | Error::Protocol { attempts, .. }
-            | Error::Decode { attempts, .. }
-            | Error::NoHost { attempts }
-            | Error::Incomplete { attempts, .. }
-            | Error::TooLarge { attempts, .. }
-            | Error::Proxy { attempts, .. }
-            | Error::Redirect { attempts, .. }
-            | Error::Body { attempts, .. } => *attempts = call,
-            _ => {}
-        }
+        attempts_field!(&mut self, attempts => *attempts = call, _ => {});
         self
     }
 
@@ -671,18 +687,27 @@ impl Attempts {
     /// The attempts' errors, each host once with its last error, in the
     /// order the hosts were first tried.
     pub(crate) fn last_per_host(&self) -> Vec<(&str, &Error)> {
-        let mut out: Vec<(&str, &Error)> = Vec::new();
-        for attempt in self.iter() {
-            let Some(error) = &attempt.error else {
-                continue;
-            };
-            match out.iter_mut().find(|(h, _)| *h == attempt.host) {
-                Some(entry) => entry.1 = error,
-                None => out.push((&attempt.host, error)),
-            }
-        }
-        out
+        last_failed_per_host(self)
+            .into_iter()
+            .filter_map(|i| Some((self[i].host.as_str(), self[i].error.as_ref()?)))
+            .collect()
     }
+}
+
+/// Where in `list` each host's last failed attempt is, the hosts in the
+/// order they were first tried.
+pub(crate) fn last_failed_per_host(list: &[Attempt]) -> Vec<usize> {
+    let mut at: Vec<usize> = Vec::new();
+    for (i, attempt) in list.iter().enumerate() {
+        if attempt.error.is_none() {
+            continue;
+        }
+        match at.iter_mut().find(|j| list[**j].host == attempt.host) {
+            Some(j) => *j = i,
+            None => at.push(i),
+        }
+    }
+    at
 }
 
 impl fmt::Debug for Attempts {

@@ -703,33 +703,15 @@ fn log_error(log: &mut [Attempt], error: Error) {
 /// in `attempts`: the error itself when one host was tried (taken out of
 /// its last attempt), else [`Error::NoHost`], whose list the caller fills.
 fn final_error(attempts: &mut [Attempt]) -> Error {
-    // Per host, in the order first tried: its last attempt with an error.
-    let mut hosts: Vec<usize> = Vec::new();
-    for (i, attempt) in attempts.iter().enumerate() {
-        if attempt.error.is_none() {
-            continue;
-        }
-        match hosts
-            .iter_mut()
-            .find(|j| attempts[**j].host == attempt.host)
-        {
-            Some(j) => *j = i,
-            None => hosts.push(i),
-        }
-    }
-    let take = |attempts: &mut [Attempt], i: usize| {
-        attempts[i]
-            .error
-            .take()
-            .expect("the attempts chosen have an error")
-    };
-    if let [only] = hosts[..] {
-        return take(attempts, only);
-    }
+    let hosts = crate::error::last_failed_per_host(attempts);
     // A certificate problem is a configuration problem: say so, rather
     // than bury it in a list of hosts.
-    if let Some(&i) = hosts.iter().find(|&&i| matches!(&attempts[i].error, Some(Error::Tls { kind, .. }) if kind.is_verification() || matches!(kind, crate::TlsErrorKind::ClientCertRejected | crate::TlsErrorKind::ClientCertRequired))) {
-        return take(attempts, i);
+    let alone = match hosts[..] {
+        [only] => Some(only),
+        _ => hosts.iter().copied().find(|&i| matches!(&attempts[i].error, Some(Error::Tls { kind, .. }) if kind.is_verification() || matches!(kind, crate::TlsErrorKind::ClientCertRejected | crate::TlsErrorKind::ClientCertRequired))),
+    };
+    if let Some(error) = alone.and_then(|i| attempts[i].error.take()) {
+        return error;
     }
     Error::NoHost {
         attempts: Attempts::default(),

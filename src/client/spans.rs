@@ -20,16 +20,61 @@ pub(crate) type Entered<'a> = tracing::span::Entered<'a>;
 #[cfg(not(feature = "tracing"))]
 pub(crate) struct Entered<'a>(std::marker::PhantomData<&'a ()>);
 
-/// The span of a call, entered for as long as the call runs.
-pub(crate) struct CallSpan {
+/// A span, or nothing without the feature: what a call's and an
+/// attempt's span have in common.
+pub(crate) struct Shell {
     #[cfg(feature = "tracing")]
     span: tracing::Span,
 }
 
+impl Shell {
+    /// Enters the span until the guard is dropped (a guard rather than a
+    /// closure: the answer is not moved once more through it).
+    #[inline]
+    pub fn enter(&self) -> Entered<'_> {
+        #[cfg(feature = "tracing")]
+        {
+            self.span.enter()
+        }
+        #[cfg(not(feature = "tracing"))]
+        {
+            Entered(std::marker::PhantomData)
+        }
+    }
+
+    /// Whether a subscriber wants this span: an attempt is then told at
+    /// once, for [`AttemptSpan::end`].
+    #[inline]
+    pub fn wanted(&self) -> bool {
+        #[cfg(feature = "tracing")]
+        {
+            !self.span.is_disabled()
+        }
+        #[cfg(not(feature = "tracing"))]
+        {
+            false
+        }
+    }
+}
+
+/// The span of a call, entered for as long as the call runs.
+pub(crate) struct CallSpan(Shell);
+
 /// The span of an attempt.
-pub(crate) struct AttemptSpan {
-    #[cfg(feature = "tracing")]
-    span: tracing::Span,
+pub(crate) struct AttemptSpan(Shell);
+
+impl std::ops::Deref for CallSpan {
+    type Target = Shell;
+    fn deref(&self) -> &Shell {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for AttemptSpan {
+    type Target = Shell;
+    fn deref(&self) -> &Shell {
+        &self.0
+    }
 }
 
 /// What a span says of a request: its method, its URL (built, secrets
@@ -65,9 +110,9 @@ impl CallSpan {
         {
             // No subscriber wants info spans: one atomic load, no span.
             if !tracing::level_enabled!(tracing::Level::INFO) {
-                return CallSpan {
+                return CallSpan(Shell {
                     span: tracing::Span::none(),
-                };
+                });
             }
             let about = about();
             let span = tracing::info_span!(
@@ -85,26 +130,12 @@ impl CallSpan {
             if !span.is_disabled() {
                 span.record("url.full", about.url(first));
             }
-            CallSpan { span }
+            CallSpan(Shell { span })
         }
         #[cfg(not(feature = "tracing"))]
         {
             let _ = (about, first);
-            CallSpan {}
-        }
-    }
-
-    /// Enters the span until the guard is dropped (a guard rather than a
-    /// closure: the answer is not moved once more through it).
-    #[inline]
-    pub fn enter(&self) -> Entered<'_> {
-        #[cfg(feature = "tracing")]
-        {
-            self.span.enter()
-        }
-        #[cfg(not(feature = "tracing"))]
-        {
-            Entered(std::marker::PhantomData)
+            CallSpan(Shell {})
         }
     }
 
@@ -112,20 +143,21 @@ impl CallSpan {
     #[inline]
     pub fn end(&self, outcome: Result<u16, &Error>, attempts: usize) {
         #[cfg(feature = "tracing")]
-        if !self.span.is_disabled() {
+        if !self.0.span.is_disabled() {
             match outcome {
                 Ok(status) => {
-                    self.span.record("http.response.status_code", status);
+                    self.0.span.record("http.response.status_code", status);
                 }
                 Err(error) => {
                     if let Some(status) = error.status() {
-                        self.span.record("http.response.status_code", status);
+                        self.0.span.record("http.response.status_code", status);
                     }
-                    self.span.record("error.type", error_type(error));
+                    self.0.span.record("error.type", error_type(error));
                 }
             }
             if attempts > 1 {
-                self.span
+                self.0
+                    .span
                     .record("http.request.resend_count", attempts as u64 - 1);
             }
         }
@@ -141,9 +173,9 @@ impl AttemptSpan {
         #[cfg(feature = "tracing")]
         {
             if !tracing::level_enabled!(tracing::Level::INFO) {
-                return AttemptSpan {
+                return AttemptSpan(Shell {
                     span: tracing::Span::none(),
-                };
+                });
             }
             let about = about();
             let (address, port) = split_host(host);
@@ -167,40 +199,12 @@ impl AttemptSpan {
             if !span.is_disabled() {
                 span.record("url.full", about.url(host));
             }
-            AttemptSpan { span }
+            AttemptSpan(Shell { span })
         }
         #[cfg(not(feature = "tracing"))]
         {
             let _ = (about, host, n);
-            AttemptSpan {}
-        }
-    }
-
-    /// Enters the span until the guard is dropped (a guard rather than a
-    /// closure: the answer is not moved once more through it).
-    #[inline]
-    pub fn enter(&self) -> Entered<'_> {
-        #[cfg(feature = "tracing")]
-        {
-            self.span.enter()
-        }
-        #[cfg(not(feature = "tracing"))]
-        {
-            Entered(std::marker::PhantomData)
-        }
-    }
-
-    /// Whether a subscriber wants this span: the attempt is then told at
-    /// once, for [`AttemptSpan::end`].
-    #[inline]
-    pub fn wanted(&self) -> bool {
-        #[cfg(feature = "tracing")]
-        {
-            !self.span.is_disabled()
-        }
-        #[cfg(not(feature = "tracing"))]
-        {
-            false
+            AttemptSpan(Shell {})
         }
     }
 
@@ -208,8 +212,8 @@ impl AttemptSpan {
     #[inline]
     pub fn end(&self, attempt: &Attempt, error: Option<&Error>) {
         #[cfg(feature = "tracing")]
-        if !self.span.is_disabled() {
-            let span = &self.span;
+        if !self.0.span.is_disabled() {
+            let span = &self.0.span;
             if let Some(address) = attempt.address {
                 span.record("network.peer.address", address.ip().to_string());
                 span.record("network.peer.port", address.port());

@@ -19,16 +19,12 @@ pub fn transcript(attempts: &Attempts) -> String {
     for (i, attempt) in attempts.iter().enumerate() {
         connection(&mut out, attempt);
         if let Some(heads) = &attempt.heads {
-            for line in heads.request.split_terminator("\r\n") {
-                out.push_str(&format!("> {line}\n").replace("> \n", ">\n"));
-            }
+            marked(&mut out, '>', &heads.request);
             if !heads.request.is_empty() && !heads.request.ends_with("\r\n\r\n") {
                 out.push_str("* the request's head was not sent whole\n");
             }
             for head in &heads.responses {
-                for line in head.split_terminator("\r\n") {
-                    out.push_str(&format!("< {line}\n").replace("< \n", "<\n"));
-                }
+                marked(&mut out, '<', head);
             }
         }
         if let Some(error) = &attempt.error {
@@ -43,6 +39,19 @@ pub fn transcript(attempts: &Attempts) -> String {
         }
     }
     redact::scrub(&out).into_owned()
+}
+
+/// Each line of `head` after `mark` and a space, as curl shows heads
+/// (the empty line that ends a head as the mark alone).
+fn marked(out: &mut String, mark: char, head: &str) {
+    for line in head.split_terminator("\r\n") {
+        out.push(mark);
+        if !line.is_empty() {
+            out.push(' ');
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
 }
 
 /// The `* ` lines of the connection `attempt` used.
