@@ -611,8 +611,14 @@ impl Error {
     /// This error with `call`, the attempts of the call it ended, kept in
     /// it where it has room for them.
     pub(crate) fn with_attempts(mut self, call: Attempts) -> Self {
-        attempts_field!(&mut self, attempts => *attempts = call, _ => {});
+        self.keep_attempts(call);
         self
+    }
+
+    /// Keeps `call`, the attempts of the call this error ended, where it
+    /// has room for them.
+    pub(crate) fn keep_attempts(&mut self, call: Attempts) {
+        attempts_field!(self, attempts => *attempts = call, _ => {});
     }
 
     /// Shorthand for a [`Error::Config`] without a source.

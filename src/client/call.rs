@@ -93,16 +93,12 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
         answer.as_ref().map(|r| r.status),
         call.log.len() + usize::from(call.last.is_some()),
     );
-    let answer = match answer {
-        Ok(mut response) => {
-            response.pending(call.log, call.last, call.hop.count, total);
-            Ok(response)
-        }
-        Err(error) => {
-            let attempts = Attempts::new(call.log, call.hop.count, total);
-            Err(error.with_attempts(attempts))
-        }
-    };
+    // In place: an answer is big, and this is every call's path.
+    let mut answer = answer;
+    match &mut answer {
+        Ok(response) => response.pending(call.log, call.last, call.hop.count, total),
+        Err(error) => error.keep_attempts(Attempts::new(call.log, call.hop.count, total)),
+    }
     // A TLS failure may be the other side of a rotation (a server that
     // now wants the new client certificate): the files are looked at on
     // the next call, not a second later.
@@ -322,16 +318,13 @@ impl Call<'_, '_> {
                             if foreign.is_none() {
                                 inner.hosts.mark_alive(i);
                             }
-                            return match self.request.finish(response) {
-                                Ok(response) => {
-                                    self.last = Some(raw);
-                                    Ok(response)
-                                }
-                                Err(error) => {
-                                    self.log.push(raw.told(host.clone(), &inner.scrubber));
-                                    Err(error)
-                                }
-                            };
+                            let mut response = response;
+                            if let Err(error) = self.request.finish(&mut response) {
+                                self.log.push(raw.told(host.clone(), &inner.scrubber));
+                                return Err(error);
+                            }
+                            self.last = Some(raw);
+                            return Ok(response);
                         }
                         self.log.push(raw.told(host.clone(), &inner.scrubber));
                         break (Outcome::Answered(Box::new(response)), verdict);
@@ -426,9 +419,9 @@ impl Call<'_, '_> {
             let error = match outcome {
                 // The answer that ends the call is the caller's, its body
                 // whole (an error's first KiB, or the response itself).
-                Outcome::Answered(response) if give_up => {
-                    return match self.request.finish(*response) {
-                        Ok(response) => Ok(response),
+                Outcome::Answered(mut response) if give_up => {
+                    return match self.request.finish(&mut response) {
+                        Ok(()) => Ok(*response),
                         Err(error) => {
                             log_error(&mut self.log, error);
                             Err(final_error(&mut self.log[first..]))

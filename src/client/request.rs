@@ -256,13 +256,15 @@ impl<'c> Request<'c> {
         self
     }
 
-    pub(super) fn finish(&self, mut response: Response) -> Result<Response> {
+    /// The answer's status as an error, when the request asked for that
+    /// ([`Request::error_for_status`]).
+    pub(super) fn finish(&self, response: &mut Response) -> Result<()> {
         if !self.error_for_status {
-            return Ok(response);
+            return Ok(());
         }
         match response.status_error() {
             Some(error) => Err(error),
-            None => Ok(response),
+            None => Ok(()),
         }
     }
 }
