@@ -84,7 +84,7 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
         },
         first,
     );
-    let answer = {
+    let mut answer = {
         let _in = span.enter();
         call.run()
     };
@@ -94,7 +94,6 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
         call.log.len() + usize::from(call.last.is_some()),
     );
     // In place: an answer is big, and this is every call's path.
-    let mut answer = answer;
     match &mut answer {
         Ok(response) => response.pending(call.log, call.last, call.hop.count, total),
         Err(error) => error.keep_attempts(Attempts::new(call.log, call.hop.count, total)),
@@ -115,15 +114,19 @@ impl Call<'_, '_> {
     /// to follow.
     fn run(&mut self) -> Result<Response> {
         loop {
-            let response = self.failover()?;
-            let Some(next) = self.next_hop(&response)? else {
-                return Ok(response);
+            // Kept in its `Result` on the way out: an answer is big.
+            let answer = self.failover();
+            let Ok(response) = &answer else {
+                return answer;
+            };
+            let Some(next) = self.next_hop(response)? else {
+                return answer;
             };
             if let Some(raw) = self.last.take() {
                 let scrubber = &self.client.inner.scrubber;
                 self.log.push(raw.told(response.host.clone(), scrubber));
             }
-            drop(response);
+            drop(answer);
             self.hop = next;
         }
     }
