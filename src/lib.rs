@@ -22,6 +22,7 @@
 pub mod attempt;
 pub mod check;
 mod client;
+pub mod discovery;
 mod error;
 mod secret;
 mod server_info;
@@ -33,7 +34,7 @@ mod units;
 
 pub use check::{Report, check};
 pub use client::{
-    Client, ClientBuilder, Lines, Method, READS, ReadEndpoint, Replay, Request, Response,
+    Client, ClientBuilder, Lines, LiveHost, Method, READS, ReadEndpoint, Replay, Request, Response,
     status_text,
 };
 pub use error::{Attempt, Attempts, BoxError, Error, Result, TimeoutPhase, TlsErrorKind};
@@ -43,11 +44,12 @@ pub use secret::Secret;
 pub use server_info::ServerInfo;
 pub use settings::builder::SettingsBuilder;
 pub use settings::{
-    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_SIZE, DEFAULT_POOL_IDLE_TIMEOUT,
-    DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_BACKOFF_MAX, DEFAULT_RETRY_INTERVAL,
-    DEFAULT_RETRY_ON_STATUS, DEFAULT_TCP_KEEPALIVE_TIME, DEFAULT_TIMEOUT, Fingerprint, Host,
-    HostOrder, Product, ProxyChoice, ProxyRoute, ProxyScheme, ProxyUrl, Settings, Source,
-    TlsVersion,
+    CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DISCOVER_INTERVAL,
+    DEFAULT_DISCOVER_MIN_DELAY, DEFAULT_DISCOVER_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+    DEFAULT_POOL_IDLE_TIMEOUT, DEFAULT_POOL_SIZE, DEFAULT_READ_TIMEOUT, DEFAULT_RETRY_BACKOFF_MAX,
+    DEFAULT_RETRY_INTERVAL, DEFAULT_RETRY_ON_STATUS, DEFAULT_TCP_KEEPALIVE_TIME, DEFAULT_TIMEOUT,
+    Fingerprint, Host, HostOrder, Product, ProxyChoice, ProxyRoute, ProxyScheme, ProxyUrl,
+    Settings, Source, TlsVersion,
 };
 /// The ureq version httpdb runs on, for [`Client::agent`] and
 /// [`Settings::agent`].

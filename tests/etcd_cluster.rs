@@ -1113,3 +1113,183 @@ fn eight_threads_write_and_read_while_members_are_killed_and_paused() {
     );
     assert!(tally.acked.len() > 100 && tally.reads_ok > 100, "{tally:?}");
 }
+
+/// `n` requests, writes (`kv/put`) and reads (`kv/range`) in turn, or
+/// reads only: which host answered each, and the errors.
+fn round(
+    client: &Client,
+    prefix: &str,
+    next: &mut usize,
+    n: usize,
+    writes: bool,
+) -> (BTreeMap<String, usize>, Vec<String>) {
+    let mut answered = BTreeMap::new();
+    let mut errors = Vec::new();
+    for _ in 0..n {
+        *next += 1;
+        let k = format!("disc{:05}", *next / 2);
+        let result = if writes && (*next).is_multiple_of(2) {
+            post(
+                client,
+                prefix,
+                "/kv/put",
+                &json!({"key": b64(&k), "value": b64("v")}),
+            )
+        } else {
+            post(client, prefix, "/kv/range", &json!({"key": b64(&k)}))
+        };
+        match result {
+            Ok(response) => *answered.entry(response.host().to_string()).or_insert(0) += 1,
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    (answered, errors)
+}
+
+/// The hosts `client` sends to that discovery found.
+fn discovered(client: &Client) -> Vec<String> {
+    client
+        .hosts()
+        .into_iter()
+        .filter(|h| h.discovered)
+        .map(|h| h.host)
+        .collect()
+}
+
+/// The cluster from one seed (#27): a URI naming one member, with
+/// `discover=true`, reaches all three; a fourth member, added with the
+/// API `etcdctl member add` calls, gets requests after the next sync; the
+/// seed is removed and stopped, and requests go on with no error. The
+/// same URI without discovery fails once its seed is gone (the control).
+#[test]
+fn one_seed_finds_the_members_follows_an_added_one_and_outlives_its_own_removal() {
+    capture_logs(log::LevelFilter::Info);
+    let mut cluster = EtcdCluster::start();
+    let prefix = cluster.api_prefix().to_string();
+    let hosts = cluster.member_hosts();
+    let seed = hosts[0].clone();
+    let sync = "&discover=true&discover_interval=1s&discover_min_delay=200ms&product=etcd";
+    let client = Client::new(&format!("{}{sync}", uri_of(std::slice::from_ref(&seed)))).unwrap();
+    let control = Client::new(&uri_of(std::slice::from_ref(&seed))).unwrap();
+    let admin = Client::new(&uri(&cluster)).unwrap();
+    let started = Instant::now();
+    let mut seen: Vec<(Duration, Vec<String>)> = Vec::new();
+    fn note(seen: &mut Vec<(Duration, Vec<String>)>, started: Instant, client: &Client) {
+        let now = discovered(client);
+        if seen.last().is_none_or(|(_, last)| *last != now) {
+            seen.push((started.elapsed(), now));
+        }
+    }
+    let mut next = 0;
+    let mut totals: BTreeMap<String, usize> = BTreeMap::new();
+    let mut add = |answered: BTreeMap<String, usize>| {
+        for (host, n) in answered {
+            *totals.entry(host).or_insert(0) += n;
+        }
+    };
+
+    // One seed, three members answering.
+    let (answered, errors) = round(&client, &prefix, &mut next, 30, true);
+    note(&mut seen, started, &client);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(answered.keys().cloned().collect::<Vec<_>>(), {
+        let mut all = hosts.clone();
+        all.sort();
+        all
+    });
+    assert_eq!(control.get("/version").unwrap().host(), seed);
+    add(answered);
+
+    // A fourth member joins; the next sync finds it.
+    let (j, _, peer) = cluster.new_member();
+    // etcd refuses a reconfiguration until each member has been connected
+    // to all its peers for a while ("unhealthy cluster").
+    let asked = Instant::now();
+    while let Err(e) = post(
+        &admin,
+        &prefix,
+        "/cluster/member/add",
+        &json!({"peerURLs": [peer]}),
+    ) {
+        assert!(asked.elapsed() < Duration::from_secs(20), "member/add: {e}");
+        thread::sleep(Duration::from_millis(250));
+    }
+    cluster.start_added(j);
+    let fourth = format!("127.0.0.1:{}", cluster.client_port(j));
+    let joined = Instant::now();
+    let mut reached = None;
+    while reached.is_none() && joined.elapsed() < Duration::from_secs(20) {
+        let (answered, errors) = round(&client, &prefix, &mut next, 10, true);
+        note(&mut seen, started, &client);
+        assert!(errors.is_empty(), "{errors:?}");
+        if answered.contains_key(&fourth) {
+            reached = Some(joined.elapsed());
+        }
+        add(answered);
+    }
+    let reached = reached.unwrap_or_else(|| panic!("{fourth} never answered: {seen:?}"));
+    eprintln!("the added member {fourth} answered {reached:?} after it was started");
+
+    // The seed is removed, then stopped once a sync has dropped it: reads
+    // in between (a write in flight on a member that stops is not sent
+    // again, by design), mixed work after.
+    let list = json_of(post(&admin, &prefix, "/cluster/member/list", &json!({})).unwrap());
+    let seed_url = format!("https://{seed}");
+    let id = list["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| {
+            m["clientURLs"]
+                .as_array()
+                .is_some_and(|u| u.iter().any(|u| *u == seed_url))
+        })
+        .map(|m| int(&m["ID"]).to_string())
+        .unwrap_or_else(|| panic!("no member at {seed_url}: {list}"));
+    post(
+        &admin,
+        &prefix,
+        "/cluster/member/remove",
+        &json!({"ID": id}),
+    )
+    .unwrap();
+    cluster.removed(0);
+    let removed = Instant::now();
+    while discovered(&client).contains(&seed) {
+        assert!(removed.elapsed() < Duration::from_secs(20), "{seen:?}");
+        let (answered, errors) = round(&client, &prefix, &mut next, 5, false);
+        assert!(errors.is_empty(), "{errors:?}");
+        add(answered);
+        note(&mut seen, started, &client);
+    }
+    cluster.kill(0);
+    let (answered, errors) = round(&client, &prefix, &mut next, 100, true);
+    note(&mut seen, started, &client);
+    assert!(errors.is_empty(), "{} errors: {errors:?}", errors.len());
+    assert!(!answered.contains_key(&seed), "{answered:?}");
+    assert_eq!(answered.len(), 3, "{answered:?}");
+    add(answered);
+    let mut last = discovered(&client);
+    last.sort();
+    let mut expected = vec![hosts[1].clone(), hosts[2].clone(), fourth.clone()];
+    expected.sort();
+    assert_eq!(last, expected);
+
+    // The control: the same URI without discovery.
+    let error = post(&control, &prefix, "/kv/range", &json!({"key": b64("k")})).unwrap_err();
+    assert!(error.to_string().contains(&seed), "{error}");
+
+    // Each change of membership was logged once.
+    let changes: Vec<String> = LOG
+        .0
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(_, line)| line.clone())
+        .filter(|line| line.contains("requests now go to") && line.contains(&seed))
+        .collect();
+    eprintln!(
+        "members seen over time: {seen:#?}\nrequests per member: {totals:#?}\nmembership changes logged: {changes:#?}"
+    );
+    assert_eq!(changes.len(), seen.len(), "{changes:#?} vs {seen:#?}");
+}

@@ -50,8 +50,11 @@ pub struct Report {
     pub uri: String,
     /// True when every host passed.
     pub passed: bool,
-    /// One report per host, in URI order.
+    /// One report per host, in URI order, then one per member discovery
+    /// found that the URI does not list.
     pub hosts: Vec<HostReport>,
+    /// What discovery found, with `discover=true`.
+    pub discovery: Option<crate::discovery::Report>,
 }
 
 /// Everything checked on one host. Steps after a failed one are absent
@@ -88,6 +91,8 @@ pub struct HostReport {
     pub passed: bool,
     /// The first thing that failed, why, and what to change.
     pub failure: Option<Failure>,
+    /// Discovery found it: the URI does not list it.
+    pub discovered: bool,
 }
 
 /// The hop through a proxy.
@@ -298,15 +303,31 @@ impl Failure {
 /// or client certificate. Whatever goes wrong on a host is in its report.
 pub fn check(settings: &Settings) -> Result<Report> {
     let context = Context::new(settings)?;
-    let hosts: Vec<HostReport> = settings
+    let mut hosts: Vec<HostReport> = settings
         .hosts()
         .iter()
         .map(|host| check_host(&context, host))
         .collect();
+    // With discovery on: what the cluster publishes, and each member the
+    // URI does not list checked as a seed is.
+    let discovery = match settings.discover() {
+        true => Some(crate::Client::from_settings(settings.clone())?.discover()),
+        false => None,
+    };
+    let found = discovery.iter().flat_map(|d| &d.published);
+    for host in found.filter_map(|p| p.at.as_ref()) {
+        if !settings.hosts().contains(host) {
+            hosts.push(HostReport {
+                discovered: true,
+                ..check_host(&context, host)
+            });
+        }
+    }
     Ok(Report {
         uri: settings.to_uri(),
         passed: hosts.iter().all(|h| h.passed),
         hosts,
+        discovery,
     })
 }
 
@@ -385,6 +406,7 @@ fn check_host(cx: &Context<'_>, host: &Host) -> HostReport {
         http: None,
         warnings: Vec::new(),
         passed: false,
+        discovered: false,
         failure: None,
     };
 

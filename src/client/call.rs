@@ -58,6 +58,9 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
     }
     let deadline = Deadline::after(request.timeout.unwrap_or(client.inner.settings.timeout()));
     let _deadline = deadline.enter();
+    if client.inner.discovery.is_some() {
+        super::discover::before_call(client, deadline.left());
+    }
     let payload = std::mem::replace(&mut request.payload, Payload::Empty);
     let mut call = Call {
         client,
@@ -73,7 +76,7 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
         log: Vec::new(),
         last: None,
     };
-    let first = client.inner.names.first().map_or("", String::as_str);
+    let first = client.inner.seeds.names.first().map_or("", String::as_str);
     let span = spans::CallSpan::start(
         || spans::About {
             method: request.method.as_str(),
@@ -229,9 +232,12 @@ impl Call<'_, '_> {
         {
             prepared.add_param(name, value)?;
         }
+        // The hosts as they are when the hop starts: discovery may
+        // install others meanwhile, for the calls after this one.
+        let members = inner.members();
         let plan = match foreign {
             Some(_) => vec![0],
-            None => inner.hosts.plan(),
+            None => members.table.plan(),
         };
         // Tries: the first and `max_retries` more, over the hosts of the
         // plan in turn, coming back round to the first (the only one of a
@@ -255,7 +261,7 @@ impl Call<'_, '_> {
             let i = plan[slot];
             let (host, to) = match foreign {
                 Some(target) => (&target.origin.authority, &target.endpoint),
-                None => (&inner.names[i], &inner.targets[i]),
+                None => (&members.names[i], &members.targets[i]),
             };
             if let Some(Some(at)) = not_before.get(slot) {
                 std::thread::sleep(at.saturating_duration_since(Instant::now()));
@@ -319,7 +325,7 @@ impl Call<'_, '_> {
                             failover::after_answer(replay.allowed(), response.status, policy);
                         if !verdict.move_on {
                             if foreign.is_none() {
-                                inner.hosts.mark_alive(i);
+                                members.table.mark_alive(i);
                             }
                             let mut response = response;
                             if let Err(error) = self.request.finish(&mut response) {
@@ -376,7 +382,10 @@ impl Call<'_, '_> {
             };
             if verdict.mark_dead && foreign.is_none() {
                 spans::marked_dead(host);
-                inner.hosts.mark_dead(i);
+                members.table.mark_dead(i);
+                if let Some(discovery) = &inner.discovery {
+                    discovery.host_failed();
+                }
             }
             let retry_after = match &outcome {
                 Outcome::Answered(response) => retry_after(response),
@@ -444,7 +453,7 @@ impl Call<'_, '_> {
             }
             let next_host = match foreign {
                 Some(target) => &target.origin.authority,
-                None => &inner.names[plan[next]],
+                None => &members.names[plan[next]],
             };
             spans::moving_on(host, &error, next_host, wait.as_millis() as u64);
             log::info!(
@@ -540,6 +549,7 @@ fn target_of(client: &Client, origin: &Origin) -> Result<Option<Target>> {
     let inner = &*client.inner;
     let ours = origin.https == inner.settings.tls()
         && inner
+            .members()
             .names
             .iter()
             .any(|name| name.eq_ignore_ascii_case(&origin.authority));

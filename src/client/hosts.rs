@@ -16,6 +16,9 @@ pub(crate) struct HostTable {
     marked: AtomicUsize,
     next: AtomicUsize,
     len: usize,
+    /// The hosts from this index on are a last resort: tried in order,
+    /// after the others (the URI's hosts that discovery did not find).
+    last_resort: usize,
     order: HostOrder,
     retry_interval: Duration,
 }
@@ -27,8 +30,32 @@ impl HostTable {
             marked: AtomicUsize::new(0),
             next: AtomicUsize::new(0),
             len: count,
+            last_resort: count,
             order,
             retry_interval,
+        }
+    }
+
+    /// The hosts from index `from` on are tried only after the others.
+    pub fn last_resort_from(mut self, from: usize) -> Self {
+        self.last_resort = from.min(self.len);
+        self
+    }
+
+    /// When host `i` was marked dead, if it is.
+    pub fn dead_since(&self, i: usize) -> Option<Instant> {
+        if self.marked.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
+        dead.get(i).copied().flatten()
+    }
+
+    /// Host `i` was marked dead at `since`, in a table this one replaces.
+    pub fn carry_mark(&self, i: usize, since: Instant) {
+        let mut dead = self.dead_since.lock().unwrap_or_else(|e| e.into_inner());
+        if dead[i].replace(since).is_none() {
+            self.marked.fetch_add(1, Ordering::Release);
         }
     }
 
@@ -38,7 +65,7 @@ impl HostTable {
     /// the dead ones, the one marked longest ago first. A request fails
     /// only once every host was tried (or `max_retries` is spent).
     pub fn plan(&self) -> Vec<usize> {
-        let n = self.len;
+        let n = self.last_resort;
         let start = match self.order {
             HostOrder::RoundRobin if n > 1 => self.next.fetch_add(1, Ordering::Relaxed) % n,
             _ => 0,
@@ -47,6 +74,7 @@ impl HostTable {
         if self.order == HostOrder::Random {
             shuffle(&mut plan);
         }
+        plan.extend(n..self.len);
         if self.marked.load(Ordering::Acquire) == 0 {
             return plan;
         }
@@ -154,6 +182,21 @@ mod tests {
         assert_eq!(t.plan(), vec![2, 1, 0]);
         t.mark_dead(2);
         assert_eq!(t.plan(), vec![1, 0, 2]);
+    }
+
+    #[test]
+    fn last_resort_hosts_come_after_the_others_dead_or_alive() {
+        let table =
+            HostTable::new(4, HostOrder::RoundRobin, Duration::from_secs(60)).last_resort_from(2);
+        assert_eq!(table.plan(), vec![0, 1, 2, 3]);
+        assert_eq!(table.plan(), vec![1, 0, 2, 3]);
+        table.mark_dead(0);
+        assert_eq!(table.plan(), vec![1, 2, 3, 0]);
+        let since = table.dead_since(0).expect("marked");
+        let next = HostTable::new(2, HostOrder::Ordered, Duration::from_secs(60));
+        next.carry_mark(1, since);
+        assert_eq!(next.plan(), vec![0, 1]);
+        assert!(next.is_dead(1) && !next.is_dead(0));
     }
 
     #[test]

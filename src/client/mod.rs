@@ -18,8 +18,10 @@
 mod attempt_error;
 mod builder;
 mod call;
+mod discover;
 mod failover;
 mod hosts;
+mod members;
 mod payload;
 mod prepare;
 mod reads;
@@ -32,6 +34,7 @@ mod rotation;
 mod spans;
 
 pub use builder::ClientBuilder;
+pub use members::LiveHost;
 pub use reads::{READS, ReadEndpoint};
 pub use replay::Replay;
 pub use request::Request;
@@ -44,15 +47,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub use ureq::http::Method;
-use ureq::http::uri::Authority;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::secret::Scrubber;
 use crate::settings::{Product, Settings};
 use crate::tls;
 use crate::transport;
-use hosts::HostTable;
-use prepare::{Defaults, Endpoint};
+use members::{Members, View};
+use prepare::Defaults;
 
 /// A connection to one database or cluster, as its [`Settings`] describe.
 ///
@@ -78,20 +80,27 @@ struct Inner {
     tls: Option<transport::tls_connector::TlsSource>,
     /// The files the settings name, taken in again when they change.
     rotation: Option<rotation::Rotation>,
-    /// Where each host's requests go, built once.
-    targets: Vec<Endpoint>,
-    /// `host:port` for each host, for errors and logs.
-    names: Vec<String>,
+    /// The URI's hosts.
+    seeds: Members,
+    /// The hosts discovery found, when it is on.
+    discovery: Option<discover::Discovery>,
     /// What the settings add to every request.
     defaults: Defaults,
     /// Masks this client's credentials in what servers send back.
     scrubber: Scrubber,
-    hosts: HostTable,
     /// The product `server_info` found, when `product=` does not say.
     learned: OnceLock<Product>,
 }
 
 impl Inner {
+    /// The hosts a call sent now goes over.
+    fn members(&self) -> View<'_> {
+        self.discovery
+            .as_ref()
+            .and_then(discover::Discovery::view)
+            .unwrap_or(View::Seeds(&self.seeds))
+    }
+
     /// What the settings add to a request sent now.
     fn defaults(&self) -> CurrentDefaults<'_> {
         match &self.rotation {
@@ -231,34 +240,20 @@ impl Client {
             None => tls_config.map(transport::tls_connector::TlsSource::Fixed),
         };
         let agent = transport::agent_looking_up(&settings, tls.clone(), lookup)?;
-        let names: Vec<String> = settings.hosts().iter().map(ToString::to_string).collect();
-        let targets = names
-            .iter()
-            .map(|name| {
-                let authority = Authority::try_from(name.as_str()).map_err(|e| {
-                    Error::config("host", format!("host {name} cannot be used in a URL: {e}"))
-                })?;
-                Endpoint::new(settings.tls(), authority)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let seeds = Members::seeds(&settings)?;
+        let discovery = settings.discover().then(discover::Discovery::default);
         let defaults = Defaults::of(&settings)?;
         let scrubber = scrubber(&settings);
-        let hosts = HostTable::new(
-            settings.hosts().len(),
-            settings.host_order(),
-            settings.retry_interval(),
-        );
         Ok(Client {
             inner: Arc::new(Inner {
                 settings,
                 agent,
                 tls,
                 rotation,
-                targets,
-                names,
+                seeds,
+                discovery,
                 defaults,
                 scrubber,
-                hosts,
                 learned: OnceLock::new(),
             }),
         })
@@ -312,11 +307,43 @@ impl Client {
     /// The hosts (`host:port`) currently skipped after a failure; each
     /// is tried again once `retry_interval` has passed since it failed.
     pub fn dead_hosts(&self) -> Vec<String> {
-        let inner = &*self.inner;
-        (0..inner.names.len())
-            .filter(|i| inner.hosts.is_dead(*i))
-            .map(|i| inner.names[i].clone())
+        let members = self.inner.members();
+        (0..members.names.len())
+            .filter(|i| members.table.is_dead(*i))
+            .map(|i| members.names[i].clone())
             .collect()
+    }
+
+    /// The hosts requests go to now, in the order of the list: the URI's;
+    /// with `discover=true`, the members discovery found, then the URI's
+    /// hosts it did not find (tried only after the others).
+    ///
+    /// ```
+    /// let client = httpdb::Client::new("https://db1:4200,db2:4200")?;
+    /// let hosts = client.hosts();
+    /// assert_eq!(hosts[1].host, "db2:4200");
+    /// assert!(!hosts[0].discovered && !hosts[0].dead);
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn hosts(&self) -> Vec<LiveHost> {
+        self.inner.members().live()
+    }
+
+    /// Asks the cluster for its members now (README, "The cluster from
+    /// one seed"), within `discover_timeout`, and uses them as the hosts
+    /// when `discover=true`; with discovery off, only reports what it would
+    /// find. Never fails: why nothing usable was found is in
+    /// [`Report::unusable`](crate::discovery::Report::unusable), and the
+    /// hosts are then left as they were.
+    ///
+    /// ```no_run
+    /// let client = httpdb::Client::new("https://127.0.0.1:2379/?discover=true&product=etcd")?;
+    /// let report = client.discover();
+    /// println!("{} answered; hosts now {:?}", report.request, report.hosts);
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn discover(&self) -> crate::discovery::Report {
+        discover::run(self, self.inner.settings.discover_timeout())
     }
 
     /// A request to send with [`Request::send`]; `path` is relative to the

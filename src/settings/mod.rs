@@ -50,6 +50,13 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// Default time a failed host is skipped before it is tried again.
 pub const DEFAULT_RETRY_INTERVAL: Duration = Duration::from_secs(30);
+/// Default of `discover_interval`: how often discovery asks again.
+pub const DEFAULT_DISCOVER_INTERVAL: Duration = Duration::from_secs(30);
+/// Default of `discover_min_delay`: the least time between two
+/// discoveries (elastic-transport's `min_delay_between_sniffing`).
+pub const DEFAULT_DISCOVER_MIN_DELAY: Duration = Duration::from_secs(10);
+/// Default of `discover_timeout`: how long one discovery may take.
+pub const DEFAULT_DISCOVER_TIMEOUT: Duration = Duration::from_secs(2);
 /// Default of `max_body_size`: the largest body that `bytes()`, `text()`
 /// and `json()` read into memory (streamed reads have no limit).
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 1 << 30;

@@ -365,6 +365,38 @@ macro_rules! options_table {
                 get copy -> Option<crate::settings::Product>,
                 set(product: crate::settings::Product) => Ok(Some(product)),
                 uri auto, json auto;
+            /// Whether the client asks the cluster for its members and uses
+            /// them as its hosts, the URI's hosts kept as seeds to fall back
+            /// on (README, "The cluster from one seed"): on the first
+            /// request, every `discover_interval`, and after a host fails.
+            /// Defaults to false.
+            discover: bool = false,
+                get copy -> bool,
+                set(on: bool) => Ok(on),
+                uri auto, json auto;
+            /// How often the members are asked for again. Defaults to 30 s.
+            discover_interval: std::time::Duration = crate::settings::DEFAULT_DISCOVER_INTERVAL,
+                get copy -> std::time::Duration,
+                set(d: std::time::Duration) => Ok(d),
+                uri auto, json auto;
+            /// The least time between two discoveries, those after a host
+            /// failed included. Defaults to 10 s, as elastic-transport's
+            /// `min_delay_between_sniffing`.
+            discover_min_delay: std::time::Duration = crate::settings::DEFAULT_DISCOVER_MIN_DELAY,
+                get copy -> std::time::Duration,
+                set(d: std::time::Duration) => Ok(d),
+                uri auto, json auto;
+            /// How long one discovery may take: at most half of what is
+            /// left of the call it runs before. Defaults to 2 s.
+            discover_timeout: std::time::Duration = crate::settings::DEFAULT_DISCOVER_TIMEOUT,
+                get copy -> std::time::Duration,
+                set(d: std::time::Duration) => Ok(d),
+                uri auto, json auto;
+            /// The ClickHouse cluster (of `system.clusters`) whose replicas
+            /// discovery uses. Defaults to none.
+            discover_cluster: Option<String> = None,
+                get as_deref -> Option<&str>,
+                uri auto, json auto;
             /// The largest body read whole into memory by `Response::bytes`,
             /// `text` and `json` (streamed reads have no limit). Defaults to
             /// 1 GiB. Zero is an error.

@@ -113,16 +113,11 @@ pub(crate) const UNSUPPORTED: &[Unsupported] = unsupported! {
     "serializer", "elasticsearch-py", "a Python object cannot be given in a URI; httpdb sends the body as given and hands it back as the server sent it (bytes, text or JSON)";
     "serializers", "elasticsearch-py", "a Python object cannot be given in a URI; httpdb sends the body as given and hands it back as the server sent it (bytes, text or JSON)";
     "default_mimetype", "elasticsearch-py", "httpdb sets no default Content-Type; set it per request, or for every request with header.Content-Type=application/json";
-    "sniff_on_start", "elasticsearch-py", "httpdb does not discover nodes: list every host in the URI";
-    "sniff_before_requests", "elasticsearch-py", "httpdb does not discover nodes: list every host in the URI";
-    "sniff_on_node_failure", "elasticsearch-py", "httpdb does not discover nodes: list every host in the URI";
-    "sniff_timeout", "elasticsearch-py", "httpdb does not discover nodes: list every host in the URI";
-    "min_delay_between_sniffing", "elasticsearch-py", "httpdb does not discover nodes: list every host in the URI";
-    "sniffed_node_callback", "elasticsearch-py", "a Python object cannot be given in a URI; httpdb does not discover nodes: list every host in the URI";
+    "sniffed_node_callback", "elasticsearch-py", "a Python object cannot be given in a URI; httpdb reports what discovery found in `httpdb check` and `Client::discover`";
     "meta_header", "elasticsearch-py", "httpdb sends no X-Elastic-Client-Meta header; there is nothing to turn off";
     "scheme", "elasticsearch-py", "the scheme is the URI's own: https:// for TLS, http:// for plain text";
     "path_prefix", "elasticsearch-py", "the base path goes in the URI's path: https://host:port/prefix";
-    "sniff_callback", "elasticsearch-py", "a Python object cannot be given in a URI; httpdb does not discover nodes: list every host in the URI";
+    "sniff_callback", "elasticsearch-py", "a Python object cannot be given in a URI; httpdb reports what discovery found in `httpdb check` and `Client::discover`";
     // Couchbase
     "timeout.handle_request_timeout", "Couchbase", "httpdb has no server-async query handles; timeout bounds each whole call and read_timeout each silence";
     "deserializer", "Couchbase", "a Python object cannot be given in a URI; httpdb hands back the body as the server sent it (bytes, text or JSON)";

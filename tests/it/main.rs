@@ -19,6 +19,7 @@ mod config_sources;
 mod curl_habits;
 mod curl_no_proxy;
 mod databases;
+mod discovery;
 mod exactly_once;
 mod failover;
 mod integrity;

@@ -34,7 +34,16 @@ pub fn run(args: &ConnectionArgs, json: bool) -> Result<Exit, CliError> {
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "httpdb check {}", report.uri);
-    for host in &report.hosts {
+    // The seeds, what discovery found, then the members it added.
+    for host in report.hosts.iter().filter(|h| !h.discovered) {
+        out.push('\n');
+        render_host(&mut out, host);
+    }
+    if let Some(discovery) = &report.discovery {
+        out.push('\n');
+        render_discovery(&mut out, discovery);
+    }
+    for host in report.hosts.iter().filter(|h| h.discovered) {
         out.push('\n');
         render_host(&mut out, host);
     }
@@ -57,12 +66,52 @@ fn ms(ms: f64) -> String {
     format!("{ms:.1} ms")
 }
 
+/// What discovery asked, what each member published became, and the
+/// hosts the client uses.
+fn render_discovery(out: &mut String, found: &httpdb::discovery::Report) {
+    let _ = writeln!(out, "discovery");
+    if !found.request.is_empty() {
+        let by = found.answered_by.as_deref().unwrap_or("no host");
+        line(
+            out,
+            "asked",
+            &format!("{}, answered by {by}", found.request),
+        );
+    }
+    for member in &found.published {
+        let fate = match (&member.host, &member.refused) {
+            (Some(host), _) => format!("used as {host}"),
+            (None, Some(why)) => format!("not used: {why}"),
+            (None, None) => "not used".into(),
+        };
+        let address = if member.address.is_empty() {
+            "-"
+        } else {
+            &member.address
+        };
+        line(
+            out,
+            "member",
+            &format!("{} {address}: {fate}", member.member),
+        );
+    }
+    if let Some(why) = &found.unusable {
+        line(out, "unusable", why);
+    }
+    line(out, "hosts", &found.hosts.join(", "));
+}
+
 fn render_host(out: &mut String, host: &HostReport) {
     let _ = writeln!(
         out,
-        "{}  {}",
+        "{}  {}{}",
         host.host,
-        if host.passed { "PASS" } else { "FAIL" }
+        if host.passed { "PASS" } else { "FAIL" },
+        if host.discovered {
+            "  (discovered)"
+        } else {
+            ""
+        }
     );
 
     if let Some(proxy) = &host.proxy {

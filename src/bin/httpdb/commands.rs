@@ -50,6 +50,14 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
                 })
                 .collect();
             doc["proxy_routes"] = routes.into();
+            // With discovery on, the URI's hosts are its seeds: what the
+            // cluster publishes comes from `httpdb check`.
+            if settings.discover() {
+                doc["discovery"] = serde_json::json!({
+                    "seeds": settings.hosts().iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    "members": "asked for on the first request, every discover_interval and after a host fails; `httpdb check` shows them",
+                });
+            }
             doc["sources"] = sources(&settings, &connection::uri_origin(connection));
             Stdout::new().json(&doc)?;
             Ok(Exit::Ok)

@@ -829,6 +829,63 @@ pub(crate) const OPTIONS: &[OptionSpec] = &[
         secret: false,
         apply: |l, g| set(&mut l.retry_on_timeout, g.boolean()?, g.shown()),
     },
+    // elastic-transport's sniffing switches, the ClickHouse Java client's
+    // `auto_discovery`: each turns on the one discovery httpdb has, which
+    // asks on the first request, every interval and after a failure.
+    OptionSpec {
+        names: &[
+            "discover",
+            "sniff_on_start",
+            "sniff_on_node_failure",
+            "sniff_before_requests",
+            "auto_discovery",
+        ],
+        canonical: "discover",
+        accepts: BOOL,
+        secret: false,
+        apply: |l, g| set(&mut l.discover, g.boolean()?, g.shown()),
+    },
+    // etcd's `AutoSyncInterval`: a positive interval turns syncing on.
+    OptionSpec {
+        names: &["discover_interval", "auto_sync_interval"],
+        canonical: "discover_interval",
+        accepts: duration::FORMS,
+        secret: false,
+        apply: |l, g| {
+            let every = g.duration()?;
+            if g.key.eq_ignore_ascii_case("auto_sync_interval") && !every.is_zero() {
+                set(&mut l.discover, true, g.shown())?;
+            }
+            set(&mut l.discover_interval, every, g.shown())
+        },
+    },
+    OptionSpec {
+        names: &["discover_min_delay", "min_delay_between_sniffing"],
+        canonical: "discover_min_delay",
+        accepts: duration::FORMS,
+        secret: false,
+        apply: |l, g| set(&mut l.discover_min_delay, g.duration()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["discover_timeout", "sniff_timeout"],
+        canonical: "discover_timeout",
+        accepts: duration::FORMS,
+        secret: false,
+        apply: |l, g| set(&mut l.discover_timeout, g.duration()?, g.shown()),
+    },
+    OptionSpec {
+        names: &["discover_cluster"],
+        canonical: "discover_cluster",
+        accepts: "the name of a ClickHouse cluster, as system.clusters lists it",
+        secret: false,
+        apply: |l, g| {
+            set(
+                &mut l.discover_cluster,
+                Some(g.non_empty()?.to_string()),
+                g.shown(),
+            )
+        },
+    },
     OptionSpec {
         names: &["timings"],
         canonical: "timings",

@@ -61,6 +61,9 @@ struct Member {
     child: Option<Child>,
     /// Stopped by [`EtcdCluster::pause`] (SIGSTOP) and not yet resumed.
     paused: bool,
+    /// Removed from the cluster ([`EtcdCluster::removed`]): left out of
+    /// the `--initial-cluster` of members that join later.
+    removed: bool,
 }
 
 /// A running etcd cluster; dropping it kills every member and removes the
@@ -120,6 +123,7 @@ impl EtcdCluster {
                         peer_port: ports[2 * i + 1],
                         child: None,
                         paused: false,
+                        removed: false,
                     }
                 })
                 .collect();
@@ -262,6 +266,46 @@ impl EtcdCluster {
         }
     }
 
+    /// A new member's place, not started: its index, name and peer URL,
+    /// for the cluster's `member/add` (which must come before
+    /// [`EtcdCluster::start_added`]).
+    pub fn new_member(&mut self) -> (usize, String, String) {
+        let i = self.members.len();
+        let name = format!("m{}", i + 1);
+        let ports = pick_ports(2);
+        self.members.push(Member {
+            data_dir: self.dir.join(format!("added-{name}")),
+            log: self.dir.join(format!("added-{name}.log")),
+            name: name.clone(),
+            client_port: ports[0],
+            peer_port: ports[1],
+            child: None,
+            paused: false,
+            removed: false,
+        });
+        (i, name, format!("http://127.0.0.1:{}", ports[1]))
+    }
+
+    /// Starts member `i`, added to the cluster with `member/add`, and
+    /// waits (up to 30 s) until it serves clients.
+    pub fn start_added(&mut self, i: usize) {
+        let offset = self.spawn(i, "existing");
+        let deadline = Instant::now() + READY_TIMEOUT;
+        if let Err(e) = self.wait_ready(i, offset, deadline) {
+            self.fail(&format!("added member {i} did not start: {e}"));
+        }
+    }
+
+    /// Member `i` was removed from the cluster with `member/remove`.
+    pub fn removed(&mut self, i: usize) {
+        self.members[i].removed = true;
+    }
+
+    /// How many members were ever started or placed, removed ones too.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
     /// The whole log of member `i` (every run of it).
     pub fn log(&self, i: usize) -> String {
         fs::read_to_string(&self.members[i].log).unwrap_or_default()
@@ -282,6 +326,7 @@ impl EtcdCluster {
         let initial_cluster = self
             .members
             .iter()
+            .filter(|m| !m.removed)
             .map(|m| format!("{}=http://127.0.0.1:{}", m.name, m.peer_port))
             .collect::<Vec<_>>()
             .join(",");

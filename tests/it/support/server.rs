@@ -399,6 +399,9 @@ struct Shared {
     requests: Mutex<Vec<Recorded>>,
     tls: Option<Arc<ServerConfig>>,
     behaviour: Behaviour,
+    /// Answers set with [`TestServer::answer`]: method, path, JSON body,
+    /// and how long to wait before answering.
+    canned: Mutex<Vec<(String, String, String, Duration)>>,
 }
 
 impl Shared {
@@ -450,6 +453,7 @@ impl TestServer {
             requests: Mutex::new(Vec::new()),
             tls,
             behaviour: opts.behaviour,
+            canned: Mutex::new(Vec::new()),
         });
         let accept = {
             let shared = Arc::clone(&shared);
@@ -464,6 +468,20 @@ impl TestServer {
             shared,
             accept: Some(accept),
         }
+    }
+
+    /// From now on, `METHOD path` (the query left out) is answered 200 with
+    /// the JSON `body`, in place of any earlier answer set for it: a
+    /// fixture of a database's API.
+    pub fn answer(&self, method: &str, path: &str, body: impl Into<String>) {
+        self.answer_after(method, path, body, Duration::ZERO);
+    }
+
+    /// [`TestServer::answer`], `wait` after the request came.
+    pub fn answer_after(&self, method: &str, path: &str, body: impl Into<String>, wait: Duration) {
+        let mut canned = self.shared.canned.lock().unwrap_or_else(|e| e.into_inner());
+        canned.retain(|(m, p, _, _)| !(m == method && p == path));
+        canned.push((method.into(), path.into(), body.into(), wait));
     }
 
     /// Starts an HTTPS server with the default options (`fixtures/server.*`).
@@ -1499,6 +1517,19 @@ fn root_document() -> String {
 
 fn route(request: &Recorded, shared: &Shared) -> Response {
     let path = request.path.split(['?', '#']).next().unwrap_or("");
+    let canned = shared.canned.lock().unwrap_or_else(|e| e.into_inner());
+    let found = canned
+        .iter()
+        .find(|(m, p, _, _)| *m == request.method && p == path)
+        .map(|(_, _, body, wait)| (body.clone(), *wait));
+    drop(canned);
+    if let Some((body, wait)) = found {
+        let until = Instant::now() + wait;
+        while !shared.stopped() && Instant::now() < until {
+            thread::sleep(Duration::from_millis(10));
+        }
+        return Response::json(200, body);
+    }
     if path == "/" && (request.method == "GET" || request.method == "HEAD") {
         return Response::json(200, root_document());
     }
