@@ -242,7 +242,11 @@ impl Call<'_, '_> {
         // Tries: the first and `max_retries` more, over the hosts of the
         // plan in turn, coming back round to the first (the only one of a
         // one-host URI).
-        let allowed = inner.settings.max_retries().saturating_add(1);
+        let allowed = match foreign {
+            Some(_) => inner.settings.max_retries(),
+            None => inner.settings.max_retries_over(members.names.len()),
+        }
+        .saturating_add(1);
         let policy = failover::Policy {
             on_status: inner.settings.retry_on_status(),
             on_timeout: inner.settings.retry_on_timeout(),

@@ -137,10 +137,7 @@ pub(crate) fn run(client: &Client, within: Duration) -> Report {
         }
     };
     let Some(discovery) = &inner.discovery else {
-        report.hosts = installed.map_or_else(
-            || inner.seeds.names.clone(),
-            |members| members.names.clone(),
-        );
+        report.hosts = inner.seeds.names.clone();
         return report;
     };
     let succeeded = report.unusable.is_none();

@@ -40,8 +40,8 @@ pub struct Report {
     /// Every member the answer published, in its order.
     pub published: Vec<Published>,
     /// The hosts the client uses now: the members it admitted, then the
-    /// URI's hosts that are not among them, kept as a last resort. The
-    /// URI's hosts alone when nothing was admitted.
+    /// URI's hosts that are not among them, kept as a last resort; the
+    /// URI's hosts alone when nothing was admitted or discovery is off.
     pub hosts: Vec<String>,
     /// Why the answer gave no usable member, when it gave none: the
     /// product publishes no address, the request failed, every member

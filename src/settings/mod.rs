@@ -197,8 +197,14 @@ impl Settings {
     /// to one try per host, and at least 2 retries: 3 tries with one or two
     /// hosts (elastic-transport retries 3 times).
     pub fn max_retries(&self) -> usize {
+        self.max_retries_over(self.hosts.len())
+    }
+
+    /// [`Settings::max_retries`] over a list of `hosts` hosts: the list
+    /// discovery installed, when it did.
+    pub(crate) fn max_retries_over(&self, hosts: usize) -> usize {
         self.max_retries
-            .unwrap_or(self.hosts.len().saturating_sub(1).max(DEFAULT_MIN_RETRIES))
+            .unwrap_or(hosts.saturating_sub(1).max(DEFAULT_MIN_RETRIES))
     }
     /// How requests to each host go out, as the `proxy` option and the
     /// environment (read now, as a client built now would read it) say.

@@ -382,3 +382,48 @@ fn the_peers_switches_turn_discovery_on() {
         );
     }
 }
+
+/// `httpdb config` shows the URI's hosts as seeds when discovery is on,
+/// and `Client::discover` with discovery off reports without installing.
+#[test]
+fn config_shows_the_seeds_and_discovery_off_only_reports() {
+    let out = Command::new(env!("CARGO_BIN_EXE_httpdb"))
+        .args([
+            "config",
+            "--uri",
+            "https://db1:2379,db2:2379/?discover=true&product=etcd",
+        ])
+        .env_remove("HTTPDB_URL")
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        doc["discovery"]["seeds"],
+        serde_json::json!(["db1:2379", "db2:2379"])
+    );
+    assert_eq!(doc["discover"], true);
+
+    let (seed, b) = (TestServer::https(), TestServer::https());
+    let list = format!(
+        r#"{{"members":[{{"name":"b","clientURLs":["https://127.0.0.1:{}"]}}]}}"#,
+        b.port()
+    );
+    serve(&[&seed, &b], "POST", "/v3/cluster/member/list", &list);
+    let off = Client::new(&format!(
+        "https://127.0.0.1:{}/?ssl_ca_certs={}&product=etcd",
+        seed.port(),
+        fx("ca.pem")
+    ))
+    .unwrap();
+    let report = off.discover();
+    assert_eq!(
+        report.published[0].host,
+        Some(format!("127.0.0.1:{}", b.port()))
+    );
+    assert_eq!(report.hosts, [format!("127.0.0.1:{}", seed.port())]);
+    assert_eq!(
+        off.get("/x").unwrap().host(),
+        format!("127.0.0.1:{}", seed.port())
+    );
+    assert_eq!(b.requests().len(), 0);
+}
