@@ -1291,5 +1291,20 @@ fn one_seed_finds_the_members_follows_an_added_one_and_outlives_its_own_removal(
     eprintln!(
         "members seen over time: {seen:#?}\nrequests per member: {totals:#?}\nmembership changes logged: {changes:#?}"
     );
-    assert_eq!(changes.len(), seen.len(), "{changes:#?} vs {seen:#?}");
+    // Once per change: no line repeats the one before (members may
+    // disagree for a moment while one joins, so the list can change back
+    // and forth between two of the samples above).
+    let announced: Vec<&str> = changes
+        .iter()
+        .map(|l| l.split("requests now go to ").nth(1).unwrap_or(""))
+        .collect();
+    assert!(announced.windows(2).all(|w| w[0] != w[1]), "{changes:#?}");
+    for (_, hosts) in &seen {
+        assert!(
+            announced
+                .iter()
+                .any(|a| hosts.iter().all(|h| a.contains(h.as_str()))),
+            "{hosts:?} was never logged: {changes:#?}"
+        );
+    }
 }

@@ -56,7 +56,8 @@ pub(super) fn send(client: &Client, mut request: Request<'_>) -> Result<Response
     if let Some(rotation) = &client.inner.rotation {
         rotation.check(&client.inner.settings, &client.inner.scrubber);
     }
-    let deadline = Deadline::after(request.timeout.unwrap_or(client.inner.settings.timeout()));
+    let deadline = Deadline::after(request.timeout.unwrap_or(client.inner.settings.timeout()))
+        .earlier(Deadline::current());
     let _deadline = deadline.enter();
     if client.inner.discovery.is_some() {
         super::discover::before_call(client, deadline.left());

@@ -3,6 +3,7 @@
 //! credentials and failover), and installing the hosts it found.
 
 use std::cell::Cell;
+use std::io::Read;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -10,6 +11,7 @@ use super::Client;
 use super::members::{Members, View};
 use crate::discovery::{Report, admit, ask, sift};
 use crate::settings::Settings;
+use crate::transport::deadline::Deadline;
 
 thread_local! {
     /// This thread is discovering: its requests do not start another.
@@ -25,15 +27,25 @@ pub(crate) struct Discovery {
 
 #[derive(Debug, Default)]
 struct State {
-    /// A discovery is under way on some thread.
+    /// A discovery that [`Discovery::claim`] started is under way.
     running: bool,
     tried: Option<Instant>,
-    succeeded: Option<Instant>,
+    /// When the last discovery that need not be repeated soon ended: one
+    /// that installed members, or one the cluster answered with nothing
+    /// usable (CouchDB, every member refused), which asking again sooner
+    /// would not change.
+    settled: Option<Instant>,
     /// A host failed since the last discovery.
     stale: bool,
-    /// What was logged last: the hosts, and the refused members.
+    /// Runs begun, and the latest whose result was installed: an older
+    /// run that ends later does not replace a newer one's members.
+    begun: u64,
+    installed: u64,
+    /// What was logged last: the hosts, the refused members, why nothing
+    /// was usable.
     logged: Vec<String>,
     refused: Vec<String>,
+    unusable: Option<String>,
 }
 
 impl Discovery {
@@ -46,55 +58,66 @@ impl Discovery {
     /// A host failed: the next call asks again (after
     /// `discover_min_delay`).
     pub fn host_failed(&self) {
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .stale = true;
+        self.state().stale = true;
     }
 
-    /// Whether a discovery is due now; if so, this thread runs it.
-    fn claim(&self, settings: &Settings) -> bool {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether a discovery is due now; if so, this thread runs it, and the
+    /// guard ends it however it ends.
+    fn claim(&self, settings: &Settings) -> Option<Claimed<'_>> {
+        let mut state = self.state();
         let now = Instant::now();
         let since = |at: Option<Instant>| at.map(|at| now.saturating_duration_since(at));
         let due = !state.running
             && since(state.tried).is_none_or(|d| d >= settings.discover_min_delay())
-            && (state.succeeded.is_none()
+            && (state.settled.is_none()
                 || state.stale
-                || since(state.succeeded).is_some_and(|d| d >= settings.discover_interval()));
-        if due {
-            state.running = true;
-            state.tried = Some(now);
-            state.stale = false;
+                || since(state.settled).is_some_and(|d| d >= settings.discover_interval()));
+        if !due {
+            return None;
         }
-        due
+        state.running = true;
+        state.tried = Some(now);
+        state.stale = false;
+        Some(Claimed(self))
+    }
+}
+
+/// A discovery [`Discovery::claim`] started: over when dropped, panics
+/// included.
+struct Claimed<'a>(&'a Discovery);
+
+impl Drop for Claimed<'_> {
+    fn drop(&mut self) {
+        self.0.state().running = false;
     }
 }
 
 /// Before a call: asks the cluster for its members when that is due, in
 /// at most `discover_timeout` and half of what is `left` of the call. A
-/// discovery that fails is logged, and the call goes on over the hosts
-/// the client had.
+/// discovery that fails is logged (once, until its reason changes), and
+/// the call goes on over the hosts the client had.
 pub(crate) fn before_call(client: &Client, left: Option<Duration>) {
     let Some(discovery) = &client.inner.discovery else {
         return;
     };
-    if DISCOVERING.with(Cell::get) || !discovery.claim(&client.inner.settings) {
+    if DISCOVERING.with(Cell::get) {
         return;
     }
+    let Some(_claimed) = discovery.claim(&client.inner.settings) else {
+        return;
+    };
     let within = client.inner.settings.discover_timeout();
     let within = left.map_or(within, |left| within.min(left / 2));
-    let report = run(client, within);
-    if let Some(why) = &report.unusable {
-        log::warn!(
-            "discovery: {why}; requests go to {}",
-            report.hosts.join(", ")
-        );
-    }
+    run(client, within);
 }
 
-/// Asks the cluster for its members now, in at most `within`, and
-/// installs them when discovery is on.
+/// Asks the cluster for its members now, in at most `within` (and never
+/// past the deadline of a call under way), and installs them when
+/// discovery is on.
 pub(crate) fn run(client: &Client, within: Duration) -> Report {
     struct Discovering;
     impl Drop for Discovering {
@@ -104,11 +127,19 @@ pub(crate) fn run(client: &Client, within: Duration) -> Report {
     }
     DISCOVERING.with(|d| d.set(true));
     let _discovering = Discovering;
+    let _deadline = Deadline::after(within).earlier(Deadline::current()).enter();
     let inner = &*client.inner;
     let settings = &inner.settings;
+    let run = inner.discovery.as_ref().map(|d| {
+        let mut state = d.state();
+        state.begun += 1;
+        state.begun
+    });
     let mut report = Report::default();
     let started = Instant::now();
     let asked = ask_members(client, within, &mut report);
+    // Worth asking again before the interval: the cluster did not answer.
+    let mut transient = false;
     let installed = match asked {
         Ok(entries) => {
             let rules = admit::Rules::of(settings.hosts(), settings.tls());
@@ -131,58 +162,66 @@ pub(crate) fn run(client: &Client, within: Duration) -> Report {
                 }
             }
         }
-        Err(why) => {
+        Err((why, again)) => {
             report.unusable = Some(why);
+            transient = again;
             None
         }
     };
-    let Some(discovery) = &inner.discovery else {
+    let (Some(discovery), Some(run)) = (&inner.discovery, run) else {
         report.hosts = inner.seeds.names.clone();
         return report;
     };
-    let succeeded = report.unusable.is_none();
-    if let Some(members) = &installed {
+    let mut state = discovery.state();
+    if let Some(members) = installed
+        && run > state.installed
+    {
         *discovery
             .current
             .write()
-            .unwrap_or_else(PoisonError::into_inner) = Some(members.clone());
+            .unwrap_or_else(PoisonError::into_inner) = Some(members);
+        state.installed = run;
     }
     report.hosts = inner.members().names.clone();
-    let mut state = discovery
-        .state
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    state.running = false;
-    if succeeded {
-        state.succeeded = Some(Instant::now());
+    if !transient {
+        state.settled = Some(Instant::now());
     }
     log_changes(&mut state, &report, started.elapsed());
     report
 }
 
+/// The largest member list read: 16 MiB holds some 100,000 members.
+const MAX_LIST: u64 = 16 << 20;
+
 /// The members' entries as the cluster published them, or why there are
-/// none.
+/// none and whether asking again soon may help (the cluster did not
+/// answer, or the product is not known yet).
 fn ask_members(
     client: &Client,
     within: Duration,
     report: &mut Report,
-) -> Result<Vec<ask::Entry>, String> {
+) -> Result<Vec<ask::Entry>, (String, bool)> {
     let product = match client.product() {
         Some(product) => product,
         None => {
-            client.server_info().map_err(|e| {
-                format!("the product behind the URI is not known ({e}); set product=")
-            })?;
+            let unknown = |e: String| {
+                (
+                    format!("the product behind the URI is not known ({e}); set product="),
+                    true,
+                )
+            };
+            client.server_info().map_err(|e| unknown(e.to_string()))?;
             client
                 .product()
-                .ok_or("the product behind the URI is not known: set product=")?
+                .ok_or_else(|| unknown("server_info did not tell".into()))?
         }
     };
     let settings = &client.inner.settings;
-    let asking = ask::ask(product, settings.discover_cluster())?;
+    let asking = ask::ask(product, settings.discover_cluster()).map_err(|why| (why, false))?;
     report.request = asking.line();
+    let failed = |e: &dyn std::fmt::Display| (format!("{} failed: {e}", asking.line()), true);
     let method =
-        ureq::http::Method::from_bytes(asking.method.as_bytes()).map_err(|e| e.to_string())?;
+        ureq::http::Method::from_bytes(asking.method.as_bytes()).map_err(|e| failed(&e))?;
     let mut request = client
         .request(method, &asking.path)
         .timeout(within)
@@ -192,26 +231,39 @@ fn ask_members(
             .header("content-type", "application/json")
             .body(body);
     }
-    let answer = request
-        .send()
-        .map_err(|e| format!("{} failed: {e}", asking.line()))?;
-    report.answered_by = Some(answer.host().to_string());
-    let body = answer
-        .bytes()
-        .map_err(|e| format!("{} failed: {e}", asking.line()))?;
-    let seed_port = settings.hosts().first().map_or(0, |h| h.port);
-    ask::read(product, &body, settings.tls(), seed_port).map_err(|why| {
-        format!(
-            "{} from {}: {why}",
+    let answer = request.send().map_err(|e| failed(&e))?;
+    let by = answer.host().to_string();
+    report.answered_by = Some(by.clone());
+    let mut body = Vec::new();
+    answer
+        .take(MAX_LIST + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| failed(&e))?;
+    if body.len() as u64 > MAX_LIST {
+        let why = format!(
+            "{} from {by}: a member list over {} MiB",
             asking.line(),
-            report.answered_by.as_deref().unwrap_or("?")
-        )
-    })
+            MAX_LIST >> 20
+        );
+        return Err((why, false));
+    }
+    let seed_port = settings.hosts().first().map_or(0, |h| h.port);
+    ask::read(product, &body, settings.tls(), seed_port)
+        .map_err(|why| (format!("{} from {by}: {why}", asking.line()), false))
 }
 
-/// Logs what changed since the last discovery, once: the hosts, and the
-/// members refused.
+/// Logs what changed since the last discovery, once: the hosts, the
+/// members refused, why nothing was usable.
 fn log_changes(state: &mut State, report: &Report, took: Duration) {
+    if state.unusable != report.unusable {
+        if let Some(why) = &report.unusable {
+            log::warn!(
+                "discovery: {why}; requests go to {}",
+                report.hosts.join(", ")
+            );
+        }
+        state.unusable = report.unusable.clone();
+    }
     if state.logged != report.hosts {
         let used: Vec<&str> = report
             .published
@@ -242,7 +294,12 @@ fn log_changes(state: &mut State, report: &Report, took: Duration) {
         .iter()
         .filter_map(|p| {
             let why = p.refused.as_deref()?;
-            Some(format!("{} ({:?}): {why}", p.member, p.address))
+            let shown = |t: &str| t.chars().take(100).collect::<String>();
+            Some(format!(
+                "{} ({:?}): {why}",
+                shown(&p.member),
+                shown(&p.address)
+            ))
         })
         .collect();
     if state.refused != refused {

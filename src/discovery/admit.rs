@@ -10,8 +10,6 @@
 
 use std::net::IpAddr;
 
-use ureq::http::uri::{Authority, Uri};
-
 use crate::settings::Host;
 
 /// At most this many members are used: the rest of a longer list is
@@ -28,6 +26,8 @@ pub(crate) struct Rules {
     v6: bool,
     /// A seed is on loopback (`127.0.0.0/8`, `::1`, `localhost`).
     loopback: bool,
+    /// A seed is a link-local address.
+    link_local: bool,
 }
 
 impl Rules {
@@ -39,6 +39,7 @@ impl Rules {
             v4: false,
             v6: false,
             loopback: false,
+            link_local: false,
         };
         for seed in seeds {
             match seed.name.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
@@ -47,6 +48,7 @@ impl Rules {
                 Err(_) => (rules.v4, rules.v6) = (true, true),
             }
             rules.loopback |= is_loopback(&seed.name);
+            rules.link_local |= seed.name.parse().is_ok_and(is_link_local);
         }
         rules
     }
@@ -83,24 +85,18 @@ impl Rules {
             }
             _ => rest,
         };
-        let authority = Authority::try_from(rest)
-            .ok()
-            .filter(|a| !a.as_str().contains('@') && !a.host().is_empty())
-            .ok_or_else(|| format!("{address:?} is not a host:port"))?;
-        let port = match (authority.port_u16(), &scheme) {
-            (Some(port), _) if port != 0 => port,
-            (None, Some(_)) => crate::settings::default_port(self.https),
-            _ => return Err(format!("{address:?} names no port")),
-        };
-        let name = authority
-            .host()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_ascii_lowercase();
-        // A whole URL must parse as one, for a name with stray characters.
-        if Uri::try_from(format!("{ours}://{authority}/")).is_err() {
-            return Err(format!("{address:?} is not a host:port"));
+        let bad = || format!("{address:?} is not a host:port");
+        let (name, port) = split_host_port(rest).ok_or_else(bad)?;
+        let name = name.to_ascii_lowercase();
+        let name = name.strip_suffix('.').unwrap_or(&name).to_string();
+        if name.parse::<IpAddr>().is_err() && !is_dns_name(&name) {
+            return Err(bad());
         }
+        let port = match (port, &scheme) {
+            (Some(port), _) => port,
+            (None, Some(_)) => crate::settings::default_port(self.https),
+            (None, None) => return Err(format!("{address:?} names no port")),
+        };
         self.allowed(&name)?;
         Ok(Host::new(name, port))
     }
@@ -118,6 +114,11 @@ impl Rules {
         if ip.is_unspecified() || ip.is_multicast() || ip == IpAddr::from([255, 255, 255, 255]) {
             return Err(format!("{name} is not an address a server answers on"));
         }
+        if is_link_local(ip) && !self.link_local {
+            return Err(format!(
+                "{name} is link-local and no seed is: cloud metadata services answer there"
+            ));
+        }
         let (family, allowed) = match ip {
             IpAddr::V4(_) => ("IPv4", self.v4),
             IpAddr::V6(_) => ("IPv6", self.v6),
@@ -131,12 +132,71 @@ impl Rules {
     }
 }
 
-/// Whether `name` (an address or a host name) is this machine.
+/// `host:port` or `[v6]:port` (the port optional) as host and port, or
+/// `None` when it is neither: an empty host, a colon in a name, an IPv6
+/// address that does not parse (a zone id, `%25`), a port that is not 1
+/// to 65535, anything after the bracket but a port.
+fn split_host_port(text: &str) -> Option<(&str, Option<u16>)> {
+    let (host, rest) = match text.strip_prefix('[') {
+        Some(bracketed) => {
+            let (v6, rest) = bracketed.split_once(']')?;
+            v6.parse::<std::net::Ipv6Addr>().ok()?;
+            (v6, rest)
+        }
+        None => text.find(':').map_or((text, ""), |at| text.split_at(at)),
+    };
+    if host.is_empty() {
+        return None;
+    }
+    let Some(port) = rest.strip_prefix(':') else {
+        return rest.is_empty().then_some((host, None));
+    };
+    let digits = !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit());
+    let port = port.parse::<u16>().ok().filter(|&n| digits && n != 0)?;
+    Some((host, Some(port)))
+}
+
+/// A DNS name as a certificate can name it: letters, digits and hyphens
+/// in labels of 1 to 63, 253 in all; and not a number in disguise (`127.1`,
+/// `2130706433`, `0x7f000001`, `0177.0.0.1`), which the system's resolver
+/// would read as an IPv4 address without these rules seeing one.
+fn is_dns_name(name: &str) -> bool {
+    let label = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let numeric = last.bytes().all(|b| b.is_ascii_digit())
+        || (last.starts_with("0x") && last[2..].bytes().all(|b| b.is_ascii_hexdigit()));
+    name.len() <= 253 && name.split('.').all(label) && !numeric
+}
+
+/// Whether `name` (an address, or a host name as written) is this machine.
 fn is_loopback(name: &str) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     match name.parse::<IpAddr>() {
         Ok(ip) => ip.to_canonical().is_loopback(),
-        Err(_) => name == "localhost" || name.ends_with(".localhost"),
+        Err(_) => {
+            [
+                "localhost",
+                "localhost.localdomain",
+                "ip6-localhost",
+                "ip6-loopback",
+            ]
+            .contains(&name.as_str())
+                || name.ends_with(".localhost")
+        }
+    }
+}
+
+/// Whether `ip` is link-local (`169.254.0.0/16`, `fe80::/10`): cloud
+/// metadata services answer there.
+fn is_link_local(ip: IpAddr) -> bool {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.is_link_local(),
+        IpAddr::V6(v6) => v6.segments()[0] & 0xffc0 == 0xfe80,
     }
 }
 
@@ -205,6 +265,18 @@ mod tests {
             "[::1",
             "h:1:2",
             "\u{0}:1",
+            "https://h:99999",
+            "https://h:abc",
+            "https://h:",
+            "[]:1",
+            "[a]junk:1",
+            "[::1%1]:1",
+            "[fe80::1%25eth0]:1",
+            "h%2e:1",
+            "-h:1",
+            "h_1:1",
+            "h:+1",
+            "h: 1",
         ] {
             assert!(r.admit(bad).is_err(), "{bad:?} was admitted");
         }
@@ -231,6 +303,12 @@ mod tests {
             Ok(Host::new("127.0.0.1", 2380))
         );
         assert!(rules(&["localhost"], true).admit("[::1]:1").is_ok());
+        for local in ["localhost.localdomain:1", "ip6-localhost:1"] {
+            assert!(
+                remote.admit(local).unwrap_err().contains("loopback"),
+                "{local}"
+            );
+        }
     }
 
     #[test]
@@ -242,8 +320,24 @@ mod tests {
         // A seed by name may resolve to either.
         let named = rules(&["db1.example"], true);
         assert!(named.admit("10.0.0.2:1").is_ok() && named.admit("[fd00::2]:1").is_ok());
-        for odd in ["0.0.0.0:1", "[::]:1", "224.0.0.1:1", "255.255.255.255:1"] {
+        for odd in [
+            "0.0.0.0:1",
+            "[::]:1",
+            "224.0.0.1:1",
+            "255.255.255.255:1",
+            "224.0.0.1.:1",
+            "0.0.0.0.:1",
+            "169.254.169.254:80",
+            "[fe80::1]:1",
+            // Numbers the system's resolver reads as IPv4 addresses.
+            "127.1:1",
+            "2130706433:1",
+            "0x7f000001:1",
+            "0177.0.0.1:1",
+            "0:1",
+        ] {
             assert!(named.admit(odd).is_err(), "{odd}");
         }
+        assert!(rules(&["169.254.0.1"], true).admit("169.254.0.2:1").is_ok());
     }
 }

@@ -118,6 +118,15 @@ impl Deadline {
         Deadline(Instant::now().checked_add(budget))
     }
 
+    /// The earlier of the two: a call made while another is under way (a
+    /// discovery before a call) never outlives the outer one.
+    pub fn earlier(self, other: Deadline) -> Deadline {
+        match (self.0, other.0) {
+            (Some(a), Some(b)) => Deadline(Some(a.min(b))),
+            (a, b) => Deadline(a.or(b)),
+        }
+    }
+
     /// The deadline in force on this thread.
     pub fn current() -> Deadline {
         CURRENT.with(Cell::get)
