@@ -293,6 +293,22 @@ fn a_failed_discovery_leaves_the_seeds_serving() {
         took >= Duration::from_millis(300) && took < Duration::from_millis(2500),
         "{took:?}"
     );
+    // The product not known: the server_info that finds it out is bounded
+    // too, by half of what the call has left.
+    let unknown = Client::new(&format!(
+        "https://127.0.0.1:{}/?ssl_ca_certs={}&discover=true&timeout=1s",
+        seed.port(),
+        fx("ca.pem")
+    ))
+    .unwrap();
+    seed.answer_after("GET", "/", "{}", Duration::from_secs(5));
+    let started = Instant::now();
+    assert_eq!(unknown.get("/x").unwrap().host(), at_seed);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(450) && took < Duration::from_millis(1000),
+        "{took:?}"
+    );
 }
 
 /// A member published by an address its certificate does not name is not
