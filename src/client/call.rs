@@ -264,9 +264,9 @@ impl Call<'_, '_> {
         let mut slot = 0;
         for n in 0..allowed {
             let i = plan[slot];
-            let (host, to) = match foreign {
-                Some(target) => (&target.origin.authority, &target.endpoint),
-                None => (&members.names[i], &members.targets[i]),
+            let (host, to, agent) = match foreign {
+                Some(target) => (&target.origin.authority, &target.endpoint, &inner.agent),
+                None => (&members.names[i], &members.targets[i], &members.agents[i]),
             };
             if let Some(Some(at)) = not_before.get(slot) {
                 std::thread::sleep(at.saturating_duration_since(Instant::now()));
@@ -307,7 +307,15 @@ impl Call<'_, '_> {
                 );
                 let result = {
                     let _in = span.enter();
-                    attempt(self.client, host, to, &prepared, &mut self.payload, fresh)
+                    attempt(
+                        self.client,
+                        agent,
+                        host,
+                        to,
+                        &prepared,
+                        &mut self.payload,
+                        fresh,
+                    )
                 };
                 // One that broke off mid-body ends its upload here; the
                 // deadline moved later by the time it took.
@@ -573,17 +581,17 @@ fn target_of(client: &Client, origin: &Origin) -> Result<Option<Target>> {
     }))
 }
 
-/// One attempt on `host`, up to the answer's status and headers; `fresh`
-/// takes a new connection rather than a pooled one.
+/// One attempt on `host`, through its `agent`, up to the answer's status
+/// and headers; `fresh` takes a new connection rather than a pooled one.
 fn attempt(
     client: &Client,
+    agent: &ureq::Agent,
     host: &str,
     to: &Endpoint,
     prepared: &Prepared,
     payload: &mut Payload,
     fresh: bool,
 ) -> std::result::Result<Response, ureq::Error> {
-    let agent = &client.inner.agent;
     let answer = match (payload, prepared.gzip) {
         (Payload::File(file), Some(level)) => run(
             agent,

@@ -153,7 +153,7 @@ pub(crate) fn run(client: &Client, within: Duration) -> Report {
                 });
                 None
             } else {
-                match Members::discovered(settings, &hosts, &inner.members()) {
+                match Members::discovered(settings, &hosts, &inner.members(), &inner.parts) {
                     Ok(members) => Some(Arc::new(members)),
                     Err(e) => {
                         report.unusable = Some(e.to_string());

@@ -9,6 +9,7 @@ use super::hosts::HostTable;
 use super::prepare::Endpoint;
 use crate::error::{Error, Result};
 use crate::settings::{Host, Settings};
+use crate::transport::Parts;
 
 /// One list of hosts, fixed for its life: discovery replaces the list, a
 /// call keeps the one it started with.
@@ -18,6 +19,9 @@ pub(crate) struct Members {
     pub names: Vec<String>,
     /// Where each host's requests go, built once.
     pub targets: Vec<Endpoint>,
+    /// Each host's agent, and so its pool of idle connections: see
+    /// [`Parts`].
+    pub agents: Vec<ureq::Agent>,
     pub table: HostTable,
     /// The first `found` hosts were discovered; the rest are the URI's.
     pub found: usize,
@@ -25,13 +29,19 @@ pub(crate) struct Members {
 
 impl Members {
     /// The URI's hosts.
-    pub fn seeds(settings: &Settings) -> Result<Members> {
-        Members::of(settings, settings.hosts(), 0)
+    pub fn seeds(settings: &Settings, parts: &Parts) -> Result<Members> {
+        Members::of(settings, settings.hosts(), 0, |_| parts.host_agent())
     }
 
     /// The hosts discovery `found`, then the URI's hosts that are not
-    /// among them; dead marks carried over from `now` by name.
-    pub fn discovered(settings: &Settings, found: &[Host], now: &Members) -> Result<Members> {
+    /// among them; dead marks and agents (with their idle connections)
+    /// carried over from `now` by name.
+    pub fn discovered(
+        settings: &Settings,
+        found: &[Host],
+        now: &Members,
+        parts: &Parts,
+    ) -> Result<Members> {
         let mut hosts = found.to_vec();
         hosts.extend(
             settings
@@ -40,7 +50,12 @@ impl Members {
                 .filter(|seed| !found.contains(seed))
                 .cloned(),
         );
-        let members = Members::of(settings, &hosts, found.len())?;
+        let members = Members::of(settings, &hosts, found.len(), |name| {
+            match now.names.iter().position(|n| n == name) {
+                Some(k) => now.agents[k].clone(),
+                None => parts.host_agent(),
+            }
+        })?;
         for (i, name) in members.names.iter().enumerate() {
             if let Some(k) = now.names.iter().position(|n| n == name)
                 && let Some(since) = now.table.dead_since(k)
@@ -51,8 +66,14 @@ impl Members {
         Ok(members)
     }
 
-    fn of(settings: &Settings, hosts: &[Host], found: usize) -> Result<Members> {
+    fn of(
+        settings: &Settings,
+        hosts: &[Host],
+        found: usize,
+        agent_of: impl Fn(&str) -> ureq::Agent,
+    ) -> Result<Members> {
         let names: Vec<String> = hosts.iter().map(ToString::to_string).collect();
+        let agents = names.iter().map(|name| agent_of(name)).collect();
         let targets = names
             .iter()
             .map(|name| {
@@ -73,6 +94,7 @@ impl Members {
         Ok(Members {
             names,
             targets,
+            agents,
             table,
             found,
         })

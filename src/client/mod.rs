@@ -76,7 +76,11 @@ pub struct Client {
 
 struct Inner {
     settings: Settings,
+    /// For [`Client::agent`] and redirects to hosts not the client's own;
+    /// each of the client's hosts has an agent of its own in [`Members`].
     agent: ureq::Agent,
+    /// What the agents of hosts that discovery finds are made of.
+    parts: transport::Parts,
     tls: Option<transport::tls_connector::TlsSource>,
     /// The files the settings name, taken in again when they change.
     rotation: Option<rotation::Rotation>,
@@ -178,11 +182,12 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The ureq agent under this client, with its TLS (our rustls
-    /// configuration and verifiers), timeouts, pool and resolver, for code
-    /// that already speaks ureq. Requests sent through it skip what the
-    /// client adds: failover, the base path, the credentials, the
-    /// whole-call deadline.
+    /// A ureq agent with this client's TLS (our rustls configuration and
+    /// verifiers), timeouts, proxies and resolver, for code that already
+    /// speaks ureq. Requests sent through it skip what the client adds:
+    /// failover, the base path, the credentials, the whole-call deadline.
+    /// It keeps its idle connections apart from those of the client's own
+    /// calls, which have a pool per host.
     ///
     /// ```no_run
     /// let client = httpdb::Client::from_env("HTTPDB_URL")?;
@@ -239,8 +244,9 @@ impl Client {
             Some(rotation) => rotation.tls_source(),
             None => tls_config.map(transport::tls_connector::TlsSource::Fixed),
         };
-        let agent = transport::agent_looking_up(&settings, tls.clone(), lookup)?;
-        let seeds = Members::seeds(&settings)?;
+        let parts = transport::Parts::new(&settings, tls.clone(), lookup)?;
+        let agent = parts.any_host_agent();
+        let seeds = Members::seeds(&settings, &parts)?;
         let discovery = settings.discover().then(discover::Discovery::default);
         let defaults = Defaults::of(&settings)?;
         let scrubber = scrubber(&settings);
@@ -248,6 +254,7 @@ impl Client {
             inner: Arc::new(Inner {
                 settings,
                 agent,
+                parts,
                 tls,
                 rotation,
                 seeds,

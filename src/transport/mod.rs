@@ -1,5 +1,5 @@
-//! The wire under a [`crate::Client`]: one ureq agent per [`Settings`],
-//! whose connector chain is the way through a proxy ([`proxy`]) → our TCP
+//! The wire under a [`crate::Client`]: ureq agents made of one set of
+//! [`Parts`] per [`Settings`] (an agent per host), whose connector chain is the way through a proxy ([`proxy`]) → our TCP
 //! ([`tcp`]: socket options) → our
 //! rustls TLS ([`tls_connector`]) → [`wire::WatchConnector`]
 //! (which records what each attempt sent and received), with a caching
@@ -37,60 +37,115 @@ pub(crate) fn agent(
     settings: &Settings,
     tls: Option<tls_connector::TlsSource>,
 ) -> crate::Result<ureq::Agent> {
-    agent_looking_up(settings, tls, resolver::system_lookup)
+    Ok(Parts::new(settings, tls, resolver::system_lookup)?.any_host_agent())
 }
 
-/// [`agent`], looking host names up with `lookup`.
-pub(crate) fn agent_looking_up(
-    settings: &Settings,
+/// What every agent of one client is made of. A client sends to each of
+/// its hosts through an agent of its own, so that each host's idle
+/// connections are a pool of their own: ureq keeps one list of idle
+/// connections per agent, behind one lock, and looks through all of it
+/// (comparing each connection's host) whenever a connection is taken or
+/// given back. With 32 threads over three hosts and one agent, a quarter
+/// of the client's time went to those comparisons and to waiting for the
+/// lock (`benches/threads.sh`).
+#[derive(Clone)]
+pub(crate) struct Parts {
+    /// Up to `pool_size` idle connections in all.
+    one_host: ureq::config::Config,
+    /// Up to `pool_size` idle connections for each of the URI's hosts.
+    any_host: ureq::config::Config,
+    routes: std::sync::Arc<crate::settings::proxy::Routes>,
+    proxy_tls: Option<std::sync::Arc<rustls::ClientConfig>>,
+    options: tcp::SocketOptions,
     tls: Option<tls_connector::TlsSource>,
     lookup: resolver::Lookup,
-) -> crate::Result<ureq::Agent> {
-    let routes = proxy::routes(settings)?;
-    let proxy_tls = routes
-        .any_https_proxy()
-        .then(|| crate::tls::proxy_config(settings))
-        .transpose()?;
-    let options = tcp::SocketOptions::of(settings);
-    let connect = Some(settings.connect_timeout());
-    let pool = settings.pool_size();
-    let config = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .https_only(settings.tls())
-        .proxy(None)
-        .max_redirects(0)
-        // CouchDB's COPY, WebDAV's PROPFIND: any method the user names.
-        .allow_non_standard_methods(true)
-        .user_agent(user_agent(settings))
-        // gzip answers are decoded whenever a server sends one; they are
-        // asked for only with `compressed` (or `compress`).
-        .accept_encoding(if settings.compressed() {
-            ureq::config::AutoHeaderValue::Default
-        } else {
-            ureq::config::AutoHeaderValue::None
+}
+
+impl Parts {
+    /// The parts for `settings`, with `tls` for the hosts and host names
+    /// looked up with `lookup`.
+    pub fn new(
+        settings: &Settings,
+        tls: Option<tls_connector::TlsSource>,
+        lookup: resolver::Lookup,
+    ) -> crate::Result<Parts> {
+        let routes = proxy::routes(settings)?;
+        let proxy_tls = routes
+            .any_https_proxy()
+            .then(|| crate::tls::proxy_config(settings))
+            .transpose()?;
+        let connect = Some(settings.connect_timeout());
+        let pool = settings.pool_size();
+        let config = |hosts: usize| {
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .https_only(settings.tls())
+                .proxy(None)
+                .max_redirects(0)
+                // CouchDB's COPY, WebDAV's PROPFIND: any method the user names.
+                .allow_non_standard_methods(true)
+                .user_agent(user_agent(settings))
+                // gzip answers are decoded whenever a server sends one; they are
+                // asked for only with `compressed` (or `compress`).
+                .accept_encoding(if settings.compressed() {
+                    ureq::config::AutoHeaderValue::Default
+                } else {
+                    ureq::config::AutoHeaderValue::None
+                })
+                .timeout_resolve(connect)
+                .timeout_connect(connect)
+                .timeout_per_read(Some(settings.read_timeout()))
+                .max_idle_age(settings.pool_idle_timeout())
+                .max_idle_connections(pool.saturating_mul(hosts))
+                .max_idle_connections_per_host(pool)
+                .build()
+        };
+        Ok(Parts {
+            one_host: config(1),
+            any_host: config(settings.hosts().len()),
+            routes,
+            proxy_tls,
+            options: tcp::SocketOptions::of(settings),
+            tls,
+            lookup,
         })
-        .timeout_resolve(connect)
-        .timeout_connect(connect)
-        .timeout_per_read(Some(settings.read_timeout()))
-        .max_idle_age(settings.pool_idle_timeout())
-        .max_idle_connections(pool.saturating_mul(settings.hosts().len()))
-        .max_idle_connections_per_host(pool)
-        .build();
-    let connector = deadline::Bounded(
-        ().chain(proxy::ProxyConnector {
-            routes: routes.clone(),
-            options,
-            tls: proxy_tls,
-        })
-        .chain(tcp::TcpConnector { options })
-        .chain(tls_connector::TlsConnector { config: tls })
-        .chain(wire::WatchConnector),
-    );
-    Ok(ureq::Agent::with_parts(
-        config,
-        connector,
-        deadline::Bounded(resolver::HostResolver::new(routes, lookup)),
-    ))
+    }
+
+    /// The agent of one of the client's hosts.
+    pub fn host_agent(&self) -> ureq::Agent {
+        self.agent(self.one_host.clone())
+    }
+
+    /// An agent for any host: [`Settings::agent`], and a client's
+    /// [`crate::Client::agent`] and redirects to hosts not its own.
+    pub fn any_host_agent(&self) -> ureq::Agent {
+        self.agent(self.any_host.clone())
+    }
+
+    fn agent(&self, config: ureq::config::Config) -> ureq::Agent {
+        let connector = deadline::Bounded(
+            ().chain(proxy::ProxyConnector {
+                routes: self.routes.clone(),
+                options: self.options,
+                tls: self.proxy_tls.clone(),
+            })
+            .chain(tcp::TcpConnector {
+                options: self.options,
+            })
+            .chain(tls_connector::TlsConnector {
+                config: self.tls.clone(),
+            })
+            .chain(wire::WatchConnector),
+        );
+        ureq::Agent::with_parts(
+            config,
+            connector,
+            deadline::Bounded(resolver::HostResolver::new(
+                self.routes.clone(),
+                self.lookup,
+            )),
+        )
+    }
 }
 
 /// `httpdb/VERSION`, after the application's name when one is given

@@ -134,6 +134,42 @@ fn elasticsearch_and_opensearch_members_by_ip_and_by_name_are_used_the_rest_refu
 }
 
 #[test]
+fn a_new_member_list_keeps_the_connections_to_members_still_in_it() {
+    let (seed, b, c) = (
+        TestServer::https(),
+        TestServer::https(),
+        TestServer::https(),
+    );
+    let at = |server: &TestServer| format!("127.0.0.1:{}", server.port());
+    serve(
+        &[&seed, &b, &c],
+        "GET",
+        "/_nodes/_all/http",
+        &nodes(&[("b", Some(&at(&b)))]),
+    );
+    let client = seeded(&seed, "elasticsearch", "");
+    assert_eq!(gets(&client, 3), vec![at(&b); 3]);
+    assert_eq!(b.connections(), 1);
+    // The cluster grows: a new list is installed, b still in it.
+    serve(
+        &[&seed, &b, &c],
+        "GET",
+        "/_nodes/_all/http",
+        &nodes(&[("b", Some(&at(&b))), ("c", Some(&at(&c)))]),
+    );
+    let report = client.discover();
+    assert_eq!(report.hosts, vec![at(&b), at(&c), at(&seed)], "{report:?}");
+    let answered = gets(&client, 6);
+    assert_eq!(answered.iter().filter(|h| **h == at(&c)).count(), 3);
+    assert_eq!(
+        b.connections(),
+        1,
+        "b's idle connection went with the list it was pooled in"
+    );
+    assert_eq!(c.connections(), 1);
+}
+
+#[test]
 fn cratedb_nodes_from_sys_nodes() {
     let (seed, b) = (TestServer::https(), TestServer::https());
     let rows = format!(

@@ -94,7 +94,7 @@ fn default_constants() {
     assert_eq!(DEFAULT_CONNECT_TIMEOUT, secs(10));
     assert_eq!(DEFAULT_TIMEOUT, secs(30));
     assert_eq!(DEFAULT_RETRY_INTERVAL, secs(30));
-    assert_eq!(DEFAULT_POOL_SIZE, 8);
+    assert_eq!(DEFAULT_POOL_SIZE, 32);
 }
 
 #[test]
@@ -136,13 +136,13 @@ fn defaults_of_every_accessor() {
 fn defaults_written_explicitly_change_nothing() {
     check(
         "https://h/?ssl=true&ssl_cert_reqs=CERT_REQUIRED&ssl_match_hostname=true&ssl_ca_certs=system\
-         &connect_timeout=10s&timeout=30s&retry_interval=30s&pool_size=8&host_order=round_robin",
+         &connect_timeout=10s&timeout=30s&retry_interval=30s&pool_size=32&host_order=round_robin",
         parse("https://h"),
     );
     check("http://h/?ssl=false", parse("http://h"));
     // Canonical form: options at their defaults are left out.
     assert_eq!(
-        parse("https://h/?ssl_ca_certs=system&pool_size=8").to_uri(),
+        parse("https://h/?ssl_ca_certs=system&pool_size=32").to_uri(),
         "https://h:443/"
     );
 }
@@ -1539,7 +1539,7 @@ fn to_json_has_exactly_the_documented_keys() {
     assert_eq!(json["connect_timeout_ms"], 10_000);
     assert_eq!(json["timeout_ms"], 30_000);
     assert_eq!(json["retry_interval_ms"], 30_000);
-    assert_eq!(json["pool_size"], 8);
+    assert_eq!(json["pool_size"], 32);
     assert_eq!(json["uri"], s.to_uri());
     assert_no_secret(&json.to_string());
 
