@@ -22,7 +22,7 @@
 //! arguments it only says how to use it.
 
 use std::sync::Barrier;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -72,16 +72,26 @@ fn main() {
         let client = build();
         let each = n / threads;
         let (start, done) = (Barrier::new(threads + 1), Barrier::new(threads + 1));
-        let (wall, bytes) = std::thread::scope(|scope| {
+        // A failed GET is counted, not fatal: benches/threads.sh kills a
+        // host mid-run.
+        let timed = |client: &httpdb::Client| -> (Duration, Option<usize>) {
+            let t0 = Instant::now();
+            let body = client.get(path).and_then(|r| r.bytes()).map(|b| b.len());
+            if let Err(e) = &body {
+                eprintln!("client_loop: GET {path}: {e}");
+            }
+            (t0.elapsed(), body.ok())
+        };
+        let (wall, runs) = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|_| {
                     let (client, start, done) = (&client, &start, &done);
                     scope.spawn(move || {
                         get(client);
                         start.wait();
-                        let bytes: usize = (0..each).map(|_| get(client)).sum();
+                        let runs: Vec<_> = (0..each).map(|_| timed(client)).collect();
                         done.wait();
-                        bytes
+                        runs
                     })
                 })
                 .collect();
@@ -89,10 +99,25 @@ fn main() {
             let t0 = Instant::now();
             done.wait();
             let wall = t0.elapsed().as_nanos();
-            let bytes: usize = workers.into_iter().map(|w| w.join().unwrap_or(0)).sum();
-            (wall, bytes)
+            let runs: Vec<_> = workers
+                .into_iter()
+                .flat_map(|w| w.join().unwrap_or_default())
+                .collect();
+            (wall, runs)
         });
-        println!("n={} wall_ns={wall} bytes={bytes}", each * threads);
+        let bytes: usize = runs.iter().filter_map(|r| r.1).sum();
+        let errors = runs.iter().filter(|r| r.1.is_none()).count();
+        let mut took: Vec<Duration> = runs.iter().map(|r| r.0).collect();
+        took.sort();
+        let at =
+            |q: f64| took.get(((took.len() as f64 * q) as usize).min(took.len().saturating_sub(1)));
+        let us = |d: Option<&Duration>| d.map_or(0, |d| d.as_micros());
+        println!(
+            "n={} wall_ns={wall} bytes={bytes} errors={errors} p50_us={} p99_us={}",
+            each * threads,
+            us(at(0.50)),
+            us(at(0.99))
+        );
         return;
     }
     if mode == "stream" {

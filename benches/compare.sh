@@ -79,53 +79,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 build_peers
 
 # ---------------------------------------------------------------- nginx
-# nginx_conf DIR PORT WORKERS: the benchmark's nginx, requiring a client
-# certificate; started with start_nginx, its pid added to NGINX_PID.
-ROOT_DOC='{"ok":true,"status":200,"name":"nginx","cluster_name":"httpdb-nginx","version":{"number":"5.8.3"}}'
-nginx_conf() {
-  local dir=$1 port=$2 workers=$3
-  mkdir -p "$dir/tmp"
-  cat >"$dir/nginx.conf" <<EOF
-daemon off;
-master_process $([ "$workers" = 1 ] && echo off || echo on);
-worker_processes $workers;
-pid $dir/nginx.pid;
-lock_file $dir/nginx.lock;
-error_log $dir/error.log warn;
-events { worker_connections 1024; }
-http {
-    log_format bench '\$connection \$connection_requests \$status "\$ssl_protocol" "\$ssl_session_reused" "\$ssl_client_verify"';
-    access_log $dir/access.log bench buffer=64k flush=1s;
-    client_body_temp_path $dir/tmp/client_body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    default_type application/json;
-    server_tokens off;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    ssl_session_cache shared:SSL:1m;
-    server {
-        listen 127.0.0.1:$port ssl;
-        server_name localhost;
-        ssl_certificate $FIX/server.pem;
-        ssl_certificate_key $FIX/server.key;
-        ssl_client_certificate $FIX/ca.pem;
-        ssl_verify_client on;
-        location = / { return 200 '$ROOT_DOC'; }
-        location / { return 404 '{"error":"not found"}'; }
-    }
-}
-EOF
-}
-start_nginx() { # DIR PORT WORKERS
-  nginx_conf "$@"
-  "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/error.log" </dev/null >"$1/stderr.log" 2>&1 &
-  NGINX_PID="$NGINX_PID $!"
-  wait_port "$2" || { log "nginx ($3 workers) did not come up"; cat "$1/error.log" >&2; exit 1; }
-}
+# nginx_conf and start_nginx: benches/common.sh.
 PORT=$(free_port)
 start_nginx "$WORK/nginx" "$PORT" 1
 # The same with 2 workers, for 8 threads sharing one client.

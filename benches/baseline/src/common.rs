@@ -1,6 +1,9 @@
-//! What the peer binaries share: their command line and the CPU clock.
+//! What the peer binaries share: their command line, the CPU clock, and
+//! the run of threads sharing one client. Each binary uses part of it.
+#![allow(dead_code)]
 
-/// `BIN URL N --ca CA.pem --cert CLIENT.pem --key CLIENT.key [--stream]`.
+/// `BIN URL N --ca CA.pem --cert CLIENT.pem --key CLIENT.key [--stream]
+/// [--threads T]`.
 pub struct Args {
     pub url: String,
     pub n: usize,
@@ -9,19 +12,22 @@ pub struct Args {
     pub key: Option<String>,
     /// One GET, its body copied to stdout as it arrives.
     pub stream: bool,
+    /// T threads share one client ([`shared`]).
+    pub threads: Option<usize>,
 }
 
 impl Args {
     pub fn parse(usage: &str) -> Result<Args, Box<dyn std::error::Error>> {
         let mut args = std::env::args().skip(1);
         let (mut url, mut n, mut ca, mut cert, mut key) = (None, None, None, None, None);
-        let mut stream = false;
+        let (mut stream, mut threads) = (false, None);
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--ca" => ca = args.next(),
                 "--cert" => cert = args.next(),
                 "--key" => key = args.next(),
                 "--stream" => stream = true,
+                "--threads" => threads = Some(args.next().ok_or("--threads T")?.parse::<usize>()?),
                 _ if url.is_none() => url = Some(arg),
                 _ if n.is_none() => n = Some(arg.parse::<usize>()?),
                 _ => return Err(format!("unexpected argument {arg}").into()),
@@ -34,6 +40,7 @@ impl Args {
             cert,
             key,
             stream,
+            threads,
         })
     }
 }
@@ -44,4 +51,59 @@ pub fn thread_cpu_ns() -> u128 {
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse().ok())
         .unwrap_or(0)
+}
+
+/// `threads` threads each send one warm-up GET with `get`, then `n /
+/// threads` timed ones; prints `n=... wall_ns=... bytes=... errors=...
+/// p50_us=... p99_us=...`, wall time from a barrier before the first timed
+/// GET to one after the last, latencies over every timed GET. A failed
+/// GET is counted, not fatal.
+pub fn shared(threads: usize, n: usize, get: impl Fn() -> Result<usize, String> + Sync) {
+    use std::sync::Barrier;
+    use std::time::{Duration, Instant};
+    let (start, done) = (Barrier::new(threads + 1), Barrier::new(threads + 1));
+    let each = n / threads;
+    let (wall, runs) = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (get, start, done) = (&get, &start, &done);
+                scope.spawn(move || {
+                    let _ = get();
+                    start.wait();
+                    let runs: Vec<(Duration, Option<usize>)> = (0..each)
+                        .map(|_| {
+                            let t0 = Instant::now();
+                            let got = get();
+                            if let Err(e) = &got {
+                                eprintln!("GET: {e}");
+                            }
+                            (t0.elapsed(), got.ok())
+                        })
+                        .collect();
+                    done.wait();
+                    runs
+                })
+            })
+            .collect();
+        start.wait();
+        let t0 = Instant::now();
+        done.wait();
+        let wall = t0.elapsed().as_nanos();
+        let runs: Vec<_> = workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect();
+        (wall, runs)
+    });
+    let bytes: usize = runs.iter().filter_map(|r| r.1).sum();
+    let errors = runs.iter().filter(|r| r.1.is_none()).count();
+    let mut took: Vec<Duration> = runs.iter().map(|r| r.0).collect();
+    took.sort();
+    let at = |q: f64| {
+        took.get(((took.len() as f64 * q) as usize).min(took.len().saturating_sub(1)))
+            .map_or(0, |d| d.as_micros())
+    };
+    println!(
+        "n={} wall_ns={wall} bytes={bytes} errors={errors} p50_us={} p99_us={}",
+        each * threads,
+        at(0.50),
+        at(0.99)
+    );
 }

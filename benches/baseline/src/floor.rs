@@ -38,6 +38,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         cert,
         key,
         stream,
+        ..
     } = Args::parse("floor URL N --ca CA --cert CERT --key KEY [--stream]")?;
     let rest = url.strip_prefix("https://").ok_or("an https:// URL")?;
     let (authority, path) = match rest.find('/') {

@@ -25,8 +25,10 @@
 //! one warm-up GET and then N / T timed GETs; prints `n= wall_ns= bytes=`
 //! (no CPU time: it is spread over the threads).
 
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod common;
 
 use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig, parse_pem};
 
@@ -148,57 +150,24 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// `threads` threads sharing `agent`, `n` GETs in all after one warm-up
-/// GET each; prints the wall time of the timed part.
+/// GET each ([`common::shared`]).
 fn shared(
     agent: &ureq::Agent,
     url: &str,
     n: usize,
     threads: usize,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let start = Barrier::new(threads + 1);
-    let done = Barrier::new(threads + 1);
-    let each = n / threads;
-    let (wall, bytes) = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let (agent, start, done) = (agent.clone(), &start, &done);
-                scope.spawn(move || -> Result<usize, String> {
-                    let get = || -> Result<usize, String> {
-                        let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
-                        if response.status() != 200 {
-                            return Err(format!("status {}", response.status()));
-                        }
-                        Ok(response
-                            .body_mut()
-                            .read_to_vec()
-                            .map_err(|e| e.to_string())?
-                            .len())
-                    };
-                    let warm = get();
-                    start.wait();
-                    let mut bytes = 0;
-                    let result = warm.and_then(|_| {
-                        for _ in 0..each {
-                            bytes += get()?;
-                        }
-                        Ok(bytes)
-                    });
-                    done.wait();
-                    result
-                })
-            })
-            .collect();
-        start.wait();
-        let t0 = Instant::now();
-        done.wait();
-        let wall = t0.elapsed().as_nanos();
-        let bytes: Result<usize, String> = workers
-            .into_iter()
-            .map(|w| w.join().unwrap_or_else(|_| Err("a thread panicked".into())))
-            .sum();
-        (wall, bytes)
+    common::shared(threads, n, || {
+        let mut response = agent.get(url).call().map_err(|e| e.to_string())?;
+        if response.status() != 200 {
+            return Err(format!("status {}", response.status()));
+        }
+        Ok(response
+            .body_mut()
+            .read_to_vec()
+            .map_err(|e| e.to_string())?
+            .len())
     });
-    println!("n={} wall_ns={wall} bytes={}", each * threads, bytes?);
     Ok(())
 }
 

@@ -2,9 +2,10 @@
 //! client set up as a user who wants it fast would: rustls with the ring
 //! provider, HTTP/1.1 only, the CA file and the client certificate.
 //!
-//!     reqwest-blocking URL N --ca CA.pem --cert CLIENT.pem --key CLIENT.key
+//!     reqwest-blocking URL N --ca CA.pem --cert CLIENT.pem --key CLIENT.key [--threads T]
 //!
-//! Prints, as bare-ureq does: `n=N wall_ns=... cpu_ns=... bytes=...`.
+//! Prints, as bare-ureq does: `n=N wall_ns=... cpu_ns=... bytes=...`; with
+//! `--threads T`, T threads share the client, as bare-ureq's `--threads`.
 
 use std::time::Instant;
 
@@ -27,7 +28,8 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         cert,
         key,
         stream,
-    } = Args::parse("reqwest-blocking URL N --ca CA --cert CERT --key KEY")?;
+        threads,
+    } = Args::parse("reqwest-blocking URL N --ca CA --cert CERT --key KEY [--threads T]")?;
     if stream {
         return Err("--stream: not measured with reqwest".into());
     }
@@ -45,6 +47,16 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         builder = builder.identity(reqwest::Identity::from_pem(&pem)?);
     }
     let client = builder.build()?;
+    if let Some(threads) = threads {
+        common::shared(threads.max(1), n, || {
+            let response = client.get(&url).send().map_err(|e| e.to_string())?;
+            if response.status() != 200 {
+                return Err(format!("status {}", response.status()));
+            }
+            Ok(response.bytes().map_err(|e| e.to_string())?.len())
+        });
+        return Ok(());
+    }
     if n > 1 {
         client.get(&url).send()?.bytes()?;
     }
