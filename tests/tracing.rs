@@ -89,6 +89,31 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Capture {
     }
 }
 
+/// The spans and events under `parent`, indented by depth, with their
+/// fields: what `--nocapture` shows of a run.
+fn tree(seen: &[Seen], parent: Option<u64>, depth: usize) -> String {
+    let mut out = String::new();
+    for s in seen.iter().filter(|s| s.parent == parent) {
+        let fields: Vec<String> = s
+            .fields
+            .iter()
+            .filter(|(k, _)| *k != "message")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let kind = if s.span { "span" } else { "event" };
+        out += &format!(
+            "{}{kind} {} {}\n",
+            "  ".repeat(depth),
+            s.name,
+            fields.join(" ")
+        );
+        if s.span {
+            out += &tree(seen, Some(s.id), depth + 1);
+        }
+    }
+    out
+}
+
 fn refused_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -114,6 +139,7 @@ fn a_call_that_moves_on_is_a_span_with_a_child_per_attempt() {
         tracing::subscriber::with_default(subscriber, || client.get(&path).unwrap().status());
     assert_eq!(status, 200);
     let seen = capture.0.lock().unwrap().clone();
+    eprintln!("{}", tree(&seen, None, 0));
     let calls: Vec<&Seen> = seen.iter().filter(|s| s.name == "httpdb.call").collect();
     assert_eq!(calls.len(), 1, "{seen:#?}");
     let call = calls[0];

@@ -417,9 +417,12 @@ impl Read for Response {
             Ok(n) => {
                 self.received += n as u64;
                 if let Some(tail) = &mut self.tail {
-                    tail.extend_from_slice(&buf[..n]);
-                    let excess = tail.len().saturating_sub(TAIL);
+                    // Only what can end up in the last TAIL bytes is
+                    // copied: a read is often 64 KiB.
+                    let new = &buf[n.saturating_sub(TAIL)..n];
+                    let excess = (tail.len() + new.len()).saturating_sub(TAIL);
                     tail.drain(..excess);
+                    tail.extend_from_slice(new);
                 }
                 Ok(n)
             }

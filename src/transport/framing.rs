@@ -149,6 +149,38 @@ impl Framing {
         self.phase == Phase::Head && self.head.is_empty() && self.pending.is_empty()
     }
 
+    /// Whether the next `available` bytes from the server are body bytes
+    /// the engine is to see as they are: a body by `Content-Length` with at
+    /// least that many still to come, one that runs to the close, or bytes
+    /// past HTTP/1.1 framing. The engine may then read them where the
+    /// connection put them, and [`Framing::passed`] is told how many it
+    /// took.
+    pub fn passes(&self, available: usize) -> bool {
+        self.pending.is_empty()
+            && match self.phase {
+                Phase::Length(left) => available as u64 <= left,
+                Phase::Close | Phase::Raw => true,
+                _ => false,
+            }
+    }
+
+    /// The engine took `n` bytes of the body without [`Framing::feed`].
+    /// False when the body had fewer than that to come: the engine read
+    /// past the answer's end as the framing knows it.
+    pub fn passed(&mut self, n: usize) -> bool {
+        match self.phase {
+            Phase::Length(left) if n as u64 <= left => {
+                self.phase = match left - n as u64 {
+                    0 => Phase::Idle,
+                    left => Phase::Length(left),
+                };
+                true
+            }
+            Phase::Close | Phase::Raw => true,
+            _ => n == 0,
+        }
+    }
+
     /// Reads `raw` bytes from the server and writes what the engine is to
     /// see into `out`. Returns how many bytes of `raw` were taken and how
     /// many of `out` were written; stops when `out` is full.
@@ -502,6 +534,34 @@ mod tests {
             );
         }
         Ok(whole)
+    }
+
+    #[test]
+    fn bodies_pass_uncopied_only_where_they_reach_the_engine_as_they_are() {
+        let head = |framing: &mut Framing, raw: &[u8]| {
+            framing.request(b"GET / HTTP/1.1\r\n");
+            let mut out = vec![0; 1024];
+            let (taken, _) = framing.feed(raw, &mut out).unwrap();
+            assert_eq!(taken, raw.len());
+        };
+        let mut framing = Framing::new(1024);
+        head(
+            &mut framing,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n",
+        );
+        assert!(framing.passes(10) && !framing.passes(11));
+        assert!(framing.passed(4) && framing.passes(6) && !framing.passes(7));
+        assert!(!framing.passed(7), "past the end");
+        assert!(framing.passed(6) && framing.idle() && !framing.passes(1));
+        // A chunked body is rewritten for the engine: never passed.
+        head(
+            &mut framing,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        );
+        assert!(!framing.passes(1) && !framing.passed(1) && framing.passed(0));
+        let mut framing = Framing::new(1024);
+        head(&mut framing, b"HTTP/1.1 200 OK\r\n\r\n");
+        assert!(framing.runs_to_close() && framing.passes(usize::MAX) && framing.passed(1 << 20));
     }
 
     #[test]

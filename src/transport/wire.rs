@@ -260,6 +260,7 @@ impl<In: Transport> Connector<In> for WatchConnector {
                 tls: SESSION.with(Cell::get),
                 buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
                 framing: Framing::new(config.max_response_header_size()),
+                passing: None,
                 early: false,
                 dropping: false,
                 watched: Watching::default(),
@@ -271,7 +272,9 @@ impl<In: Transport> Connector<In> for WatchConnector {
 
 /// A transport that records into the current attempt's [`Wire`], and
 /// hands the engine each answer as its [`Framing`] reads it: the engine
-/// reads and writes `buffers`; the connection underneath has its own.
+/// reads and writes `buffers`; the connection underneath has its own. The
+/// bytes of a body that the framing passes on unchanged are not copied:
+/// the engine reads them from the connection's buffer.
 pub(crate) struct Watched<T> {
     inner: T,
     /// Where the connection goes, and its TLS session: told to each
@@ -280,6 +283,9 @@ pub(crate) struct Watched<T> {
     tls: Option<Session>,
     buffers: LazyBuffers,
     framing: Framing,
+    /// The engine reads body bytes from the connection's own buffer, which
+    /// held this many when it was handed over (or last looked at).
+    passing: Option<usize>,
     /// Answer bytes came in while the request was being written, and the
     /// engine has not yet been told.
     early: bool,
@@ -337,6 +343,22 @@ impl fmt::Display for Truncated {
 impl std::error::Error for Truncated {}
 
 impl<T: Transport> Watched<T> {
+    /// Counts what the engine took from the connection's buffer since it
+    /// was handed over; hands it back once the body is over or the buffer
+    /// is empty.
+    #[inline]
+    fn settle(&mut self) {
+        let Some(exposed) = self.passing else {
+            return;
+        };
+        let left = self.inner.buffers().input().len();
+        if !self.framing.passed(exposed.saturating_sub(left)) {
+            // Past the end of the answer: the connection is not used again.
+            self.spent = true;
+        }
+        self.passing = (left > 0 && self.framing.passes(left)).then_some(left);
+    }
+
     /// Moves what the connection has read through the framing into the
     /// engine's input; returns how many bytes the engine got.
     fn pass_on(&mut self) -> Result<usize, ureq::Error> {
@@ -364,8 +386,23 @@ impl<T: Transport> Watched<T> {
     fn fill(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
         let mut started = None;
         loop {
-            if !self.inner.buffers().input().is_empty() && self.pass_on()? > 0 {
-                return Ok(true);
+            self.settle();
+            let raw = self.inner.buffers().input().len();
+            // New bytes of a body the framing passes on unchanged: the
+            // engine reads them where they are, once what it was handed
+            // through its own buffer is read.
+            if raw > self.passing.unwrap_or(0) {
+                if self.passing.is_some()
+                    || (self.buffers.input().is_empty()
+                        && !self.dropping
+                        && self.framing.passes(raw))
+                {
+                    self.passing = Some(raw);
+                    return Ok(true);
+                }
+                if self.pass_on()? > 0 {
+                    return Ok(true);
+                }
             }
             // Bytes the engine is not to see yet (a head in pieces, a
             // chunk extension) spend the same budget, not a new one.
@@ -419,10 +456,21 @@ impl<T: Transport> Watched<T> {
 impl<T: Transport> Transport for Watched<T> {
     #[inline]
     fn buffers(&mut self) -> &mut dyn Buffers {
+        self.settle();
+        if self.passing.is_some() {
+            return self.inner.buffers();
+        }
         &mut self.buffers
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        // The engine writes only once the answer before is read; should it
+        // write while reading a body from the connection's buffer, what it
+        // wrote is in the connection's own output.
+        if self.passing.is_some() {
+            record(|w| w.sent += amount as u64);
+            return self.inner.transmit_output(amount, timeout);
+        }
         let mut answering = false;
         record(|w| {
             answering = w.received > 0;
@@ -486,6 +534,7 @@ impl<T: Transport> Transport for Watched<T> {
 
     #[inline]
     fn is_open(&mut self) -> bool {
+        self.settle();
         !self.spent
             && self.framing.idle()
             && self.framing.reusable()

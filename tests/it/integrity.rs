@@ -162,6 +162,28 @@ fn keep_alive_answers_follow_one_another_on_one_connection() {
 }
 
 #[test]
+fn bytes_past_the_end_of_an_answer_are_never_the_next_answer() {
+    // A server that sends a second answer no request asked for, right
+    // after the first: the engine reads the body from the connection's
+    // buffer (no copy), and whatever it read, the connection is not used
+    // again, so the forged answer never answers the next request.
+    let server = TestServer::https();
+    let c = client(&server, "");
+    for len in [2u64, 100_000, 1_000_000] {
+        let body = c.get(&format!("/smuggle/{len}")).unwrap().bytes().unwrap();
+        assert_eq!(body.len() as u64, len);
+        assert!(body.iter().all(|b| *b == b'a'), "{len}");
+        let before = server.connections();
+        assert_eq!(c.get("/bytes/3").unwrap().bytes().unwrap().len(), 3);
+        assert_eq!(
+            server.connections(),
+            before + 1,
+            "a new connection after {len}"
+        );
+    }
+}
+
+#[test]
 fn an_early_answer_during_an_upload_is_the_answer() {
     const LEN: u64 = 200 << 20;
     for server in [TestServer::https(), TestServer::http()] {

@@ -168,18 +168,40 @@ pub fn head(response: &Response) -> Vec<u8> {
     out
 }
 
-/// Standard output, where a closed pipe quietly ends the command.
-pub struct Stdout;
+/// Standard output, where a closed pipe quietly ends the command. Written
+/// through a copy of its file descriptor where there is one: std's handle
+/// is line-buffered, and splits a body at its last newline (two writes
+/// for each piece of a binary body, after a search for newlines through
+/// all of it).
+pub struct Stdout(Option<std::fs::File>);
 
 impl Stdout {
     pub fn new() -> Stdout {
-        Stdout
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            Stdout(
+                io::stdout()
+                    .as_fd()
+                    .try_clone_to_owned()
+                    .ok()
+                    .map(std::fs::File::from),
+            )
+        }
+        #[cfg(not(unix))]
+        Stdout(None)
     }
 
     /// Writes `bytes` exactly, and flushes them.
     pub fn write(&mut self, bytes: &[u8]) -> Result<(), CliError> {
-        let mut out = io::stdout().lock();
-        match out.write_all(bytes).and_then(|()| out.flush()) {
+        let written = match &mut self.0 {
+            Some(fd) => fd.write_all(bytes),
+            None => {
+                let mut out = io::stdout().lock();
+                out.write_all(bytes).and_then(|()| out.flush())
+            }
+        };
+        match written {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(CliError::ClosedOutput),
             Err(e) => Err(CliError::Output(e)),

@@ -45,6 +45,9 @@
 //! - `/extension/N`: a chunked body whose one chunk (the alphabet) has an
 //!   extension of N bytes (RFC 9112 §7.1.1), then close_notify and FIN.
 //! - `/endless-head`: a status line and then header fields, without end.
+//! - `/smuggle/N`: an answer of N bytes of `a` by `Content-Length`, and in
+//!   the same write a second answer (`forged`) that no request asked for;
+//!   the connection stays open.
 //! - `/early/NNN` (any method): answers NNN at once, before reading the
 //!   request body, and closes with the body unread (a reset), as a server
 //!   refusing an upload too large does.
@@ -952,6 +955,7 @@ enum Stream {
     EndlessHead,
     Extension(u64),
     Early(u16),
+    Smuggle(u64),
 }
 
 /// The answers of `/raw/NAME`: each faulty or unusual in one way.
@@ -1007,6 +1011,8 @@ impl Stream {
             Some(Stream::EndlessHead)
         } else if let Some(status) = number("/early/") {
             Some(Stream::Early(status as u16))
+        } else if let Some(len) = number("/smuggle/") {
+            Some(Stream::Smuggle(len))
         } else {
             number("/cut/").map(Stream::Cut)
         }
@@ -1100,6 +1106,15 @@ impl Stream {
                     io.flush()?;
                 }
                 return Ok(false);
+            }
+            Stream::Smuggle(len) => {
+                let mut answer =
+                    format!("HTTP/1.1 200 OK\r\nContent-Length: {len}\r\n\r\n").into_bytes();
+                answer.resize(answer.len() + len as usize, b'a');
+                answer.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged");
+                io.write_all(&answer)?;
+                io.flush()?;
+                return Ok(true);
             }
             Stream::Early(status) => {
                 let body = format!("status {status}: the request body was not read\n");
