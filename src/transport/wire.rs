@@ -348,9 +348,15 @@ impl<T: Transport> Watched<T> {
     /// is empty.
     #[inline]
     fn settle(&mut self) {
-        let Some(exposed) = self.passing else {
-            return;
-        };
+        if let Some(exposed) = self.passing {
+            self.settle_passing(exposed);
+        }
+    }
+
+    /// [`Watched::settle`] while the engine reads from the connection's
+    /// buffer, which held `exposed` bytes when it last looked.
+    #[inline(never)]
+    fn settle_passing(&mut self, exposed: usize) {
         let left = self.inner.buffers().input().len();
         if !self.framing.passed(exposed.saturating_sub(left)) {
             // Past the end of the answer: the connection is not used again.
@@ -456,9 +462,11 @@ impl<T: Transport> Watched<T> {
 impl<T: Transport> Transport for Watched<T> {
     #[inline]
     fn buffers(&mut self) -> &mut dyn Buffers {
-        self.settle();
-        if self.passing.is_some() {
-            return self.inner.buffers();
+        if let Some(exposed) = self.passing {
+            self.settle_passing(exposed);
+            if self.passing.is_some() {
+                return self.inner.buffers();
+            }
         }
         &mut self.buffers
     }
