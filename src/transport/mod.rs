@@ -1,10 +1,10 @@
 //! The wire under a [`crate::Client`]: ureq agents made of one set of
-//! [`Parts`] per [`Settings`] (an agent per host), whose connector chain is the way through a proxy ([`proxy`]) → our TCP
-//! ([`tcp`]: socket options) → our
-//! rustls TLS ([`tls_connector`]) → [`wire::WatchConnector`]
-//! (which records what each attempt sent and received), with a caching
-//! resolver ([`resolver`]); the chain and the resolver both under the
-//! call's [`deadline`].
+//! [`Parts`] per [`Settings`] (an agent per host), whose connector chain
+//! is the way through a proxy ([`proxy`]) → our TCP ([`tcp`]: socket
+//! options) → our rustls TLS ([`tls_connector`]) →
+//! [`wire::WatchConnector`] (which records what each attempt sent and
+//! received), with a caching resolver ([`resolver`]); the chain and the
+//! resolver both under the call's [`deadline`].
 
 pub(crate) mod deadline;
 pub(crate) mod framing;
