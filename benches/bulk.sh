@@ -5,6 +5,7 @@
 #
 #     bash benches/bulk.sh                 # 256 MiB loads, 20 M-row export, 3 rounds
 #     MIB=1024 ROUNDS=1 bash benches/bulk.sh
+#     LINK_MBIT=100 bash benches/bulk.sh  # also across a 100 Mbit/s link
 #
 # Loads: a CSV and a JSONEachRow file of the same rows, each sent
 #   - by httpdb (`httpdb post ... --data @FILE`), plain and with compress=true;
@@ -16,6 +17,9 @@
 #   redirected to the file), by the library (`Response::copy_to`,
 #   benches/client_loop `stream`), by curl (`-o FILE`) and by
 #   clickhouse-connect (`raw_stream`).
+# With LINK_MBIT set: the CSV loads again through a relay that carries
+#   that many Mbit/s. After the rounds: the CSV four times in one load by
+#   httpdb with compress=true and otherwise default settings.
 #
 # For each: wall time, client CPU (user + system of the client's processes,
 # the whole pipeline for gzip | curl), ClickHouse's CPU over the transfer

@@ -50,14 +50,14 @@ impl Members {
                 .filter(|seed| !found.contains(seed))
                 .cloned(),
         );
-        let members = Members::of(settings, &hosts, found.len(), |name| {
-            match now.names.iter().position(|n| n == name) {
-                Some(k) => now.agents[k].clone(),
-                None => parts.host_agent(),
-            }
+        // Where each host stands in the list it replaces, if it is there.
+        let before = |name: &str| now.names.iter().position(|n| n == name);
+        let members = Members::of(settings, &hosts, found.len(), |name| match before(name) {
+            Some(k) => now.agents[k].clone(),
+            None => parts.host_agent(),
         })?;
         for (i, name) in members.names.iter().enumerate() {
-            if let Some(k) = now.names.iter().position(|n| n == name)
+            if let Some(k) = before(name)
                 && let Some(since) = now.table.dead_since(k)
             {
                 members.table.carry_mark(i, since);

@@ -48,7 +48,6 @@ pub(crate) fn agent(
 /// given back. With 32 threads over three hosts and one agent, a quarter
 /// of the client's time went to those comparisons and to waiting for the
 /// lock (`benches/threads.sh`).
-#[derive(Clone)]
 pub(crate) struct Parts {
     /// Up to `pool_size` idle connections in all.
     one_host: ureq::config::Config,
