@@ -16,6 +16,9 @@
 //!   spread over the threads).
 //! - `stream`: one GET of PATH, its body copied to stdout as it arrives
 //!   (`Response::copy_to`), for benches/download.sh; prints nothing else.
+//!   Stdout is written by its descriptor, as the CLI and the baselines
+//!   write it: std's `Stdout` is line-buffered, which turns each piece of a
+//!   binary body into two writes, a cost of the writer and not the reader.
 //!
 //! Prints one line: `n=N wall_ns=... cpu_ns=... bytes=...` (`cpu_ns`: this
 //! thread's CPU time over the timed loop). Run by `cargo bench` without
@@ -124,7 +127,7 @@ fn main() {
         let client = build();
         let copied = client
             .get(path)
-            .and_then(|mut response| response.copy_to(&mut std::io::stdout().lock()));
+            .and_then(|mut response| response.copy_to(&mut stdout_by_descriptor()));
         if let Err(e) = copied {
             eprintln!("client_loop: GET {path}: {e}");
             std::process::exit(1);
@@ -177,4 +180,18 @@ fn thread_cpu_ns() -> u64 {
         .ok()
         .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
         .unwrap_or(0)
+}
+
+/// Standard output as a `File` on a duplicate of its descriptor: unbuffered
+/// writes, none split at line breaks.
+fn stdout_by_descriptor() -> std::fs::File {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .unwrap_or_else(|e| {
+            eprintln!("client_loop: cannot duplicate stdout: {e}");
+            std::process::exit(1);
+        });
+    std::fs::File::from(fd)
 }

@@ -45,6 +45,17 @@ impl Args {
     }
 }
 
+/// Standard output as a `File` on a duplicate of its descriptor: each
+/// write goes out whole, as the CLI and `client_loop stream` write it
+/// (std's `Stdout` is line-buffered: two writes for each piece of a binary
+/// body, a cost of the writer that would blur the readers compared).
+pub fn stdout_by_descriptor() -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsFd;
+    Ok(std::fs::File::from(
+        std::io::stdout().as_fd().try_clone_to_owned()?,
+    ))
+}
+
 /// This thread's CPU time in nanoseconds (0 when /proc is not there).
 pub fn thread_cpu_ns() -> u128 {
     std::fs::read_to_string("/proc/thread-self/schedstat")
@@ -89,7 +100,10 @@ pub fn shared(threads: usize, n: usize, get: impl Fn() -> Result<usize, String> 
         let t0 = Instant::now();
         done.wait();
         let wall = t0.elapsed().as_nanos();
-        let runs: Vec<_> = workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect();
+        let runs: Vec<_> = workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect();
         (wall, runs)
     });
     let bytes: usize = runs.iter().filter_map(|r| r.1).sum();

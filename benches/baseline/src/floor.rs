@@ -72,7 +72,12 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut buf = vec![0u8; 64 * 1024];
 
     if stream {
-        return copy_body(&mut tls, &request, &mut buf, &mut std::io::stdout().lock());
+        return copy_body(
+            &mut tls,
+            &request,
+            &mut buf,
+            &mut common::stdout_by_descriptor()?,
+        );
     }
     if n > 1 {
         one(&mut tls, &request, &mut buf)?;

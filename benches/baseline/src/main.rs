@@ -109,7 +109,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     if stream {
         let mut response = agent.get(&url).call()?;
         let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
-        std::io::copy(&mut reader, &mut std::io::stdout().lock())?;
+        std::io::copy(&mut reader, &mut common::stdout_by_descriptor()?)?;
         return Ok(());
     }
 
