@@ -12,7 +12,6 @@ use ureq::unversioned::transport::time::Duration as UreqDuration;
 use ureq::unversioned::transport::time::Instant as UreqInstant;
 use ureq::unversioned::transport::{
     Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport,
-    TransportAdapter,
 };
 
 /// The TLS configuration new connections take: fixed, or the one a
@@ -88,7 +87,7 @@ pub(crate) fn handshake(
     )
     .map_err(|_| ureq::Error::Tls("the host is not a valid TLS server name"))?;
     let mut conn = ClientConnection::new(config.clone(), name).map_err(io_error)?;
-    let mut sock = TransportAdapter::new(transport, details.current_time.clone());
+    let mut sock = Under::new(transport, details.current_time.clone());
     // The handshake gets what is left of the connect timeout (and of
     // the call's deadline), not a fresh one.
     sock.set_timeout(super::wire::clamp(remaining(details))?);
@@ -138,16 +137,102 @@ pub(crate) fn remaining(details: &ConnectionDetails) -> NextTimeout {
     timeout
 }
 
+/// The connection under TLS, as rustls reads and writes it: ureq's
+/// `TransportAdapter` without its look at the clock on every read. rustls
+/// takes a record in reads of up to 16 KiB, most of them from bytes the
+/// transport below already holds; only a read that has to wait needs to
+/// know for how long (a clock read per record: 2.8 % of the samples of a
+/// download under `perf`, 1.1 % left).
+pub(crate) struct Under {
+    transport: Box<dyn Transport>,
+    /// The timeout of the I/O under way, as set at `set_at`.
+    timeout: NextTimeout,
+    set_at: UreqInstant,
+    clock: Arc<dyn Fn() -> UreqInstant + Send + Sync + 'static>,
+}
+
+impl Under {
+    fn new(
+        transport: Box<dyn Transport>,
+        clock: Arc<dyn Fn() -> UreqInstant + Send + Sync + 'static>,
+    ) -> Under {
+        Under {
+            transport,
+            timeout: NextTimeout {
+                after: UreqDuration::NotHappening,
+                reason: ureq::Timeout::Global,
+                ..NextTimeout::default()
+            },
+            set_at: clock(),
+            clock,
+        }
+    }
+
+    /// Bounds the reads and writes from now on by `timeout`.
+    pub(crate) fn set_timeout(&mut self, timeout: NextTimeout) {
+        self.timeout = timeout;
+        self.set_at = (self.clock)();
+    }
+
+    /// What is left of the timeout.
+    fn timeout_now(&self) -> NextTimeout {
+        let mut timeout = self.timeout;
+        if let UreqDuration::Exact(limit) = timeout.after {
+            timeout.after = UreqDuration::Exact(match (self.set_at, (self.clock)()) {
+                (UreqInstant::Exact(set), UreqInstant::Exact(now)) => {
+                    limit.saturating_sub(now.saturating_duration_since(set))
+                }
+                // A clock without exact instants: nothing counted as spent.
+                _ => limit,
+            });
+        }
+        timeout
+    }
+}
+
+impl Read for Under {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.transport.buffers().can_use_input() {
+            let timeout = self.timeout_now();
+            self.transport
+                .await_input(timeout)
+                .map_err(ureq::Error::into_io)?;
+        }
+        let input = self.transport.buffers().input();
+        let n = buf.len().min(input.len());
+        buf[..n].copy_from_slice(&input[..n]);
+        self.transport.buffers().input_consume(n);
+        Ok(n)
+    }
+}
+
+impl Write for Under {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let timeout = self.timeout_now();
+        let output = self.transport.buffers().output();
+        let n = buf.len().min(output.len());
+        output[..n].copy_from_slice(&buf[..n]);
+        self.transport
+            .transmit_output(n, timeout)
+            .map_err(ureq::Error::into_io)?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// An established TLS connection, as ureq's transport.
 pub(crate) struct TlsTransport {
     buffers: LazyBuffers,
-    stream: StreamOwned<ClientConnection, TransportAdapter>,
+    stream: StreamOwned<ClientConnection, Under>,
 }
 
 impl fmt::Debug for TlsTransport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TlsTransport")
-            .field("chained", &self.stream.sock.inner())
+            .field("chained", &self.stream.sock.transport)
             .finish()
     }
 }
@@ -212,7 +297,7 @@ impl Transport for TlsTransport {
     fn is_open(&mut self) -> bool {
         match self.stream.conn.process_new_packets() {
             Ok(state) if !state.peer_has_closed() && state.plaintext_bytes_to_read() == 0 => {
-                self.stream.get_mut().get_mut().is_open()
+                self.stream.get_mut().transport.is_open()
             }
             _ => false,
         }
@@ -220,5 +305,85 @@ impl Transport for TlsTransport {
 
     fn is_tls(&self) -> bool {
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    /// A transport that receives one byte per wait and records the time
+    /// each wait and write was given.
+    #[derive(Debug)]
+    struct Recording {
+        buffers: LazyBuffers,
+        waits: Arc<Mutex<Vec<UreqDuration>>>,
+    }
+
+    impl Transport for Recording {
+        fn buffers(&mut self) -> &mut dyn Buffers {
+            &mut self.buffers
+        }
+
+        fn transmit_output(&mut self, _: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+            self.waits.lock().unwrap().push(timeout.after);
+            Ok(())
+        }
+
+        fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+            self.waits.lock().unwrap().push(timeout.after);
+            let buf = self.buffers.input_append_buf();
+            buf[..2].copy_from_slice(b"ab");
+            self.buffers.input_appended(2);
+            Ok(true)
+        }
+
+        fn is_open(&mut self) -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn only_a_read_that_waits_is_bounded_and_by_what_is_left() {
+        let start = std::time::Instant::now();
+        let now = Arc::new(Mutex::new(start));
+        let clock = {
+            let now = now.clone();
+            Arc::new(move || UreqInstant::Exact(*now.lock().unwrap()))
+        };
+        let waits = Arc::new(Mutex::new(Vec::new()));
+        let mut under = Under::new(
+            Box::new(Recording {
+                buffers: LazyBuffers::new(64, 64),
+                waits: waits.clone(),
+            }),
+            clock,
+        );
+        under.set_timeout(NextTimeout {
+            after: UreqDuration::Exact(Duration::from_secs(5)),
+            reason: ureq::Timeout::Connect,
+            ..NextTimeout::default()
+        });
+        *now.lock().unwrap() = start + Duration::from_secs(2);
+        let mut one = [0u8; 1];
+        assert_eq!(under.read(&mut one).unwrap(), 1);
+        assert_eq!(&one, b"a");
+        // The second byte is already there: no wait, so no bound asked for.
+        *now.lock().unwrap() = start + Duration::from_secs(3);
+        assert_eq!(under.read(&mut one).unwrap(), 1);
+        assert_eq!(&one, b"b");
+        assert_eq!(under.write(b"hello").unwrap(), 5);
+        *now.lock().unwrap() = start + Duration::from_secs(9);
+        assert_eq!(under.read(&mut one).unwrap(), 1);
+        assert_eq!(
+            *waits.lock().unwrap(),
+            [
+                UreqDuration::Exact(Duration::from_secs(3)),
+                UreqDuration::Exact(Duration::from_secs(2)),
+                UreqDuration::Exact(Duration::ZERO),
+            ]
+        );
     }
 }
