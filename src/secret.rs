@@ -134,6 +134,14 @@ impl Scrubber {
         }
     }
 
+    /// The secrets masked, longest first.
+    pub fn secrets(&self) -> Vec<Secret> {
+        self.secrets
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Masks `more` too (a rotated secret file's new content): the old
     /// ones stay masked, since a server may still echo them.
     pub fn extend(&self, more: impl IntoIterator<Item = Secret>) {

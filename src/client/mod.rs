@@ -49,7 +49,7 @@ use serde::de::DeserializeOwned;
 pub use ureq::http::Method;
 
 use crate::error::Result;
-use crate::secret::Scrubber;
+use crate::secret::{Scrubber, Secret};
 use crate::settings::{Product, Settings};
 use crate::tls;
 use crate::transport;
@@ -249,7 +249,7 @@ impl Client {
         let seeds = Members::seeds(&settings, &parts)?;
         let discovery = settings.discover().then(discover::Discovery::default);
         let defaults = Defaults::of(&settings)?;
-        let scrubber = scrubber(&settings);
+        let scrubber = Scrubber::new(settings.secrets().into_iter().chain(parts.proxy_secrets()));
         Ok(Client {
             inner: Arc::new(Inner {
                 settings,
@@ -264,6 +264,27 @@ impl Client {
                 learned: OnceLock::new(),
             }),
         })
+    }
+
+    /// Every secret this client holds, as a server or a proxy may echo it
+    /// back: those of its settings ([`Settings::secrets`]), the
+    /// credentials of the proxies it goes through (`http_proxy`,
+    /// `https_proxy` and `all_proxy` included, as read when the client was
+    /// built) with the base64 of `user:password` that
+    /// `Proxy-Authorization: Basic` carries, and what its secret files
+    /// held after a reload. Everything the client formats is masked
+    /// already; this is for text it did not format, such as log lines of
+    /// the application's own.
+    ///
+    /// ```
+    /// let client = httpdb::Client::new("http://db:4200/?proxy=http://u:proxypw@proxy:3128")?;
+    /// let secrets: Vec<String> = client.secrets().iter().map(|s| s.expose().to_string()).collect();
+    /// assert!(secrets.contains(&"proxypw".to_string()));
+    /// assert!(secrets.contains(&"dTpwcm94eXB3".to_string())); // u:proxypw in base64
+    /// # Ok::<(), httpdb::Error>(())
+    /// ```
+    pub fn secrets(&self) -> Vec<Secret> {
+        self.inner.scrubber.secrets()
     }
 
     /// The settings this client was built from.
@@ -431,11 +452,6 @@ impl Client {
         };
         format!("{scheme}://{host}")
     }
-}
-
-/// The scrubber for every secret of `settings` ([`Settings::secrets`]).
-fn scrubber(settings: &Settings) -> Scrubber {
-    Scrubber::new(settings.secrets())
 }
 
 #[cfg(test)]

@@ -289,13 +289,16 @@ impl Settings {
     /// printed: the password, the token, the API key, the key passphrase,
     /// the proxy's password, the default headers and parameters that hold
     /// a credential, and the base64 of `user:password` that
-    /// `Authorization: Basic` carries. Empty ones are left out. For masking
-    /// text that may quote them, such as a server's echo of a request.
+    /// `Authorization: Basic` and `Proxy-Authorization: Basic` carry.
+    /// Empty ones are left out. For masking text that may quote them, such
+    /// as a server's echo of a request. The proxies of the environment
+    /// (`https_proxy`...) are not settings: [`crate::Client::secrets`]
+    /// has theirs too.
     ///
     /// ```
     /// let s = httpdb::Settings::from_uri("https://admin:pw@db/?proxy=http://u:proxypw@proxy:3128")?;
     /// let secrets: Vec<String> = s.secrets().iter().map(|s| s.expose().to_string()).collect();
-    /// assert_eq!(secrets, ["pw", "proxypw", "YWRtaW46cHc="]);
+    /// assert_eq!(secrets, ["pw", "proxypw", "YWRtaW46cHc=", "dTpwcm94eXB3"]);
     /// # Ok::<(), httpdb::Error>(())
     /// ```
     pub fn secrets(&self) -> Vec<Secret> {
@@ -304,6 +307,14 @@ impl Settings {
             out.push(crate::secret::basic_credential(
                 user,
                 self.password.as_ref(),
+            ));
+        }
+        if let Some(ProxyChoice::Proxy(proxy)) = self.proxy()
+            && let Some(user) = &proxy.username
+        {
+            out.push(crate::secret::basic_credential(
+                user,
+                proxy.password.as_ref(),
             ));
         }
         out.retain(|s| !s.expose().is_empty());

@@ -110,6 +110,12 @@ impl Parts {
         })
     }
 
+    /// The credentials of the proxies the agents go through
+    /// ([`proxy::Routes::secrets`]).
+    pub fn proxy_secrets(&self) -> Vec<crate::Secret> {
+        self.routes.secrets()
+    }
+
     /// The agent of one of the client's hosts.
     pub fn host_agent(&self) -> ureq::Agent {
         self.agent(self.one_host.clone())

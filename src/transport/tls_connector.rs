@@ -314,7 +314,7 @@ mod tests {
     use std::sync::Mutex;
     use std::time::Duration;
 
-    /// A transport that receives one byte per wait and records the time
+    /// A transport that receives two bytes per wait and records the time
     /// each wait and write was given.
     #[derive(Debug)]
     struct Recording {

@@ -343,3 +343,63 @@ fn a_silent_proxy_is_bounded_by_connect_timeout() {
         held.join().unwrap();
     }
 }
+
+/// A forward proxy whose error page quotes the request's
+/// `Proxy-Authorization` (the in-process server asked in absolute form):
+/// neither the proxy's password nor the base64 of `user:password` shows in
+/// an error, nor on the CLI's stdout and stderr (`-v`, `-w` included),
+/// whether the proxy comes from `proxy=` or from `http_proxy`.
+#[test]
+fn a_proxy_that_echoes_its_credentials_never_shows_them() {
+    const PROXY_PW: &str = "px-S3cr3t";
+    let proxy = TestServer::http();
+    let with_credentials = format!("http://puser:{PROXY_PW}@localhost:{}", proxy.port());
+
+    let c = Client::new(&format!("http://db.invalid:4200/?proxy={with_credentials}")).unwrap();
+    let error = c.get("/").unwrap_err();
+    assert!(
+        matches!(error, Error::Status { status: 502, .. }),
+        "{error:?}"
+    );
+    // What the proxy quoted is what it was sent: the secrets were there.
+    let sent = proxy.last_request().unwrap();
+    let header = sent.header("proxy-authorization").unwrap().to_string();
+    let encoded = header.strip_prefix("Basic ").unwrap().to_string();
+    assert!(!encoded.is_empty());
+    let hidden = |what: &str, text: &str| {
+        for secret in [PROXY_PW, &encoded] {
+            assert!(!text.contains(secret), "{what}: {secret} in {text}");
+        }
+    };
+    let shown = error.to_string();
+    hidden("Display", &shown);
+    hidden("Debug", &format!("{error:?}"));
+    assert!(shown.contains("proxy-authorization: Basic ***"), "{shown}");
+
+    let by_the_library = proxy.requests().len();
+    let (code, stdout, stderr) = cli(
+        &[("http_proxy", with_credentials)],
+        &[
+            "--uri",
+            "http://db.invalid:4200/",
+            "-v",
+            "-w",
+            "%{json}",
+            "get",
+            "/",
+        ],
+    );
+    assert_eq!(code, 1, "{stderr}");
+    // The CLI's requests (a 502 is tried again) carried the same secret.
+    let sent = proxy.requests();
+    assert!(sent.len() > by_the_library, "{sent:?}");
+    for request in &sent {
+        assert_eq!(request.header("proxy-authorization"), Some(header.as_str()));
+    }
+    hidden("stdout", &stdout);
+    hidden("stderr", &stderr);
+    assert!(
+        stdout.contains("proxy-authorization: Basic ***"),
+        "{stdout}"
+    );
+}

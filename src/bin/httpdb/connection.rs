@@ -12,7 +12,7 @@ use crate::redact;
 /// The resolved settings. Logs them (secrets masked) at info level.
 pub fn settings(args: &ConnectionArgs) -> Result<Settings, CliError> {
     let settings = builder(args)?.build().map_err(flagged)?;
-    redact::register(&settings);
+    redact::register(settings.secrets());
     log::info!("connection settings: {}", settings.to_uri());
     Ok(settings)
 }
@@ -37,7 +37,9 @@ fn flagged(error: httpdb::Error) -> httpdb::Error {
 /// A client for the resolved settings (reads the CA, certificate and key
 /// files).
 pub fn client(args: &ConnectionArgs) -> Result<Client, CliError> {
-    Ok(Client::from_settings(settings(args)?)?)
+    let client = Client::from_settings(settings(args)?)?;
+    redact::register(client.secrets());
+    Ok(client)
 }
 
 /// A client for a request whose PATH may be a whole URL, as curl takes
@@ -53,9 +55,11 @@ pub fn client_for(args: &ConnectionArgs, path: &str) -> Result<(Client, String),
         log::info!("the URL given stands for the connection URI: --uri / HTTPDB_URL are not used");
     }
     let settings = builder_for(args, &base)?.build().map_err(flagged)?;
-    redact::register(&settings);
+    redact::register(settings.secrets());
     log::info!("connection settings: {}", settings.to_uri());
-    Ok((Client::from_settings(settings)?, path))
+    let client = Client::from_settings(settings)?;
+    redact::register(client.secrets());
+    Ok((client, path))
 }
 
 /// `https://user@host:port/path?q` as (`https://user@host:port/`,

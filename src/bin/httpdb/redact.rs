@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::sync::Mutex;
 
-use httpdb::{Secret, Settings};
+use httpdb::Secret;
 
 /// Secrets shorter than this are not scrubbed: replacing every `pw` in a
 /// message would garble it while hiding little.
@@ -18,10 +18,13 @@ const MIN_LEN: usize = 4;
 
 static SECRETS: Mutex<Vec<Secret>> = Mutex::new(Vec::new());
 
-/// Remembers every secret of `settings` ([`Settings::secrets`]).
-pub fn register(settings: &Settings) {
+/// Remembers `more`: the secrets of the settings
+/// ([`httpdb::Settings::secrets`]) once they are resolved, and the
+/// client's ([`httpdb::Client::secrets`]: its proxies', those of the
+/// environment included) once it is built.
+pub fn register(more: impl IntoIterator<Item = Secret>) {
     let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    for secret in settings.secrets() {
+    for secret in more {
         if secret.expose().len() >= MIN_LEN && !secrets.contains(&secret) {
             secrets.push(secret);
         }
@@ -105,7 +108,11 @@ mod tests {
 
     #[test]
     fn secrets_cut_between_reads_are_masked() {
-        register(&Settings::from_uri("https://admin:Pw-cut-9x@h/").unwrap());
+        register(
+            httpdb::Settings::from_uri("https://admin:Pw-cut-9x@h/")
+                .unwrap()
+                .secrets(),
+        );
         let body = b"you sent Authorization: Basic YWRtaW46UHctY3V0LTl4 and Pw-cut-9x; fine";
         for step in [1, 2, 5, 7, body.len()] {
             let mut masking = Masking::new();

@@ -152,6 +152,21 @@ impl Routes {
         proxy.as_ref()
     }
 
+    /// The credentials of the proxies in effect, as a proxy or a server
+    /// may echo them: each password, and the base64 of `user:password`
+    /// that `Proxy-Authorization: Basic` carries.
+    pub fn secrets(&self) -> Vec<Secret> {
+        let mut out = Vec::new();
+        for proxy in [&self.https, &self.http].into_iter().flatten().flatten() {
+            let url = &proxy.url;
+            out.extend(url.password.clone());
+            if let Some(user) = &url.username {
+                out.push(basic_credential(user, url.password.as_ref()));
+            }
+        }
+        out
+    }
+
     /// Whether an `https://` proxy is among them (it needs a TLS
     /// configuration of its own).
     pub fn any_https_proxy(&self) -> bool {

@@ -27,6 +27,10 @@
 //! - `/echo-error/NNN`: status NNN, a text body quoting the request's
 //!   `Authorization` header verbatim and holding an ANSI escape sequence,
 //!   as careless servers and proxies do.
+//! - a target in absolute form (`GET http://host/path`: the server is
+//!   used as a forward proxy): 502, a proxy's error page quoting the
+//!   request's `Proxy-Authorization` header verbatim, as careless proxies
+//!   do.
 //! - anything else: 200, a JSON echo
 //!   `{"method":..,"path":..,"body":..,"authorization":..}`.
 //!
@@ -1531,6 +1535,17 @@ fn root_document() -> String {
 }
 
 fn route(request: &Recorded, shared: &Shared) -> Response {
+    if request.path.starts_with("http://") {
+        return Response::text(
+            502,
+            format!(
+                "proxy error for {} {}\nproxy-authorization: {}\n",
+                request.method,
+                request.path,
+                request.header("proxy-authorization").unwrap_or("-")
+            ),
+        );
+    }
     let path = request.path.split(['?', '#']).next().unwrap_or("");
     let canned = shared.canned.lock().unwrap_or_else(|e| e.into_inner());
     let found = canned
