@@ -119,7 +119,7 @@ for line in open(tsv):
     d["mibs"].append(int(v["bytes"]) / 1048576 / float(v["total_s"]))
     d["ttfb"].append(float(v["ttfb_ms"]))
     d["rss"].append(int(v["rss_kib"]) / 1024)
-    d["cpu"].append(float(v["cpu_s"]) * 1073741824 / int(v["bytes"]))
+    d["cpu"].append(float(v.get("cpu_s", "nan")) * 1073741824 / int(v["bytes"]))
     rounds.setdefault(r, {})[name] = float(v["total_s"])
 med = {n: {k: st.median(x) for k, x in d.items()} for n, d in rows.items()}
 # The rate against the bare rustls reader: the median of each round's
@@ -130,7 +130,7 @@ curl = med["curl"]
 L = ["# Large downloads", "",
      f"- date: {E['DATE']}; machine: {E['MACHINE']}",
      f"- versions: {E['VERSIONS']}",
-     f"- workload: one {E['SIZE_MIB']} MiB static file over loopback TLS from nginx (1 worker, client certificate required), each peer writing it to its stdout, read by benches/ttfb.py; {E['ROUNDS']} rounds interleaved, medians",
+     f"- workload: one {E['SIZE_MIB']} MiB static file over loopback TLS from nginx (1 worker, client certificate required), each peer writing it to its stdout by its descriptor, read by benches/ttfb.py; {E['ROUNDS']} rounds interleaved, medians",
      "",
      "| peer | MiB/s | / curl | / bare rustls (rounds) | CPU s per GiB | time to first byte (ms) | / curl | peak RSS (MiB) |",
      "|---|---:|---:|---:|---:|---:|---:|---:|"]

@@ -127,8 +127,11 @@ impl Scrubber {
             .into_iter()
             .filter(|s| !s.expose().is_empty())
             .collect();
-        // The longest first, so that a secret holding another is masked whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
+        // The longest first, so that a secret holding another is masked
+        // whole; each once (a `proxy=` password is the settings' and both
+        // routes').
+        secrets.sort_by(|a, b| (b.expose().len(), b.expose()).cmp(&(a.expose().len(), a.expose())));
+        secrets.dedup();
         Scrubber {
             secrets: std::sync::RwLock::new(secrets),
         }

@@ -147,10 +147,9 @@ pub(super) fn tunnel(
         .nth(1)
         .and_then(|s| s.parse::<u16>().ok())
         .unwrap_or(0);
-    let answer = line
-        .split_once(' ')
-        .map_or(line.as_str(), |(_, rest)| rest)
-        .to_string();
+    // A proxy may quote the credentials it was sent.
+    let answer = crate::secret::Scrubber::new(proxy.secrets())
+        .scrub(line.split_once(' ').map_or(line.as_str(), |(_, rest)| rest));
     if status == 200 {
         return Ok(answer);
     }

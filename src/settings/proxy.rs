@@ -101,8 +101,7 @@ impl ProxyUrl {
     /// [`Error::Config`] naming `option`, for a scheme that is not a proxy's
     /// (`socks4://` among them), a missing host or a bad port.
     pub fn parse(text: &str, option: &str) -> Result<ProxyUrl> {
-        let shown = mask(text);
-        let bad = |why: &str| {
+        let refuse = |shown: &str, why: &str| {
             Error::config(
                 option,
                 format!(
@@ -110,6 +109,7 @@ impl ProxyUrl {
                 ),
             )
         };
+        let bad = |why: &str| refuse(&mask(text), why);
         let (scheme, rest) = match text.split_once("://") {
             Some((scheme, rest)) => match scheme.to_ascii_lowercase().as_str() {
                 "http" => (ProxyScheme::Http, rest),
@@ -125,11 +125,15 @@ impl ProxyUrl {
             },
             None => (ProxyScheme::Http, text),
         };
-        let authority = rest.split('/').next().unwrap_or_default();
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
+        // The userinfo ends at the last '@', as `mask` reads it: a password
+        // may hold an unencoded '/' (a proxy URL has no path to confuse it
+        // with), and inside a connection URI a `%2F` is decoded before the
+        // proxy URL is read.
+        let (userinfo, after) = match rest.rsplit_once('@') {
             Some((u, h)) => (Some(u), h),
-            None => (None, authority),
+            None => (None, rest),
         };
+        let hostport = after.split('/').next().unwrap_or_default();
         let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
             let (host, after) = v6.split_once(']').ok_or_else(|| bad("unbalanced '['"))?;
             (host, after.strip_prefix(':'))
@@ -146,7 +150,18 @@ impl ProxyUrl {
             None | Some("") => scheme.default_port(),
             Some(p) => match p.parse::<u16>() {
                 Ok(n) if n > 0 => n,
-                _ => return Err(bad(&format!("\"{p}\" is not a port from 1 to 65535"))),
+                _ if p.bytes().all(|b| b.is_ascii_digit()) => {
+                    return Err(bad(&format!("\"{p}\" is not a port from 1 to 65535")));
+                }
+                // `http://user:password` with the host left out: what
+                // stands for the port may be a password, so it is not shown.
+                _ => {
+                    let shown = format!("{}{host}:***", &text[..text.len() - rest.len()]);
+                    return Err(refuse(
+                        &shown,
+                        "what follows the ':' is not a port (a user and password need '@host' after them)",
+                    ));
+                }
             },
         };
         let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
@@ -222,15 +237,16 @@ pub struct ProxyRoute {
     pub unusable: Option<String>,
 }
 
-/// `text` with a password in its userinfo shown as `***`.
+/// `text` with a password in its userinfo shown as `***`. The userinfo
+/// ends at the last '@' of the text, not of the authority: a password
+/// holding an unencoded '/' (which ends the authority, and which
+/// [`ProxyUrl::parse`] refuses) is masked whole.
 pub(crate) fn mask(text: &str) -> String {
     let (scheme, rest) = match text.split_once("://") {
         Some((s, r)) => (format!("{s}://"), r),
         None => (String::new(), text),
     };
-    let end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
-    match authority.rsplit_once('@') {
+    match rest.rsplit_once('@') {
         Some((userinfo, host)) => {
             let user = userinfo.split(':').next().unwrap_or_default();
             let masked = if userinfo.contains(':') {
@@ -238,8 +254,40 @@ pub(crate) fn mask(text: &str) -> String {
             } else {
                 user.to_string()
             };
-            format!("{scheme}{masked}@{host}{path}")
+            format!("{scheme}{masked}@{host}")
         }
         None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_holding_a_slash_or_left_without_a_host_is_never_shown() {
+        for (text, password) in [
+            ("http://u:se/cret@proxy:3128", "se/cret"),
+            ("http://u:12/34@proxy:3128", "12/34"),
+            ("http://u:se%2Fcret@proxy:3128", "se/cret"),
+            ("http://u:a?b#c@proxy:3128/", "a?b#c"),
+        ] {
+            let url = ProxyUrl::parse(text, "https_proxy").unwrap();
+            assert_eq!((url.host.as_str(), url.port), ("proxy", 3128), "{text}");
+            assert_eq!(url.password.unwrap().expose(), password, "{text}");
+        }
+        for text in ["http://puser:Zq9ProxyPw", "http://u:se/cret@:3128"] {
+            let error = ProxyUrl::parse(text, "https_proxy")
+                .unwrap_err()
+                .to_string();
+            assert!(!error.contains("Zq9") && !error.contains("cret"), "{error}");
+        }
+        let error = ProxyUrl::parse("http://proxy:99999", "proxy").unwrap_err();
+        assert!(
+            error.to_string().contains("\"99999\" is not a port"),
+            "{error}"
+        );
+        assert_eq!(mask("http://u:a/b@p:1/"), "http://u:***@p:1/");
+        assert_eq!(mask("http://proxy:3128"), "http://proxy:3128");
     }
 }

@@ -230,6 +230,8 @@ impl<In: Transport> Connector<In> for ProxyConnector {
         })?;
         if status != 200 {
             let hint = connect_hint(proxy, status);
+            // A proxy may quote the credentials it was sent.
+            let reason = crate::secret::Scrubber::new(proxy.secrets()).scrub(&reason);
             return Err(failed(format!(
                 "answered {status} {reason} to CONNECT {target}{hint}"
             )));

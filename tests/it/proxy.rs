@@ -365,7 +365,6 @@ fn a_proxy_that_echoes_its_credentials_never_shows_them() {
     let sent = proxy.last_request().unwrap();
     let header = sent.header("proxy-authorization").unwrap().to_string();
     let encoded = header.strip_prefix("Basic ").unwrap().to_string();
-    assert!(!encoded.is_empty());
     let hidden = |what: &str, text: &str| {
         for secret in [PROXY_PW, &encoded] {
             assert!(!text.contains(secret), "{what}: {secret} in {text}");
@@ -402,4 +401,78 @@ fn a_proxy_that_echoes_its_credentials_never_shows_them() {
         stdout.contains("proxy-authorization: Basic ***"),
         "{stdout}"
     );
+}
+
+/// A proxy that refuses a `CONNECT` with a reason phrase quoting the
+/// `Proxy-Authorization` it was sent: the library's error and `httpdb
+/// check` (the proxy from `https_proxy`) show neither the password nor its
+/// base64.
+#[test]
+fn a_proxy_that_quotes_its_credentials_in_a_refused_connect_never_shows_them() {
+    use std::io::{BufRead, BufReader, Write};
+    const PROXY_PW: &str = "cx-S3cr3t";
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let quoting = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut credential = String::from("-");
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                    if let Some(value) = line.strip_prefix("Proxy-Authorization: ") {
+                        credential = value.trim().to_string();
+                    }
+                    line.clear();
+                }
+                if credential == "-" {
+                    return;
+                }
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 407 no entry for {credential}\r\nContent-Length: 0\r\n\r\n"
+                );
+                seen.lock().unwrap().push(credential);
+            }
+        })
+    };
+    let with_credentials = format!("http://puser:{PROXY_PW}@127.0.0.1:{port}");
+    let c = Client::new(&format!(
+        "https://db.invalid:4200/?proxy={with_credentials}"
+    ))
+    .unwrap();
+    let error = c.get("/").unwrap_err();
+    assert!(matches!(error, Error::Proxy { .. }), "{error:?}");
+    let header = seen
+        .lock()
+        .unwrap()
+        .first()
+        .cloned()
+        .expect("the proxy was asked");
+    let encoded = header.strip_prefix("Basic ").unwrap().to_string();
+    for shown in [error.to_string(), format!("{error:?}")] {
+        for secret in [PROXY_PW, &encoded] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("no entry for Basic ***"), "{shown}");
+    }
+
+    let (_, stdout, stderr) = cli(
+        &[("https_proxy", with_credentials)],
+        &["--uri", "https://db.invalid:4200/", "check"],
+    );
+    assert!(seen.lock().unwrap().len() >= 2, "check asked the proxy");
+    for text in [&stdout, &stderr] {
+        for secret in [PROXY_PW, &encoded] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+    assert!(stdout.contains("no entry for Basic ***"), "{stdout}");
+    // A connection without credentials ends the stub.
+    let _ = std::net::TcpStream::connect(("127.0.0.1", port))
+        .and_then(|mut s| s.write_all(b"CONNECT x:1 HTTP/1.1\r\n\r\n"));
+    quoting.join().unwrap();
 }

@@ -25,6 +25,18 @@ impl Proxy {
         self.authorization.as_ref()
     }
 
+    /// Its password, and the base64 of `user:password` that
+    /// `Proxy-Authorization: Basic` carries: what to mask in what it
+    /// answers.
+    pub fn secrets(&self) -> Vec<Secret> {
+        let url = &self.url;
+        let mut out: Vec<Secret> = url.password.iter().cloned().collect();
+        if let Some(user) = &url.username {
+            out.push(basic_credential(user, url.password.as_ref()));
+        }
+        out
+    }
+
     fn new(url: ProxyUrl, source: String) -> Proxy {
         let authorization = url.username.as_ref().map(|user| {
             let credential = basic_credential(user, url.password.as_ref());
@@ -156,12 +168,15 @@ impl Routes {
     /// may echo them: each password, and the base64 of `user:password`
     /// that `Proxy-Authorization: Basic` carries.
     pub fn secrets(&self) -> Vec<Secret> {
-        let mut out = Vec::new();
-        for proxy in [&self.https, &self.http].into_iter().flatten().flatten() {
-            let url = &proxy.url;
-            out.extend(url.password.clone());
-            if let Some(user) = &url.username {
-                out.push(basic_credential(user, url.password.as_ref()));
+        let mut out: Vec<Secret> = Vec::new();
+        for secret in [&self.https, &self.http]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flat_map(Proxy::secrets)
+        {
+            if !out.contains(&secret) {
+                out.push(secret);
             }
         }
         out
@@ -306,6 +321,36 @@ mod tests {
             Route::Via(p) => Some(format!("{} {}", p.url, p.source)),
             Route::Direct(_) | Route::Unusable(_) => None,
         }
+    }
+
+    #[test]
+    fn the_credentials_of_every_proxy_in_effect_are_secrets() {
+        let shown = |r: &Routes| -> Vec<String> {
+            r.secrets().iter().map(|s| s.expose().to_string()).collect()
+        };
+        // base64 of a:pw-a, b:pw-b, s:pw-s, u: (a user without a password).
+        let r = routes(
+            &[
+                ("https_proxy", "http://a:pw-a@p1:3128"),
+                ("all_proxy", "socks5://s:pw-s@p2:1080"),
+            ],
+            "https://db",
+        );
+        assert_eq!(shown(&r), ["pw-a", "YTpwdy1h", "pw-s", "czpwdy1z"]);
+        let r = routes(&[("http_proxy", "http://b:pw-b@p:3128")], "http://db");
+        assert_eq!(shown(&r), ["pw-b", "Yjpwdy1i"]);
+        let r = routes(&[("https_proxy", "http://u@p:3128")], "https://db");
+        assert_eq!(shown(&r), ["dTo="]);
+        // An unusable variable is not a route: its reason is masked instead.
+        let r = routes(&[("https_proxy", "http://u:se-cret")], "https://db");
+        assert!(shown(&r).is_empty());
+        match r.route(true, "db") {
+            Route::Unusable(why) => assert!(!why.contains("cret"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // proxy= stands for both routes, and counts once.
+        let r = routes(&[], "https://db/?proxy=http://a:pw-a@p1:3128");
+        assert_eq!(shown(&r), ["pw-a", "YTpwdy1h"]);
     }
 
     #[test]
