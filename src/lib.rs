@@ -24,6 +24,7 @@ pub mod check;
 mod client;
 pub mod discovery;
 mod error;
+mod escape;
 mod secret;
 mod server_info;
 mod settings;
@@ -43,6 +44,7 @@ pub use rustls;
 pub use secret::Secret;
 pub use server_info::ServerInfo;
 pub use settings::builder::SettingsBuilder;
+pub use settings::options::names::is_secret_header;
 pub use settings::{
     CaCerts, CertReqs, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DISCOVER_INTERVAL,
     DEFAULT_DISCOVER_MIN_DELAY, DEFAULT_DISCOVER_TIMEOUT, DEFAULT_MAX_BODY_SIZE,

@@ -56,6 +56,41 @@ impl Secret {
         &self.text
     }
 
+    /// This secret in each form a server may quote it back in: as it is,
+    /// percent-encoded (every byte but letters and digits, and as httpdb
+    /// writes a query value), JSON-escaped, and a base64 text without its
+    /// padding. The scrubbers mask every form.
+    ///
+    /// ```
+    /// let forms: Vec<String> = httpdb::Secret::new("a/b\"c==")
+    ///     .forms()
+    ///     .iter()
+    ///     .map(|f| f.expose().to_string())
+    ///     .collect();
+    /// assert_eq!(forms, ["a/b\"c==", "a%2Fb%22c%3D%3D", "a/b%22c%3D%3D", "a/b\\\"c=="]);
+    /// ```
+    pub fn forms(&self) -> Vec<Secret> {
+        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        let text = self.expose();
+        let mut forms = vec![self.clone()];
+        let mut add = |form: String| {
+            if !form.is_empty() && !forms.iter().any(|f| f.expose() == form) {
+                forms.push(self.with_text(form));
+            }
+        };
+        add(utf8_percent_encode(text, NON_ALPHANUMERIC).to_string());
+        add(utf8_percent_encode(text, crate::escape::QUERY_PAIR).to_string());
+        if let Ok(json) = serde_json::to_string(text) {
+            add(json[1..json.len() - 1].to_string());
+        }
+        let unpadded = text.trim_end_matches('=');
+        let base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/');
+        if unpadded.len() >= 8 && unpadded.len() < text.len() && unpadded.chars().all(base64) {
+            add(unpadded.to_string());
+        }
+        forms
+    }
+
     /// The file the secret was read from, if it was.
     pub fn file(&self) -> Option<&Path> {
         self.file.as_deref()
@@ -125,6 +160,7 @@ impl Scrubber {
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
         let mut secrets: Vec<Secret> = secrets
             .into_iter()
+            .flat_map(|s| s.forms())
             .filter(|s| !s.expose().is_empty())
             .collect();
         // The longest first, so that a secret holding another is masked
@@ -149,7 +185,7 @@ impl Scrubber {
     /// ones stay masked, since a server may still echo them.
     pub fn extend(&self, more: impl IntoIterator<Item = Secret>) {
         let mut secrets = self.secrets.write().unwrap_or_else(|e| e.into_inner());
-        for secret in more {
+        for secret in more.into_iter().flat_map(|s| s.forms()) {
             if !secret.expose().is_empty() && !secrets.contains(&secret) {
                 secrets.push(secret);
             }

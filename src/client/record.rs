@@ -156,18 +156,24 @@ impl Raw {
 
 /// A head as text, each line ending in CRLF: the credentials of
 /// `Authorization` and `Proxy-Authorization` masked after their scheme,
-/// and the client's secrets masked wherever else they appear.
+/// the values of other credential headers ([`crate::is_secret_header`],
+/// those a request was given alone included) masked whole, and the
+/// client's secrets masked wherever else they appear.
 fn masked_head(raw: &[u8], scrubber: &Scrubber) -> String {
     let text = String::from_utf8_lossy(raw);
     let mut out = String::with_capacity(text.len());
-    for line in text.split_terminator("\r\n") {
+    for (k, line) in text.split_terminator("\r\n").enumerate() {
         let masked = match line.split_once(':') {
-            Some((name, value))
-                if name.eq_ignore_ascii_case("authorization")
-                    || name.eq_ignore_ascii_case("proxy-authorization") =>
-            {
-                let scheme = value.split_whitespace().next().unwrap_or_default();
-                format!("{name}: {scheme} ***")
+            // The first line is the request or status line.
+            Some((name, value)) if k > 0 && crate::is_secret_header(name) => {
+                let words: Vec<&str> = value.split_whitespace().collect();
+                let authorization = name.eq_ignore_ascii_case("authorization")
+                    || name.eq_ignore_ascii_case("proxy-authorization");
+                match words.as_slice() {
+                    [scheme, _, ..] if authorization => format!("{name}: {scheme} ***"),
+                    [] => line.to_string(),
+                    _ => format!("{name}: ***"),
+                }
             }
             _ => scrubber.scrub(line),
         };

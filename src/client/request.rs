@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Read;
 use std::time::Duration;
 
-use percent_encoding::{AsciiSet, utf8_percent_encode};
+use percent_encoding::utf8_percent_encode;
 use serde::Serialize;
 use ureq::http::{HeaderName, HeaderValue, Method};
 
@@ -13,14 +13,7 @@ use super::payload::{Payload, Shared};
 use super::{Client, Response};
 use crate::error::{Error, Result};
 
-/// What `query` percent-encodes in a name or value: what option values of
-/// the URI escape, and `+` (many servers read it as a space), `?`, `[`
-/// and `]`.
-pub(super) const QUERY_PAIR: &AsciiSet = &crate::settings::QUERY_VALUE
-    .add(b'+')
-    .add(b'?')
-    .add(b'[')
-    .add(b']');
+pub(super) use crate::escape::QUERY_PAIR;
 
 /// A request being prepared; send it with [`Request::send`].
 ///

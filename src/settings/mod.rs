@@ -11,7 +11,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+use percent_encoding::{AsciiSet, utf8_percent_encode};
+
+use crate::escape::QUERY_VALUE;
 
 pub(crate) mod builder;
 pub(crate) mod credential_files;
@@ -288,8 +290,9 @@ impl Settings {
     /// Every secret these settings hold, as text that must never be
     /// printed: the password, the token, the API key, the key passphrase,
     /// the proxy's password, the default headers and parameters that hold
-    /// a credential, and the base64 of `user:password` that
-    /// `Authorization: Basic` and `Proxy-Authorization: Basic` carry.
+    /// a credential, the base64 of `user:password` that
+    /// `Authorization: Basic` and `Proxy-Authorization: Basic` carry, and
+    /// an API key's `id:key` and key (it goes as their base64).
     /// Empty ones are left out. For masking text that may quote them, such
     /// as a server's echo of a request. The proxies of the environment
     /// (`https_proxy`...) are not settings: [`crate::Client::secrets`]
@@ -308,6 +311,23 @@ impl Settings {
                 user,
                 self.password.as_ref(),
             ));
+        }
+        // An API key goes as the base64 of `id:key`; a server that decodes
+        // it may quote the key.
+        if let Some(key) = self.api_key() {
+            use base64::Engine;
+            if let Some(pair) = base64::engine::general_purpose::STANDARD
+                .decode(key.expose())
+                .ok()
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .filter(|pair| pair.contains(':'))
+            {
+                let pair = Secret::new(pair);
+                if let Some((_, key)) = pair.expose().split_once(':') {
+                    out.push(Secret::new(key));
+                }
+                out.push(pair);
+            }
         }
         if let Some(ProxyChoice::Proxy(proxy)) = self.proxy()
             && let Some(user) = &proxy.username
@@ -506,23 +526,6 @@ pub(crate) fn env_uri(var: &str) -> Result<String> {
         }),
     }
 }
-
-/// Characters escaped in option values.
-pub(crate) const QUERY_VALUE: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'%')
-    .add(b'&')
-    .add(b'=')
-    .add(b'#')
-    .add(b'"')
-    .add(b'<')
-    .add(b'>')
-    .add(b'\\')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
 
 /// Characters escaped in user names and passwords: those of option values
 /// and the ones that delimit the authority.

@@ -1910,3 +1910,68 @@ fn output_to_a_device_or_a_pipe_is_written_in_place() {
     assert!(!dir.join("body.httpdb-part").exists());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A server that quotes the request's credentials back where the CLI
+/// shows its answer: in a header (`-i`, `head`), in a redirect it does not
+/// follow (the note on stderr and the body), percent-encoded; and a
+/// credential given with `-H` rather than in the URI. None of it shows.
+#[test]
+fn credentials_quoted_back_in_headers_redirects_and_encodings_never_show() {
+    let server = TestServer::https();
+    let uri = with_password(&server);
+    let ca = fx("ca.pem");
+    let runs: [&[&str]; 4] = [
+        &["get", "-i", "/echo-error/401"],
+        &["head", "/echo-error/401"],
+        &["get", "/echo-error/302"],
+        &["-v", "get", "/echo-error/500"],
+    ];
+    for args in runs {
+        let mut all = vec!["--uri", &uri, "--ssl-ca-certs", &ca];
+        all.extend(args);
+        let out = run(&all).no_secrets();
+        let sent = server
+            .last_request()
+            .unwrap_or_else(|| panic!("{args:?}: nothing sent: {}", out.stderr));
+        let header = sent
+            .header("authorization")
+            .unwrap_or_else(|| panic!("{args:?}: {sent:?}\n{}", out.stderr))
+            .to_string();
+        let encoded = header.strip_prefix("Basic ").unwrap();
+        let quoted =
+            percent_encoding::utf8_percent_encode(encoded, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        let shown = format!("{}\n{}", out.stdout_text(), out.stderr);
+        for secret in [encoded, quoted.as_str()] {
+            assert!(!shown.contains(secret), "{args:?}: {secret} in\n{shown}");
+        }
+        assert!(shown.contains("/landing?auth="), "{args:?}: {shown}");
+    }
+
+    let token = "Hdr-T0ken-n3ver-shown";
+    let out = run(&[
+        "--uri",
+        &server.url(),
+        "--ssl-ca-certs",
+        &ca,
+        "-v",
+        "get",
+        "-H",
+        &format!("Authorization: Bearer {token}"),
+        "-H",
+        "X-Api-Key: Key-n3ver-shown-4Z",
+        "/echo-error/400",
+    ])
+    .expect(1);
+    let sent = server.last_request().unwrap();
+    assert_eq!(
+        sent.header("authorization"),
+        Some(format!("Bearer {token}").as_str())
+    );
+    assert_eq!(sent.header("x-api-key"), Some("Key-n3ver-shown-4Z"));
+    let shown = format!("{}\n{}", out.stdout_text(), out.stderr);
+    for secret in [token, "Key-n3ver-shown-4Z"] {
+        assert!(!shown.contains(secret), "{secret} in\n{shown}");
+    }
+    assert!(shown.contains("> x-api-key: ***"), "{shown}");
+}

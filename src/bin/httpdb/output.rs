@@ -161,7 +161,12 @@ pub fn head(response: &Response) -> Vec<u8> {
     for (name, value) in response.headers() {
         out.extend_from_slice(name.as_str().as_bytes());
         out.extend_from_slice(b": ");
-        out.extend_from_slice(value.as_bytes());
+        // A header may quote the request's credentials back.
+        let text = String::from_utf8_lossy(value.as_bytes());
+        match crate::redact::scrub(&text) {
+            std::borrow::Cow::Owned(masked) => out.extend_from_slice(masked.as_bytes()),
+            std::borrow::Cow::Borrowed(_) => out.extend_from_slice(value.as_bytes()),
+        }
         out.extend_from_slice(b"\r\n");
     }
     out.extend_from_slice(b"\r\n");
@@ -208,11 +213,11 @@ impl Stdout {
         }
     }
 
-    /// Writes `value` as pretty JSON and a newline.
+    /// Writes `value` as pretty JSON and a newline, the client's secrets
+    /// masked (a server's identity fields are its own text).
     pub fn json(&mut self, value: &impl serde::Serialize) -> Result<(), CliError> {
-        let mut text =
-            serde_json::to_vec_pretty(value).map_err(|e| CliError::Output(io::Error::other(e)))?;
-        text.push(b'\n');
-        self.write(&text)
+        let text = serde_json::to_string_pretty(value)
+            .map_err(|e| CliError::Output(io::Error::other(e)))?;
+        self.write(format!("{}\n", crate::redact::scrub(&text)).as_bytes())
     }
 }

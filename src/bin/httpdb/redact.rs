@@ -24,7 +24,7 @@ static SECRETS: Mutex<Vec<Secret>> = Mutex::new(Vec::new());
 /// environment included) once it is built.
 pub fn register(more: impl IntoIterator<Item = Secret>) {
     let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    for secret in more {
+    for secret in more.into_iter().flat_map(|s| s.forms()) {
         if secret.expose().len() >= MIN_LEN && !secrets.contains(&secret) {
             secrets.push(secret);
         }

@@ -120,6 +120,20 @@ fn exchange(
     if args.idempotent {
         request = request.idempotent(true);
     }
+    // A credential given with -H is masked as the URI's are.
+    redact::register(
+        headers
+            .iter()
+            .filter(|(name, _)| httpdb::is_secret_header(name))
+            .flat_map(|(_, value)| {
+                let words: Vec<&str> = value.split_whitespace().collect();
+                match words.as_slice() {
+                    // `Bearer TOKEN`, `Basic BASE64`: the credential.
+                    [_, credential] => vec![httpdb::Secret::new(*credential)],
+                    _ => vec![httpdb::Secret::new(value.trim())],
+                }
+            }),
+    );
     for (name, value) in &headers {
         request = request.header(name, value);
     }
@@ -164,7 +178,7 @@ fn exchange(
             "httpdb: {} from {}: the answer points to {}; redirects are not followed",
             httpdb::status_text(response.status()),
             response.host(),
-            response.location().unwrap_or("(no Location header)")
+            redact::scrub(response.location().unwrap_or("(no Location header)"))
         );
     }
 
@@ -173,10 +187,10 @@ fn exchange(
         sink.write(&output::head(&response))?;
     }
     let progress = Progress::new(args.silent, response.content_length());
-    // An error body may quote the request back, credentials included: the
-    // client's secrets are masked in it. A success body is written as
-    // received, byte for byte.
-    let mut masking = (response.status() >= 400).then(redact::Masking::new);
+    // An error body, or a redirect's, may quote the request back,
+    // credentials included: the client's secrets are masked in it. A
+    // success body is written as received, byte for byte.
+    let mut masking = (response.status() >= 300).then(redact::Masking::new);
     let copied = copy(
         &mut response,
         &mut sink,

@@ -46,21 +46,30 @@ pub(crate) fn header_option(key: &str) -> Option<&str> {
 /// True for a header whose value is a credential, masked like the
 /// password: `Authorization`, `Proxy-Authorization`, `Cookie`, and any
 /// name holding `key`, `token`, `secret`, `password`, `auth`, `session` or
-/// `credential` (`X-ClickHouse-Key`, `X-Api-Key`, `X-Auth-Token`).
-pub(crate) fn is_secret_header(name: &str) -> bool {
+/// `credential` (`X-ClickHouse-Key`, `X-Api-Key`, `X-Auth-Token`), but for
+/// the challenges `WWW-Authenticate` and `Proxy-Authenticate`.
+///
+/// ```
+/// assert!(httpdb::is_secret_header("X-Api-Key"));
+/// assert!(httpdb::is_secret_header("authorization"));
+/// assert!(!httpdb::is_secret_header("WWW-Authenticate"));
+/// assert!(!httpdb::is_secret_header("Content-Type"));
+/// ```
+pub fn is_secret_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     name == "cookie"
-        || [
-            "key",
-            "token",
-            "secret",
-            "password",
-            "auth",
-            "session",
-            "credential",
-        ]
-        .iter()
-        .any(|word| name.contains(word))
+        || (!name.ends_with("-authenticate")
+            && [
+                "key",
+                "token",
+                "secret",
+                "password",
+                "auth",
+                "session",
+                "credential",
+            ]
+            .iter()
+            .any(|word| name.contains(word)))
 }
 
 /// The error for an option written without `=VALUE`: the accepted values

@@ -26,7 +26,8 @@
 //!   carries Basic credentials USER:PW, else 401.
 //! - `/echo-error/NNN`: status NNN, a text body quoting the request's
 //!   `Authorization` header verbatim and holding an ANSI escape sequence,
-//!   as careless servers and proxies do.
+//!   and a `Location` quoting it percent-encoded, as careless servers and
+//!   proxies do.
 //! - a target in absolute form (`GET http://host/path`: the server is
 //!   used as a forward proxy): 502, a proxy's error page quoting the
 //!   request's `Proxy-Authorization` header verbatim, as careless proxies
@@ -1630,15 +1631,21 @@ fn route(request: &Recorded, shared: &Shared) -> Response {
     }
     if let Some(code) = path.strip_prefix("/echo-error/") {
         let status = code.parse::<u16>().unwrap_or(500);
-        return Response::text(
-            status,
-            format!(
-                "\x1b[31merror\x1b[0m for {} {}\nauthorization: {}\n",
-                request.method,
-                request.path,
-                request.header("authorization").unwrap_or("-")
-            ),
+        let authorization = request.header("authorization").unwrap_or("-");
+        let quoted = percent_encoding::utf8_percent_encode(
+            authorization,
+            percent_encoding::NON_ALPHANUMERIC,
         );
+        return Response {
+            location: Some(format!("/landing?auth={quoted}")),
+            ..Response::text(
+                status,
+                format!(
+                    "\x1b[31merror\x1b[0m for {} {}\nauthorization: {authorization}\n",
+                    request.method, request.path,
+                ),
+            )
+        };
     }
     if let Some(n) = path.strip_prefix("/bytes/") {
         return match n.parse::<usize>() {
