@@ -56,10 +56,16 @@ impl Secret {
         &self.text
     }
 
-    /// This secret in each form a server may quote it back in: as it is,
-    /// percent-encoded (every byte but letters and digits, and as httpdb
-    /// writes a query value), JSON-escaped, and a base64 text without its
-    /// padding. The scrubbers mask every form.
+    /// This secret in each form a server may quote it back in: as it is;
+    /// percent-encoded (every byte but letters and digits, in upper and in
+    /// lower case hex, as a form encodes a space, and as httpdb writes a
+    /// query value); JSON-escaped (plainly, and as Go, Python and PHP
+    /// escape); a base64 text without its padding; the secret's own base64;
+    /// and, for a base64 `user:password` or `id:key` (what
+    /// `Authorization: Basic` and `ApiKey` carry, with their scheme or
+    /// without), the pair and its second half decoded, each in those forms
+    /// too; of a `SCHEME CREDENTIAL` header value, the credential alone. The scrubbers mask every
+    /// form.
     ///
     /// ```
     /// let forms: Vec<String> = httpdb::Secret::new("a/b\"c==")
@@ -67,10 +73,16 @@ impl Secret {
     ///     .iter()
     ///     .map(|f| f.expose().to_string())
     ///     .collect();
-    /// assert_eq!(forms, ["a/b\"c==", "a%2Fb%22c%3D%3D", "a/b%22c%3D%3D", "a/b\\\"c=="]);
+    /// for form in ["a/b\"c==", "a%2Fb%22c%3D%3D", "a%2fb%22c%3d%3d", "a/b%22c%3D%3D", "a/b\\\"c==", "a\\/b\\\"c=="] {
+    ///     assert!(forms.contains(&form.to_string()), "{form}");
+    /// }
+    /// // The base64 of `admin:pw-9x`: the password decoded is a form too.
+    /// let basic = httpdb::Secret::new("YWRtaW46cHctOXg=");
+    /// assert!(basic.forms().iter().any(|f| f.expose() == "pw-9x"));
     /// ```
     pub fn forms(&self) -> Vec<Secret> {
-        use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+        use base64::Engine;
+        let base64 = base64::engine::general_purpose::STANDARD;
         let text = self.expose();
         let mut forms = vec![self.clone()];
         let mut add = |form: String| {
@@ -78,15 +90,34 @@ impl Secret {
                 forms.push(self.with_text(form));
             }
         };
-        add(utf8_percent_encode(text, NON_ALPHANUMERIC).to_string());
-        add(utf8_percent_encode(text, crate::escape::QUERY_PAIR).to_string());
-        if let Ok(json) = serde_json::to_string(text) {
-            add(json[1..json.len() - 1].to_string());
+        encodings(text).into_iter().for_each(&mut add);
+        if text.len() >= 6 {
+            let own = base64.encode(text);
+            add(own.trim_end_matches('=').to_string());
+            add(own);
         }
-        let unpadded = text.trim_end_matches('=');
-        let base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/');
-        if unpadded.len() >= 8 && unpadded.len() < text.len() && unpadded.chars().all(base64) {
-            add(unpadded.to_string());
+        // `Bearer TOKEN`, `Basic BASE64` (a header given whole): the
+        // credential alone too, when it is long enough not to be a word of
+        // a passphrase.
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let credential = match words.as_slice() {
+            [_, credential] if credential.len() >= 8 => {
+                encodings(credential).into_iter().for_each(&mut add);
+                *credential
+            }
+            _ => text.trim(),
+        };
+        let decoded = base64
+            .decode(credential)
+            .ok()
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .filter(|pair| pair.contains(':') && !pair.chars().any(char::is_control));
+        if let Some(pair) = decoded {
+            let pair = Secret::new(pair);
+            if let Some((_, second)) = pair.expose().split_once(':') {
+                encodings(second).into_iter().for_each(&mut add);
+            }
+            encodings(pair.expose()).into_iter().for_each(&mut add);
         }
         forms
     }
@@ -112,6 +143,64 @@ impl Secret {
             file: self.file.clone(),
         }
     }
+}
+
+/// `text` as it is and in the encodings a server may quote it in (see
+/// [`Secret::forms`]), the empty ones left out.
+fn encodings(text: &str) -> Vec<String> {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    let mut out = vec![text.to_string()];
+    let percent = utf8_percent_encode(text, NON_ALPHANUMERIC).to_string();
+    out.push(percent.replace("%20", "+"));
+    // Lower case hex: what follows each '%'.
+    let mut lower = String::with_capacity(percent.len());
+    let mut hex = 0;
+    for c in percent.chars() {
+        match c {
+            '%' => hex = 2,
+            c if hex > 0 => {
+                hex -= 1;
+                lower.push(c.to_ascii_lowercase());
+                continue;
+            }
+            _ => {}
+        }
+        lower.push(c);
+    }
+    out.push(lower);
+    out.push(percent);
+    out.push(utf8_percent_encode(text, crate::escape::QUERY_PAIR).to_string());
+    if let Ok(json) = serde_json::to_string(text) {
+        let json = json[1..json.len() - 1].to_string();
+        // Go escapes <, > and & for HTML; PHP escapes '/'.
+        out.push(
+            json.replace('<', "\\u003c")
+                .replace('>', "\\u003e")
+                .replace('&', "\\u0026"),
+        );
+        out.push(json.replace('/', "\\/"));
+        // Python's ensure_ascii: every other character as \uXXXX.
+        let mut ascii = String::with_capacity(json.len());
+        for c in json.chars() {
+            if c.is_ascii() {
+                ascii.push(c);
+            } else {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    ascii.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+        out.push(ascii);
+        out.push(json);
+    }
+    let unpadded = text.trim_end_matches('=');
+    let base64 = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/');
+    if unpadded.len() >= 8 && unpadded.len() < text.len() && unpadded.chars().all(base64) {
+        out.push(unpadded.to_string());
+    }
+    out.retain(|form| !form.is_empty());
+    out
 }
 
 impl Drop for Secret {
@@ -196,22 +285,25 @@ impl Scrubber {
     /// `text` with every secret masked and control characters (but line
     /// breaks and tabs) escaped.
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        for c in text.chars() {
-            if c.is_control() && c != '\n' && c != '\t' {
-                out.extend(c.escape_default());
-            } else {
-                out.push(c);
-            }
-        }
+        // Secrets first, in the text as sent: a secret holding a control
+        // character would no longer match once that is escaped.
+        let mut text = std::borrow::Cow::Borrowed(text);
         for secret in self
             .secrets
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .iter()
         {
-            if out.contains(secret.expose()) {
-                out = out.replace(secret.expose(), "***");
+            if text.contains(secret.expose()) {
+                text = text.replace(secret.expose(), "***").into();
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c.is_control() && c != '\n' && c != '\t' {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
             }
         }
         out
@@ -239,6 +331,12 @@ mod tests {
         assert_eq!(
             s.scrub("Authorization: Basic YWRtaW46cHc=\npassword=pw\x1b[2J"),
             "Authorization: Basic ***\npassword=***\\u{1b}[2J"
+        );
+        // A secret with a control character in it, and its other forms.
+        let s = Scrubber::new([Secret::new("Zq9Ctl\u{1}Pw"), Secret::new("dTpwcm94eXB3==")]);
+        assert_eq!(
+            s.scrub("a Zq9Ctl\u{1}Pw b Zq9Ctl%01Pw c dTpwcm94eXB3 d dTpwcm94eXB3%3D%3D"),
+            "a *** b *** c *** d ***"
         );
     }
 }

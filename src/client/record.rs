@@ -154,18 +154,21 @@ impl Raw {
     }
 }
 
-/// A head as text, each line ending in CRLF: the credentials of
-/// `Authorization` and `Proxy-Authorization` masked after their scheme,
-/// the values of other credential headers ([`crate::is_secret_header`],
-/// those a request was given alone included) masked whole, and the
-/// client's secrets masked wherever else they appear.
+/// A head as text, each line ending in CRLF: in a request's head, the
+/// credentials of `Authorization` and `Proxy-Authorization` masked after
+/// their scheme and the values of other credential headers
+/// ([`crate::is_secret_header`], those a request was given alone
+/// included) masked whole; in both, the client's secrets masked wherever
+/// they appear. An answer's headers are its own (`X-Session-Timeout`),
+/// masked only where they quote a secret.
 fn masked_head(raw: &[u8], scrubber: &Scrubber) -> String {
     let text = String::from_utf8_lossy(raw);
+    let request = !text.starts_with("HTTP/");
     let mut out = String::with_capacity(text.len());
     for (k, line) in text.split_terminator("\r\n").enumerate() {
         let masked = match line.split_once(':') {
             // The first line is the request or status line.
-            Some((name, value)) if k > 0 && crate::is_secret_header(name) => {
+            Some((name, value)) if request && k > 0 && crate::is_secret_header(name) => {
                 let words: Vec<&str> = value.split_whitespace().collect();
                 let authorization = name.eq_ignore_ascii_case("authorization")
                     || name.eq_ignore_ascii_case("proxy-authorization");
@@ -181,4 +184,31 @@ fn masked_head(raw: &[u8], scrubber: &Scrubber) -> String {
         out.push_str("\r\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Secret;
+
+    #[test]
+    fn a_request_head_hides_credential_headers_and_an_answer_keeps_its_own() {
+        let scrubber = Scrubber::new([Secret::new("Zq9Secret-pw")]);
+        let request = masked_head(
+            b"GET /x HTTP/1.1\r\nauthorization: Bearer tok-1\r\nx-api-key: k1\r\nauthorization: Raw\r\ncookie: a=Zq9Secret-pw\r\naccept: */*\r\n\r\n",
+            &scrubber,
+        );
+        assert_eq!(
+            request,
+            "GET /x HTTP/1.1\r\nauthorization: Bearer ***\r\nx-api-key: ***\r\nauthorization: ***\r\ncookie: ***\r\naccept: */*\r\n\r\n"
+        );
+        let answer = masked_head(
+            b"HTTP/1.1 200 OK\r\nX-Session-Timeout: 3600\r\nWWW-Authenticate: Basic realm=\"db\"\r\nX-Echo: Zq9Secret-pw\r\n\r\n",
+            &scrubber,
+        );
+        assert_eq!(
+            answer,
+            "HTTP/1.1 200 OK\r\nX-Session-Timeout: 3600\r\nWWW-Authenticate: Basic realm=\"db\"\r\nX-Echo: ***\r\n\r\n"
+        );
+    }
 }

@@ -150,16 +150,17 @@ impl ProxyUrl {
             None | Some("") => scheme.default_port(),
             Some(p) => match p.parse::<u16>() {
                 Ok(n) if n > 0 => n,
-                _ if p.bytes().all(|b| b.is_ascii_digit()) => {
+                _ if userinfo.is_some() || p.bytes().all(|b| b.is_ascii_digit()) => {
                     return Err(bad(&format!("\"{p}\" is not a port from 1 to 65535")));
                 }
-                // `http://user:password` with the host left out: what
-                // stands for the port may be a password, so it is not shown.
+                // Without an '@', `http://user:password` with the host
+                // left out reads the same: what stands for the port may be
+                // a password, so it is not shown.
                 _ => {
                     let shown = format!("{}{host}:***", &text[..text.len() - rest.len()]);
                     return Err(refuse(
                         &shown,
-                        "what follows the ':' is not a port (a user and password need '@host' after them)",
+                        "what follows the ':' is not a port from 1 to 65535 (not shown: with no '@host' after it, it may be a password)",
                     ));
                 }
             },

@@ -69,7 +69,24 @@ fn split_url(given: &str) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
         return None;
     }
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let mut end = rest.find(['/', '?']).unwrap_or(rest.len());
+    // `https://admin:se/cret@db/`: a '/' or '?' in the password ends the
+    // authority early, leaving `admin:se` to be read as a host and a port
+    // (and quoted as one). When what would be the port is no number and an
+    // '@' follows before any '=' (after which it is a query value's), the
+    // userinfo runs to the last such '@', and the library reads (and masks)
+    // the URL whole. A path holding an '@' after a real port
+    // (`db:5984/_users/org.couchdb.user:a@b.c`) keeps its meaning.
+    let port_is_no_number = rest[..end]
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| !port.bytes().all(|b| b.is_ascii_digit()));
+    let values = rest.find('=').unwrap_or(rest.len());
+    if !rest[..end].contains('@')
+        && port_is_no_number
+        && let Some(at) = rest[..values].rfind('@')
+    {
+        end = at + rest[at..].find(['/', '?']).unwrap_or(rest.len() - at);
+    }
     let (authority, path) = rest.split_at(end);
     let path = match path {
         "" => "/".to_string(),
@@ -287,6 +304,21 @@ mod tests {
         assert_eq!(
             split_url("http://db?x=1"),
             Some(("http://db/".into(), "/?x=1".into()))
+        );
+        assert_eq!(
+            split_url("http://admin:se/cret@db:4200/_sql?x=a@b"),
+            Some(("http://admin:se/cret@db:4200/".into(), "/_sql?x=a@b".into()))
+        );
+        assert_eq!(
+            split_url("http://admin:se?cret@db/_sql"),
+            Some(("http://admin:se?cret@db/".into(), "/_sql".into()))
+        );
+        assert_eq!(
+            split_url("http://db:5984/_users/org.couchdb.user:a@b.c"),
+            Some((
+                "http://db:5984/".into(),
+                "/_users/org.couchdb.user:a@b.c".into()
+            ))
         );
         assert_eq!(split_url("/_sql"), None);
         assert_eq!(split_url("ftp://x/"), None);

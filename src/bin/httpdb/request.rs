@@ -125,14 +125,7 @@ fn exchange(
         headers
             .iter()
             .filter(|(name, _)| httpdb::is_secret_header(name))
-            .flat_map(|(_, value)| {
-                let words: Vec<&str> = value.split_whitespace().collect();
-                match words.as_slice() {
-                    // `Bearer TOKEN`, `Basic BASE64`: the credential.
-                    [_, credential] => vec![httpdb::Secret::new(*credential)],
-                    _ => vec![httpdb::Secret::new(value.trim())],
-                }
-            }),
+            .flat_map(|(name, value)| credentials_in(name, value)),
     );
     for (name, value) in &headers {
         request = request.header(name, value);
@@ -343,6 +336,29 @@ impl Drop for Sink {
     }
 }
 
+/// The secrets in a credential header's `value`: the value, and the
+/// parts a server may quote alone: `Bearer TOKEN`'s token (`Basic`'s
+/// base64 is decoded by [`httpdb::Secret::forms`]), each cookie's value,
+/// each word or `key="value"` of several. A scheme is no secret, and
+/// neither is a part shorter than 8 characters (`theme=dark`).
+fn credentials_in(name: &str, value: &str) -> Vec<httpdb::Secret> {
+    let authorization = name.eq_ignore_ascii_case("authorization")
+        || name.eq_ignore_ascii_case("proxy-authorization");
+    let mut out = vec![httpdb::Secret::new(value.trim())];
+    let mut parts = value.split_whitespace().peekable();
+    if authorization {
+        parts.next();
+    }
+    for part in parts.flat_map(|p| p.split([';', ','])) {
+        let part = part.split_once('=').map_or(part, |(_, v)| v);
+        let part = part.trim().trim_matches('"');
+        if part.len() >= 8 || (authorization && !part.is_empty()) {
+            out.push(httpdb::Secret::new(part));
+        }
+    }
+    out
+}
+
 /// A path, or an http or https URL (as curl takes it).
 fn check_path(path: &str) -> Result<(), CliError> {
     if let Some((scheme, _)) = path.split_once("://")
@@ -383,6 +399,32 @@ fn header(given: &str) -> Result<(String, String), CliError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_of_a_header_and_their_parts() {
+        let shown = |name: &str, value: &str| -> Vec<String> {
+            credentials_in(name, value)
+                .iter()
+                .map(|s| s.expose().to_string())
+                .collect()
+        };
+        assert_eq!(shown("Authorization", "Bearer tok"), ["Bearer tok", "tok"]);
+        assert_eq!(
+            shown("Cookie", "sess=Zq9CookieVal; theme=dark"),
+            ["sess=Zq9CookieVal; theme=dark", "Zq9CookieVal"]
+        );
+        assert_eq!(
+            shown(
+                "Authorization",
+                r#"Digest username="admin", response="Zq9DigestResp""#
+            ),
+            [
+                r#"Digest username="admin", response="Zq9DigestResp""#,
+                "admin",
+                "Zq9DigestResp"
+            ]
+        );
+    }
 
     #[test]
     fn headers() {
