@@ -76,9 +76,10 @@ impl Secret {
     /// for form in ["a/b\"c==", "a%2Fb%22c%3D%3D", "a%2fb%22c%3d%3d", "a/b%22c%3D%3D", "a/b\\\"c==", "a\\/b\\\"c=="] {
     ///     assert!(forms.contains(&form.to_string()), "{form}");
     /// }
-    /// // The base64 of `admin:pw-9x`: the password decoded is a form too.
-    /// let basic = httpdb::Secret::new("YWRtaW46cHctOXg=");
-    /// assert!(basic.forms().iter().any(|f| f.expose() == "pw-9x"));
+    /// // The base64 of `admin:pw-n3ver-9x`: the password decoded is a form
+    /// // too (a decoded part shorter than 8 characters is not).
+    /// let basic = httpdb::Secret::new("Basic YWRtaW46cHctbjN2ZXItOXg=");
+    /// assert!(basic.forms().iter().any(|f| f.expose() == "pw-n3ver-9x"));
     /// ```
     pub fn forms(&self) -> Vec<Secret> {
         use base64::Engine;
@@ -97,12 +98,16 @@ impl Secret {
             add(own);
         }
         // `Bearer TOKEN`, `Basic BASE64` (a header given whole): the
-        // credential alone too, when it is long enough not to be a word of
-        // a passphrase.
+        // credential alone too. Only after a scheme (a word of letters),
+        // and only one of 8 characters or more: a derived form shorter
+        // than that would be masked in every message.
+        const SHORTEST_DERIVED: usize = 8;
         let words: Vec<&str> = text.split_whitespace().collect();
         let credential = match words.as_slice() {
-            [_, credential] if credential.len() >= 8 => {
-                encodings(credential).into_iter().for_each(&mut add);
+            [scheme, credential] if scheme.chars().all(|c| c.is_ascii_alphabetic()) => {
+                if credential.len() >= SHORTEST_DERIVED {
+                    encodings(credential).into_iter().for_each(&mut add);
+                }
                 *credential
             }
             _ => text.trim(),
@@ -114,7 +119,9 @@ impl Secret {
             .filter(|pair| pair.contains(':') && !pair.chars().any(char::is_control));
         if let Some(pair) = decoded {
             let pair = Secret::new(pair);
-            if let Some((_, second)) = pair.expose().split_once(':') {
+            if let Some((_, second)) = pair.expose().split_once(':')
+                && second.len() >= SHORTEST_DERIVED
+            {
                 encodings(second).into_iter().for_each(&mut add);
             }
             encodings(pair.expose()).into_iter().for_each(&mut add);
@@ -169,6 +176,16 @@ fn encodings(text: &str) -> Vec<String> {
     }
     out.push(lower);
     out.push(percent);
+    // RFC 3986's unreserved characters left as they are, as JavaScript's
+    // encodeURIComponent, Go's QueryEscape and Python's quote leave them.
+    const UNRESERVED: &percent_encoding::AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    let unreserved = utf8_percent_encode(text, UNRESERVED).to_string();
+    out.push(unreserved.replace("%20", "+"));
+    out.push(unreserved);
     out.push(utf8_percent_encode(text, crate::escape::QUERY_PAIR).to_string());
     if let Ok(json) = serde_json::to_string(text) {
         let json = json[1..json.len() - 1].to_string();
@@ -191,6 +208,8 @@ fn encodings(text: &str) -> Vec<String> {
                 }
             }
         }
+        // PHP's json_encode: both.
+        out.push(ascii.replace('/', "\\/"));
         out.push(ascii);
         out.push(json);
     }
@@ -240,46 +259,65 @@ impl From<String> for Secret {
 /// server's text cannot drive the terminal it is shown on.
 #[derive(Default)]
 pub(crate) struct Scrubber {
-    /// Longest first; more come when a client's secret files rotate.
-    secrets: std::sync::RwLock<Vec<Secret>>,
+    lists: std::sync::RwLock<Lists>,
+}
+
+/// The secrets a scrubber was given, and the forms it masks.
+#[derive(Default)]
+struct Lists {
+    /// As given (and as [`Scrubber::secrets`] returns them), each once;
+    /// more come when a client's secret files rotate.
+    given: Vec<Secret>,
+    /// Every form of each ([`Secret::forms`]), longest first, so that a
+    /// secret holding another is masked whole.
+    forms: Vec<Secret>,
+}
+
+impl Lists {
+    fn add(&mut self, more: impl IntoIterator<Item = Secret>) {
+        for secret in more {
+            if secret.expose().is_empty() || self.given.contains(&secret) {
+                continue;
+            }
+            for form in secret.forms() {
+                if !self.forms.contains(&form) {
+                    self.forms.push(form);
+                }
+            }
+            self.given.push(secret);
+        }
+        self.forms
+            .sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
+    }
 }
 
 impl Scrubber {
-    /// A scrubber for these secrets; empty ones are left out.
+    /// A scrubber for these secrets; empty ones are left out, and each is
+    /// kept once (a `proxy=` password is the settings' and both routes').
     pub fn new(secrets: impl IntoIterator<Item = Secret>) -> Self {
-        let mut secrets: Vec<Secret> = secrets
-            .into_iter()
-            .flat_map(|s| s.forms())
-            .filter(|s| !s.expose().is_empty())
-            .collect();
-        // The longest first, so that a secret holding another is masked
-        // whole; each once (a `proxy=` password is the settings' and both
-        // routes').
-        secrets.sort_by(|a, b| (b.expose().len(), b.expose()).cmp(&(a.expose().len(), a.expose())));
-        secrets.dedup();
+        let mut lists = Lists::default();
+        lists.add(secrets);
         Scrubber {
-            secrets: std::sync::RwLock::new(secrets),
+            lists: std::sync::RwLock::new(lists),
         }
     }
 
-    /// The secrets masked, longest first.
+    /// The secrets as given, each once (not their other forms).
     pub fn secrets(&self) -> Vec<Secret> {
-        self.secrets
+        self.lists
             .read()
             .unwrap_or_else(|e| e.into_inner())
+            .given
             .clone()
     }
 
     /// Masks `more` too (a rotated secret file's new content): the old
     /// ones stay masked, since a server may still echo them.
     pub fn extend(&self, more: impl IntoIterator<Item = Secret>) {
-        let mut secrets = self.secrets.write().unwrap_or_else(|e| e.into_inner());
-        for secret in more.into_iter().flat_map(|s| s.forms()) {
-            if !secret.expose().is_empty() && !secrets.contains(&secret) {
-                secrets.push(secret);
-            }
-        }
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
+        self.lists
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(more);
     }
 
     /// `text` with every secret masked and control characters (but line
@@ -289,9 +327,10 @@ impl Scrubber {
         // character would no longer match once that is escaped.
         let mut text = std::borrow::Cow::Borrowed(text);
         for secret in self
-            .secrets
+            .lists
             .read()
             .unwrap_or_else(|e| e.into_inner())
+            .forms
             .iter()
         {
             if text.contains(secret.expose()) {
@@ -312,7 +351,7 @@ impl Scrubber {
 
 impl fmt::Debug for Scrubber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.secrets.read().map_or(0, |s| s.len());
+        let n = self.lists.read().map_or(0, |s| s.given.len());
         write!(f, "Scrubber({n} secrets)")
     }
 }

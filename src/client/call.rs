@@ -123,7 +123,19 @@ impl Call<'_, '_> {
             let Ok(response) = &answer else {
                 return answer;
             };
-            let Some(next) = self.next_hop(response)? else {
+            let next = match self.next_hop(response) {
+                Ok(next) => next,
+                Err(refused) => {
+                    // The answer that pointed elsewhere is an attempt of
+                    // the call too (`-v` shows it).
+                    if let Some(raw) = self.last.take() {
+                        let scrubber = &self.client.inner.scrubber;
+                        self.log.push(raw.told(response.host.clone(), scrubber));
+                    }
+                    return Err(refused);
+                }
+            };
+            let Some(next) = next else {
                 return answer;
             };
             if let Some(raw) = self.last.take() {

@@ -272,9 +272,10 @@ impl Client {
     /// `https_proxy` and `all_proxy` included, as read when the client was
     /// built) with the base64 of `user:password` that
     /// `Proxy-Authorization: Basic` carries, and what its secret files
-    /// held after a reload. Everything the client formats is masked
-    /// already; this is for text it did not format, such as log lines of
-    /// the application's own.
+    /// held after a reload; each once, as given (their other forms, as a
+    /// server may quote them, come from [`Secret::forms`]). Everything the
+    /// client formats is masked already; this is for text it did not
+    /// format, such as log lines of the application's own.
     ///
     /// ```
     /// let client = httpdb::Client::new("http://db:4200/?proxy=http://u:proxypw@proxy:3128")?;

@@ -95,6 +95,10 @@ fn https_never_goes_on_as_http() {
         "{error}"
     );
     assert!(plain.requests().is_empty());
+    // The answer that pointed to http is the call's one attempt.
+    let attempts = error.attempts();
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(attempts[0].status, Some(302));
 }
 
 #[test]
@@ -157,6 +161,11 @@ fn the_count_is_bounded() {
         "{error}"
     );
     assert_eq!(server.requests().len(), 4);
+    // Every hop, the refused one included.
+    let attempts = error.attempts();
+    assert_eq!(attempts.len(), 4, "{attempts:?}");
+    assert_eq!(attempts.redirects(), 3);
+    assert!(attempts.iter().all(|a| a.status == Some(302)));
 }
 
 /// Under `compress`, a body a 307 sends again is compressed once, as on

@@ -77,9 +77,13 @@ fn split_url(given: &str) -> Option<(String, String)> {
     // userinfo runs to the last such '@', and the library reads (and masks)
     // the URL whole. A path holding an '@' after a real port
     // (`db:5984/_users/org.couchdb.user:a@b.c`) keeps its meaning.
-    let port_is_no_number = rest[..end]
-        .rsplit_once(':')
-        .is_some_and(|(_, port)| !port.bytes().all(|b| b.is_ascii_digit()));
+    let hostport = &rest[..end];
+    // An IPv6 address's colons are inside its brackets.
+    let port = match hostport.rfind(']') {
+        Some(bracket) => hostport[bracket + 1..].strip_prefix(':'),
+        None => hostport.rsplit_once(':').map(|(_, port)| port),
+    };
+    let port_is_no_number = port.is_some_and(|port| !port.bytes().all(|b| b.is_ascii_digit()));
     let values = rest.find('=').unwrap_or(rest.len());
     if !rest[..end].contains('@')
         && port_is_no_number
@@ -308,6 +312,13 @@ mod tests {
         assert_eq!(
             split_url("http://admin:se/cret@db:4200/_sql?x=a@b"),
             Some(("http://admin:se/cret@db:4200/".into(), "/_sql?x=a@b".into()))
+        );
+        assert_eq!(
+            split_url("http://[::1]/_users/org.couchdb.user:a@b.c"),
+            Some((
+                "http://[::1]/".into(),
+                "/_users/org.couchdb.user:a@b.c".into()
+            ))
         );
         assert_eq!(
             split_url("http://admin:se?cret@db/_sql"),

@@ -24,11 +24,14 @@ static SECRETS: Mutex<Vec<Secret>> = Mutex::new(Vec::new());
 /// environment included) once it is built.
 pub fn register(more: impl IntoIterator<Item = Secret>) {
     let mut secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
-    for secret in more.into_iter().flat_map(|s| s.forms()) {
-        if secret.expose().len() >= MIN_LEN && !secrets.contains(&secret) {
+    let sources = more.into_iter().filter(|s| s.expose().len() >= MIN_LEN);
+    for secret in sources.flat_map(|s| s.forms()) {
+        if !secrets.contains(&secret) {
             secrets.push(secret);
         }
     }
+    // The longest first, so that a secret holding another is masked whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
 }
 
 /// `text` with every registered secret replaced by `***`.
@@ -50,6 +53,8 @@ pub struct Masking {
     secrets: Vec<Vec<u8>>,
     /// The longest secret less one: the most of a secret a read can end in.
     hold: usize,
+    /// The bytes a secret begins with.
+    starts: [bool; 256],
     held: Vec<u8>,
 }
 
@@ -67,9 +72,16 @@ impl Masking {
         let mut secrets = secrets;
         secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
         let hold = secrets.iter().map(|s| s.len()).max().unwrap_or(1) - 1;
+        let mut starts = [false; 256];
+        for secret in &secrets {
+            if let Some(first) = secret.first() {
+                starts[*first as usize] = true;
+            }
+        }
         Masking {
             secrets,
             hold,
+            starts,
             held: Vec::new(),
         }
     }
@@ -87,18 +99,28 @@ impl Masking {
         std::mem::take(&mut self.held)
     }
 
+    /// One pass over what is held: at each byte that can begin a secret,
+    /// the longest secret found there becomes `***`.
     fn mask(&mut self) {
-        for secret in &self.secrets {
-            let mut at = 0;
-            while let Some(found) = self.held[at..]
-                .windows(secret.len())
-                .position(|w| w == secret.as_slice())
-            {
-                let start = at + found;
-                self.held.splice(start..start + secret.len(), *b"***");
-                at = start + 3;
-            }
+        if !self.held.iter().any(|b| self.starts[*b as usize]) {
+            return;
         }
+        let mut out = Vec::with_capacity(self.held.len());
+        let mut at = 0;
+        'scan: while at < self.held.len() {
+            if self.starts[self.held[at] as usize] {
+                for secret in &self.secrets {
+                    if self.held[at..].starts_with(secret) {
+                        out.extend_from_slice(b"***");
+                        at += secret.len();
+                        continue 'scan;
+                    }
+                }
+            }
+            out.push(self.held[at]);
+            at += 1;
+        }
+        self.held = out;
     }
 }
 
