@@ -329,13 +329,8 @@ impl Settings {
                 out.push(pair);
             }
         }
-        if let Some(ProxyChoice::Proxy(proxy)) = self.proxy()
-            && let Some(user) = &proxy.username
-        {
-            out.push(crate::secret::basic_credential(
-                user,
-                proxy.password.as_ref(),
-            ));
+        if let Some(ProxyChoice::Proxy(proxy)) = self.proxy() {
+            out.extend(proxy.basic_credential());
         }
         out.retain(|s| !s.expose().is_empty());
         out

@@ -182,6 +182,14 @@ impl ProxyUrl {
         })
     }
 
+    /// The base64 of `user:password` that `Proxy-Authorization: Basic`
+    /// carries, when a user is given.
+    pub(crate) fn basic_credential(&self) -> Option<Secret> {
+        self.username
+            .as_ref()
+            .map(|user| crate::secret::basic_credential(user, self.password.as_ref()))
+    }
+
     /// `host:port`, IPv6 in brackets.
     pub fn authority(&self) -> String {
         if self.host.contains(':') {

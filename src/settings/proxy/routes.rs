@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use super::{ProxyChoice, ProxyUrl};
 use crate::error::Result;
-use crate::secret::{Secret, basic_credential};
+use crate::secret::Secret;
 use crate::settings::Settings;
 
 /// A proxy in effect, and where it came from (`proxy=` or a variable).
@@ -30,18 +30,17 @@ impl Proxy {
     /// answers.
     pub fn secrets(&self) -> Vec<Secret> {
         let url = &self.url;
-        let mut out: Vec<Secret> = url.password.iter().cloned().collect();
-        if let Some(user) = &url.username {
-            out.push(basic_credential(user, url.password.as_ref()));
-        }
-        out
+        url.password
+            .iter()
+            .cloned()
+            .chain(url.basic_credential())
+            .collect()
     }
 
     fn new(url: ProxyUrl, source: String) -> Proxy {
-        let authorization = url.username.as_ref().map(|user| {
-            let credential = basic_credential(user, url.password.as_ref());
-            Secret::new(format!("Basic {}", credential.expose()))
-        });
+        let authorization = url
+            .basic_credential()
+            .map(|credential| Secret::new(format!("Basic {}", credential.expose())));
         Proxy {
             url,
             source,
